@@ -1,0 +1,28 @@
+//! Streaming SHA-2 over `ring::digest`.
+
+use crate::digest::Algorithm;
+
+/// A running SHA-2 computation.
+pub struct DigestContext(ring::digest::Context);
+
+impl DigestContext {
+    /// Starts a computation for `algorithm`.
+    pub fn new(algorithm: Algorithm) -> Self {
+        let alg = match algorithm {
+            Algorithm::Sha256 => &ring::digest::SHA256,
+            Algorithm::Sha384 => &ring::digest::SHA384,
+            Algorithm::Sha512 => &ring::digest::SHA512,
+        };
+        DigestContext(ring::digest::Context::new(alg))
+    }
+
+    /// Feeds bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The raw digest.
+    pub fn finish(self) -> Vec<u8> {
+        self.0.finish().as_ref().to_vec()
+    }
+}

@@ -1,0 +1,14 @@
+//! The only module that calls cryptographic libraries: hashing, public-key verification, signing,
+//! key generation and password-based key encryption. `ring` is the backend; swapping it touches only
+//! this folder.
+
+mod digest_context;
+mod oids;
+mod password_box;
+mod public_key;
+mod signing_key;
+
+pub use digest_context::DigestContext;
+pub use password_box::{open_password_box, seal_password_box, PasswordBox, ScryptParams};
+pub use public_key::{KeyType, PublicKey, SignatureAlgorithm};
+pub use signing_key::SigningKey;

@@ -1,0 +1,327 @@
+//! Public keys from SubjectPublicKeyInfo (PEM `PUBLIC KEY` or DER) and signature verification.
+
+use std::fmt;
+
+use der::asn1::{ObjectIdentifier, UintRef};
+use der::{Decode, Encode, Reader, SliceReader};
+use ring::signature::{self as sig, UnparsedPublicKey};
+use spki::SubjectPublicKeyInfoRef;
+
+use super::oids;
+use crate::digest::Digest;
+use crate::error::{Error, ErrorCode, Result};
+
+/// Largest PEM or DER public key accepted (an RSA-8192 SPKI is about 1.1 KiB in DER).
+pub const PUBLIC_KEY_SIZE_MAX: usize = 16 * 1024;
+const RSA_BITS_MIN: usize = 2048;
+const RSA_BITS_MAX: usize = 8192;
+
+/// The kind of a public key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum KeyType {
+    /// ECDSA on NIST P-256.
+    EcdsaP256,
+    /// ECDSA on NIST P-384.
+    EcdsaP384,
+    /// RSA with the given modulus size in bits.
+    Rsa {
+        /// Modulus size.
+        bits: usize,
+    },
+    /// Ed25519.
+    Ed25519,
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyType::EcdsaP256 => f.write_str("ECDSA P-256"),
+            KeyType::EcdsaP384 => f.write_str("ECDSA P-384"),
+            KeyType::Rsa { bits } => write!(f, "RSA-{bits}"),
+            KeyType::Ed25519 => f.write_str("Ed25519"),
+        }
+    }
+}
+
+/// A signature algorithm: key type, padding and hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SignatureAlgorithm {
+    /// ECDSA over SHA-256 (cosign's default for every curve), signature in ASN.1 DER or raw r‖s.
+    EcdsaSha256,
+    /// ECDSA over SHA-384, signature in ASN.1 DER or raw r‖s.
+    EcdsaSha384,
+    /// RSA PKCS#1 v1.5 with SHA-256 (cosign's default for RSA keys).
+    RsaPkcs1Sha256,
+    /// RSA PKCS#1 v1.5 with SHA-384.
+    RsaPkcs1Sha384,
+    /// RSA PKCS#1 v1.5 with SHA-512.
+    RsaPkcs1Sha512,
+    /// RSA-PSS with SHA-256 (MGF1 SHA-256, salt length = hash length).
+    RsaPssSha256,
+    /// RSA-PSS with SHA-384.
+    RsaPssSha384,
+    /// RSA-PSS with SHA-512.
+    RsaPssSha512,
+    /// Ed25519 over the message itself.
+    Ed25519,
+}
+
+/// A parsed public key, kept with its DER SubjectPublicKeyInfo.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    key_type: KeyType,
+    spki_der: Vec<u8>,
+    /// The `subjectPublicKey` bits: an EC point, a PKCS#1 `RSAPublicKey`, or 32 Ed25519 bytes.
+    key_bytes: Vec<u8>,
+}
+
+impl PublicKey {
+    /// Parses PEM (`-----BEGIN PUBLIC KEY-----`) or, failing that, DER SubjectPublicKeyInfo.
+    pub fn from_pem_or_der(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() > PUBLIC_KEY_SIZE_MAX {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!("public key is {} bytes, limit is {PUBLIC_KEY_SIZE_MAX}", bytes.len()),
+            ));
+        }
+        let trimmed = bytes.trim_ascii_start();
+        if trimmed.starts_with(b"-----BEGIN") {
+            let block = pem::parse(trimmed).map_err(|e| {
+                Error::new(ErrorCode::InvalidKey, format!("malformed PEM public key: {e}"))
+            })?;
+            if block.tag() != "PUBLIC KEY" {
+                return Err(Error::new(
+                    ErrorCode::InvalidKey,
+                    format!("expected a PEM \"PUBLIC KEY\" block, found {:?}", block.tag()),
+                ));
+            }
+            Self::from_spki_der(block.contents())
+        } else {
+            Self::from_spki_der(bytes)
+        }
+    }
+
+    /// Parses DER SubjectPublicKeyInfo.
+    pub fn from_spki_der(der: &[u8]) -> Result<Self> {
+        let invalid = |why: String| Error::new(ErrorCode::InvalidKey, why);
+        let spki = SubjectPublicKeyInfoRef::from_der(der)
+            .map_err(|e| invalid(format!("malformed SubjectPublicKeyInfo: {e}")))?;
+        let key_bytes = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or_else(|| invalid("public key bit string has unused bits".into()))?
+            .to_vec();
+        let oid = spki.algorithm.oid;
+        let key_type = if oid == oids::EC_PUBLIC_KEY {
+            let curve: ObjectIdentifier = spki
+                .algorithm
+                .parameters
+                .ok_or_else(|| invalid("EC public key without a named curve".into()))?
+                .decode_as()
+                .map_err(|e| invalid(format!("EC public key curve is not a named curve: {e}")))?;
+            let (key_type, point_len) = match curve {
+                c if c == oids::CURVE_P256 => (KeyType::EcdsaP256, 65),
+                c if c == oids::CURVE_P384 => (KeyType::EcdsaP384, 97),
+                c if c == oids::CURVE_P521 => {
+                    return Err(Error::new(ErrorCode::Unsupported, "ECDSA P-521 keys are not supported"))
+                }
+                other => {
+                    return Err(Error::new(
+                        ErrorCode::Unsupported,
+                        format!("unsupported elliptic curve {other}"),
+                    ))
+                }
+            };
+            if key_bytes.len() != point_len || key_bytes.first() != Some(&0x04) {
+                return Err(invalid(format!(
+                    "{key_type} public key must be an uncompressed point of {point_len} bytes"
+                )));
+            }
+            key_type
+        } else if oid == oids::RSA_ENCRYPTION {
+            let bits = rsa_modulus_bits(&key_bytes)
+                .map_err(|e| invalid(format!("malformed RSA public key: {e}")))?;
+            if !(RSA_BITS_MIN..=RSA_BITS_MAX).contains(&bits) {
+                return Err(Error::new(
+                    ErrorCode::Unsupported,
+                    format!("RSA keys of {bits} bits are not supported (expected {RSA_BITS_MIN} to {RSA_BITS_MAX})"),
+                ));
+            }
+            KeyType::Rsa { bits }
+        } else if oid == oids::ED25519 {
+            if key_bytes.len() != 32 {
+                return Err(invalid("Ed25519 public key must be 32 bytes".into()));
+            }
+            KeyType::Ed25519
+        } else {
+            return Err(Error::new(
+                ErrorCode::Unsupported,
+                format!("unsupported public key algorithm {oid}"),
+            ));
+        };
+        let spki_der = spki.to_der().map_err(|e| invalid(format!("re-encoding key: {e}")))?;
+        Ok(PublicKey { key_type, spki_der, key_bytes })
+    }
+
+    /// The key type.
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    /// DER SubjectPublicKeyInfo.
+    pub fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+
+    /// PEM `PUBLIC KEY`, as cosign writes `cosign.pub`.
+    pub fn to_pem(&self) -> String {
+        pem::encode(&pem::Pem::new("PUBLIC KEY", self.spki_der.clone()))
+    }
+
+    /// The key id: hex SHA-256 of the DER SubjectPublicKeyInfo.
+    pub fn key_id(&self) -> String {
+        Digest::sha256(&self.spki_der).hex().to_owned()
+    }
+
+    /// The algorithm cosign uses with this key for key-based signatures: ECDSA with SHA-256 for
+    /// every curve, RSA PKCS#1 v1.5 with SHA-256, and Ed25519.
+    pub fn default_algorithm(&self) -> SignatureAlgorithm {
+        match self.key_type {
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 => SignatureAlgorithm::EcdsaSha256,
+            KeyType::Rsa { .. } => SignatureAlgorithm::RsaPkcs1Sha256,
+            KeyType::Ed25519 => SignatureAlgorithm::Ed25519,
+        }
+    }
+
+    /// Verifies `signature` over `message` with the key's default algorithm.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
+        self.verify_with(self.default_algorithm(), message, signature)
+    }
+
+    /// Verifies `signature` over `message` with `algorithm`, which must suit the key type. ECDSA
+    /// signatures may be ASN.1 DER or raw r‖s.
+    pub fn verify_with(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<()> {
+        use SignatureAlgorithm as A;
+        let candidates: &[&'static dyn sig::VerificationAlgorithm] = match (self.key_type, algorithm) {
+            (KeyType::EcdsaP256, A::EcdsaSha256) => &[&sig::ECDSA_P256_SHA256_ASN1, &sig::ECDSA_P256_SHA256_FIXED],
+            (KeyType::EcdsaP256, A::EcdsaSha384) => &[&sig::ECDSA_P256_SHA384_ASN1],
+            (KeyType::EcdsaP384, A::EcdsaSha256) => &[&sig::ECDSA_P384_SHA256_ASN1],
+            (KeyType::EcdsaP384, A::EcdsaSha384) => &[&sig::ECDSA_P384_SHA384_ASN1, &sig::ECDSA_P384_SHA384_FIXED],
+            (KeyType::Rsa { .. }, A::RsaPkcs1Sha256) => &[&sig::RSA_PKCS1_2048_8192_SHA256],
+            (KeyType::Rsa { .. }, A::RsaPkcs1Sha384) => &[&sig::RSA_PKCS1_2048_8192_SHA384],
+            (KeyType::Rsa { .. }, A::RsaPkcs1Sha512) => &[&sig::RSA_PKCS1_2048_8192_SHA512],
+            (KeyType::Rsa { .. }, A::RsaPssSha256) => &[&sig::RSA_PSS_2048_8192_SHA256],
+            (KeyType::Rsa { .. }, A::RsaPssSha384) => &[&sig::RSA_PSS_2048_8192_SHA384],
+            (KeyType::Rsa { .. }, A::RsaPssSha512) => &[&sig::RSA_PSS_2048_8192_SHA512],
+            (KeyType::Ed25519, A::Ed25519) => &[&sig::ED25519],
+            (key_type, algorithm) => {
+                return Err(Error::new(
+                    ErrorCode::Unsupported,
+                    format!("signature algorithm {algorithm:?} does not apply to a {key_type} key"),
+                ))
+            }
+        };
+        // ring rejects raw P-256 signatures of the wrong length and DER of the wrong shape, so trying
+        // both encodings of the same (r, s) accepts nothing that either encoding alone would not.
+        let verified = candidates
+            .iter()
+            .any(|alg| UnparsedPublicKey::new(*alg, &self.key_bytes).verify(message, signature).is_ok());
+        if verified {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::NoMatchingSignatures,
+                format!("invalid signature: {} signature does not verify with the {} key {}", algorithm_label(algorithm), self.key_type, self.key_id()),
+            ))
+        }
+    }
+}
+
+fn algorithm_label(algorithm: SignatureAlgorithm) -> &'static str {
+    match algorithm {
+        SignatureAlgorithm::EcdsaSha256 => "ECDSA SHA-256",
+        SignatureAlgorithm::EcdsaSha384 => "ECDSA SHA-384",
+        SignatureAlgorithm::RsaPkcs1Sha256 => "RSA PKCS#1 v1.5 SHA-256",
+        SignatureAlgorithm::RsaPkcs1Sha384 => "RSA PKCS#1 v1.5 SHA-384",
+        SignatureAlgorithm::RsaPkcs1Sha512 => "RSA PKCS#1 v1.5 SHA-512",
+        SignatureAlgorithm::RsaPssSha256 => "RSA-PSS SHA-256",
+        SignatureAlgorithm::RsaPssSha384 => "RSA-PSS SHA-384",
+        SignatureAlgorithm::RsaPssSha512 => "RSA-PSS SHA-512",
+        SignatureAlgorithm::Ed25519 => "Ed25519",
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({}, {})", self.key_type, self.key_id())
+    }
+}
+
+/// The modulus size of a PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
+fn rsa_modulus_bits(der: &[u8]) -> der::Result<usize> {
+    let mut reader = SliceReader::new(der)?;
+    let modulus = reader.sequence(|seq| {
+        let modulus = UintRef::decode(seq)?;
+        let _exponent = UintRef::decode(seq)?;
+        Ok(modulus)
+    })?;
+    reader.finish(())?;
+    let bytes = modulus.as_bytes();
+    Ok(match bytes.first() {
+        Some(first) => bytes.len() * 8 - first.leading_zeros() as usize,
+        None => 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // `openssl ecparam -genkey -name prime256v1 | openssl ec -pubout`
+    const P256_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEiOZRzd2ylgeuabI5Uo4Vy5ILpdbE
+oL6njiAnylpHQx4hWnSNyRxjKJDd0yaE5JmivLfnnlyVMPvSlD1a+T8Q2Q==
+-----END PUBLIC KEY-----
+";
+
+    #[test]
+    fn parses_p256_pem_and_der() {
+        let k = PublicKey::from_pem_or_der(P256_PEM.as_bytes()).unwrap();
+        assert_eq!(k.key_type(), KeyType::EcdsaP256);
+        let again = PublicKey::from_pem_or_der(k.spki_der()).unwrap();
+        assert_eq!(again, k);
+        assert_eq!(PublicKey::from_pem_or_der(k.to_pem().as_bytes()).unwrap(), k);
+        assert_eq!(k.key_id().len(), 64);
+    }
+
+    #[test]
+    fn rejects_garbage_and_wrong_blocks() {
+        for bad in [
+            &b""[..],
+            b"not a key",
+            b"-----BEGIN PUBLIC KEY-----\nnot base64!\n-----END PUBLIC KEY-----\n",
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            b"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n",
+        ] {
+            assert!(PublicKey::from_pem_or_der(bad).is_err());
+        }
+        let huge = vec![b'A'; PUBLIC_KEY_SIZE_MAX + 1];
+        assert_eq!(PublicKey::from_pem_or_der(&huge).unwrap_err().code(), ErrorCode::LimitExceeded);
+    }
+
+    #[test]
+    fn wrong_algorithm_for_key_is_unsupported() {
+        let k = PublicKey::from_pem_or_der(P256_PEM.as_bytes()).unwrap();
+        let err = k.verify_with(SignatureAlgorithm::Ed25519, b"m", b"s").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Unsupported);
+    }
+}

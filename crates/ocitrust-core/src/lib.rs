@@ -1,0 +1,16 @@
+//! ocitrust-core: the sans-IO heart of ocitrust.
+//!
+//! Every function here takes bytes, trust material and (where it matters) a time, and returns a value:
+//! no network, no file system, no clock. That is what makes it fuzzable, benchmarkable and usable
+//! offline. The I/O lives in `ocitrust-registry`; the facade `ocitrust` joins the two.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod crypto;
+pub mod digest;
+pub mod error;
+pub mod reference;
+
+pub use digest::Digest;
+pub use error::{Error, ErrorCode, Result};
+pub use reference::Reference;
