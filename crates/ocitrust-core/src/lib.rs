@@ -6,9 +6,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cosign;
 pub mod crypto;
 pub mod digest;
 pub mod error;
+pub mod oci;
+mod pem_text;
 pub mod reference;
 
 pub use digest::Digest;

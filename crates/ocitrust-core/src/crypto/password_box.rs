@@ -27,8 +27,8 @@ pub struct ScryptParams {
 }
 
 impl ScryptParams {
-    /// N = 32768, r = 8, p = 1: what cosign writes.
-    pub const COSIGN_DEFAULT: ScryptParams = ScryptParams { n: 32768, r: 8, p: 1 };
+    /// N = 65536, r = 8, p = 1: what cosign v2 writes (go-securesystemslib's standard parameters).
+    pub const COSIGN_DEFAULT: ScryptParams = ScryptParams { n: 65536, r: 8, p: 1 };
 
     /// Rejects every parameter set but the accepted ones, so a key file cannot make us spend
     /// unbounded memory or time.

@@ -179,7 +179,7 @@ impl PublicKey {
 
     /// PEM `PUBLIC KEY`, as cosign writes `cosign.pub`.
     pub fn to_pem(&self) -> String {
-        pem::encode(&pem::Pem::new("PUBLIC KEY", self.spki_der.clone()))
+        crate::pem_text::encode("PUBLIC KEY", &self.spki_der)
     }
 
     /// The key id: hex SHA-256 of the DER SubjectPublicKeyInfo.
