@@ -10,10 +10,13 @@ pub mod cosign;
 pub mod crypto;
 pub mod digest;
 pub mod error;
+mod go_json;
 pub mod oci;
 mod pem_text;
 pub mod reference;
+pub mod verdict;
 
 pub use digest::Digest;
 pub use error::{Error, ErrorCode, Result};
 pub use reference::Reference;
+pub use verdict::Verdict;

@@ -1,8 +1,19 @@
 //! cosign: key files, simple-signing payloads, signature manifests and their verification.
 
+mod payload;
 mod private_key_file;
+mod signature_manifest;
+mod sign;
+mod verify;
 
+pub use payload::{SimpleSigningPayload, COSIGN_SIGNATURE_TYPE, PAYLOAD_SIZE_MAX};
 pub use private_key_file::{
     decrypt_key_file, encrypt_key_file, is_encrypted_key_file, load_signing_key, KEY_FILE_SIZE_MAX,
     LEGACY_COSIGN_KEY_PEM_TAG, SIGSTORE_KEY_PEM_TAG,
 };
+pub use sign::sign_image;
+pub use signature_manifest::{
+    append_signature, signature_layers, signature_tag, NewSignatureManifest, SignatureLayer, BUNDLE_ANNOTATION,
+    CERTIFICATE_ANNOTATION, SIGNATURE_ANNOTATION, SIGNATURE_LAYERS_MAX,
+};
+pub use verify::{verify_signature_manifest, CosignRequirements, PayloadBlobs};

@@ -1,0 +1,291 @@
+//! Key-based verification of a cosign signature manifest, layer by layer. Every constraint is checked
+//! on the same layer whose signature verified; one layer never lends a passing check to another.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::payload::SimpleSigningPayload;
+use super::signature_manifest::{signature_layers, SignatureLayer};
+use crate::crypto::PublicKey;
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::oci::{media_types, Manifest};
+use crate::verdict::{Check, CheckName, Outcome, SignatureKind, SignatureReport, Signer};
+
+/// What a key-based cosign verification requires beyond a valid signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CosignRequirements {
+    /// Annotations that must be present in the signed payload's `optional` (`-a key=value`).
+    pub annotations: BTreeMap<String, String>,
+    /// Skip the transparency-log check (`--insecure-ignore-tlog`). Recorded in the verdict.
+    pub insecure_ignore_tlog: bool,
+}
+
+/// Payload blobs supplied by the caller, keyed by the digest they were fetched under. Their bytes
+/// are re-hashed before use, so a lying fetcher is caught here.
+pub type PayloadBlobs = HashMap<Digest, Vec<u8>>;
+
+/// Verifies every layer of `signatures` (the manifest at `sha256-<hex>.sig`) against `subject` with
+/// `key`. Returns one report per layer; the manifest itself being unreadable is an error.
+pub fn verify_signature_manifest(
+    subject: &Digest,
+    signatures: &Manifest,
+    blobs: &PayloadBlobs,
+    key: &PublicKey,
+    requirements: &CosignRequirements,
+    location: &str,
+) -> Result<Vec<SignatureReport>> {
+    let layers = signature_layers(signatures)?;
+    Ok(layers
+        .iter()
+        .map(|layer| verify_layer(subject, layer, blobs.get(&layer.digest).map(Vec::as_slice), key, requirements, location))
+        .collect())
+}
+
+fn verify_layer(
+    subject: &Digest,
+    layer: &SignatureLayer,
+    blob: Option<&[u8]>,
+    key: &PublicKey,
+    requirements: &CosignRequirements,
+    location: &str,
+) -> SignatureReport {
+    let mut checks = Checks::default();
+    let location = format!("{location} layer {} ({})", layer.index, layer.digest);
+    let payload = checks.run(CheckName::Integrity, || Ok(integrity(layer, blob)?));
+    let signature_ok = checks.run(CheckName::Signature, || {
+        let payload = payload.as_ref().ok_or(Failure::NotReached)?;
+        Ok(key.verify(payload, &layer.signature()?)?)
+    });
+    let claims = checks.run(CheckName::Claims, || {
+        signature_ok.ok_or(Failure::NotReached)?;
+        let parsed = SimpleSigningPayload::parse(payload.as_deref().ok_or(Failure::NotReached)?)?;
+        parsed.check_claims(subject)?;
+        Ok(parsed)
+    });
+    if !requirements.annotations.is_empty() {
+        checks.run(CheckName::Annotations, || {
+            Ok(claims.as_ref().ok_or(Failure::NotReached)?.check_annotations(&requirements.annotations)?)
+        });
+    }
+    if requirements.insecure_ignore_tlog {
+        checks.push(CheckName::Tlog, Outcome::SkippedInsecure, "skipped: --insecure-ignore-tlog".into());
+    } else {
+        checks.run(CheckName::Tlog, || {
+            claims.as_ref().ok_or(Failure::NotReached)?;
+            Err::<(), _>(Failure::Failed(tlog_unavailable(layer)))
+        });
+    }
+    let verified = checks.all_passed_or_skipped();
+    SignatureReport {
+        kind: SignatureKind::CosignSignature,
+        location,
+        signer: signature_ok.map(|()| Signer { key_id: key.key_id(), key_type: key.key_type().to_string() }),
+        checks: checks.0,
+        verified,
+        payload: if verified { payload } else { None },
+    }
+}
+
+fn integrity(layer: &SignatureLayer, blob: Option<&[u8]>) -> Result<Vec<u8>> {
+    if layer.media_type != media_types::COSIGN_SIMPLE_SIGNING {
+        return Err(Error::new(
+            crate::ErrorCode::NoMatchingSignatures,
+            format!("unexpected layer media type {:?}, expected {}", layer.media_type, media_types::COSIGN_SIMPLE_SIGNING),
+        ));
+    }
+    let blob = blob.ok_or_else(|| Error::new(crate::ErrorCode::NotFound, format!("payload blob {} was not found", layer.digest)))?;
+    if blob.len() as u64 != layer.size {
+        return Err(Error::new(
+            crate::ErrorCode::DigestMismatch,
+            format!("payload is {} bytes, the layer declares {}", blob.len(), layer.size),
+        ));
+    }
+    layer.digest.verify(blob)?;
+    Ok(blob.to_vec())
+}
+
+fn tlog_unavailable(layer: &SignatureLayer) -> Error {
+    let why = if layer.has_tlog_bundle {
+        "the signature carries a Rekor bundle, but transparency-log verification is not implemented yet"
+    } else {
+        "signature not found in transparency log: no Rekor bundle is attached (signed with --tlog-upload=false?)"
+    };
+    Error::new(crate::ErrorCode::NoMatchingSignatures, format!("{why}; pass --insecure-ignore-tlog to skip the transparency log check"))
+}
+
+/// Why a check did not pass.
+enum Failure {
+    /// A check it depends on failed; recorded as [`Outcome::NotReached`].
+    NotReached,
+    /// The check itself failed.
+    Failed(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Failed(e)
+    }
+}
+
+#[derive(Default)]
+struct Checks(Vec<Check>);
+
+impl Checks {
+    fn run<T>(&mut self, name: CheckName, check: impl FnOnce() -> std::result::Result<T, Failure>) -> Option<T> {
+        match check() {
+            Ok(value) => {
+                self.push(name, Outcome::Passed, String::new());
+                Some(value)
+            }
+            Err(Failure::NotReached) => {
+                self.push(name, Outcome::NotReached, String::new());
+                None
+            }
+            Err(Failure::Failed(e)) => {
+                self.push(name, Outcome::Failed, e.message().to_owned());
+                None
+            }
+        }
+    }
+
+    fn push(&mut self, name: CheckName, outcome: Outcome, detail: String) {
+        self.0.push(Check { name, outcome, detail });
+    }
+
+    fn all_passed_or_skipped(&self) -> bool {
+        self.0.iter().all(|c| matches!(c.outcome, Outcome::Passed | Outcome::SkippedInsecure))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cosign::sign_image;
+    use crate::crypto::SigningKey;
+    use crate::verdict::Verdict;
+
+    struct Signed {
+        key: SigningKey,
+        subject: Digest,
+        manifest: Manifest,
+        blobs: PayloadBlobs,
+    }
+
+    fn sign(annotations: &[(&str, &str)], existing: Option<&Signed>) -> Signed {
+        let key = existing.map_or_else(|| SigningKey::generate_ecdsa_p256().unwrap(), |s| SigningKey::from_pkcs8_der(s.key.pkcs8_der()).unwrap());
+        let subject = Digest::sha256(b"subject manifest");
+        let annotations = annotations.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let new = sign_image(&key, &subject, "example.com/app", &annotations, existing.map(|s| &s.manifest)).unwrap();
+        let mut blobs = existing.map(|s| s.blobs.clone()).unwrap_or_default();
+        blobs.insert(Digest::sha256(&new.payload), new.payload);
+        Signed { key, subject, manifest: Manifest::from_bytes(new.manifest, None).unwrap(), blobs }
+    }
+
+    fn run(s: &Signed, key: &PublicKey, req: &CosignRequirements) -> Vec<SignatureReport> {
+        verify_signature_manifest(&s.subject, &s.manifest, &s.blobs, key, req, "test").unwrap()
+    }
+
+    fn insecure() -> CosignRequirements {
+        CosignRequirements { insecure_ignore_tlog: true, ..Default::default() }
+    }
+
+    fn outcome(r: &SignatureReport, name: CheckName) -> Outcome {
+        r.checks.iter().find(|c| c.name == name).unwrap().outcome
+    }
+
+    #[test]
+    fn a_good_signature_verifies_with_insecure_tlog_and_records_it() {
+        let s = sign(&[], None);
+        let reports = run(&s, s.key.public_key(), &insecure());
+        assert!(reports[0].verified);
+        assert_eq!(outcome(&reports[0], CheckName::Tlog), Outcome::SkippedInsecure);
+        assert!(reports[0].payload.is_some());
+    }
+
+    #[test]
+    fn without_tlog_opt_out_verification_fails_and_says_so() {
+        let s = sign(&[], None);
+        let reports = run(&s, s.key.public_key(), &CosignRequirements::default());
+        assert!(!reports[0].verified);
+        assert!(reports[0].failure().unwrap().contains("--insecure-ignore-tlog"));
+        assert!(reports[0].payload.is_none());
+    }
+
+    #[test]
+    fn wrong_key_fails_signature_check() {
+        let s = sign(&[], None);
+        let other = SigningKey::generate_ecdsa_p256().unwrap();
+        let r = &run(&s, other.public_key(), &insecure())[0];
+        assert!(!r.verified);
+        assert_eq!(outcome(r, CheckName::Signature), Outcome::Failed);
+        assert_eq!(outcome(r, CheckName::Claims), Outcome::NotReached);
+        assert!(r.signer.is_none());
+    }
+
+    #[test]
+    fn tampered_payload_fails_integrity() {
+        let mut s = sign(&[], None);
+        for blob in s.blobs.values_mut() {
+            let last = blob.len() - 2;
+            blob[last] ^= 1;
+        }
+        let r = &run(&s, s.key.public_key(), &insecure())[0];
+        assert_eq!(outcome(r, CheckName::Integrity), Outcome::Failed);
+        assert!(r.failure().unwrap().contains("digest mismatch"));
+    }
+
+    #[test]
+    fn missing_blob_fails_integrity() {
+        let mut s = sign(&[], None);
+        s.blobs.clear();
+        let r = &run(&s, s.key.public_key(), &insecure())[0];
+        assert_eq!(outcome(r, CheckName::Integrity), Outcome::Failed);
+    }
+
+    #[test]
+    fn signature_for_another_digest_fails_claims() {
+        let mut s = sign(&[], None);
+        s.subject = Digest::sha256(b"another image");
+        let r = &run(&s, s.key.public_key(), &insecure())[0];
+        assert_eq!(outcome(r, CheckName::Signature), Outcome::Passed);
+        assert_eq!(outcome(r, CheckName::Claims), Outcome::Failed);
+        assert!(r.failure().unwrap().starts_with("invalid or missing digest in claim: sha256:"));
+    }
+
+    #[test]
+    fn constraint_satisfied_only_by_another_layer_is_rejected() {
+        // Layer 0: signed by a stranger, carries env=prod. Layer 1: signed by our key, no annotation.
+        let stranger = sign(&[("env", "prod")], None);
+        let ours_key = SigningKey::generate_ecdsa_p256().unwrap();
+        let new = sign_image(&ours_key, &stranger.subject, "example.com/app", &BTreeMap::new(), Some(&stranger.manifest)).unwrap();
+        let mut blobs = stranger.blobs.clone();
+        blobs.insert(Digest::sha256(&new.payload), new.payload);
+        let manifest = Manifest::from_bytes(new.manifest, None).unwrap();
+        let req = CosignRequirements { annotations: BTreeMap::from([("env".into(), "prod".into())]), insecure_ignore_tlog: true };
+        let reports = verify_signature_manifest(&stranger.subject, &manifest, &blobs, ours_key.public_key(), &req, "t").unwrap();
+        assert_eq!(reports.len(), 2);
+        assert!(reports.iter().all(|r| !r.verified));
+        assert_eq!(outcome(&reports[0], CheckName::Signature), Outcome::Failed);
+        assert_eq!(outcome(&reports[1], CheckName::Annotations), Outcome::Failed);
+        let verdict = Verdict { subject: crate::verdict::Subject { reference: "r".into(), digest: stranger.subject.clone(), platform: None, index_digest: None }, trusted: false, signatures: reports, insecure: vec![] };
+        assert_eq!(verdict.require_trusted().unwrap_err().code(), crate::ErrorCode::NoMatchingSignatures);
+    }
+
+    #[test]
+    fn required_annotation_on_the_verified_layer_passes() {
+        let s = sign(&[("env", "prod")], None);
+        let req = CosignRequirements { annotations: BTreeMap::from([("env".into(), "prod".into())]), insecure_ignore_tlog: true };
+        assert!(run(&s, s.key.public_key(), &req)[0].verified);
+    }
+
+    #[test]
+    fn empty_signature_manifest_gives_no_reports() {
+        let s = sign(&[], None);
+        let empty = crate::cosign::append_signature(None, b"", b"").unwrap();
+        let mut value: serde_json::Value = serde_json::from_slice(&empty.manifest).unwrap();
+        value["layers"] = serde_json::json!([]);
+        let manifest = Manifest::from_bytes(serde_json::to_vec(&value).unwrap(), None).unwrap();
+        let reports = verify_signature_manifest(&s.subject, &manifest, &s.blobs, s.key.public_key(), &insecure(), "t").unwrap();
+        assert!(reports.is_empty());
+    }
+}

@@ -1,0 +1,151 @@
+//! The verdict: what was verified, whether it is trusted, and for every signature examined, each
+//! check with its outcome. It serializes to JSON for `--output json` and the C ABI.
+
+use serde::Serialize;
+
+use crate::digest::Digest;
+use crate::error::{Error, ErrorCode, Result};
+
+/// The result of verifying one subject.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// What was verified.
+    pub subject: Subject,
+    /// Whether at least one signature passed every check.
+    pub trusted: bool,
+    /// Every signature examined, in the order found.
+    pub signatures: Vec<SignatureReport>,
+    /// Insecure options that were in force (e.g. `insecure-ignore-tlog`).
+    pub insecure: Vec<String>,
+}
+
+/// The subject of a verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Subject {
+    /// The reference as the user gave it.
+    pub reference: String,
+    /// The digest of the manifest whose signatures were checked.
+    pub digest: Digest,
+    /// For an index resolved with `--platform`: the platform chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// For an index resolved with `--platform`: the digest of the index itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_digest: Option<Digest>,
+}
+
+/// What kind of signature a report is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SignatureKind {
+    /// A cosign simple-signing signature layer.
+    CosignSignature,
+}
+
+/// Who signed, as far as the trust material tells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signer {
+    /// Hex SHA-256 of the public key's DER SubjectPublicKeyInfo.
+    pub key_id: String,
+    /// Key type, e.g. `ECDSA P-256`.
+    pub key_type: String,
+}
+
+/// The name of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CheckName {
+    /// The payload bytes hash to the layer's declared digest.
+    Integrity,
+    /// The signature verifies over the payload with the trusted key.
+    Signature,
+    /// The payload's claims name the subject digest.
+    Claims,
+    /// The required annotations are present in the same payload.
+    Annotations,
+    /// The signature is proven to be in the transparency log.
+    Tlog,
+}
+
+/// The outcome of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The check ran and passed.
+    Passed,
+    /// The check ran and failed.
+    Failed,
+    /// The check was skipped because the user opted out with an insecure option.
+    SkippedInsecure,
+    /// The check was not reached because an earlier check failed.
+    NotReached,
+}
+
+/// One check on one signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Which check.
+    pub name: CheckName,
+    /// Its outcome.
+    pub outcome: Outcome,
+    /// Why it failed or was skipped; empty when it passed.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// Everything about one signature examined.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SignatureReport {
+    /// The kind of signature.
+    pub kind: SignatureKind,
+    /// Where it was found (artifact and layer).
+    pub location: String,
+    /// The signer, once the signature verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Signer>,
+    /// Every check, in the order performed.
+    pub checks: Vec<Check>,
+    /// Whether every check passed (or was skipped by an insecure opt-in).
+    pub verified: bool,
+    /// The signed payload, kept only when the signature verified.
+    #[serde(skip)]
+    pub payload: Option<Vec<u8>>,
+}
+
+impl SignatureReport {
+    /// The first failed check's detail, if any.
+    pub fn failure(&self) -> Option<&str> {
+        self.checks.iter().find(|c| c.outcome == Outcome::Failed).map(|c| c.detail.as_str())
+    }
+}
+
+impl Verdict {
+    /// The payloads of the signatures that verified, in order.
+    pub fn verified_payloads(&self) -> impl Iterator<Item = &[u8]> {
+        self.signatures.iter().filter(|s| s.verified).filter_map(|s| s.payload.as_deref())
+    }
+
+    /// `Ok` when trusted; otherwise the error cosign would report: "no signatures found" (none were
+    /// examined) or "no matching signatures: …" listing why each one failed.
+    pub fn require_trusted(&self) -> Result<&Verdict> {
+        if self.trusted {
+            return Ok(self);
+        }
+        if self.signatures.is_empty() {
+            return Err(Error::new(ErrorCode::NoSignatures, "no signatures found"));
+        }
+        let reasons: Vec<String> = self
+            .signatures
+            .iter()
+            .map(|s| format!("{}: {}", s.location, s.failure().unwrap_or("not verified")))
+            .collect();
+        Err(Error::new(ErrorCode::NoMatchingSignatures, format!("no matching signatures:\n{}", reasons.join("\n"))))
+    }
+
+    /// The verdict as pretty JSON.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| Error::new(ErrorCode::Internal, format!("encoding verdict: {e}")))
+    }
+}
