@@ -1,1 +1,32 @@
+//! ocitrust: decide whether an OCI image may run, by verifying its cosign signatures.
+//!
+//! ```no_run
+//! use ocitrust::{PublicKey, Verifier};
+//! let key = PublicKey::from_pem_or_der(&std::fs::read("cosign.pub")?)?;
+//! let verdict = Verifier::new(key).insecure_ignore_tlog(true).verify("oci:examples/sample-image:v1")?;
+//! verdict.require_trusted()?;
+//! println!("{} is signed", verdict.subject.digest);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The facade joins the sans-IO core (`ocitrust-core`, re-exported as [`core`]) and the transports
+//! (`ocitrust-registry`, re-exported as [`registry`]).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+mod keys;
+mod sign;
+mod triangulate;
+mod verifier;
+
+pub use ocitrust_core as core;
+pub use ocitrust_core::crypto::{PublicKey, SigningKey};
+pub use ocitrust_core::oci::Platform;
+pub use ocitrust_core::verdict::{Check, CheckName, Outcome, SignatureKind, SignatureReport, Signer, Subject};
+pub use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
+pub use ocitrust_registry as registry;
+
+pub use keys::{generate_key_pair, load_private_key, GeneratedKeyPair};
+pub use sign::{sign, SignOptions, SignOutcome};
+pub use triangulate::triangulate;
+pub use verifier::Verifier;

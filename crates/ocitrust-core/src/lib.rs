@@ -10,7 +10,7 @@ pub mod cosign;
 pub mod crypto;
 pub mod digest;
 pub mod error;
-mod go_json;
+pub mod go_json;
 pub mod oci;
 mod pem_text;
 pub mod reference;

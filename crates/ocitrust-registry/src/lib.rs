@@ -1,1 +1,12 @@
+//! ocitrust-registry: the I/O side. It turns a reference into *evidence* for the core: the subject
+//! manifest's raw bytes and digest, and every candidate signature found for it, each already checked
+//! against its digest. Today it reads and writes OCI image layouts on disk.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+mod discover;
+pub mod layout;
+pub mod limits;
+
+pub use discover::{discover_in_layout, CosignEvidence, SignatureSource};
+pub use layout::{LayoutReference, LayoutSelector, OciLayout};

@@ -21,8 +21,42 @@ pub struct CosignRequirements {
 }
 
 /// Payload blobs supplied by the caller, keyed by the digest they were fetched under. Their bytes
-/// are re-hashed before use, so a lying fetcher is caught here.
-pub type PayloadBlobs = HashMap<Digest, Vec<u8>>;
+/// are re-hashed before use, so a lying fetcher is caught here. A blob the fetcher could not get is
+/// recorded with the reason, which the verdict then shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayloadBlobs {
+    found: HashMap<Digest, Vec<u8>>,
+    unavailable: HashMap<Digest, String>,
+}
+
+impl PayloadBlobs {
+    /// Blobs named by their SHA-256 digest (for callers that fetched bytes without digests).
+    pub fn from_blobs<I: IntoIterator<Item = Vec<u8>>>(blobs: I) -> Self {
+        let mut set = PayloadBlobs::default();
+        for blob in blobs {
+            set.insert(Digest::sha256(&blob), blob);
+        }
+        set
+    }
+
+    /// Records `bytes` as fetched under `digest`.
+    pub fn insert(&mut self, digest: Digest, bytes: Vec<u8>) {
+        self.found.insert(digest, bytes);
+    }
+
+    /// Records that the blob `digest` could not be fetched, and why.
+    pub fn mark_unavailable(&mut self, digest: Digest, reason: String) {
+        self.unavailable.insert(digest, reason);
+    }
+
+    fn get(&self, digest: &Digest) -> std::result::Result<&[u8], Error> {
+        if let Some(bytes) = self.found.get(digest) {
+            return Ok(bytes);
+        }
+        let reason = self.unavailable.get(digest).map_or("it was not provided", String::as_str);
+        Err(Error::new(crate::ErrorCode::NotFound, format!("payload blob {digest} is unavailable: {reason}")))
+    }
+}
 
 /// Verifies every layer of `signatures` (the manifest at `sha256-<hex>.sig`) against `subject` with
 /// `key`. Returns one report per layer; the manifest itself being unreadable is an error.
@@ -37,14 +71,14 @@ pub fn verify_signature_manifest(
     let layers = signature_layers(signatures)?;
     Ok(layers
         .iter()
-        .map(|layer| verify_layer(subject, layer, blobs.get(&layer.digest).map(Vec::as_slice), key, requirements, location))
+        .map(|layer| verify_layer(subject, layer, blobs.get(&layer.digest), key, requirements, location))
         .collect())
 }
 
 fn verify_layer(
     subject: &Digest,
     layer: &SignatureLayer,
-    blob: Option<&[u8]>,
+    blob: Result<&[u8]>,
     key: &PublicKey,
     requirements: &CosignRequirements,
     location: &str,
@@ -86,14 +120,14 @@ fn verify_layer(
     }
 }
 
-fn integrity(layer: &SignatureLayer, blob: Option<&[u8]>) -> Result<Vec<u8>> {
+fn integrity(layer: &SignatureLayer, blob: Result<&[u8]>) -> Result<Vec<u8>> {
     if layer.media_type != media_types::COSIGN_SIMPLE_SIGNING {
         return Err(Error::new(
             crate::ErrorCode::NoMatchingSignatures,
             format!("unexpected layer media type {:?}, expected {}", layer.media_type, media_types::COSIGN_SIMPLE_SIGNING),
         ));
     }
-    let blob = blob.ok_or_else(|| Error::new(crate::ErrorCode::NotFound, format!("payload blob {} was not found", layer.digest)))?;
+    let blob = blob?;
     if blob.len() as u64 != layer.size {
         return Err(Error::new(
             crate::ErrorCode::DigestMismatch,
@@ -225,7 +259,7 @@ mod tests {
     #[test]
     fn tampered_payload_fails_integrity() {
         let mut s = sign(&[], None);
-        for blob in s.blobs.values_mut() {
+        for blob in s.blobs.found.values_mut() {
             let last = blob.len() - 2;
             blob[last] ^= 1;
         }
@@ -237,7 +271,7 @@ mod tests {
     #[test]
     fn missing_blob_fails_integrity() {
         let mut s = sign(&[], None);
-        s.blobs.clear();
+        s.blobs = PayloadBlobs::default();
         let r = &run(&s, s.key.public_key(), &insecure())[0];
         assert_eq!(outcome(r, CheckName::Integrity), Outcome::Failed);
     }

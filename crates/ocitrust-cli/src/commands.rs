@@ -1,0 +1,175 @@
+//! The command line: arguments and what each command does.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+use ocitrust::{Error, ErrorCode, Platform, PublicKey, Result, SignOptions, Verifier};
+
+use crate::output::{self, Format};
+use crate::password;
+
+/// Verify and sign OCI images with cosign-compatible keys.
+#[derive(Debug, Parser)]
+#[command(name = "ocitrust", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a cosign key pair (cosign.key, cosign.pub). Password from COSIGN_PASSWORD or a prompt.
+    GenerateKeyPair {
+        /// Write PREFIX.key and PREFIX.pub.
+        #[arg(long, default_value = "cosign")]
+        output_key_prefix: String,
+        /// Overwrite existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Sign an image in an OCI layout (oci:PATH[:TAG|@DIGEST]) with a key.
+    Sign {
+        /// Private key: an encrypted cosign key or an unencrypted PEM key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Annotation to put in the signed payload, key=value (repeatable).
+        #[arg(short = 'a', long = "annotations", value_parser = parse_annotation)]
+        annotations: Vec<(String, String)>,
+        /// The docker-reference to sign as (default: the layout path).
+        #[arg(long)]
+        sign_container_identity: Option<String>,
+        /// The image to sign.
+        reference: String,
+    },
+    /// Verify the cosign signatures of images with a public key.
+    Verify {
+        /// Public key (PEM or DER SubjectPublicKeyInfo).
+        #[arg(long)]
+        key: PathBuf,
+        /// Accept signatures without a transparency-log proof (insecure; recorded in the verdict).
+        #[arg(long)]
+        insecure_ignore_tlog: bool,
+        /// Annotation the signed payload must carry, key=value (repeatable).
+        #[arg(short = 'a', long = "annotations", value_parser = parse_annotation)]
+        annotations: Vec<(String, String)>,
+        /// Verify the manifest for this platform of an index (os/arch[/variant]).
+        #[arg(long, value_parser = parse_platform)]
+        platform: Option<Platform>,
+        /// Output format.
+        #[arg(short = 'o', long, value_enum, default_value = "json")]
+        output: Format,
+        /// Images to verify: oci:PATH[:TAG|@DIGEST].
+        #[arg(required = true)]
+        references: Vec<String>,
+    },
+    /// Print where the signatures of an image are stored.
+    Triangulate {
+        /// The image.
+        reference: String,
+    },
+}
+
+fn parse_annotation(text: &str) -> std::result::Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("invalid annotation {text:?}: expected key=value")),
+    }
+}
+
+fn parse_platform(text: &str) -> std::result::Result<Platform, String> {
+    Platform::parse(text).map_err(|e| e.to_string())
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::GenerateKeyPair { output_key_prefix, force } => generate_key_pair(&output_key_prefix, force),
+        Command::Sign { key, annotations, sign_container_identity, reference } => {
+            let pem = read_file(&key)?;
+            let password = if ocitrust::core::cosign::is_encrypted_key_file(&pem) { password::for_reading()? } else { Vec::new() };
+            let signing_key = ocitrust::load_private_key(&pem, &password)?;
+            let options = SignOptions { annotations: annotations.into_iter().collect(), identity: sign_container_identity };
+            let outcome = ocitrust::sign(&reference, &signing_key, &options)?;
+            eprintln!("Signed {} ({}); signature stored at {}", reference, outcome.subject, outcome.location);
+            Ok(())
+        }
+        Command::Verify { key, insecure_ignore_tlog, annotations, platform, output, references } => {
+            let public_key = PublicKey::from_pem_or_der(&read_file(&key)?).map_err(|e| e.context(format!("loading public key {}", key.display())))?;
+            let annotations: BTreeMap<String, String> = annotations.into_iter().collect();
+            let annotations_checked = !annotations.is_empty();
+            let verifier = Verifier::new(public_key)
+                .require_annotations(annotations)
+                .platform(platform)
+                .insecure_ignore_tlog(insecure_ignore_tlog);
+            for reference in &references {
+                let verdict = verifier.verify(reference)?;
+                if output == Format::Verdict {
+                    output::print_verdict(&verdict, output)?;
+                    verdict.require_trusted()?;
+                    continue;
+                }
+                verdict.require_trusted()?;
+                output::print_header(reference, &verdict, annotations_checked);
+                output::print_verdict(&verdict, output)?;
+            }
+            Ok(())
+        }
+        Command::Triangulate { reference } => {
+            println!("{}", ocitrust::triangulate(&reference)?);
+            Ok(())
+        }
+    }
+}
+
+fn generate_key_pair(prefix: &str, force: bool) -> Result<()> {
+    let key_path = PathBuf::from(format!("{prefix}.key"));
+    let pub_path = PathBuf::from(format!("{prefix}.pub"));
+    for path in [&key_path, &pub_path] {
+        if path.exists() && !force {
+            return Err(Error::new(ErrorCode::InvalidArgument, format!("{} already exists; pass --force to overwrite it", path.display())));
+        }
+    }
+    let password = password::for_new_key()?;
+    let pair = ocitrust::generate_key_pair(&password)?;
+    write_private(&key_path, pair.private_key_pem.as_bytes())?;
+    fs::write(&pub_path, pair.public_key_pem.as_bytes()).map_err(|e| io_error(&pub_path, e))?;
+    eprintln!("Private key written to {}", key_path.display());
+    eprintln!("Public key written to {}", pub_path.display());
+    Ok(())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|e| io_error(path, e))
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    fs::write(path, bytes).map_err(|e| io_error(path, e))
+}
+
+/// Largest key file read from disk.
+const KEY_FILE_READ_MAX: u64 = 64 * 1024;
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let len = fs::metadata(path).map_err(|e| io_error(path, e))?.len();
+    if len > KEY_FILE_READ_MAX {
+        return Err(Error::new(ErrorCode::LimitExceeded, format!("{} is {len} bytes, more than a key file can be ({KEY_FILE_READ_MAX})", path.display())));
+    }
+    fs::read(path).map_err(|e| io_error(path, e))
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    let code = if e.kind() == std::io::ErrorKind::NotFound { ErrorCode::NotFound } else { ErrorCode::Io };
+    Error::new(code, format!("{}: {e}", path.display()))
+}

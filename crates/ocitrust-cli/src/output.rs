@@ -1,0 +1,51 @@
+//! Printing verification results: cosign's JSON array of payloads, text, or the full verdict.
+
+use ocitrust::core::cosign::SimpleSigningPayload;
+use ocitrust::{Error, ErrorCode, Result, Verdict};
+
+/// `--output` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The verified payloads as a JSON array, exactly as `cosign verify` prints them.
+    Json,
+    /// The verified payloads, one per line, as `cosign verify --output text` prints them.
+    Text,
+    /// ocitrust's full verdict as JSON: every signature examined and every check.
+    Verdict,
+}
+
+/// The header cosign prints on standard error before the payloads.
+pub fn print_header(reference: &str, verdict: &Verdict, annotations_checked: bool) {
+    if !verdict.insecure.is_empty() {
+        eprintln!("WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.");
+    }
+    eprintln!("\nVerification for {reference} --");
+    eprintln!("The following checks were performed on each of these signatures:");
+    if annotations_checked {
+        eprintln!("  - The specified annotations were verified.");
+    }
+    eprintln!("  - The cosign claims were validated");
+    eprintln!("  - The signatures were verified against the specified public key");
+}
+
+/// Prints the verified payloads (or the verdict) on standard output.
+pub fn print_verdict(verdict: &Verdict, format: Format) -> Result<()> {
+    match format {
+        Format::Verdict => println!("{}", verdict.to_json()?),
+        Format::Text => {
+            for payload in verdict.verified_payloads() {
+                println!("{}", String::from_utf8_lossy(payload));
+            }
+        }
+        Format::Json => {
+            let payloads = verdict
+                .verified_payloads()
+                .map(SimpleSigningPayload::parse)
+                .collect::<Result<Vec<_>>>()?;
+            let text = ocitrust::core::go_json::to_go_json(&payloads)
+                .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
+            println!("\n{text}");
+        }
+    }
+    Ok(())
+}

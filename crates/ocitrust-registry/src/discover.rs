@@ -1,0 +1,81 @@
+//! Finding what is attached to a subject in a layout: the cosign signature manifest, either at tag
+//! `sha256-<hex>.sig` or, in a `cosign save` layout, the entry of kind `dev.cosignproject.cosign/sigs`.
+
+use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs};
+use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
+use ocitrust_core::{Digest, Result};
+
+use crate::layout::{LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES};
+use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
+
+/// Where a signature manifest was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureSource {
+    /// At a tag-scheme tag (`sha256-<hex>.sig`).
+    Tag(String),
+    /// As the `dev.cosignproject.cosign/sigs` entry of a `cosign save` layout.
+    CosignSaveLayout,
+}
+
+/// Everything the core needs to verify the cosign signatures of one subject.
+#[derive(Debug, Clone)]
+pub struct CosignEvidence {
+    /// The manifest whose signatures are checked (a platform manifest when `platform` was given).
+    pub subject: Manifest,
+    /// The index the subject was chosen from, when a platform was selected.
+    pub index: Option<Manifest>,
+    /// The platform selected.
+    pub platform: Option<Platform>,
+    /// The signature manifest, where it was found, and a human-readable location.
+    pub signatures: Option<(Manifest, SignatureSource, String)>,
+    /// The payload blobs its layers reference.
+    pub payloads: PayloadBlobs,
+}
+
+/// Reads the subject named by `reference` (resolving an index to `platform` if given) and its cosign
+/// signatures from the layout. Every manifest and blob is checked against its digest.
+pub fn discover_in_layout(reference: &LayoutReference, platform: Option<&Platform>) -> Result<CosignEvidence> {
+    let layout = OciLayout::open(&reference.path)?;
+    let entry = layout.resolve(&reference.selector)?;
+    let top = layout.read_manifest(&entry.digest)?;
+    let (subject, index) = match (top.kind(), platform) {
+        (ManifestKind::Index(index), Some(platform)) => {
+            let chosen = platform.select(index)?;
+            let digest = Digest::parse(chosen.digest().as_ref())?;
+            (layout.read_manifest(&digest)?, Some(top))
+        }
+        _ => (top, None),
+    };
+    let by_tag = signature_tag(subject.digest());
+    let entries = layout.entries()?;
+    let subject_is_cosign_save_image = index.is_none() && matches!(entry.cosign_kind(), Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX));
+    let found = entries
+        .iter()
+        .find(|e| e.tag() == Some(by_tag.as_str()))
+        .map(|e| (e, SignatureSource::Tag(by_tag.clone())))
+        .or_else(|| {
+            entries
+                .iter()
+                .find(|e| subject_is_cosign_save_image && e.cosign_kind() == Some(COSIGN_KIND_SIGNATURES))
+                .map(|e| (e, SignatureSource::CosignSaveLayout))
+        });
+    let mut payloads = PayloadBlobs::default();
+    let signatures = match found {
+        None => None,
+        Some((sig_entry, source)) => {
+            let manifest = layout.read_manifest(&sig_entry.digest)?;
+            for layer in signature_layers(&manifest)? {
+                match layout.read_blob(&layer.digest, SIGNATURE_BLOB_SIZE_MAX.min(layer.size.max(1))) {
+                    Ok(bytes) => payloads.insert(layer.digest, bytes),
+                    Err(e) => payloads.mark_unavailable(layer.digest, e.message().to_owned()),
+                }
+            }
+            let location = match &source {
+                SignatureSource::Tag(tag) => format!("{}:{tag}", reference.path.display()),
+                SignatureSource::CosignSaveLayout => format!("{} (cosign save signatures {})", reference.path.display(), sig_entry.digest),
+            };
+            Some((manifest, source, location))
+        }
+    };
+    Ok(CosignEvidence { subject, index, platform: platform.cloned(), signatures, payloads })
+}

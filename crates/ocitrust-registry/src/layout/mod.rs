@@ -1,0 +1,8 @@
+//! OCI image layouts: `oci-layout`, `index.json` and `blobs/<alg>/<hex>`, read with every blob checked
+//! against its digest, and written atomically (temporary file, then rename).
+
+mod reference;
+mod store;
+
+pub use reference::{LayoutReference, LayoutSelector};
+pub use store::{IndexEntry, OciLayout, REF_NAME_ANNOTATION, COSIGN_KIND_ANNOTATION, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES};

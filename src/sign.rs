@@ -1,0 +1,71 @@
+//! Signing an image in an OCI layout with a key, storing the signature as cosign does.
+
+use std::collections::BTreeMap;
+
+use ocitrust_core::cosign::{sign_image, signature_tag};
+use ocitrust_core::crypto::SigningKey;
+use ocitrust_core::oci::media_types;
+use ocitrust_core::{Digest, Error, ErrorCode, Result};
+use ocitrust_registry::layout::{IndexEntry, COSIGN_KIND_ANNOTATION, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES, REF_NAME_ANNOTATION};
+use ocitrust_registry::{discover_in_layout, LayoutReference, OciLayout, SignatureSource};
+
+/// What to put in the signed payload.
+#[derive(Debug, Clone, Default)]
+pub struct SignOptions {
+    /// Annotations (`-a key=value`), stored in the payload's `optional`.
+    pub annotations: BTreeMap<String, String>,
+    /// `critical.identity.docker-reference`; defaults to the layout path.
+    pub identity: Option<String>,
+}
+
+/// What `sign` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignOutcome {
+    /// The digest that was signed.
+    pub subject: Digest,
+    /// The digest of the new signature manifest.
+    pub signature_manifest: Digest,
+    /// Where it is stored (`oci:PATH:sha256-<hex>.sig`, or the cosign-save `sigs` entry).
+    pub location: String,
+}
+
+/// Signs the image `reference` names (`oci:PATH[:TAG|@DIGEST]`) with `key`: appends a layer to its
+/// signature manifest (creating it if absent) and points the layout at the new manifest. In a layout
+/// written by `cosign save` the `sigs` entry is replaced, so `cosign load` pushes the signature;
+/// otherwise the tag `sha256-<hex>.sig` is set.
+pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<SignOutcome> {
+    if !LayoutReference::is_layout_reference(reference) {
+        return Err(Error::new(
+            ErrorCode::Unsupported,
+            format!("{reference}: signing in a registry is not supported yet; sign an OCI layout (oci:PATH) and push it with `cosign load`"),
+        ));
+    }
+    let layout_ref = LayoutReference::parse(reference)?;
+    let evidence = discover_in_layout(&layout_ref, None)?;
+    let layout = OciLayout::open(&layout_ref.path)?;
+    let subject_entry = layout.resolve(&layout_ref.selector)?;
+    let subject = evidence.subject.digest().clone();
+    let identity = options.identity.clone().unwrap_or_else(|| layout_ref.path.display().to_string());
+    let existing = evidence.signatures.as_ref().map(|(m, _, _)| m);
+    let new = sign_image(key, &subject, &identity, &options.annotations, existing)?;
+
+    layout.write_blob(&new.payload)?;
+    layout.write_blob(&new.config)?;
+    let manifest_digest = layout.write_blob(&new.manifest)?;
+    let cosign_save = matches!(subject_entry.cosign_kind(), Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX))
+        && !matches!(evidence.signatures, Some((_, SignatureSource::Tag(_), _)));
+    let tag = signature_tag(&subject);
+    let (annotation, location) = if cosign_save {
+        ((COSIGN_KIND_ANNOTATION, COSIGN_KIND_SIGNATURES), format!("{} (cosign save signatures {manifest_digest})", layout_ref.path.display()))
+    } else {
+        ((REF_NAME_ANNOTATION, tag.as_str()), format!("oci:{}:{tag}", layout_ref.path.display()))
+    };
+    let entry = IndexEntry {
+        media_type: media_types::OCI_MANIFEST.to_owned(),
+        digest: manifest_digest.clone(),
+        size: new.manifest.len() as u64,
+        annotations: BTreeMap::from([(annotation.0.to_owned(), annotation.1.to_owned())]),
+    };
+    layout.put_entry(&entry, |e| e.annotations.get(annotation.0).map(String::as_str) == Some(annotation.1))?;
+    Ok(SignOutcome { subject, signature_manifest: manifest_digest, location })
+}
