@@ -1,0 +1,128 @@
+//! Shared helpers for the CLI and interop tests: the binary, scratch directories, layout surgery.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The committed sample image (a `cosign save` layout signed by cosign v2.4.3).
+pub fn sample_layout() -> PathBuf {
+    root().join("examples/sample-image/layout")
+}
+
+/// The sample image's public key.
+pub fn sample_pub() -> PathBuf {
+    root().join("examples/sample-image/cosign.pub")
+}
+
+/// A fresh scratch directory under the target dir, removed first if it exists.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("ocitrust-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A scratch copy of the sample layout.
+pub fn sample_copy(name: &str) -> PathBuf {
+    let dir = scratch(name).join("layout");
+    copy_dir(&sample_layout(), &dir);
+    dir
+}
+
+/// Runs `ocitrust` with `args` in `cwd`, with `env` added and COSIGN_PASSWORD removed unless given.
+pub fn ocitrust_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocitrust"));
+    cmd.args(args).current_dir(cwd).env_remove("COSIGN_PASSWORD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("running ocitrust");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "ocitrust panicked: {stderr}");
+    out
+}
+
+/// Runs `ocitrust` in the repository root.
+pub fn ocitrust(args: &[&str]) -> Output {
+    ocitrust_in(&root(), args, &[])
+}
+
+/// Standard error as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Standard output as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Asserts the exit code and that standard error contains `needle`.
+#[track_caller]
+pub fn assert_fails(out: &Output, code: i32, needle: &str) {
+    assert_eq!(out.status.code(), Some(code), "stdout: {}\nstderr: {}", stdout(out), stderr(out));
+    assert!(stderr(out).contains(needle), "expected {needle:?} in stderr: {}", stderr(out));
+}
+
+/// The `index.json` of a layout as JSON.
+pub fn read_index(layout: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap()
+}
+
+/// Writes the `index.json` of a layout.
+pub fn write_index(layout: &Path, index: &serde_json::Value) {
+    std::fs::write(layout.join("index.json"), serde_json::to_vec_pretty(index).unwrap()).unwrap();
+}
+
+/// The path of blob `digest` (`sha256:…`) in a layout.
+pub fn blob_path(layout: &Path, digest: &str) -> PathBuf {
+    let (alg, hex) = digest.split_once(':').unwrap();
+    layout.join("blobs").join(alg).join(hex)
+}
+
+/// Reads blob `digest` as JSON.
+pub fn read_blob_json(layout: &Path, digest: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(blob_path(layout, digest)).unwrap()).unwrap()
+}
+
+/// Writes `bytes` as a blob and returns its digest.
+pub fn write_blob(layout: &Path, bytes: &[u8]) -> String {
+    let digest = ocitrust::Digest::sha256(bytes).to_string();
+    std::fs::write(blob_path(layout, &digest), bytes).unwrap();
+    digest
+}
+
+/// The digest of the index entry whose `kind` annotation is `kind`.
+pub fn entry_digest(layout: &Path, kind: &str) -> String {
+    read_index(layout)["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["annotations"]["kind"] == kind)
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub const KIND_IMAGE: &str = "dev.cosignproject.cosign/image";
+pub const KIND_SIGS: &str = "dev.cosignproject.cosign/sigs";

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the real peers the test suite drives, pinned, idempotently:
+#   cosign v2.4.3 (tag-scheme signatures), cosign v3.1.3 (bundle format, for later issues),
+#   crane v0.20.3 (pushes test images), Debian's docker-registry (a loopback registry).
+# Prints `export` lines for the test harness; source its output:  eval "$(tests/tools/install.sh)"
+set -euo pipefail
+
+TOOLS_DIR="${OCITRUST_TOOLS_DIR:-$HOME/.cache/ocitrust-tools}"
+COSIGN_V2_VERSION=v2.4.3
+COSIGN_V3_VERSION=v3.1.3
+CRANE_VERSION=v0.20.3
+
+go_install() { # dir module version
+  local dir="$1" module="$2" version="$3" name
+  name="$(basename "$module")"
+  if [ -x "$dir/$name" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$version" ]; then return 0; fi
+  mkdir -p "$dir"
+  echo "installing $module@$version into $dir" >&2
+  (cd / && GOBIN="$dir" GOFLAGS=-mod=mod go install "$module@$version") >&2
+  echo "$version" > "$dir/.version"
+}
+
+go_install "$TOOLS_DIR/cosign-$COSIGN_V2_VERSION" github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN_V2_VERSION"
+go_install "$TOOLS_DIR/crane-$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
+if [ "${OCITRUST_WITH_COSIGN_V3:-0}" = 1 ]; then
+  go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_V3_VERSION"
+fi
+
+if ! command -v docker-registry >/dev/null 2>&1; then
+  echo "installing Debian's docker-registry" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  (apt-get update -qq && apt-get install -y -qq docker-registry) >&2
+fi
+
+echo "export OCITRUST_COSIGN='$TOOLS_DIR/cosign-$COSIGN_V2_VERSION/cosign'"
+echo "export OCITRUST_CRANE='$TOOLS_DIR/crane-$CRANE_VERSION/crane'"
+echo "export OCITRUST_DOCKER_REGISTRY='$(command -v docker-registry)'"

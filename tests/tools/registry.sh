@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Starts Debian's docker-registry on a free loopback port with storage in DIR; prints the address.
+# Usage: registry.sh DIR  (the registry's pid is written to DIR/pid; kill it when done)
+set -euo pipefail
+dir="$1"
+mkdir -p "$dir/data"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+cat > "$dir/config.yml" <<YAML
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+http:
+  addr: 127.0.0.1:$port
+YAML
+"${OCITRUST_DOCKER_REGISTRY:-docker-registry}" serve "$dir/config.yml" >"$dir/log" 2>&1 &
+echo $! > "$dir/pid"
+for _ in $(seq 1 50); do
+  if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then echo "127.0.0.1:$port"; exit 0; fi
+  sleep 0.1
+done
+echo "docker-registry did not start; its log:" >&2; cat "$dir/log" >&2; exit 1
