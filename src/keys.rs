@@ -16,7 +16,10 @@ pub struct GeneratedKeyPair {
 /// Generates an ECDSA P-256 key pair and encrypts the private key with `password` (may be empty).
 pub fn generate_key_pair(password: &[u8]) -> Result<GeneratedKeyPair> {
     let key = SigningKey::generate_ecdsa_p256()?;
-    Ok(GeneratedKeyPair { private_key_pem: encrypt_key_file(&key, password)?, public_key_pem: key.public_key().to_pem() })
+    Ok(GeneratedKeyPair {
+        private_key_pem: encrypt_key_file(&key, password)?,
+        public_key_pem: key.public_key().to_pem(),
+    })
 }
 
 /// Reads a private key: an encrypted cosign key (with `password`) or an unencrypted PEM key.

@@ -6,7 +6,10 @@ use ocitrust_core::cosign::{sign_image, signature_tag};
 use ocitrust_core::crypto::SigningKey;
 use ocitrust_core::oci::media_types;
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
-use ocitrust_registry::layout::{IndexEntry, COSIGN_KIND_ANNOTATION, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES, REF_NAME_ANNOTATION};
+use ocitrust_registry::layout::{
+    IndexEntry, COSIGN_KIND_ANNOTATION, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
+    REF_NAME_ANNOTATION,
+};
 use ocitrust_registry::{discover_in_layout, LayoutReference, OciLayout, SignatureSource};
 
 /// What to put in the signed payload.
@@ -45,20 +48,34 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
     let layout = OciLayout::open(&layout_ref.path)?;
     let subject_entry = layout.resolve(&layout_ref.selector)?;
     let subject = evidence.subject.digest().clone();
-    let identity = options.identity.clone().unwrap_or_else(|| layout_ref.path.display().to_string());
+    let identity = options
+        .identity
+        .clone()
+        .unwrap_or_else(|| layout_ref.path.display().to_string());
     let existing = evidence.signatures.as_ref().map(|(m, _, _)| m);
     let new = sign_image(key, &subject, &identity, &options.annotations, existing)?;
 
     layout.write_blob(&new.payload)?;
     layout.write_blob(&new.config)?;
     let manifest_digest = layout.write_blob(&new.manifest)?;
-    let cosign_save = matches!(subject_entry.cosign_kind(), Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX))
-        && !matches!(evidence.signatures, Some((_, SignatureSource::Tag(_), _)));
+    let cosign_save = matches!(
+        subject_entry.cosign_kind(),
+        Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX)
+    ) && !matches!(evidence.signatures, Some((_, SignatureSource::Tag(_), _)));
     let tag = signature_tag(&subject);
     let (annotation, location) = if cosign_save {
-        ((COSIGN_KIND_ANNOTATION, COSIGN_KIND_SIGNATURES), format!("{} (cosign save signatures {manifest_digest})", layout_ref.path.display()))
+        (
+            (COSIGN_KIND_ANNOTATION, COSIGN_KIND_SIGNATURES),
+            format!(
+                "{} (cosign save signatures {manifest_digest})",
+                layout_ref.path.display()
+            ),
+        )
     } else {
-        ((REF_NAME_ANNOTATION, tag.as_str()), format!("oci:{}:{tag}", layout_ref.path.display()))
+        (
+            (REF_NAME_ANNOTATION, tag.as_str()),
+            format!("oci:{}:{tag}", layout_ref.path.display()),
+        )
     };
     let entry = IndexEntry {
         media_type: media_types::OCI_MANIFEST.to_owned(),
@@ -66,6 +83,12 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
         size: new.manifest.len() as u64,
         annotations: BTreeMap::from([(annotation.0.to_owned(), annotation.1.to_owned())]),
     };
-    layout.put_entry(&entry, |e| e.annotations.get(annotation.0).map(String::as_str) == Some(annotation.1))?;
-    Ok(SignOutcome { subject, signature_manifest: manifest_digest, location })
+    layout.put_entry(&entry, |e| {
+        e.annotations.get(annotation.0).map(String::as_str) == Some(annotation.1)
+    })?;
+    Ok(SignOutcome {
+        subject,
+        signature_manifest: manifest_digest,
+        location,
+    })
 }

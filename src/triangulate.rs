@@ -10,7 +10,11 @@ pub fn triangulate(reference: &str) -> Result<String> {
     if LayoutReference::is_layout_reference(reference) {
         let layout_ref = LayoutReference::parse(reference)?;
         let entry = OciLayout::open(&layout_ref.path)?.resolve(&layout_ref.selector)?;
-        return Ok(format!("oci:{}:{}", layout_ref.path.display(), signature_tag(&entry.digest)));
+        return Ok(format!(
+            "oci:{}:{}",
+            layout_ref.path.display(),
+            signature_tag(&entry.digest)
+        ));
     }
     let parsed = Reference::parse(reference)?;
     match parsed.digest() {

@@ -23,7 +23,11 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier trusting signatures made with `key`.
     pub fn new(key: PublicKey) -> Self {
-        Verifier { key, requirements: CosignRequirements::default(), platform: None }
+        Verifier {
+            key,
+            requirements: CosignRequirements::default(),
+            platform: None,
+        }
     }
 
     /// Requires the annotation `key=value` in the signed payload (`cosign verify -a key=value`).
@@ -73,7 +77,11 @@ impl Verifier {
             )?,
             None => Vec::new(),
         };
-        let insecure = if self.requirements.insecure_ignore_tlog { vec![INSECURE_IGNORE_TLOG.to_owned()] } else { Vec::new() };
+        let insecure = if self.requirements.insecure_ignore_tlog {
+            vec![INSECURE_IGNORE_TLOG.to_owned()]
+        } else {
+            Vec::new()
+        };
         Ok(Verdict {
             subject: Subject {
                 reference: reference.to_owned(),

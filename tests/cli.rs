@@ -26,21 +26,41 @@ fn oci(path: &std::path::Path) -> String {
 
 #[test]
 fn sample_image_verifies_with_cosign_compatible_output() {
-    let out = ocitrust(&["verify", "--key", "examples/sample-image/cosign.pub", INSECURE, "oci:examples/sample-image/layout"]);
+    let out = ocitrust(&[
+        "verify",
+        "--key",
+        "examples/sample-image/cosign.pub",
+        INSECURE,
+        "oci:examples/sample-image/layout",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let printed: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     let subject = entry_digest(&sample_layout(), KIND_IMAGE);
-    assert_eq!(printed[0]["critical"]["image"]["docker-manifest-digest"], subject.as_str());
+    assert_eq!(
+        printed[0]["critical"]["image"]["docker-manifest-digest"],
+        subject.as_str()
+    );
     assert_eq!(printed[0]["critical"]["type"], "cosign container image signature");
     assert_eq!(printed[0]["optional"]["org"], "ocitrust-sample");
-    assert!(stdout(&out).starts_with("\n[{\"critical\":{\"identity\":"), "cosign prints a blank line, then compact JSON");
+    assert!(
+        stdout(&out).starts_with("\n[{\"critical\":{\"identity\":"),
+        "cosign prints a blank line, then compact JSON"
+    );
     assert!(stderr(&out).contains("WARNING: Skipping tlog verification is an insecure practice"));
     assert!(stderr(&out).contains("The signatures were verified against the specified public key"));
 }
 
 #[test]
 fn verdict_output_lists_checks_and_records_the_insecure_opt_in() {
-    let out = ocitrust(&["verify", "--key", "examples/sample-image/cosign.pub", INSECURE, "-o", "verdict", "oci:examples/sample-image/layout"]);
+    let out = ocitrust(&[
+        "verify",
+        "--key",
+        "examples/sample-image/cosign.pub",
+        INSECURE,
+        "-o",
+        "verdict",
+        "oci:examples/sample-image/layout",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(verdict["trusted"], true);
@@ -58,14 +78,28 @@ fn generate_sign_verify_round_trip_with_annotations() {
     let pw = [("COSIGN_PASSWORD", "s3cret")];
     let out = ocitrust_in(&dir, &["generate-key-pair"], &pw);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(fs::read_to_string(dir.join("cosign.key")).unwrap().starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"));
-    let out = ocitrust_in(&dir, &["sign", "--key", "cosign.key", "-a", "env=prod", &oci(&layout)], &pw);
+    assert!(fs::read_to_string(dir.join("cosign.key"))
+        .unwrap()
+        .starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----"));
+    let out = ocitrust_in(
+        &dir,
+        &["sign", "--key", "cosign.key", "-a", "env=prod", &oci(&layout)],
+        &pw,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = ocitrust_in(&dir, &verify_args("cosign.pub", &oci(&layout), &["-a", "env=prod"]), &[]);
+    let out = ocitrust_in(
+        &dir,
+        &verify_args("cosign.pub", &oci(&layout), &["-a", "env=prod"]),
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains(r#""optional":{"env":"prod"}"#));
     // The cosign-made signature is still there and still verifies with its own key.
-    let out = ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &["-a", "org=ocitrust-sample"]));
+    let out = ocitrust(&verify_args(
+        "examples/sample-image/cosign.pub",
+        &oci(&layout),
+        &["-a", "org=ocitrust-sample"],
+    ));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
@@ -73,7 +107,10 @@ fn generate_sign_verify_round_trip_with_annotations() {
 fn triangulate_names_the_signature_tag() {
     let out = ocitrust(&["triangulate", "oci:examples/sample-image/layout"]);
     let subject = entry_digest(&sample_layout(), KIND_IMAGE);
-    assert_eq!(stdout(&out).trim(), format!("oci:examples/sample-image/layout:sha256-{}.sig", &subject[7..]));
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("oci:examples/sample-image/layout:sha256-{}.sig", &subject[7..])
+    );
     let d = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     let out = ocitrust(&["triangulate", &format!("ghcr.io/org/app@{d}")]);
     assert_eq!(stdout(&out).trim(), format!("ghcr.io/org/app:sha256-{}.sig", &d[7..]));
@@ -93,26 +130,58 @@ fn platform_selects_the_signed_manifest_of_an_index() {
     // Keep the tag-scheme signature for the amd64 manifest, drop the cosign-save entries.
     let sigs = entry_digest(&layout, KIND_SIGS);
     let sigs_size = fs::metadata(blob_path(&layout, &sigs)).unwrap().len();
-    write_index(&layout, &json!({"schemaVersion":2,"manifests":[
+    write_index(
+        &layout,
+        &json!({"schemaVersion":2,"manifests":[
         {"mediaType":"application/vnd.oci.image.index.v1+json","digest":index_digest,"size":index_bytes.len(),"annotations":{"org.opencontainers.image.ref.name":"multi"}},
-        {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":sigs,"size":sigs_size,"annotations":{"org.opencontainers.image.ref.name":format!("sha256-{}.sig", &image[7..])}}]}));
+        {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":sigs,"size":sigs_size,"annotations":{"org.opencontainers.image.ref.name":format!("sha256-{}.sig", &image[7..])}}]}),
+    );
     let tagged = format!("{}:multi", oci(&layout));
-    let out = ocitrust(&verify_args("examples/sample-image/cosign.pub", &tagged, &["--platform", "linux/amd64", "-o", "verdict"]));
+    let out = ocitrust(&verify_args(
+        "examples/sample-image/cosign.pub",
+        &tagged,
+        &["--platform", "linux/amd64", "-o", "verdict"],
+    ));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(verdict["subject"]["platform"], "linux/amd64");
     assert_eq!(verdict["subject"]["index_digest"], index_digest.as_str());
     // The arm64 manifest has no signature; the index itself neither.
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &tagged, &["--platform", "linux/arm64"])), 10, "no signatures found");
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &tagged, &[])), 10, "no signatures found");
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &tagged, &["--platform", "windows/amd64"])), 1, "no manifest for platform windows/amd64");
+    assert_fails(
+        &ocitrust(&verify_args(
+            "examples/sample-image/cosign.pub",
+            &tagged,
+            &["--platform", "linux/arm64"],
+        )),
+        10,
+        "no signatures found",
+    );
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &tagged, &[])),
+        10,
+        "no signatures found",
+    );
+    assert_fails(
+        &ocitrust(&verify_args(
+            "examples/sample-image/cosign.pub",
+            &tagged,
+            &["--platform", "windows/amd64"],
+        )),
+        1,
+        "no manifest for platform windows/amd64",
+    );
 }
 
 // ---- negative ----
 
 #[test]
 fn without_tlog_opt_out_verification_fails_as_cosign_would() {
-    let out = ocitrust(&["verify", "--key", "examples/sample-image/cosign.pub", "oci:examples/sample-image/layout"]);
+    let out = ocitrust(&[
+        "verify",
+        "--key",
+        "examples/sample-image/cosign.pub",
+        "oci:examples/sample-image/layout",
+    ]);
     assert_fails(&out, 12, "no matching signatures");
     assert!(stderr(&out).contains("--insecure-ignore-tlog"));
     assert!(stdout(&out).is_empty());
@@ -123,9 +192,15 @@ fn tampered_payload_is_rejected() {
     let layout = sample_copy("tampered-payload");
     let sigs = read_blob_json(&layout, &entry_digest(&layout, KIND_SIGS));
     let payload = blob_path(&layout, sigs["layers"][0]["digest"].as_str().unwrap());
-    let text = fs::read_to_string(&payload).unwrap().replace("ocitrust-sample", "ocitrust-sampl3");
+    let text = fs::read_to_string(&payload)
+        .unwrap()
+        .replace("ocitrust-sample", "ocitrust-sampl3");
     fs::write(&payload, text).unwrap();
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])), 12, "digest mismatch");
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])),
+        12,
+        "digest mismatch",
+    );
 }
 
 #[test]
@@ -135,15 +210,28 @@ fn tampered_subject_manifest_is_rejected() {
     let mut bytes = fs::read(&manifest).unwrap();
     bytes.push(b'\n');
     fs::write(&manifest, bytes).unwrap();
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])), 1, "digest mismatch");
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])),
+        1,
+        "digest mismatch",
+    );
 }
 
 #[test]
 fn wrong_key_is_rejected() {
     let dir = scratch("wrong-key");
-    assert_eq!(ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")]).status.code(), Some(0));
+    assert_eq!(
+        ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")])
+            .status
+            .code(),
+        Some(0)
+    );
     let key = dir.join("cosign.pub");
-    let out = ocitrust(&verify_args(key.to_str().unwrap(), "oci:examples/sample-image/layout", &[]));
+    let out = ocitrust(&verify_args(
+        key.to_str().unwrap(),
+        "oci:examples/sample-image/layout",
+        &[],
+    ));
     assert_fails(&out, 12, "invalid signature");
 }
 
@@ -160,7 +248,11 @@ fn signature_for_another_digest_is_rejected() {
         }
     }
     write_index(&layout, &index);
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])), 12, "invalid or missing digest in claim: sha256:");
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])),
+        12,
+        "invalid or missing digest in claim: sha256:",
+    );
 }
 
 #[test]
@@ -168,10 +260,23 @@ fn constraint_satisfied_only_by_another_layer_is_rejected() {
     // A stranger signs with env=prod; the trusted key's (cosign) layer has no env annotation.
     let dir = scratch("other-layer");
     let layout = sample_copy("other-layer-layout");
-    assert_eq!(ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")]).status.code(), Some(0));
-    let out = ocitrust_in(&dir, &["sign", "--key", "cosign.key", "-a", "env=prod", &oci(&layout)], &[("COSIGN_PASSWORD", "")]);
+    assert_eq!(
+        ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")])
+            .status
+            .code(),
+        Some(0)
+    );
+    let out = ocitrust_in(
+        &dir,
+        &["sign", "--key", "cosign.key", "-a", "env=prod", &oci(&layout)],
+        &[("COSIGN_PASSWORD", "")],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &["-a", "env=prod", "-o", "verdict"]));
+    let out = ocitrust(&verify_args(
+        "examples/sample-image/cosign.pub",
+        &oci(&layout),
+        &["-a", "env=prod", "-o", "verdict"],
+    ));
     assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
     let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let sigs = verdict["signatures"].as_array().unwrap();
@@ -183,9 +288,16 @@ fn constraint_satisfied_only_by_another_layer_is_rejected() {
 fn missing_signature_manifest_means_no_signatures() {
     let layout = sample_copy("no-sigs");
     let mut index = read_index(&layout);
-    index["manifests"].as_array_mut().unwrap().retain(|m| m["annotations"]["kind"] != KIND_SIGS);
+    index["manifests"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|m| m["annotations"]["kind"] != KIND_SIGS);
     write_index(&layout, &index);
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])), 10, "no signatures found");
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])),
+        10,
+        "no signatures found",
+    );
 }
 
 #[test]
@@ -204,7 +316,11 @@ fn empty_signature_manifest_means_no_signatures() {
         }
     }
     write_index(&layout, &index);
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])), 10, "no signatures found");
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])),
+        10,
+        "no signatures found",
+    );
 }
 
 #[test]
@@ -212,23 +328,55 @@ fn malformed_public_key_is_rejected() {
     let dir = scratch("bad-pem");
     for (name, content) in [
         ("garbage.pub", &b"not a key at all"[..]),
-        ("truncated.pub", b"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n"),
-        ("cert.pub", b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+        (
+            "truncated.pub",
+            b"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n",
+        ),
+        (
+            "cert.pub",
+            b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        ),
     ] {
         fs::write(dir.join(name), content).unwrap();
-        let out = ocitrust(&verify_args(dir.join(name).to_str().unwrap(), "oci:examples/sample-image/layout", &[]));
+        let out = ocitrust(&verify_args(
+            dir.join(name).to_str().unwrap(),
+            "oci:examples/sample-image/layout",
+            &[],
+        ));
         assert_fails(&out, 1, "loading public key");
     }
-    assert_fails(&ocitrust(&verify_args("/nonexistent/cosign.pub", "oci:examples/sample-image/layout", &[])), 1, "No such file");
+    assert_fails(
+        &ocitrust(&verify_args(
+            "/nonexistent/cosign.pub",
+            "oci:examples/sample-image/layout",
+            &[],
+        )),
+        1,
+        "No such file",
+    );
 }
 
 #[test]
 fn wrong_password_is_rejected_and_changes_nothing() {
     let layout = sample_copy("wrong-password");
     let before = fs::read(layout.join("index.json")).unwrap();
-    let out = ocitrust(&["sign", "--key", "crates/ocitrust-core/tests/data/cosign-v2.key", &oci(&layout)]);
+    let out = ocitrust(&[
+        "sign",
+        "--key",
+        "crates/ocitrust-core/tests/data/cosign-v2.key",
+        &oci(&layout),
+    ]);
     assert_fails(&out, 1, "COSIGN_PASSWORD is not set");
-    let out = ocitrust_in(&root(), &["sign", "--key", "crates/ocitrust-core/tests/data/cosign-v2.key", &oci(&layout)], &[("COSIGN_PASSWORD", "wrong")]);
+    let out = ocitrust_in(
+        &root(),
+        &[
+            "sign",
+            "--key",
+            "crates/ocitrust-core/tests/data/cosign-v2.key",
+            &oci(&layout),
+        ],
+        &[("COSIGN_PASSWORD", "wrong")],
+    );
     assert_fails(&out, 1, "decryption failed");
     assert_eq!(fs::read(layout.join("index.json")).unwrap(), before);
 }
@@ -237,10 +385,17 @@ fn wrong_password_is_rejected_and_changes_nothing() {
 fn unsupported_scrypt_parameters_are_rejected() {
     let dir = scratch("scrypt");
     let body = r#"{"kdf":{"name":"scrypt","params":{"N":1048576,"r":8,"p":1},"salt":"AAAA"},"cipher":{"name":"nacl/secretbox","nonce":"AAAA"},"ciphertext":"AAAA"}"#;
-    let pem = format!("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n{}\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n", base64::engine::general_purpose::STANDARD.encode(body));
+    let pem = format!(
+        "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n{}\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(body)
+    );
     fs::write(dir.join("k.key"), pem).unwrap();
     let layout = sample_copy("scrypt-layout");
-    let out = ocitrust_in(&dir, &["sign", "--key", "k.key", &oci(&layout)], &[("COSIGN_PASSWORD", "")]);
+    let out = ocitrust_in(
+        &dir,
+        &["sign", "--key", "k.key", &oci(&layout)],
+        &[("COSIGN_PASSWORD", "")],
+    );
     assert_fails(&out, 1, "unsupported scrypt parameters");
 }
 
@@ -249,21 +404,33 @@ fn truncated_and_huge_json_are_rejected() {
     let layout = sample_copy("truncated");
     let index = fs::read(layout.join("index.json")).unwrap();
     fs::write(layout.join("index.json"), &index[..index.len() / 2]).unwrap();
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])), 1, "malformed JSON");
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])),
+        1,
+        "malformed JSON",
+    );
 
     let layout = sample_copy("huge");
     let mut huge = b"{\"manifests\":[], \"pad\":\"".to_vec();
     huge.resize(5 * 1024 * 1024, b'a');
     huge.extend_from_slice(b"\"}");
     fs::write(layout.join("index.json"), huge).unwrap();
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])), 1, "larger than the limit");
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])),
+        1,
+        "larger than the limit",
+    );
 
     // A truncated signature manifest: its digest no longer matches.
     let layout = sample_copy("truncated-sigs");
     let sigs = blob_path(&layout, &entry_digest(&layout, KIND_SIGS));
     let bytes = fs::read(&sigs).unwrap();
     fs::write(&sigs, &bytes[..bytes.len() - 5]).unwrap();
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])), 1, "digest mismatch");
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])),
+        1,
+        "digest mismatch",
+    );
 }
 
 #[test]
@@ -271,37 +438,93 @@ fn invalid_references_are_rejected() {
     for (reference, needle) in [
         ("Alpine", "must be lowercase"),
         ("oci:", "empty path"),
-        ("oci:examples/sample-image/layout@sha256:123", "invalid layout reference"),
+        (
+            "oci:examples/sample-image/layout@sha256:123",
+            "invalid layout reference",
+        ),
         ("oci:examples/sample-image/layout:bad tag!", "invalid tag"),
         ("registry.example:notaport/app", "invalid registry"),
     ] {
-        assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", reference, &[])), 1, needle);
+        assert_fails(
+            &ocitrust(&verify_args("examples/sample-image/cosign.pub", reference, &[])),
+            1,
+            needle,
+        );
     }
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", "ghcr.io/org/app:1.0", &[])), 1, "registry is not supported yet");
-    assert_fails(&ocitrust(&["verify", "--key", "k", "--platform", "linux", "oci:x"]), 2, "invalid platform");
-    assert_fails(&ocitrust(&["verify", "--key", "k", "-a", "novalue", "oci:x"]), 2, "expected key=value");
+    assert_fails(
+        &ocitrust(&verify_args(
+            "examples/sample-image/cosign.pub",
+            "ghcr.io/org/app:1.0",
+            &[],
+        )),
+        1,
+        "registry is not supported yet",
+    );
+    assert_fails(
+        &ocitrust(&["verify", "--key", "k", "--platform", "linux", "oci:x"]),
+        2,
+        "invalid platform",
+    );
+    assert_fails(
+        &ocitrust(&["verify", "--key", "k", "-a", "novalue", "oci:x"]),
+        2,
+        "expected key=value",
+    );
 }
 
 #[test]
 fn missing_layout_files_are_rejected() {
     let layout = sample_copy("missing-files");
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", "oci:/nonexistent/layout", &[])), 1, "not an OCI image layout");
+    assert_fails(
+        &ocitrust(&verify_args(
+            "examples/sample-image/cosign.pub",
+            "oci:/nonexistent/layout",
+            &[],
+        )),
+        1,
+        "not an OCI image layout",
+    );
     fs::remove_file(layout.join("index.json")).unwrap();
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])), 1, "index.json");
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])),
+        1,
+        "index.json",
+    );
 
     let layout = sample_copy("missing-blob");
     fs::remove_file(blob_path(&layout, &entry_digest(&layout, KIND_IMAGE))).unwrap();
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])), 1, "No such file");
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &oci(&layout), &[])),
+        1,
+        "No such file",
+    );
 
     let layout = sample_copy("missing-tag");
-    assert_fails(&ocitrust(&verify_args("examples/sample-image/cosign.pub", &format!("{}:nope", oci(&layout)), &[])), 1, "no manifest tagged \"nope\"");
+    assert_fails(
+        &ocitrust(&verify_args(
+            "examples/sample-image/cosign.pub",
+            &format!("{}:nope", oci(&layout)),
+            &[],
+        )),
+        1,
+        "no manifest tagged \"nope\"",
+    );
 }
 
 #[test]
 fn generate_key_pair_refuses_to_overwrite() {
     let dir = scratch("overwrite");
-    assert_eq!(ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")]).status.code(), Some(0));
+    assert_eq!(
+        ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")])
+            .status
+            .code(),
+        Some(0)
+    );
     let before = fs::read(dir.join("cosign.key")).unwrap();
-    assert_fails(&ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")]), 1, "already exists");
+    assert_fails(
+        &ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")]),
+        1,
+        "already exists",
+    );
     assert_eq!(fs::read(dir.join("cosign.key")).unwrap(), before);
 }

@@ -11,12 +11,17 @@ use std::process::{Command, Output};
 use support::*;
 
 fn tool(var: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: run the test command (tests/run.sh), which installs the interop peers"))
+    std::env::var(var).unwrap_or_else(|_| {
+        panic!("{var} is not set: run the test command (tests/run.sh), which installs the interop peers")
+    })
 }
 
 fn run(program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(program);
-    cmd.args(args).current_dir(cwd).env("HOME", cwd).env_remove("COSIGN_PASSWORD");
+    cmd.args(args)
+        .current_dir(cwd)
+        .env("HOME", cwd)
+        .env_remove("COSIGN_PASSWORD");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -25,7 +30,13 @@ fn run(program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output
 
 #[track_caller]
 fn ok(out: Output, what: &str) -> Output {
-    assert!(out.status.success(), "{what} failed ({:?})\nstdout: {}\nstderr: {}", out.status.code(), stdout(&out), stderr(&out));
+    assert!(
+        out.status.success(),
+        "{what} failed ({:?})\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        stdout(&out),
+        stderr(&out)
+    );
     out
 }
 
@@ -37,8 +48,22 @@ struct Registry {
 
 impl Registry {
     fn start(dir: PathBuf) -> Self {
-        let out = ok(run("bash", &[root().join("tests/tools/registry.sh").to_str().unwrap(), dir.to_str().unwrap()], &dir, &[]), "starting docker-registry");
-        Registry { address: stdout(&out).trim().to_owned(), dir }
+        let out = ok(
+            run(
+                "bash",
+                &[
+                    root().join("tests/tools/registry.sh").to_str().unwrap(),
+                    dir.to_str().unwrap(),
+                ],
+                &dir,
+                &[],
+            ),
+            "starting docker-registry",
+        );
+        Registry {
+            address: stdout(&out).trim().to_owned(),
+            dir,
+        }
     }
 }
 
@@ -62,7 +87,12 @@ impl Peers {
         let work = scratch(name);
         let reg_dir = work.join("registry");
         std::fs::create_dir_all(&reg_dir).unwrap();
-        Peers { cosign: tool("OCITRUST_COSIGN"), crane: tool("OCITRUST_CRANE"), registry: Registry::start(reg_dir), work }
+        Peers {
+            cosign: tool("OCITRUST_COSIGN"),
+            crane: tool("OCITRUST_CRANE"),
+            registry: Registry::start(reg_dir),
+            work,
+        }
     }
 
     fn dir(&self, name: &str) -> PathBuf {
@@ -74,9 +104,28 @@ impl Peers {
     /// Builds the tiny test image and pushes it as REPO:v1; returns the reference.
     fn push_image(&self, repo: &str) -> String {
         let image = self.work.join(format!("image-{repo}"));
-        ok(run("python3", &[root().join("examples/sample-image/build_image.py").to_str().unwrap(), image.to_str().unwrap()], &self.work, &[]), "building the image");
+        ok(
+            run(
+                "python3",
+                &[
+                    root().join("examples/sample-image/build_image.py").to_str().unwrap(),
+                    image.to_str().unwrap(),
+                ],
+                &self.work,
+                &[],
+            ),
+            "building the image",
+        );
         let reference = format!("{}/{repo}:v1", self.registry.address);
-        ok(run(&self.crane, &["push", "--insecure", image.to_str().unwrap(), &reference], &self.work, &[]), "crane push");
+        ok(
+            run(
+                &self.crane,
+                &["push", "--insecure", image.to_str().unwrap(), &reference],
+                &self.work,
+                &[],
+            ),
+            "crane push",
+        );
         reference
     }
 
@@ -90,19 +139,97 @@ fn cosign_signs_ocitrust_verifies_with_identical_output() {
     let peers = Peers::new("interop-cosign-to-ocitrust");
     let reference = peers.push_image("from-cosign");
     let keys = peers.dir("cosign-keys");
-    ok(peers.cosign(&["generate-key-pair"], &keys, "cpw"), "cosign generate-key-pair");
-    ok(peers.cosign(&["sign", "--key", "cosign.key", "--tlog-upload=false", "-y", "-a", "from=cosign", &reference], &keys, "cpw"), "cosign sign");
+    ok(
+        peers.cosign(&["generate-key-pair"], &keys, "cpw"),
+        "cosign generate-key-pair",
+    );
+    ok(
+        peers.cosign(
+            &[
+                "sign",
+                "--key",
+                "cosign.key",
+                "--tlog-upload=false",
+                "-y",
+                "-a",
+                "from=cosign",
+                &reference,
+            ],
+            &keys,
+            "cpw",
+        ),
+        "cosign sign",
+    );
     let layout = peers.work.join("saved");
-    ok(peers.cosign(&["save", "--dir", layout.to_str().unwrap(), &reference], &keys, ""), "cosign save");
+    ok(
+        peers.cosign(&["save", "--dir", layout.to_str().unwrap(), &reference], &keys, ""),
+        "cosign save",
+    );
 
-    let theirs = ok(peers.cosign(&["verify", "--key", "cosign.pub", "--insecure-ignore-tlog", "-a", "from=cosign", &reference], &keys, ""), "cosign verify");
+    let theirs = ok(
+        peers.cosign(
+            &[
+                "verify",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "-a",
+                "from=cosign",
+                &reference,
+            ],
+            &keys,
+            "",
+        ),
+        "cosign verify",
+    );
     let layout_ref = format!("oci:{}", layout.display());
-    let ours = ok(ocitrust_in(&keys, &["verify", "--key", "cosign.pub", "--insecure-ignore-tlog", "-a", "from=cosign", &layout_ref], &[]), "ocitrust verify");
-    assert_eq!(stdout(&ours), stdout(&theirs), "ocitrust prints exactly what cosign verify prints");
+    let ours = ok(
+        ocitrust_in(
+            &keys,
+            &[
+                "verify",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "-a",
+                "from=cosign",
+                &layout_ref,
+            ],
+            &[],
+        ),
+        "ocitrust verify",
+    );
+    assert_eq!(
+        stdout(&ours),
+        stdout(&theirs),
+        "ocitrust prints exactly what cosign verify prints"
+    );
 
     // A key made by cosign signs in ocitrust too.
-    ok(ocitrust_in(&keys, &["sign", "--key", "cosign.key", "-a", "from=ocitrust-with-cosign-key", &layout_ref], &[("COSIGN_PASSWORD", "cpw")]), "ocitrust sign with a cosign key");
-    assert_fails(&ocitrust_in(&keys, &["verify", "--key", "cosign.pub", "-a", "from=cosign", &layout_ref], &[]), 12, "--insecure-ignore-tlog");
+    ok(
+        ocitrust_in(
+            &keys,
+            &[
+                "sign",
+                "--key",
+                "cosign.key",
+                "-a",
+                "from=ocitrust-with-cosign-key",
+                &layout_ref,
+            ],
+            &[("COSIGN_PASSWORD", "cpw")],
+        ),
+        "ocitrust sign with a cosign key",
+    );
+    assert_fails(
+        &ocitrust_in(
+            &keys,
+            &["verify", "--key", "cosign.pub", "-a", "from=cosign", &layout_ref],
+            &[],
+        ),
+        12,
+        "--insecure-ignore-tlog",
+    );
 }
 
 #[test]
@@ -110,26 +237,97 @@ fn ocitrust_signs_cosign_verifies() {
     let peers = Peers::new("interop-ocitrust-to-cosign");
     let reference = peers.push_image("from-ocitrust");
     let keys = peers.dir("ocitrust-keys");
-    ok(ocitrust_in(&keys, &["generate-key-pair"], &[("COSIGN_PASSWORD", "opw")]), "ocitrust generate-key-pair");
+    ok(
+        ocitrust_in(&keys, &["generate-key-pair"], &[("COSIGN_PASSWORD", "opw")]),
+        "ocitrust generate-key-pair",
+    );
     let layout = peers.work.join("saved");
-    ok(peers.cosign(&["save", "--dir", layout.to_str().unwrap(), &reference], &keys, ""), "cosign save (unsigned)");
+    ok(
+        peers.cosign(&["save", "--dir", layout.to_str().unwrap(), &reference], &keys, ""),
+        "cosign save (unsigned)",
+    );
     let layout_ref = format!("oci:{}", layout.display());
-    ok(ocitrust_in(&keys, &["sign", "--key", "cosign.key", "-a", "from=ocitrust", &layout_ref], &[("COSIGN_PASSWORD", "opw")]), "ocitrust sign");
+    ok(
+        ocitrust_in(
+            &keys,
+            &["sign", "--key", "cosign.key", "-a", "from=ocitrust", &layout_ref],
+            &[("COSIGN_PASSWORD", "opw")],
+        ),
+        "ocitrust sign",
+    );
 
     let pushed = format!("{}/from-ocitrust-signed:v1", peers.registry.address);
-    ok(peers.cosign(&["load", "--dir", layout.to_str().unwrap(), &pushed], &keys, ""), "cosign load");
-    let out = ok(peers.cosign(&["verify", "--key", "cosign.pub", "--insecure-ignore-tlog", "-a", "from=ocitrust", &pushed], &keys, ""), "cosign verify of an ocitrust signature");
-    assert!(stdout(&out).contains(r#""optional":{"from":"ocitrust"}"#), "{}", stdout(&out));
+    ok(
+        peers.cosign(&["load", "--dir", layout.to_str().unwrap(), &pushed], &keys, ""),
+        "cosign load",
+    );
+    let out = ok(
+        peers.cosign(
+            &[
+                "verify",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "-a",
+                "from=ocitrust",
+                &pushed,
+            ],
+            &keys,
+            "",
+        ),
+        "cosign verify of an ocitrust signature",
+    );
+    assert!(
+        stdout(&out).contains(r#""optional":{"from":"ocitrust"}"#),
+        "{}",
+        stdout(&out)
+    );
     // cosign rejects it under another key, so the acceptance above is not vacuous.
     let other = peers.dir("other-keys");
-    ok(peers.cosign(&["generate-key-pair"], &other, ""), "cosign generate-key-pair");
-    let out = peers.cosign(&["verify", "--key", other.join("cosign.pub").to_str().unwrap(), "--insecure-ignore-tlog", &pushed], &keys, "");
+    ok(
+        peers.cosign(&["generate-key-pair"], &other, ""),
+        "cosign generate-key-pair",
+    );
+    let out = peers.cosign(
+        &[
+            "verify",
+            "--key",
+            other.join("cosign.pub").to_str().unwrap(),
+            "--insecure-ignore-tlog",
+            &pushed,
+        ],
+        &keys,
+        "",
+    );
     assert!(!out.status.success(), "cosign accepted a signature under the wrong key");
 
     // A key made by ocitrust signs in cosign, and ocitrust verifies that signature.
     let reference2 = peers.push_image("signed-by-cosign-with-ocitrust-key");
-    ok(peers.cosign(&["sign", "--key", "cosign.key", "--tlog-upload=false", "-y", &reference2], &keys, "opw"), "cosign sign with an ocitrust key");
+    ok(
+        peers.cosign(
+            &["sign", "--key", "cosign.key", "--tlog-upload=false", "-y", &reference2],
+            &keys,
+            "opw",
+        ),
+        "cosign sign with an ocitrust key",
+    );
     let layout2 = peers.work.join("saved2");
-    ok(peers.cosign(&["save", "--dir", layout2.to_str().unwrap(), &reference2], &keys, ""), "cosign save");
-    ok(ocitrust_in(&keys, &["verify", "--key", "cosign.pub", "--insecure-ignore-tlog", &format!("oci:{}", layout2.display())], &[]), "ocitrust verify");
+    ok(
+        peers.cosign(&["save", "--dir", layout2.to_str().unwrap(), &reference2], &keys, ""),
+        "cosign save",
+    );
+    ok(
+        ocitrust_in(
+            &keys,
+            &[
+                "verify",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                &format!("oci:{}", layout2.display()),
+            ],
+            &[],
+        ),
+        "ocitrust verify",
+    );
 }

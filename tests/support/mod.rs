@@ -79,8 +79,18 @@ pub fn stdout(out: &Output) -> String {
 /// Asserts the exit code and that standard error contains `needle`.
 #[track_caller]
 pub fn assert_fails(out: &Output, code: i32, needle: &str) {
-    assert_eq!(out.status.code(), Some(code), "stdout: {}\nstderr: {}", stdout(out), stderr(out));
-    assert!(stderr(out).contains(needle), "expected {needle:?} in stderr: {}", stderr(out));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+    assert!(
+        stderr(out).contains(needle),
+        "expected {needle:?} in stderr: {}",
+        stderr(out)
+    );
 }
 
 /// The `index.json` of a layout as JSON.

@@ -84,18 +84,44 @@ fn parse_platform(text: &str) -> std::result::Result<Platform, String> {
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::GenerateKeyPair { output_key_prefix, force } => generate_key_pair(&output_key_prefix, force),
-        Command::Sign { key, annotations, sign_container_identity, reference } => {
+        Command::GenerateKeyPair {
+            output_key_prefix,
+            force,
+        } => generate_key_pair(&output_key_prefix, force),
+        Command::Sign {
+            key,
+            annotations,
+            sign_container_identity,
+            reference,
+        } => {
             let pem = read_file(&key)?;
-            let password = if ocitrust::core::cosign::is_encrypted_key_file(&pem) { password::for_reading()? } else { Vec::new() };
+            let password = if ocitrust::core::cosign::is_encrypted_key_file(&pem) {
+                password::for_reading()?
+            } else {
+                Vec::new()
+            };
             let signing_key = ocitrust::load_private_key(&pem, &password)?;
-            let options = SignOptions { annotations: annotations.into_iter().collect(), identity: sign_container_identity };
+            let options = SignOptions {
+                annotations: annotations.into_iter().collect(),
+                identity: sign_container_identity,
+            };
             let outcome = ocitrust::sign(&reference, &signing_key, &options)?;
-            eprintln!("Signed {} ({}); signature stored at {}", reference, outcome.subject, outcome.location);
+            eprintln!(
+                "Signed {} ({}); signature stored at {}",
+                reference, outcome.subject, outcome.location
+            );
             Ok(())
         }
-        Command::Verify { key, insecure_ignore_tlog, annotations, platform, output, references } => {
-            let public_key = PublicKey::from_pem_or_der(&read_file(&key)?).map_err(|e| e.context(format!("loading public key {}", key.display())))?;
+        Command::Verify {
+            key,
+            insecure_ignore_tlog,
+            annotations,
+            platform,
+            output,
+            references,
+        } => {
+            let public_key = PublicKey::from_pem_or_der(&read_file(&key)?)
+                .map_err(|e| e.context(format!("loading public key {}", key.display())))?;
             let annotations: BTreeMap<String, String> = annotations.into_iter().collect();
             let annotations_checked = !annotations.is_empty();
             let verifier = Verifier::new(public_key)
@@ -127,7 +153,10 @@ fn generate_key_pair(prefix: &str, force: bool) -> Result<()> {
     let pub_path = PathBuf::from(format!("{prefix}.pub"));
     for path in [&key_path, &pub_path] {
         if path.exists() && !force {
-            return Err(Error::new(ErrorCode::InvalidArgument, format!("{} already exists; pass --force to overwrite it", path.display())));
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                format!("{} already exists; pass --force to overwrite it", path.display()),
+            ));
         }
     }
     let password = password::for_new_key()?;
@@ -164,12 +193,22 @@ const KEY_FILE_READ_MAX: u64 = 64 * 1024;
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     let len = fs::metadata(path).map_err(|e| io_error(path, e))?.len();
     if len > KEY_FILE_READ_MAX {
-        return Err(Error::new(ErrorCode::LimitExceeded, format!("{} is {len} bytes, more than a key file can be ({KEY_FILE_READ_MAX})", path.display())));
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "{} is {len} bytes, more than a key file can be ({KEY_FILE_READ_MAX})",
+                path.display()
+            ),
+        ));
     }
     fs::read(path).map_err(|e| io_error(path, e))
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
-    let code = if e.kind() == std::io::ErrorKind::NotFound { ErrorCode::NotFound } else { ErrorCode::Io };
+    let code = if e.kind() == std::io::ErrorKind::NotFound {
+        ErrorCode::NotFound
+    } else {
+        ErrorCode::Io
+    };
     Error::new(code, format!("{}: {e}", path.display()))
 }

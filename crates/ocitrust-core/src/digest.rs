@@ -60,9 +60,7 @@ pub struct Digest {
 impl Digest {
     /// Parses `algorithm:hex`, rejecting unknown algorithms, uppercase hex and wrong lengths.
     pub fn parse(text: &str) -> Result<Self> {
-        let invalid = |why: &str| {
-            Error::new(ErrorCode::InvalidDigest, format!("invalid digest {text:?}: {why}"))
-        };
+        let invalid = |why: &str| Error::new(ErrorCode::InvalidDigest, format!("invalid digest {text:?}: {why}"));
         let (name, hex) = text.split_once(':').ok_or_else(|| invalid("expected algorithm:hex"))?;
         let algorithm = Algorithm::from_name(name)
             .ok_or_else(|| invalid("unsupported algorithm (expected sha256, sha384 or sha512)"))?;
@@ -77,7 +75,10 @@ impl Digest {
         if !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return Err(invalid("the hex part must be lowercase hexadecimal"));
         }
-        Ok(Digest { algorithm, text: text.to_owned() })
+        Ok(Digest {
+            algorithm,
+            text: text.to_owned(),
+        })
     }
 
     /// The digest of `bytes` under `algorithm`.
@@ -176,7 +177,11 @@ pub struct Hasher {
 impl Hasher {
     /// A hasher for `algorithm`.
     pub fn new(algorithm: Algorithm) -> Self {
-        Hasher { algorithm, context: crypto::DigestContext::new(algorithm), len: 0 }
+        Hasher {
+            algorithm,
+            context: crypto::DigestContext::new(algorithm),
+            len: 0,
+        }
     }
 
     /// Feeds `bytes`.
@@ -205,8 +210,7 @@ impl Hasher {
 mod tests {
     use super::*;
 
-    const EMPTY_SHA256: &str =
-        "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    const EMPTY_SHA256: &str = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     #[test]
     fn computes_known_sha256() {

@@ -102,7 +102,10 @@ pub struct Error {
 impl Error {
     /// An error with `code` and a human-readable `message`.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error { code, message: message.into() }
+        Error {
+            code,
+            message: message.into(),
+        }
     }
 
     /// The stable code.
@@ -117,7 +120,10 @@ impl Error {
 
     /// The same error with `context` put in front of its message (`context: message`).
     pub fn context(self, context: impl fmt::Display) -> Self {
-        Error { code: self.code, message: format!("{context}: {}", self.message) }
+        Error {
+            code: self.code,
+            message: format!("{context}: {}", self.message),
+        }
     }
 }
 

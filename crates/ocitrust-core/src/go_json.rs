@@ -9,8 +9,8 @@ use crate::error::{Error, ErrorCode, Result};
 /// Serializes `value` compactly with Go's escaping. Maps must be `BTreeMap`s or
 /// `serde_json::Map` (sorted) for the key order to match Go.
 pub fn to_go_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding JSON: {e}")))?;
+    let text =
+        serde_json::to_string(value).map_err(|e| Error::new(ErrorCode::Internal, format!("encoding JSON: {e}")))?;
     // These characters can only occur inside JSON strings, so replacing them everywhere escapes
     // exactly the string contents, as Go does.
     if !text.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {

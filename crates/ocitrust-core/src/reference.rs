@@ -30,20 +30,27 @@ impl Reference {
     /// Parses and normalises `text`.
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = |why: String| {
-            Error::new(ErrorCode::InvalidReference, format!("invalid reference {text:?}: {why}"))
+            Error::new(
+                ErrorCode::InvalidReference,
+                format!("invalid reference {text:?}: {why}"),
+            )
         };
         if text.is_empty() {
             return Err(invalid("empty reference".into()));
         }
         let (name_and_tag, digest) = match text.split_once('@') {
-            Some((rest, digest)) => {
-                (rest, Some(Digest::parse(digest).map_err(|e| invalid(e.message().to_owned()))?))
-            }
+            Some((rest, digest)) => (
+                rest,
+                Some(Digest::parse(digest).map_err(|e| invalid(e.message().to_owned()))?),
+            ),
             None => (text, None),
         };
         let last_slash = name_and_tag.rfind('/').map_or(0, |i| i + 1);
         let (name, tag) = match name_and_tag[last_slash..].rfind(':') {
-            Some(i) => (&name_and_tag[..last_slash + i], Some(&name_and_tag[last_slash + i + 1..])),
+            Some(i) => (
+                &name_and_tag[..last_slash + i],
+                Some(&name_and_tag[last_slash + i + 1..]),
+            ),
             None => (name_and_tag, None),
         };
         if let Some(tag) = tag {
@@ -55,7 +62,11 @@ impl Reference {
             return Err(invalid("repository name must be lowercase".into()));
         }
         check_path(path).map_err(invalid)?;
-        let registry = if registry == "index.docker.io" { DEFAULT_REGISTRY } else { registry };
+        let registry = if registry == "index.docker.io" {
+            DEFAULT_REGISTRY
+        } else {
+            registry
+        };
         let repository = if registry == DEFAULT_REGISTRY && !path.contains('/') {
             format!("library/{path}")
         } else {
@@ -101,13 +112,21 @@ impl Reference {
 
     /// The same repository pinned to `digest` (the tag is dropped).
     pub fn with_digest(&self, digest: Digest) -> Self {
-        Reference { digest: Some(digest), tag: None, ..self.clone() }
+        Reference {
+            digest: Some(digest),
+            tag: None,
+            ..self.clone()
+        }
     }
 
     /// The same repository at `tag` (the digest is dropped).
     pub fn with_tag(&self, tag: &str) -> Result<Self> {
         check_tag(tag).map_err(|why| Error::new(ErrorCode::InvalidReference, why))?;
-        Ok(Reference { tag: Some(tag.to_owned()), digest: None, ..self.clone() })
+        Ok(Reference {
+            tag: Some(tag.to_owned()),
+            digest: None,
+            ..self.clone()
+        })
     }
 }
 
@@ -135,9 +154,7 @@ impl FromStr for Reference {
 fn split_registry(name: &str) -> (&str, &str) {
     match name.split_once('/') {
         Some((first, rest))
-            if first.contains(['.', ':'])
-                || first == "localhost"
-                || first.chars().any(|c| c.is_ascii_uppercase()) =>
+            if first.contains(['.', ':']) || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase()) =>
         {
             (first, rest)
         }
@@ -248,7 +265,10 @@ mod tests {
         assert_eq!(norm("alpine"), "docker.io/library/alpine:latest");
         assert_eq!(norm("alpine:3.20"), "docker.io/library/alpine:3.20");
         assert_eq!(norm("user/app"), "docker.io/user/app:latest");
-        assert_eq!(norm("index.docker.io/library/alpine"), "docker.io/library/alpine:latest");
+        assert_eq!(
+            norm("index.docker.io/library/alpine"),
+            "docker.io/library/alpine:latest"
+        );
         assert_eq!(norm("docker.io/alpine"), "docker.io/library/alpine:latest");
     }
 
@@ -258,7 +278,10 @@ mod tests {
         assert_eq!(norm("localhost/app"), "localhost/app:latest");
         assert_eq!(norm("127.0.0.1:5000/a/b/c"), "127.0.0.1:5000/a/b/c:latest");
         assert_eq!(norm(&format!("ghcr.io/org/app@{D}")), format!("ghcr.io/org/app@{D}"));
-        assert_eq!(norm(&format!("ghcr.io/org/app:1.2@{D}")), format!("ghcr.io/org/app:1.2@{D}"));
+        assert_eq!(
+            norm(&format!("ghcr.io/org/app:1.2@{D}")),
+            format!("ghcr.io/org/app:1.2@{D}")
+        );
         assert_eq!(norm("[::1]:5000/app"), "[::1]:5000/app:latest");
         let r = Reference::parse("public.ecr.aws/vendor/agent_x.y__z-w--q:v_1.0-rc").unwrap();
         assert_eq!(r.registry(), "public.ecr.aws");

@@ -117,14 +117,20 @@ pub struct SignatureReport {
 impl SignatureReport {
     /// The first failed check's detail, if any.
     pub fn failure(&self) -> Option<&str> {
-        self.checks.iter().find(|c| c.outcome == Outcome::Failed).map(|c| c.detail.as_str())
+        self.checks
+            .iter()
+            .find(|c| c.outcome == Outcome::Failed)
+            .map(|c| c.detail.as_str())
     }
 }
 
 impl Verdict {
     /// The payloads of the signatures that verified, in order.
     pub fn verified_payloads(&self) -> impl Iterator<Item = &[u8]> {
-        self.signatures.iter().filter(|s| s.verified).filter_map(|s| s.payload.as_deref())
+        self.signatures
+            .iter()
+            .filter(|s| s.verified)
+            .filter_map(|s| s.payload.as_deref())
     }
 
     /// `Ok` when trusted; otherwise the error cosign would report: "no signatures found" (none were
@@ -141,11 +147,15 @@ impl Verdict {
             .iter()
             .map(|s| format!("{}: {}", s.location, s.failure().unwrap_or("not verified")))
             .collect();
-        Err(Error::new(ErrorCode::NoMatchingSignatures, format!("no matching signatures:\n{}", reasons.join("\n"))))
+        Err(Error::new(
+            ErrorCode::NoMatchingSignatures,
+            format!("no matching signatures:\n{}", reasons.join("\n")),
+        ))
     }
 
     /// The verdict as pretty JSON.
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string_pretty(self).map_err(|e| Error::new(ErrorCode::Internal, format!("encoding verdict: {e}")))
+        serde_json::to_string_pretty(self)
+            .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding verdict: {e}")))
     }
 }

@@ -48,7 +48,8 @@ pub fn discover_in_layout(reference: &LayoutReference, platform: Option<&Platfor
     };
     let by_tag = signature_tag(subject.digest());
     let entries = layout.entries()?;
-    let subject_is_cosign_save_image = index.is_none() && matches!(entry.cosign_kind(), Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX));
+    let subject_is_cosign_save_image =
+        index.is_none() && matches!(entry.cosign_kind(), Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX));
     let found = entries
         .iter()
         .find(|e| e.tag() == Some(by_tag.as_str()))
@@ -72,10 +73,20 @@ pub fn discover_in_layout(reference: &LayoutReference, platform: Option<&Platfor
             }
             let location = match &source {
                 SignatureSource::Tag(tag) => format!("{}:{tag}", reference.path.display()),
-                SignatureSource::CosignSaveLayout => format!("{} (cosign save signatures {})", reference.path.display(), sig_entry.digest),
+                SignatureSource::CosignSaveLayout => format!(
+                    "{} (cosign save signatures {})",
+                    reference.path.display(),
+                    sig_entry.digest
+                ),
             };
             Some((manifest, source, location))
         }
     };
-    Ok(CosignEvidence { subject, index, platform: platform.cloned(), signatures, payloads })
+    Ok(CosignEvidence {
+        subject,
+        index,
+        platform: platform.cloned(),
+        signatures,
+        payloads,
+    })
 }

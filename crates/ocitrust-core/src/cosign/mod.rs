@@ -2,8 +2,8 @@
 
 mod payload;
 mod private_key_file;
-mod signature_manifest;
 mod sign;
+mod signature_manifest;
 mod verify;
 
 pub use payload::{SimpleSigningPayload, COSIGN_SIGNATURE_TYPE, PAYLOAD_SIZE_MAX};

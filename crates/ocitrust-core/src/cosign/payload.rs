@@ -55,12 +55,19 @@ impl SimpleSigningPayload {
     /// A payload for `digest` under `docker_reference`, with `annotations` in `optional`.
     pub fn new(docker_reference: &str, digest: &Digest, annotations: &BTreeMap<String, String>) -> Self {
         let optional = (!annotations.is_empty()).then(|| {
-            annotations.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect()
+            annotations
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect()
         });
         SimpleSigningPayload {
             critical: Critical {
-                identity: Identity { docker_reference: docker_reference.to_owned() },
-                image: Image { docker_manifest_digest: digest.to_string() },
+                identity: Identity {
+                    docker_reference: docker_reference.to_owned(),
+                },
+                image: Image {
+                    docker_manifest_digest: digest.to_string(),
+                },
                 kind: COSIGN_SIGNATURE_TYPE.to_owned(),
             },
             optional,
@@ -75,8 +82,12 @@ impl SimpleSigningPayload {
                 format!("payload is {} bytes, limit is {PAYLOAD_SIZE_MAX}", bytes.len()),
             ));
         }
-        serde_json::from_slice(bytes)
-            .map_err(|e| Error::new(ErrorCode::InvalidPayload, format!("malformed simple-signing payload: {e}")))
+        serde_json::from_slice(bytes).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidPayload,
+                format!("malformed simple-signing payload: {e}"),
+            )
+        })
     }
 
     /// The bytes cosign would sign for this payload (Go's JSON encoding).
@@ -90,13 +101,19 @@ impl SimpleSigningPayload {
         if self.critical.kind != COSIGN_SIGNATURE_TYPE {
             return Err(Error::new(
                 ErrorCode::NoMatchingSignatures,
-                format!("unexpected payload type {:?}, expected {COSIGN_SIGNATURE_TYPE:?}", self.critical.kind),
+                format!(
+                    "unexpected payload type {:?}, expected {COSIGN_SIGNATURE_TYPE:?}",
+                    self.critical.kind
+                ),
             ));
         }
         if self.critical.image.docker_manifest_digest != subject.as_str() {
             return Err(Error::new(
                 ErrorCode::NoMatchingSignatures,
-                format!("invalid or missing digest in claim: {}", self.critical.image.docker_manifest_digest),
+                format!(
+                    "invalid or missing digest in claim: {}",
+                    self.critical.image.docker_manifest_digest
+                ),
             ));
         }
         Ok(())
@@ -137,8 +154,14 @@ mod tests {
             digest()
         );
         assert_eq!(String::from_utf8(p.to_bytes().unwrap()).unwrap(), expected);
-        let annotated = SimpleSigningPayload::new("r", &digest(), &BTreeMap::from([("b".into(), "2".into()), ("a".into(), "1".into())]));
-        assert!(String::from_utf8(annotated.to_bytes().unwrap()).unwrap().ends_with(r#""optional":{"a":"1","b":"2"}}"#));
+        let annotated = SimpleSigningPayload::new(
+            "r",
+            &digest(),
+            &BTreeMap::from([("b".into(), "2".into()), ("a".into(), "1".into())]),
+        );
+        assert!(String::from_utf8(annotated.to_bytes().unwrap())
+            .unwrap()
+            .ends_with(r#""optional":{"a":"1","b":"2"}}"#));
     }
 
     #[test]
@@ -146,7 +169,10 @@ mod tests {
         let p = SimpleSigningPayload::new("r", &digest(), &BTreeMap::new());
         assert!(p.check_claims(&digest()).is_ok());
         let err = p.check_claims(&Digest::sha256(b"other")).unwrap_err();
-        assert_eq!(err.message(), format!("invalid or missing digest in claim: {}", digest()));
+        assert_eq!(
+            err.message(),
+            format!("invalid or missing digest in claim: {}", digest())
+        );
         let mut wrong_type = p.clone();
         wrong_type.critical.kind = "atomic container signature".into();
         assert!(wrong_type.check_claims(&digest()).is_err());
@@ -166,9 +192,15 @@ mod tests {
     #[test]
     fn rejects_malformed_and_huge_payloads() {
         for bad in [&b""[..], b"{}", b"[]", b"{\"critical\":{}}", b"null"] {
-            assert_eq!(SimpleSigningPayload::parse(bad).unwrap_err().code(), ErrorCode::InvalidPayload);
+            assert_eq!(
+                SimpleSigningPayload::parse(bad).unwrap_err().code(),
+                ErrorCode::InvalidPayload
+            );
         }
         let huge = vec![b' '; PAYLOAD_SIZE_MAX + 1];
-        assert_eq!(SimpleSigningPayload::parse(&huge).unwrap_err().code(), ErrorCode::LimitExceeded);
+        assert_eq!(
+            SimpleSigningPayload::parse(&huge).unwrap_err().code(),
+            ErrorCode::LimitExceeded
+        );
     }
 }

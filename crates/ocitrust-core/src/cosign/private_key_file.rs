@@ -73,19 +73,31 @@ pub fn decrypt_key_file(pem_bytes: &[u8], password: &[u8]) -> Result<SigningKey>
             block.tag()
         )));
     }
-    let body: EncryptedKeyJson = serde_json::from_slice(block.contents())
-        .map_err(|e| invalid(format!("malformed encrypted key JSON: {e}")))?;
+    let body: EncryptedKeyJson =
+        serde_json::from_slice(block.contents()).map_err(|e| invalid(format!("malformed encrypted key JSON: {e}")))?;
     if body.kdf.name != "scrypt" {
-        return Err(Error::new(ErrorCode::Unsupported, format!("unsupported key derivation {:?} (expected scrypt)", body.kdf.name)));
+        return Err(Error::new(
+            ErrorCode::Unsupported,
+            format!("unsupported key derivation {:?} (expected scrypt)", body.kdf.name),
+        ));
     }
     if body.cipher.name != "nacl/secretbox" {
-        return Err(Error::new(ErrorCode::Unsupported, format!("unsupported cipher {:?} (expected nacl/secretbox)", body.cipher.name)));
+        return Err(Error::new(
+            ErrorCode::Unsupported,
+            format!("unsupported cipher {:?} (expected nacl/secretbox)", body.cipher.name),
+        ));
     }
     let decode = |field: &str, value: &str| {
-        BASE64.decode(value).map_err(|e| invalid(format!("encrypted key {field} is not base64: {e}")))
+        BASE64
+            .decode(value)
+            .map_err(|e| invalid(format!("encrypted key {field} is not base64: {e}")))
     };
     let sealed = PasswordBox {
-        params: ScryptParams { n: body.kdf.params.n, r: body.kdf.params.r, p: body.kdf.params.p },
+        params: ScryptParams {
+            n: body.kdf.params.n,
+            r: body.kdf.params.r,
+            p: body.kdf.params.p,
+        },
         salt: decode("salt", &body.kdf.salt)?,
         nonce: decode("nonce", &body.cipher.nonce)?,
         ciphertext: decode("ciphertext", &body.ciphertext)?,
@@ -101,14 +113,21 @@ pub fn encrypt_key_file(key: &SigningKey, password: &[u8]) -> Result<String> {
     let body = EncryptedKeyJson {
         kdf: KdfJson {
             name: "scrypt".into(),
-            params: ScryptParamsJson { n: sealed.params.n, r: sealed.params.r, p: sealed.params.p },
+            params: ScryptParamsJson {
+                n: sealed.params.n,
+                r: sealed.params.r,
+                p: sealed.params.p,
+            },
             salt: BASE64.encode(&sealed.salt),
         },
-        cipher: CipherJson { name: "nacl/secretbox".into(), nonce: BASE64.encode(&sealed.nonce) },
+        cipher: CipherJson {
+            name: "nacl/secretbox".into(),
+            nonce: BASE64.encode(&sealed.nonce),
+        },
         ciphertext: BASE64.encode(&sealed.ciphertext),
     };
-    let json = serde_json::to_vec(&body)
-        .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding key JSON: {e}")))?;
+    let json =
+        serde_json::to_vec(&body).map_err(|e| Error::new(ErrorCode::Internal, format!("encoding key JSON: {e}")))?;
     Ok(crate::pem_text::encode(SIGSTORE_KEY_PEM_TAG, &json))
 }
 
@@ -159,7 +178,9 @@ mod tests {
 
     #[test]
     fn rejects_unsupported_scrypt_parameters_before_deriving() {
-        let file = with_json(r#"{"kdf":{"name":"scrypt","params":{"N":1048576,"r":8,"p":1},"salt":"AAAA"},"cipher":{"name":"nacl/secretbox","nonce":"AAAA"},"ciphertext":"AAAA"}"#);
+        let file = with_json(
+            r#"{"kdf":{"name":"scrypt","params":{"N":1048576,"r":8,"p":1},"salt":"AAAA"},"cipher":{"name":"nacl/secretbox","nonce":"AAAA"},"ciphertext":"AAAA"}"#,
+        );
         let err = decrypt_key_file(file.as_bytes(), b"").unwrap_err();
         assert_eq!(err.code(), ErrorCode::Unsupported);
         assert!(err.message().contains("unsupported scrypt parameters"), "{err}");
@@ -179,7 +200,10 @@ mod tests {
             assert!(decrypt_key_file(with_json(json).as_bytes(), b"").is_err(), "{json}");
         }
         let huge = "A".repeat(KEY_FILE_SIZE_MAX + 1);
-        assert_eq!(decrypt_key_file(huge.as_bytes(), b"").unwrap_err().code(), ErrorCode::LimitExceeded);
+        assert_eq!(
+            decrypt_key_file(huge.as_bytes(), b"").unwrap_err().code(),
+            ErrorCode::LimitExceeded
+        );
         assert!(decrypt_key_file(b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", b"").is_err());
     }
 }

@@ -49,10 +49,16 @@ impl SignatureLayer {
     /// The decoded signature bytes.
     pub fn signature(&self) -> Result<Vec<u8>> {
         let text = self.signature_base64.as_deref().ok_or_else(|| {
-            Error::new(ErrorCode::InvalidSignatureEncoding, format!("layer {} has no {SIGNATURE_ANNOTATION} annotation", self.index))
+            Error::new(
+                ErrorCode::InvalidSignatureEncoding,
+                format!("layer {} has no {SIGNATURE_ANNOTATION} annotation", self.index),
+            )
         })?;
         BASE64.decode(text.trim()).map_err(|e| {
-            Error::new(ErrorCode::InvalidSignatureEncoding, format!("layer {} signature is not base64: {e}", self.index))
+            Error::new(
+                ErrorCode::InvalidSignatureEncoding,
+                format!("layer {} signature is not base64: {e}", self.index),
+            )
         })
     }
 }
@@ -63,7 +69,10 @@ pub fn signature_layers(manifest: &Manifest) -> Result<Vec<SignatureLayer>> {
     if image.layers().len() > SIGNATURE_LAYERS_MAX {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
-            format!("signature manifest has {} layers, limit is {SIGNATURE_LAYERS_MAX}", image.layers().len()),
+            format!(
+                "signature manifest has {} layers, limit is {SIGNATURE_LAYERS_MAX}",
+                image.layers().len()
+            ),
         ));
     }
     image
@@ -108,13 +117,18 @@ pub fn append_signature(existing: Option<&Manifest>, payload: &[u8], signature: 
             m.as_image()?;
             let value: Value = serde_json::from_slice(m.bytes())
                 .map_err(|e| Error::new(ErrorCode::InvalidManifest, format!("signature manifest: {e}")))?;
-            value.get("layers").and_then(Value::as_array).cloned().unwrap_or_default()
+            value
+                .get("layers")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
         }
         None => Vec::new(),
     };
     let duplicate = layers.iter().any(|l| {
         l.get("digest").and_then(Value::as_str) == Some(payload_digest.as_str())
-            && l.pointer(&format!("/annotations/{}", SIGNATURE_ANNOTATION.replace('/', "~1"))).and_then(Value::as_str)
+            && l.pointer(&format!("/annotations/{}", SIGNATURE_ANNOTATION.replace('/', "~1")))
+                .and_then(Value::as_str)
                 == Some(signature_b64.as_str())
     });
     if !duplicate {
@@ -126,18 +140,32 @@ pub fn append_signature(existing: Option<&Manifest>, payload: &[u8], signature: 
         }));
     }
     if layers.len() > SIGNATURE_LAYERS_MAX {
-        return Err(Error::new(ErrorCode::LimitExceeded, format!("signature manifest would exceed {SIGNATURE_LAYERS_MAX} layers")));
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("signature manifest would exceed {SIGNATURE_LAYERS_MAX} layers"),
+        ));
     }
-    let diff_ids: Vec<&str> = layers.iter().filter_map(|l| l.get("digest").and_then(Value::as_str)).collect();
+    let diff_ids: Vec<&str> = layers
+        .iter()
+        .filter_map(|l| l.get("digest").and_then(Value::as_str))
+        .collect();
     let config = to_go_json(&ConfigJson::for_layers(&diff_ids))?.into_bytes();
     let manifest = to_go_json(&ManifestJson {
         schema_version: 2,
         media_type: media_types::OCI_MANIFEST,
-        config: DescriptorJson { media_type: media_types::OCI_CONFIG, size: config.len(), digest: Digest::sha256(&config).to_string() },
+        config: DescriptorJson {
+            media_type: media_types::OCI_CONFIG,
+            size: config.len(),
+            digest: Digest::sha256(&config).to_string(),
+        },
         layers,
     })?
     .into_bytes();
-    Ok(NewSignatureManifest { manifest, config, payload: payload.to_vec() })
+    Ok(NewSignatureManifest {
+        manifest,
+        config,
+        payload: payload.to_vec(),
+    })
 }
 
 #[derive(serde::Serialize)]
@@ -184,7 +212,10 @@ impl ConfigJson {
             created: EPOCH,
             history: diff_ids.iter().map(|_| BTreeMap::from([("created", EPOCH)])).collect(),
             os: "",
-            rootfs: RootFsJson { kind: "layers", diff_ids: diff_ids.iter().map(|d| (*d).to_owned()).collect() },
+            rootfs: RootFsJson {
+                kind: "layers",
+                diff_ids: diff_ids.iter().map(|d| (*d).to_owned()).collect(),
+            },
             config: serde_json::Map::new(),
         }
     }
@@ -200,7 +231,10 @@ mod tests {
 
     #[test]
     fn config_matches_what_cosign_writes() {
-        let config = to_go_json(&ConfigJson::for_layers(&["sha256:8b2d54ff82836cb18d583c51e91e8cf697cfd7bf46cf6be230a2c30c943133d2"])).unwrap();
+        let config = to_go_json(&ConfigJson::for_layers(&[
+            "sha256:8b2d54ff82836cb18d583c51e91e8cf697cfd7bf46cf6be230a2c30c943133d2",
+        ]))
+        .unwrap();
         assert_eq!(config, COSIGN_CONFIG);
     }
 
@@ -223,7 +257,10 @@ mod tests {
         assert_eq!(layers.len(), 2);
         assert_eq!(layers[0], signature_layers(&m).unwrap()[0]);
         assert_eq!(layers[1].digest, Digest::sha256(b"payload"));
-        assert_eq!(parsed.as_image().unwrap().config().digest().to_string(), Digest::sha256(&new.config).to_string());
+        assert_eq!(
+            parsed.as_image().unwrap().config().digest().to_string(),
+            Digest::sha256(&new.config).to_string()
+        );
         let again = append_signature(Some(&parsed), b"payload", b"sig").unwrap();
         assert_eq!(again.manifest, new.manifest);
     }
@@ -236,9 +273,26 @@ mod tests {
 
     #[test]
     fn bad_signature_encodings_are_errors() {
-        let layer = SignatureLayer { index: 0, media_type: String::new(), digest: Digest::sha256(b""), size: 0, signature_base64: Some("!!".into()), has_tlog_bundle: false, has_certificate: false };
-        assert_eq!(layer.signature().unwrap_err().code(), ErrorCode::InvalidSignatureEncoding);
-        let none = SignatureLayer { signature_base64: None, ..layer };
-        assert_eq!(none.signature().unwrap_err().code(), ErrorCode::InvalidSignatureEncoding);
+        let layer = SignatureLayer {
+            index: 0,
+            media_type: String::new(),
+            digest: Digest::sha256(b""),
+            size: 0,
+            signature_base64: Some("!!".into()),
+            has_tlog_bundle: false,
+            has_certificate: false,
+        };
+        assert_eq!(
+            layer.signature().unwrap_err().code(),
+            ErrorCode::InvalidSignatureEncoding
+        );
+        let none = SignatureLayer {
+            signature_base64: None,
+            ..layer
+        };
+        assert_eq!(
+            none.signature().unwrap_err().code(),
+            ErrorCode::InvalidSignatureEncoding
+        );
     }
 }

@@ -53,8 +53,14 @@ impl PayloadBlobs {
         if let Some(bytes) = self.found.get(digest) {
             return Ok(bytes);
         }
-        let reason = self.unavailable.get(digest).map_or("it was not provided", String::as_str);
-        Err(Error::new(crate::ErrorCode::NotFound, format!("payload blob {digest} is unavailable: {reason}")))
+        let reason = self
+            .unavailable
+            .get(digest)
+            .map_or("it was not provided", String::as_str);
+        Err(Error::new(
+            crate::ErrorCode::NotFound,
+            format!("payload blob {digest} is unavailable: {reason}"),
+        ))
     }
 }
 
@@ -98,11 +104,18 @@ fn verify_layer(
     });
     if !requirements.annotations.is_empty() {
         checks.run(CheckName::Annotations, || {
-            Ok(claims.as_ref().ok_or(Failure::NotReached)?.check_annotations(&requirements.annotations)?)
+            Ok(claims
+                .as_ref()
+                .ok_or(Failure::NotReached)?
+                .check_annotations(&requirements.annotations)?)
         });
     }
     if requirements.insecure_ignore_tlog {
-        checks.push(CheckName::Tlog, Outcome::SkippedInsecure, "skipped: --insecure-ignore-tlog".into());
+        checks.push(
+            CheckName::Tlog,
+            Outcome::SkippedInsecure,
+            "skipped: --insecure-ignore-tlog".into(),
+        );
     } else {
         checks.run(CheckName::Tlog, || {
             claims.as_ref().ok_or(Failure::NotReached)?;
@@ -113,7 +126,10 @@ fn verify_layer(
     SignatureReport {
         kind: SignatureKind::CosignSignature,
         location,
-        signer: signature_ok.map(|()| Signer { key_id: key.key_id(), key_type: key.key_type().to_string() }),
+        signer: signature_ok.map(|()| Signer {
+            key_id: key.key_id(),
+            key_type: key.key_type().to_string(),
+        }),
         checks: checks.0,
         verified,
         payload: if verified { payload } else { None },
@@ -124,7 +140,11 @@ fn integrity(layer: &SignatureLayer, blob: Result<&[u8]>) -> Result<Vec<u8>> {
     if layer.media_type != media_types::COSIGN_SIMPLE_SIGNING {
         return Err(Error::new(
             crate::ErrorCode::NoMatchingSignatures,
-            format!("unexpected layer media type {:?}, expected {}", layer.media_type, media_types::COSIGN_SIMPLE_SIGNING),
+            format!(
+                "unexpected layer media type {:?}, expected {}",
+                layer.media_type,
+                media_types::COSIGN_SIMPLE_SIGNING
+            ),
         ));
     }
     let blob = blob?;
@@ -144,7 +164,10 @@ fn tlog_unavailable(layer: &SignatureLayer) -> Error {
     } else {
         "signature not found in transparency log: no Rekor bundle is attached (signed with --tlog-upload=false?)"
     };
-    Error::new(crate::ErrorCode::NoMatchingSignatures, format!("{why}; pass --insecure-ignore-tlog to skip the transparency log check"))
+    Error::new(
+        crate::ErrorCode::NoMatchingSignatures,
+        format!("{why}; pass --insecure-ignore-tlog to skip the transparency log check"),
+    )
 }
 
 /// Why a check did not pass.
@@ -187,7 +210,9 @@ impl Checks {
     }
 
     fn all_passed_or_skipped(&self) -> bool {
-        self.0.iter().all(|c| matches!(c.outcome, Outcome::Passed | Outcome::SkippedInsecure))
+        self.0
+            .iter()
+            .all(|c| matches!(c.outcome, Outcome::Passed | Outcome::SkippedInsecure))
     }
 }
 
@@ -206,13 +231,31 @@ mod tests {
     }
 
     fn sign(annotations: &[(&str, &str)], existing: Option<&Signed>) -> Signed {
-        let key = existing.map_or_else(|| SigningKey::generate_ecdsa_p256().unwrap(), |s| SigningKey::from_pkcs8_der(s.key.pkcs8_der()).unwrap());
+        let key = existing.map_or_else(
+            || SigningKey::generate_ecdsa_p256().unwrap(),
+            |s| SigningKey::from_pkcs8_der(s.key.pkcs8_der()).unwrap(),
+        );
         let subject = Digest::sha256(b"subject manifest");
-        let annotations = annotations.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let new = sign_image(&key, &subject, "example.com/app", &annotations, existing.map(|s| &s.manifest)).unwrap();
+        let annotations = annotations
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let new = sign_image(
+            &key,
+            &subject,
+            "example.com/app",
+            &annotations,
+            existing.map(|s| &s.manifest),
+        )
+        .unwrap();
         let mut blobs = existing.map(|s| s.blobs.clone()).unwrap_or_default();
         blobs.insert(Digest::sha256(&new.payload), new.payload);
-        Signed { key, subject, manifest: Manifest::from_bytes(new.manifest, None).unwrap(), blobs }
+        Signed {
+            key,
+            subject,
+            manifest: Manifest::from_bytes(new.manifest, None).unwrap(),
+            blobs,
+        }
     }
 
     fn run(s: &Signed, key: &PublicKey, req: &CosignRequirements) -> Vec<SignatureReport> {
@@ -220,7 +263,10 @@ mod tests {
     }
 
     fn insecure() -> CosignRequirements {
-        CosignRequirements { insecure_ignore_tlog: true, ..Default::default() }
+        CosignRequirements {
+            insecure_ignore_tlog: true,
+            ..Default::default()
+        }
     }
 
     fn outcome(r: &SignatureReport, name: CheckName) -> Outcome {
@@ -283,7 +329,10 @@ mod tests {
         let r = &run(&s, s.key.public_key(), &insecure())[0];
         assert_eq!(outcome(r, CheckName::Signature), Outcome::Passed);
         assert_eq!(outcome(r, CheckName::Claims), Outcome::Failed);
-        assert!(r.failure().unwrap().starts_with("invalid or missing digest in claim: sha256:"));
+        assert!(r
+            .failure()
+            .unwrap()
+            .starts_with("invalid or missing digest in claim: sha256:"));
     }
 
     #[test]
@@ -291,24 +340,51 @@ mod tests {
         // Layer 0: signed by a stranger, carries env=prod. Layer 1: signed by our key, no annotation.
         let stranger = sign(&[("env", "prod")], None);
         let ours_key = SigningKey::generate_ecdsa_p256().unwrap();
-        let new = sign_image(&ours_key, &stranger.subject, "example.com/app", &BTreeMap::new(), Some(&stranger.manifest)).unwrap();
+        let new = sign_image(
+            &ours_key,
+            &stranger.subject,
+            "example.com/app",
+            &BTreeMap::new(),
+            Some(&stranger.manifest),
+        )
+        .unwrap();
         let mut blobs = stranger.blobs.clone();
         blobs.insert(Digest::sha256(&new.payload), new.payload);
         let manifest = Manifest::from_bytes(new.manifest, None).unwrap();
-        let req = CosignRequirements { annotations: BTreeMap::from([("env".into(), "prod".into())]), insecure_ignore_tlog: true };
-        let reports = verify_signature_manifest(&stranger.subject, &manifest, &blobs, ours_key.public_key(), &req, "t").unwrap();
+        let req = CosignRequirements {
+            annotations: BTreeMap::from([("env".into(), "prod".into())]),
+            insecure_ignore_tlog: true,
+        };
+        let reports =
+            verify_signature_manifest(&stranger.subject, &manifest, &blobs, ours_key.public_key(), &req, "t").unwrap();
         assert_eq!(reports.len(), 2);
         assert!(reports.iter().all(|r| !r.verified));
         assert_eq!(outcome(&reports[0], CheckName::Signature), Outcome::Failed);
         assert_eq!(outcome(&reports[1], CheckName::Annotations), Outcome::Failed);
-        let verdict = Verdict { subject: crate::verdict::Subject { reference: "r".into(), digest: stranger.subject.clone(), platform: None, index_digest: None }, trusted: false, signatures: reports, insecure: vec![] };
-        assert_eq!(verdict.require_trusted().unwrap_err().code(), crate::ErrorCode::NoMatchingSignatures);
+        let verdict = Verdict {
+            subject: crate::verdict::Subject {
+                reference: "r".into(),
+                digest: stranger.subject.clone(),
+                platform: None,
+                index_digest: None,
+            },
+            trusted: false,
+            signatures: reports,
+            insecure: vec![],
+        };
+        assert_eq!(
+            verdict.require_trusted().unwrap_err().code(),
+            crate::ErrorCode::NoMatchingSignatures
+        );
     }
 
     #[test]
     fn required_annotation_on_the_verified_layer_passes() {
         let s = sign(&[("env", "prod")], None);
-        let req = CosignRequirements { annotations: BTreeMap::from([("env".into(), "prod".into())]), insecure_ignore_tlog: true };
+        let req = CosignRequirements {
+            annotations: BTreeMap::from([("env".into(), "prod".into())]),
+            insecure_ignore_tlog: true,
+        };
         assert!(run(&s, s.key.public_key(), &req)[0].verified);
     }
 
@@ -319,7 +395,8 @@ mod tests {
         let mut value: serde_json::Value = serde_json::from_slice(&empty.manifest).unwrap();
         value["layers"] = serde_json::json!([]);
         let manifest = Manifest::from_bytes(serde_json::to_vec(&value).unwrap(), None).unwrap();
-        let reports = verify_signature_manifest(&s.subject, &manifest, &s.blobs, s.key.public_key(), &insecure(), "t").unwrap();
+        let reports =
+            verify_signature_manifest(&s.subject, &manifest, &s.blobs, s.key.public_key(), &insecure(), "t").unwrap();
         assert!(reports.is_empty());
     }
 }

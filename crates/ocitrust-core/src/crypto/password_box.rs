@@ -66,15 +66,20 @@ pub fn seal_password_box(plaintext: &[u8], password: &[u8], params: ScryptParams
     let rng = SystemRandom::new();
     let mut salt = vec![0u8; SALT_LEN];
     let mut nonce = vec![0u8; NONCE_LEN];
-    rng.fill(&mut salt).and_then(|()| rng.fill(&mut nonce)).map_err(|_| {
-        Error::new(ErrorCode::Internal, "the system random number generator failed")
-    })?;
+    rng.fill(&mut salt)
+        .and_then(|()| rng.fill(&mut nonce))
+        .map_err(|_| Error::new(ErrorCode::Internal, "the system random number generator failed"))?;
     let key = derive_key(password, &salt, params)?;
     let cipher = XSalsa20Poly1305::new(key.as_slice().into());
     let ciphertext = cipher
         .encrypt(nonce.as_slice().into(), plaintext)
         .map_err(|_| Error::new(ErrorCode::Internal, "secretbox encryption failed"))?;
-    Ok(PasswordBox { params, salt, nonce, ciphertext })
+    Ok(PasswordBox {
+        params,
+        salt,
+        nonce,
+        ciphertext,
+    })
 }
 
 /// Opens `sealed` with `password`. A wrong password and a corrupted box give the same error.
@@ -98,7 +103,10 @@ pub fn open_password_box(sealed: &PasswordBox, password: &[u8]) -> Result<Zeroiz
         .decrypt(sealed.nonce.as_slice().into(), sealed.ciphertext.as_slice())
         .map(Zeroizing::new)
         .map_err(|_| {
-            Error::new(ErrorCode::KeyDecryption, "decrypt: encrypted: decryption failed (wrong password or corrupted key)")
+            Error::new(
+                ErrorCode::KeyDecryption,
+                "decrypt: encrypted: decryption failed (wrong password or corrupted key)",
+            )
         })
 }
 
@@ -126,10 +134,16 @@ mod tests {
     #[test]
     fn wrong_password_and_tampering_fail() {
         let sealed = seal_password_box(b"x", b"", ScryptParams::COSIGN_DEFAULT).unwrap();
-        assert_eq!(open_password_box(&sealed, b"nope").unwrap_err().code(), ErrorCode::KeyDecryption);
+        assert_eq!(
+            open_password_box(&sealed, b"nope").unwrap_err().code(),
+            ErrorCode::KeyDecryption
+        );
         let mut tampered = sealed.clone();
         tampered.ciphertext[0] ^= 1;
-        assert_eq!(open_password_box(&tampered, b"").unwrap_err().code(), ErrorCode::KeyDecryption);
+        assert_eq!(
+            open_password_box(&tampered, b"").unwrap_err().code(),
+            ErrorCode::KeyDecryption
+        );
     }
 
     #[test]

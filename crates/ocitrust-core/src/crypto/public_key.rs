@@ -90,9 +90,8 @@ impl PublicKey {
         }
         let trimmed = bytes.trim_ascii_start();
         if trimmed.starts_with(b"-----BEGIN") {
-            let block = pem::parse(trimmed).map_err(|e| {
-                Error::new(ErrorCode::InvalidKey, format!("malformed PEM public key: {e}"))
-            })?;
+            let block = pem::parse(trimmed)
+                .map_err(|e| Error::new(ErrorCode::InvalidKey, format!("malformed PEM public key: {e}")))?;
             if block.tag() != "PUBLIC KEY" {
                 return Err(Error::new(
                     ErrorCode::InvalidKey,
@@ -143,8 +142,7 @@ impl PublicKey {
             }
             key_type
         } else if oid == oids::RSA_ENCRYPTION {
-            let bits = rsa_modulus_bits(&key_bytes)
-                .map_err(|e| invalid(format!("malformed RSA public key: {e}")))?;
+            let bits = rsa_modulus_bits(&key_bytes).map_err(|e| invalid(format!("malformed RSA public key: {e}")))?;
             if !(RSA_BITS_MIN..=RSA_BITS_MAX).contains(&bits) {
                 return Err(Error::new(
                     ErrorCode::Unsupported,
@@ -164,7 +162,11 @@ impl PublicKey {
             ));
         };
         let spki_der = spki.to_der().map_err(|e| invalid(format!("re-encoding key: {e}")))?;
-        Ok(PublicKey { key_type, spki_der, key_bytes })
+        Ok(PublicKey {
+            key_type,
+            spki_der,
+            key_bytes,
+        })
     }
 
     /// The key type.
@@ -204,12 +206,7 @@ impl PublicKey {
 
     /// Verifies `signature` over `message` with `algorithm`, which must suit the key type. ECDSA
     /// signatures may be ASN.1 DER or raw r‖s.
-    pub fn verify_with(
-        &self,
-        algorithm: SignatureAlgorithm,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<()> {
+    pub fn verify_with(&self, algorithm: SignatureAlgorithm, message: &[u8], signature: &[u8]) -> Result<()> {
         use SignatureAlgorithm as A;
         let candidates: &[&'static dyn sig::VerificationAlgorithm] = match (self.key_type, algorithm) {
             (KeyType::EcdsaP256, A::EcdsaSha256) => &[&sig::ECDSA_P256_SHA256_ASN1, &sig::ECDSA_P256_SHA256_FIXED],
@@ -232,15 +229,22 @@ impl PublicKey {
         };
         // ring rejects raw P-256 signatures of the wrong length and DER of the wrong shape, so trying
         // both encodings of the same (r, s) accepts nothing that either encoding alone would not.
-        let verified = candidates
-            .iter()
-            .any(|alg| UnparsedPublicKey::new(*alg, &self.key_bytes).verify(message, signature).is_ok());
+        let verified = candidates.iter().any(|alg| {
+            UnparsedPublicKey::new(*alg, &self.key_bytes)
+                .verify(message, signature)
+                .is_ok()
+        });
         if verified {
             Ok(())
         } else {
             Err(Error::new(
                 ErrorCode::NoMatchingSignatures,
-                format!("invalid signature: {} signature does not verify with the {} key {}", algorithm_label(algorithm), self.key_type, self.key_id()),
+                format!(
+                    "invalid signature: {} signature does not verify with the {} key {}",
+                    algorithm_label(algorithm),
+                    self.key_type,
+                    self.key_id()
+                ),
             ))
         }
     }
@@ -315,7 +319,10 @@ oL6njiAnylpHQx4hWnSNyRxjKJDd0yaE5JmivLfnnlyVMPvSlD1a+T8Q2Q==
             assert!(PublicKey::from_pem_or_der(bad).is_err());
         }
         let huge = vec![b'A'; PUBLIC_KEY_SIZE_MAX + 1];
-        assert_eq!(PublicKey::from_pem_or_der(&huge).unwrap_err().code(), ErrorCode::LimitExceeded);
+        assert_eq!(
+            PublicKey::from_pem_or_der(&huge).unwrap_err().code(),
+            ErrorCode::LimitExceeded
+        );
     }
 
     #[test]

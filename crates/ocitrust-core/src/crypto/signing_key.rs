@@ -38,9 +38,8 @@ impl SigningKey {
     /// Reads a PEM private key: `PRIVATE KEY` (PKCS#8), `EC PRIVATE KEY` (SEC1) or
     /// `RSA PRIVATE KEY` (PKCS#1). Encrypted cosign keys are read by `cosign::PrivateKeyFile`.
     pub fn from_pem(pem_bytes: &[u8]) -> Result<Self> {
-        let block = pem::parse(pem_bytes).map_err(|e| {
-            Error::new(ErrorCode::InvalidKey, format!("malformed PEM private key: {e}"))
-        })?;
+        let block = pem::parse(pem_bytes)
+            .map_err(|e| Error::new(ErrorCode::InvalidKey, format!("malformed PEM private key: {e}")))?;
         let der = Zeroizing::new(block.contents().to_vec());
         match block.tag() {
             "PRIVATE KEY" => Self::from_pkcs8_der(&der),
@@ -56,8 +55,7 @@ impl SigningKey {
     /// Reads a DER PKCS#8 `PrivateKeyInfo`.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
         let invalid = |why: String| Error::new(ErrorCode::InvalidKey, why);
-        let info = PrivateKeyInfo::from_der(der)
-            .map_err(|e| invalid(format!("malformed PKCS#8 private key: {e}")))?;
+        let info = PrivateKeyInfo::from_der(der).map_err(|e| invalid(format!("malformed PKCS#8 private key: {e}")))?;
         let oid = info.algorithm.oid;
         let rejected = |e: ring::error::KeyRejected| invalid(format!("private key rejected: {e}"));
         let rng = SystemRandom::new();
@@ -70,8 +68,7 @@ impl SigningKey {
                 .map_err(|e| invalid(format!("EC private key curve: {e}")))?;
             if curve == oids::CURVE_P256 {
                 Pair::EcdsaP256(
-                    sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng)
-                        .map_err(rejected)?,
+                    sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng).map_err(rejected)?,
                 )
             } else if curve == oids::CURVE_P384 {
                 // cosign signs with SHA-256 whatever the curve; ring cannot sign P-384 over SHA-256,
@@ -81,24 +78,33 @@ impl SigningKey {
                     "signing with ECDSA P-384 keys is not supported (cosign signs them over SHA-256); use P-256, Ed25519 or RSA",
                 ));
             } else {
-                return Err(Error::new(ErrorCode::Unsupported, format!("unsupported elliptic curve {curve}")));
+                return Err(Error::new(
+                    ErrorCode::Unsupported,
+                    format!("unsupported elliptic curve {curve}"),
+                ));
             }
         } else if oid == oids::ED25519 {
             Pair::Ed25519(sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der).map_err(rejected)?)
         } else if oid == oids::RSA_ENCRYPTION {
             Pair::Rsa(sig::RsaKeyPair::from_pkcs8(der).map_err(rejected)?)
         } else {
-            return Err(Error::new(ErrorCode::Unsupported, format!("unsupported private key algorithm {oid}")));
+            return Err(Error::new(
+                ErrorCode::Unsupported,
+                format!("unsupported private key algorithm {oid}"),
+            ));
         };
         let public = public_key_of(&pair)?;
-        Ok(SigningKey { pair, pkcs8: Zeroizing::new(der.to_vec()), public })
+        Ok(SigningKey {
+            pair,
+            pkcs8: Zeroizing::new(der.to_vec()),
+            public,
+        })
     }
 
     /// Reads a DER SEC1 `ECPrivateKey` by wrapping it in PKCS#8.
     fn from_sec1_der(der: &[u8]) -> Result<Self> {
-        let key = sec1::EcPrivateKey::from_der(der).map_err(|e| {
-            Error::new(ErrorCode::InvalidKey, format!("malformed EC PRIVATE KEY: {e}"))
-        })?;
+        let key = sec1::EcPrivateKey::from_der(der)
+            .map_err(|e| Error::new(ErrorCode::InvalidKey, format!("malformed EC PRIVATE KEY: {e}")))?;
         let curve = key
             .parameters
             .and_then(|p| p.named_curve())
@@ -131,7 +137,8 @@ impl SigningKey {
             Pair::Ed25519(pair) => Ok(pair.sign(message).as_ref().to_vec()),
             Pair::Rsa(pair) => {
                 let mut out = vec![0; pair.public().modulus_len()];
-                pair.sign(&sig::RSA_PKCS1_SHA256, &rng, message, &mut out).map_err(failed)?;
+                pair.sign(&sig::RSA_PKCS1_SHA256, &rng, message, &mut out)
+                    .map_err(failed)?;
                 Ok(out)
             }
         }
@@ -146,7 +153,10 @@ impl std::fmt::Debug for SigningKey {
 
 fn wrap_pkcs8(oid: ObjectIdentifier, parameters: AnyRef<'_>, private_key: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     let info = PrivateKeyInfo {
-        algorithm: AlgorithmIdentifierRef { oid, parameters: Some(parameters) },
+        algorithm: AlgorithmIdentifierRef {
+            oid,
+            parameters: Some(parameters),
+        },
         private_key,
         public_key: None,
     };
@@ -159,12 +169,24 @@ fn public_key_of(pair: &Pair) -> Result<PublicKey> {
     let curve_p256 = AnyRef::from(&oids::CURVE_P256);
     let (algorithm, key_bytes) = match pair {
         Pair::EcdsaP256(p) => (
-            AlgorithmIdentifierRef { oid: oids::EC_PUBLIC_KEY, parameters: Some(curve_p256) },
+            AlgorithmIdentifierRef {
+                oid: oids::EC_PUBLIC_KEY,
+                parameters: Some(curve_p256),
+            },
             p.public_key().as_ref(),
         ),
-        Pair::Ed25519(p) => (AlgorithmIdentifierRef { oid: oids::ED25519, parameters: None }, p.public_key().as_ref()),
+        Pair::Ed25519(p) => (
+            AlgorithmIdentifierRef {
+                oid: oids::ED25519,
+                parameters: None,
+            },
+            p.public_key().as_ref(),
+        ),
         Pair::Rsa(p) => (
-            AlgorithmIdentifierRef { oid: oids::RSA_ENCRYPTION, parameters: Some(AnyRef::NULL) },
+            AlgorithmIdentifierRef {
+                oid: oids::RSA_ENCRYPTION,
+                parameters: Some(AnyRef::NULL),
+            },
             p.public().as_ref(),
         ),
     };
@@ -175,7 +197,6 @@ fn public_key_of(pair: &Pair) -> Result<PublicKey> {
     };
     PublicKey::from_spki_der(&spki.to_der().map_err(internal)?)
 }
-
 
 #[cfg(test)]
 mod tests {

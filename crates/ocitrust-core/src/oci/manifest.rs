@@ -14,9 +14,9 @@ pub const MANIFEST_SIZE_MAX: usize = 4 * 1024 * 1024;
 #[non_exhaustive]
 pub enum ManifestKind {
     /// An image (or artifact) manifest, OCI or Docker schema 2.
-    Image(ImageManifest),
+    Image(Box<ImageManifest>),
     /// An image index or Docker manifest list.
-    Index(ImageIndex),
+    Index(Box<ImageIndex>),
 }
 
 /// A manifest kept together with the exact bytes it was parsed from and their digest.
@@ -46,7 +46,12 @@ impl Manifest {
             None => Digest::compute(Algorithm::Sha256, &bytes),
         };
         let (media_type, kind) = parse(&bytes).map_err(|e| e.context(format!("manifest {digest}")))?;
-        Ok(Manifest { bytes, digest, media_type, kind })
+        Ok(Manifest {
+            bytes,
+            digest,
+            media_type,
+            kind,
+        })
     }
 
     /// The raw bytes, exactly as received.
@@ -75,7 +80,10 @@ impl Manifest {
             ManifestKind::Image(m) => Ok(m),
             ManifestKind::Index(_) => Err(Error::new(
                 ErrorCode::InvalidManifest,
-                format!("{} is an index ({}), expected an image manifest", self.digest, self.media_type),
+                format!(
+                    "{} is an index ({}), expected an image manifest",
+                    self.digest, self.media_type
+                ),
             )),
         }
     }
@@ -93,15 +101,20 @@ struct Shape {
 
 fn parse(bytes: &[u8]) -> Result<(String, ManifestKind)> {
     let invalid = |why: String| Error::new(ErrorCode::InvalidManifest, why);
-    let shape: Shape =
-        serde_json::from_slice(bytes).map_err(|e| invalid(format!("not a JSON manifest: {e}")))?;
+    let shape: Shape = serde_json::from_slice(bytes).map_err(|e| invalid(format!("not a JSON manifest: {e}")))?;
     if let Some(mt) = &shape.media_type {
         if mt::DOCKER_SCHEMA1.contains(&mt.as_str()) {
-            return Err(Error::new(ErrorCode::Unsupported, format!("docker schema 1 manifests ({mt}) are not supported")));
+            return Err(Error::new(
+                ErrorCode::Unsupported,
+                format!("docker schema 1 manifests ({mt}) are not supported"),
+            ));
         }
     }
     if shape.schema_version != Some(2) {
-        return Err(invalid(format!("schemaVersion is {:?}, expected 2", shape.schema_version)));
+        return Err(invalid(format!(
+            "schemaVersion is {:?}, expected 2",
+            shape.schema_version
+        )));
     }
     let is_index = match shape.media_type.as_deref() {
         Some(mt::OCI_INDEX | mt::DOCKER_MANIFEST_LIST) => true,
@@ -110,17 +123,27 @@ fn parse(bytes: &[u8]) -> Result<(String, ManifestKind)> {
         None => match (shape.manifests.is_some(), shape.layers.is_some()) {
             (true, false) => true,
             (false, true) => false,
-            _ => return Err(invalid("manifest has no mediaType and is neither clearly an index nor an image".into())),
+            _ => {
+                return Err(invalid(
+                    "manifest has no mediaType and is neither clearly an index nor an image".into(),
+                ))
+            }
         },
     };
     if is_index {
         let index: ImageIndex =
             serde_json::from_slice(bytes).map_err(|e| invalid(format!("malformed image index: {e}")))?;
-        Ok((shape.media_type.unwrap_or_else(|| mt::OCI_INDEX.into()), ManifestKind::Index(index)))
+        Ok((
+            shape.media_type.unwrap_or_else(|| mt::OCI_INDEX.into()),
+            ManifestKind::Index(Box::new(index)),
+        ))
     } else {
         let manifest: ImageManifest =
             serde_json::from_slice(bytes).map_err(|e| invalid(format!("malformed image manifest: {e}")))?;
-        Ok((shape.media_type.unwrap_or_else(|| mt::OCI_MANIFEST.into()), ManifestKind::Image(manifest)))
+        Ok((
+            shape.media_type.unwrap_or_else(|| mt::OCI_MANIFEST.into()),
+            ManifestKind::Image(Box::new(manifest)),
+        ))
     }
 }
 
@@ -169,6 +192,9 @@ mod tests {
             assert!(Manifest::from_bytes(bad.as_bytes().to_vec(), None).is_err(), "{bad}");
         }
         let huge = vec![b' '; MANIFEST_SIZE_MAX + 1];
-        assert_eq!(Manifest::from_bytes(huge, None).unwrap_err().code(), ErrorCode::LimitExceeded);
+        assert_eq!(
+            Manifest::from_bytes(huge, None).unwrap_err().code(),
+            ErrorCode::LimitExceeded
+        );
     }
 }

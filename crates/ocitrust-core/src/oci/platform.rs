@@ -18,10 +18,17 @@ impl Platform {
     /// Parses `os/arch[/variant]`.
     pub fn parse(text: &str) -> Result<Self> {
         let invalid = || {
-            Error::new(ErrorCode::InvalidArgument, format!("invalid platform {text:?}: expected os/arch[/variant], e.g. linux/amd64"))
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!("invalid platform {text:?}: expected os/arch[/variant], e.g. linux/amd64"),
+            )
         };
         let parts: Vec<&str> = text.split('/').collect();
-        let well_formed = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+        let well_formed = |p: &str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        };
         if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| well_formed(p)) {
             return Err(invalid());
         }
@@ -39,14 +46,22 @@ impl Platform {
             ("armel", _) => ("arm".to_owned(), Some("v6".to_owned())),
             (arch, v) => (arch.to_owned(), v.filter(|v| !v.is_empty()).map(str::to_owned)),
         };
-        Platform { os, architecture, variant }
+        Platform {
+            os,
+            architecture,
+            variant,
+        }
     }
 
     /// Whether the index entry `descriptor` is for this platform. A requested platform without a
     /// variant matches any variant; `arm64` without a variant means `v8`.
     pub fn matches(&self, descriptor: &Descriptor) -> bool {
         let Some(p) = descriptor.platform() else { return false };
-        let theirs = Platform::new(&p.os().to_string(), &p.architecture().to_string(), p.variant().as_deref());
+        let theirs = Platform::new(
+            &p.os().to_string(),
+            &p.architecture().to_string(),
+            p.variant().as_deref(),
+        );
         theirs.os == self.os
             && theirs.architecture == self.architecture
             && (self.variant.is_none() || theirs.variant == self.variant)
@@ -60,7 +75,10 @@ impl Platform {
             (Some(one), None) => Ok(one),
             (None, _) => Err(Error::new(
                 ErrorCode::NotFound,
-                format!("no manifest for platform {self} in the index; it offers: {}", offered(index)),
+                format!(
+                    "no manifest for platform {self} in the index; it offers: {}",
+                    offered(index)
+                ),
             )),
             (Some(_), Some(_)) => Err(Error::new(
                 ErrorCode::InvalidManifest,
@@ -75,7 +93,14 @@ fn offered(index: &ImageIndex) -> String {
         .manifests()
         .iter()
         .filter_map(|d| d.platform().as_ref())
-        .map(|p| Platform::new(&p.os().to_string(), &p.architecture().to_string(), p.variant().as_deref()).to_string())
+        .map(|p| {
+            Platform::new(
+                &p.os().to_string(),
+                &p.architecture().to_string(),
+                p.variant().as_deref(),
+            )
+            .to_string()
+        })
         .collect();
     if list.is_empty() {
         "no platforms".into()
@@ -128,14 +153,21 @@ mod tests {
     fn missing_platform_lists_offers() {
         let err = pick("windows/amd64").unwrap_err();
         assert_eq!(err.code(), ErrorCode::NotFound);
-        assert!(err.message().contains("linux/amd64, linux/arm64/v8, linux/arm/v7"), "{err}");
+        assert!(
+            err.message().contains("linux/amd64, linux/arm64/v8, linux/arm/v7"),
+            "{err}"
+        );
         assert!(pick("linux/arm/v6").is_err());
     }
 
     #[test]
     fn rejects_malformed_platforms() {
         for bad in ["", "linux", "linux/", "/amd64", "a/b/c/d", "linux/amd 64"] {
-            assert_eq!(Platform::parse(bad).unwrap_err().code(), ErrorCode::InvalidArgument, "{bad}");
+            assert_eq!(
+                Platform::parse(bad).unwrap_err().code(),
+                ErrorCode::InvalidArgument,
+                "{bad}"
+            );
         }
     }
 }

@@ -5,4 +5,7 @@ mod reference;
 mod store;
 
 pub use reference::{LayoutReference, LayoutSelector};
-pub use store::{IndexEntry, OciLayout, REF_NAME_ANNOTATION, COSIGN_KIND_ANNOTATION, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES};
+pub use store::{
+    IndexEntry, OciLayout, COSIGN_KIND_ANNOTATION, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
+    REF_NAME_ANNOTATION,
+};

@@ -37,10 +37,20 @@ impl LayoutReference {
 
     /// Parses `oci:PATH[:TAG|@DIGEST]`. A `:` after the last `/` starts a tag.
     pub fn parse(text: &str) -> Result<Self> {
-        let invalid = |why: String| Error::new(ErrorCode::InvalidReference, format!("invalid layout reference {text:?}: {why}"));
-        let rest = text.strip_prefix(LAYOUT_PREFIX).ok_or_else(|| invalid("expected oci:PATH[:TAG|@DIGEST]".into()))?;
+        let invalid = |why: String| {
+            Error::new(
+                ErrorCode::InvalidReference,
+                format!("invalid layout reference {text:?}: {why}"),
+            )
+        };
+        let rest = text
+            .strip_prefix(LAYOUT_PREFIX)
+            .ok_or_else(|| invalid("expected oci:PATH[:TAG|@DIGEST]".into()))?;
         let (path, selector) = if let Some((path, digest)) = rest.rsplit_once('@') {
-            (path, LayoutSelector::Digest(Digest::parse(digest).map_err(|e| invalid(e.message().to_owned()))?))
+            (
+                path,
+                LayoutSelector::Digest(Digest::parse(digest).map_err(|e| invalid(e.message().to_owned()))?),
+            )
         } else {
             let after_slash = rest.rfind('/').map_or(0, |i| i + 1);
             match rest[after_slash..].rfind(':') {
@@ -55,7 +65,10 @@ impl LayoutReference {
         if path.is_empty() {
             return Err(invalid("empty path".into()));
         }
-        Ok(LayoutReference { path: PathBuf::from(path), selector })
+        Ok(LayoutReference {
+            path: PathBuf::from(path),
+            selector,
+        })
     }
 }
 
@@ -77,20 +90,37 @@ mod tests {
     #[test]
     fn parses_the_three_forms() {
         let d = Digest::sha256(b"x");
-        assert_eq!(LayoutReference::parse("oci:dir").unwrap().selector, LayoutSelector::Default);
+        assert_eq!(
+            LayoutReference::parse("oci:dir").unwrap().selector,
+            LayoutSelector::Default
+        );
         let tagged = LayoutReference::parse("oci:./a/b:v1").unwrap();
         assert_eq!(tagged.path, PathBuf::from("./a/b"));
         assert_eq!(tagged.selector, LayoutSelector::Tag("v1".into()));
         let pinned = LayoutReference::parse(&format!("oci:/tmp/x@{d}")).unwrap();
         assert_eq!(pinned.selector, LayoutSelector::Digest(d.clone()));
         assert_eq!(pinned.to_string(), format!("oci:/tmp/x@{d}"));
-        assert_eq!(LayoutReference::parse("oci:a:b/c").unwrap().path, PathBuf::from("a:b/c"));
+        assert_eq!(
+            LayoutReference::parse("oci:a:b/c").unwrap().path,
+            PathBuf::from("a:b/c")
+        );
     }
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["dir", "oci:", "oci::v1", "oci:dir@sha256:zz", "oci:dir:bad tag", "oci:dir:"] {
-            assert_eq!(LayoutReference::parse(bad).unwrap_err().code(), ErrorCode::InvalidReference, "{bad}");
+        for bad in [
+            "dir",
+            "oci:",
+            "oci::v1",
+            "oci:dir@sha256:zz",
+            "oci:dir:bad tag",
+            "oci:dir:",
+        ] {
+            assert_eq!(
+                LayoutReference::parse(bad).unwrap_err().code(),
+                ErrorCode::InvalidReference,
+                "{bad}"
+            );
         }
     }
 }

@@ -51,8 +51,12 @@ impl IndexEntry {
 
     /// Whether the entry holds signatures or attestations rather than an image.
     pub fn is_attached_artifact(&self) -> bool {
-        matches!(self.cosign_kind(), Some(COSIGN_KIND_SIGNATURES | COSIGN_KIND_ATTESTATIONS))
-            || self.tag().is_some_and(|t| t.starts_with("sha256-") && [".sig", ".att", ".sbom"].iter().any(|s| t.ends_with(s)))
+        matches!(
+            self.cosign_kind(),
+            Some(COSIGN_KIND_SIGNATURES | COSIGN_KIND_ATTESTATIONS)
+        ) || self
+            .tag()
+            .is_some_and(|t| t.starts_with("sha256-") && [".sig", ".att", ".sbom"].iter().any(|s| t.ends_with(s)))
     }
 
     fn to_json(&self) -> Value {
@@ -75,14 +79,18 @@ impl OciLayout {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
         let marker = root.join("oci-layout");
-        let bytes = read_bounded(&marker, 4096).map_err(|e| e.context(format!("{} is not an OCI image layout", root.display())))?;
+        let bytes = read_bounded(&marker, 4096)
+            .map_err(|e| e.context(format!("{} is not an OCI image layout", root.display())))?;
         let version = serde_json::from_slice::<Value>(&bytes)
             .ok()
             .and_then(|v| v.get("imageLayoutVersion").and_then(Value::as_str).map(str::to_owned));
         if version.as_deref() != Some(LAYOUT_VERSION) {
             return Err(Error::new(
                 ErrorCode::InvalidManifest,
-                format!("{}: imageLayoutVersion is {version:?}, expected {LAYOUT_VERSION:?}", marker.display()),
+                format!(
+                    "{}: imageLayoutVersion is {version:?}, expected {LAYOUT_VERSION:?}",
+                    marker.display()
+                ),
             ));
         }
         let layout = OciLayout { root };
@@ -112,8 +120,15 @@ impl OciLayout {
     /// The entries of `index.json`.
     pub fn entries(&self) -> Result<Vec<IndexEntry>> {
         let index = self.read_index_json()?;
-        let manifests = index.get("manifests").and_then(Value::as_array).cloned().unwrap_or_default();
-        manifests.iter().map(|m| parse_entry(m).map_err(|e| e.context(format!("{}", self.index_path().display())))).collect()
+        let manifests = index
+            .get("manifests")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        manifests
+            .iter()
+            .map(|m| parse_entry(m).map_err(|e| e.context(format!("{}", self.index_path().display()))))
+            .collect()
     }
 
     /// The entry `selector` names.
@@ -127,17 +142,33 @@ impl OciLayout {
                     .iter()
                     .filter(|e| matches!(e.cosign_kind(), Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX)))
                     .collect();
-                if cosign.is_empty() { entries.iter().filter(|e| !e.is_attached_artifact()).collect() } else { cosign }
+                if cosign.is_empty() {
+                    entries.iter().filter(|e| !e.is_attached_artifact()).collect()
+                } else {
+                    cosign
+                }
             }
         };
         match found.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => Err(Error::new(ErrorCode::NotFound, format!("{}: no manifest {}", self.root.display(), describe(selector)))),
+            [] => Err(Error::new(
+                ErrorCode::NotFound,
+                format!("{}: no manifest {}", self.root.display(), describe(selector)),
+            )),
             many => {
-                let tags: Vec<String> = many.iter().map(|e| e.tag().map_or_else(|| e.digest.to_string(), str::to_owned)).collect();
+                let tags: Vec<String> = many
+                    .iter()
+                    .map(|e| e.tag().map_or_else(|| e.digest.to_string(), str::to_owned))
+                    .collect();
                 Err(Error::new(
                     ErrorCode::InvalidReference,
-                    format!("{}: {} manifests match {}; name one with :TAG or @DIGEST ({})", self.root.display(), many.len(), describe(selector), tags.join(", ")),
+                    format!(
+                        "{}: {} manifests match {}; name one with :TAG or @DIGEST ({})",
+                        self.root.display(),
+                        many.len(),
+                        describe(selector),
+                        tags.join(", ")
+                    ),
                 ))
             }
         }
@@ -146,7 +177,9 @@ impl OciLayout {
     /// Reads the blob `digest`, refusing more than `size_max` bytes and checking the digest.
     pub fn read_blob(&self, digest: &Digest, size_max: u64) -> Result<Vec<u8>> {
         let bytes = read_bounded(&self.blob_path(digest), size_max)?;
-        digest.verify(&bytes).map_err(|e| e.context(format!("blob {} in {}", digest, self.root.display())))?;
+        digest
+            .verify(&bytes)
+            .map_err(|e| e.context(format!("blob {} in {}", digest, self.root.display())))?;
         Ok(bytes)
     }
 
@@ -172,7 +205,11 @@ impl OciLayout {
     /// Adds `entry` to `index.json`, first removing every entry `replaces` matches.
     pub fn put_entry(&self, entry: &IndexEntry, replaces: impl Fn(&IndexEntry) -> bool) -> Result<()> {
         let mut index = self.read_index_json()?;
-        let manifests = index.get("manifests").and_then(Value::as_array).cloned().unwrap_or_default();
+        let manifests = index
+            .get("manifests")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let mut kept = Vec::with_capacity(manifests.len() + 1);
         for m in manifests {
             if !replaces(&parse_entry(&m)?) {
@@ -189,15 +226,25 @@ impl OciLayout {
     }
 
     fn blob_path(&self, digest: &Digest) -> PathBuf {
-        self.root.join("blobs").join(digest.algorithm().name()).join(digest.hex())
+        self.root
+            .join("blobs")
+            .join(digest.algorithm().name())
+            .join(digest.hex())
     }
 
     fn read_index_json(&self) -> Result<Value> {
         let bytes = read_bounded(&self.index_path(), INDEX_JSON_SIZE_MAX)?;
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::new(ErrorCode::InvalidManifest, format!("{}: malformed JSON: {e}", self.index_path().display())))?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidManifest,
+                format!("{}: malformed JSON: {e}", self.index_path().display()),
+            )
+        })?;
         if !value.get("manifests").is_some_and(Value::is_array) {
-            return Err(Error::new(ErrorCode::InvalidManifest, format!("{}: no \"manifests\" array", self.index_path().display())));
+            return Err(Error::new(
+                ErrorCode::InvalidManifest,
+                format!("{}: no \"manifests\" array", self.index_path().display()),
+            ));
         }
         Ok(value)
     }
@@ -218,19 +265,43 @@ fn describe(selector: &LayoutSelector) -> String {
 
 fn parse_entry(value: &Value) -> Result<IndexEntry> {
     let invalid = |why: &str| Error::new(ErrorCode::InvalidManifest, format!("index entry {why}"));
-    let media_type = value.get("mediaType").and_then(Value::as_str).ok_or_else(|| invalid("without mediaType"))?;
-    let digest = Digest::parse(value.get("digest").and_then(Value::as_str).ok_or_else(|| invalid("without digest"))?)?;
-    let size = value.get("size").and_then(Value::as_u64).ok_or_else(|| invalid("without size"))?;
+    let media_type = value
+        .get("mediaType")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid("without mediaType"))?;
+    let digest = Digest::parse(
+        value
+            .get("digest")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid("without digest"))?,
+    )?;
+    let size = value
+        .get("size")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| invalid("without size"))?;
     let annotations = value
         .get("annotations")
         .and_then(Value::as_object)
-        .map(|a| a.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned()))).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                .collect()
+        })
         .unwrap_or_default();
-    Ok(IndexEntry { media_type: media_type.to_owned(), digest, size, annotations })
+    Ok(IndexEntry {
+        media_type: media_type.to_owned(),
+        digest,
+        size,
+        annotations,
+    })
 }
 
 fn io_error(path: &Path, e: io::Error) -> Error {
-    let code = if e.kind() == io::ErrorKind::NotFound { ErrorCode::NotFound } else { ErrorCode::Io };
+    let code = if e.kind() == io::ErrorKind::NotFound {
+        ErrorCode::NotFound
+    } else {
+        ErrorCode::Io
+    };
     Error::new(code, format!("{}: {e}", path.display()))
 }
 
@@ -238,9 +309,14 @@ fn io_error(path: &Path, e: io::Error) -> Error {
 fn read_bounded(path: &Path, size_max: u64) -> Result<Vec<u8>> {
     let file = fs::File::open(path).map_err(|e| io_error(path, e))?;
     let mut bytes = Vec::new();
-    file.take(size_max + 1).read_to_end(&mut bytes).map_err(|e| io_error(path, e))?;
+    file.take(size_max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, e))?;
     if bytes.len() as u64 > size_max {
-        return Err(Error::new(ErrorCode::LimitExceeded, format!("{} is larger than the limit of {size_max} bytes", path.display())));
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("{} is larger than the limit of {size_max} bytes", path.display()),
+        ));
     }
     Ok(bytes)
 }
@@ -275,12 +351,20 @@ mod tests {
         let d = layout.write_blob(b"hello").unwrap();
         assert_eq!(layout.read_blob(&d, 100).unwrap(), b"hello");
         assert_eq!(layout.read_blob(&d, 4).unwrap_err().code(), ErrorCode::LimitExceeded);
-        let entry = IndexEntry { media_type: "x/y".into(), digest: d.clone(), size: 5, annotations: BTreeMap::from([(REF_NAME_ANNOTATION.into(), "v1".into())]) };
+        let entry = IndexEntry {
+            media_type: "x/y".into(),
+            digest: d.clone(),
+            size: 5,
+            annotations: BTreeMap::from([(REF_NAME_ANNOTATION.into(), "v1".into())]),
+        };
         layout.put_entry(&entry, |_| false).unwrap();
         let reopened = OciLayout::open(&dir).unwrap();
         assert_eq!(reopened.resolve(&LayoutSelector::Tag("v1".into())).unwrap(), entry);
         assert_eq!(reopened.resolve(&LayoutSelector::Default).unwrap(), entry);
-        assert_eq!(reopened.resolve(&LayoutSelector::Tag("v2".into())).unwrap_err().code(), ErrorCode::NotFound);
+        assert_eq!(
+            reopened.resolve(&LayoutSelector::Tag("v2".into())).unwrap_err().code(),
+            ErrorCode::NotFound
+        );
         fs::remove_dir_all(dir).unwrap();
     }
 

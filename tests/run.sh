@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (README: "Run the tests"). Installs the pinned peers it needs
+# (cosign, crane, Debian's docker-registry), then: format check, clippy with warnings as errors,
+# every test including interop with the real cosign, and a build check of the fuzz targets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v curl >/dev/null || ! command -v python3 >/dev/null || ! command -v go >/dev/null; then
+  echo "tests/run.sh needs curl, python3 and go" >&2; exit 1
+fi
+eval "$(tests/tools/install.sh)"
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --features ocitrust-cli/interop -- -D warnings
+echo "== cargo test (unit, integration, CLI, interop with cosign $("$OCITRUST_COSIGN" version 2>/dev/null | awk '/GitVersion/ {print $2}'))"
+cargo test --workspace --features ocitrust-cli/interop
+echo "== fuzz targets build (cargo check; running them needs nightly cargo-fuzz)"
+cargo check --manifest-path fuzz/Cargo.toml --bins --quiet
+echo "== all tests passed"
