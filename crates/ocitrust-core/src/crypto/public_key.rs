@@ -332,3 +332,107 @@ oL6njiAnylpHQx4hWnSNyRxjKJDd0yaE5JmivLfnnlyVMPvSlD1a+T8Q2Q==
         assert_eq!(err.code(), ErrorCode::Unsupported);
     }
 }
+
+#[cfg(test)]
+mod openssl_made {
+    //! Keys and signatures made by openssl (tests/data/openssl/regenerate.sh).
+    use super::*;
+    use crate::crypto::SigningKey;
+
+    fn data(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/tests/data/openssl/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    fn key(name: &str) -> PublicKey {
+        PublicKey::from_pem_or_der(&data(name)).unwrap()
+    }
+
+    #[test]
+    fn verifies_each_supported_key_type() {
+        let msg = data("msg.txt");
+        let p384 = key("p384.pub");
+        assert_eq!(p384.key_type(), KeyType::EcdsaP384);
+        p384.verify(&msg, &data("p384-sha256.sig")).unwrap();
+        p384.verify_with(SignatureAlgorithm::EcdsaSha384, &msg, &data("p384-sha384.sig"))
+            .unwrap();
+        assert!(
+            p384.verify(&msg, &data("p384-sha384.sig")).is_err(),
+            "the hash is part of the algorithm"
+        );
+        let ed = key("ed25519.pub");
+        assert_eq!(ed.key_type(), KeyType::Ed25519);
+        ed.verify(&msg, &data("ed25519.sig")).unwrap();
+        let rsa = key("rsa2048.pub");
+        assert_eq!(rsa.key_type(), KeyType::Rsa { bits: 2048 });
+        rsa.verify(&msg, &data("rsa2048-pkcs1-sha256.sig")).unwrap();
+        rsa.verify_with(SignatureAlgorithm::RsaPssSha256, &msg, &data("rsa2048-pss-sha256.sig"))
+            .unwrap();
+        assert!(
+            rsa.verify(&msg, &data("rsa2048-pss-sha256.sig")).is_err(),
+            "PSS is not PKCS#1 v1.5"
+        );
+    }
+
+    #[test]
+    fn tampered_messages_and_signatures_fail() {
+        let msg = data("msg.txt");
+        let mut other = msg.clone();
+        other[0] ^= 1;
+        for (pub_name, sig_name) in [
+            ("p384.pub", "p384-sha256.sig"),
+            ("ed25519.pub", "ed25519.sig"),
+            ("rsa2048.pub", "rsa2048-pkcs1-sha256.sig"),
+        ] {
+            let k = key(pub_name);
+            let sig = data(sig_name);
+            assert_eq!(
+                k.verify(&other, &sig).unwrap_err().code(),
+                ErrorCode::NoMatchingSignatures
+            );
+            let mut bad = sig.clone();
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            assert!(k.verify(&msg, &bad).is_err());
+            assert!(k.verify(&msg, &[]).is_err());
+        }
+    }
+
+    #[test]
+    fn raw_r_s_p256_signatures_verify() {
+        let key = SigningKey::generate_ecdsa_p256().unwrap();
+        let der = key.sign(b"m").unwrap();
+        // DER SEQUENCE { INTEGER r, INTEGER s } -> 32-byte r || 32-byte s.
+        let mut raw = Vec::new();
+        let mut i = 2;
+        for _ in 0..2 {
+            let len = usize::from(der[i + 1]);
+            let int = &der[i + 2..i + 2 + len];
+            let int = if int.len() > 32 { &int[int.len() - 32..] } else { int };
+            raw.extend(std::iter::repeat_n(0u8, 32 - int.len()));
+            raw.extend_from_slice(int);
+            i += 2 + len;
+        }
+        key.public_key().verify(b"m", &raw).unwrap();
+    }
+
+    #[test]
+    fn small_rsa_keys_are_refused() {
+        let err = PublicKey::from_pem_or_der(&data("rsa1024.pub")).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Unsupported);
+        assert!(err.message().contains("1024 bits"), "{err}");
+    }
+
+    #[test]
+    fn loads_sec1_and_pkcs1_private_keys() {
+        let ec = SigningKey::from_pem(&data("p256-sec1.key")).unwrap();
+        let sig = ec.sign(b"x").unwrap();
+        ec.public_key().verify(b"x", &sig).unwrap();
+        let rsa = SigningKey::from_pem(&data("rsa2048-pkcs1.key")).unwrap();
+        assert_eq!(rsa.public_key(), &key("rsa2048.pub"));
+        rsa.public_key().verify(b"x", &rsa.sign(b"x").unwrap()).unwrap();
+        let ed = SigningKey::from_pem(&data("ed25519.key")).unwrap();
+        assert_eq!(ed.public_key(), &key("ed25519.pub"));
+        let err = SigningKey::from_pem(&data("p384.key")).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Unsupported);
+    }
+}
