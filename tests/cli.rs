@@ -220,12 +220,7 @@ fn tampered_subject_manifest_is_rejected() {
 #[test]
 fn wrong_key_is_rejected() {
     let dir = scratch("wrong-key");
-    assert_eq!(
-        ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")])
-            .status
-            .code(),
-        Some(0)
-    );
+    generate_key_pair_in(&dir, "");
     let key = dir.join("cosign.pub");
     let out = ocitrust(&verify_args(
         key.to_str().unwrap(),
@@ -260,12 +255,7 @@ fn constraint_satisfied_only_by_another_layer_is_rejected() {
     // A stranger signs with env=prod; the trusted key's (cosign) layer has no env annotation.
     let dir = scratch("other-layer");
     let layout = sample_copy("other-layer-layout");
-    assert_eq!(
-        ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")])
-            .status
-            .code(),
-        Some(0)
-    );
+    generate_key_pair_in(&dir, "");
     let out = ocitrust_in(
         &dir,
         &["sign", "--key", "cosign.key", "-a", "env=prod", &oci(&layout)],
@@ -514,12 +504,7 @@ fn missing_layout_files_are_rejected() {
 #[test]
 fn generate_key_pair_refuses_to_overwrite() {
     let dir = scratch("overwrite");
-    assert_eq!(
-        ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")])
-            .status
-            .code(),
-        Some(0)
-    );
+    generate_key_pair_in(&dir, "");
     let before = fs::read(dir.join("cosign.key")).unwrap();
     assert_fails(
         &ocitrust_in(&dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", "")]),

@@ -136,3 +136,10 @@ pub fn entry_digest(layout: &Path, kind: &str) -> String {
 
 pub const KIND_IMAGE: &str = "dev.cosignproject.cosign/image";
 pub const KIND_SIGS: &str = "dev.cosignproject.cosign/sigs";
+
+/// Runs `ocitrust generate-key-pair` in `dir` with `password`, asserting success.
+#[track_caller]
+pub fn generate_key_pair_in(dir: &Path, password: &str) {
+    let out = ocitrust_in(dir, &["generate-key-pair"], &[("COSIGN_PASSWORD", password)]);
+    assert_eq!(out.status.code(), Some(0), "generate-key-pair: {}", stderr(&out));
+}
