@@ -46,7 +46,7 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
     let layout_ref = LayoutReference::parse(reference)?;
     let evidence = discover_in_layout(&layout_ref, None)?;
     let layout = OciLayout::open(&layout_ref.path)?;
-    let subject_entry = layout.resolve(&layout_ref.selector)?;
+    let subject_entry = &evidence.entry;
     let subject = evidence.subject.digest().clone();
     let identity = options
         .identity

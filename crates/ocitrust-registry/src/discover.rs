@@ -5,7 +5,9 @@ use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Result};
 
-use crate::layout::{LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES};
+use crate::layout::{
+    IndexEntry, LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
+};
 use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
 
 /// Where a signature manifest was found.
@@ -20,6 +22,8 @@ pub enum SignatureSource {
 /// Everything the core needs to verify the cosign signatures of one subject.
 #[derive(Debug, Clone)]
 pub struct CosignEvidence {
+    /// The `index.json` entry the reference named (the index itself when a platform was selected).
+    pub entry: IndexEntry,
     /// The manifest whose signatures are checked (a platform manifest when `platform` was given).
     pub subject: Manifest,
     /// The index the subject was chosen from, when a platform was selected.
@@ -83,6 +87,7 @@ pub fn discover_in_layout(reference: &LayoutReference, platform: Option<&Platfor
         }
     };
     Ok(CosignEvidence {
+        entry,
         subject,
         index,
         platform: platform.cloned(),
