@@ -26,7 +26,7 @@ pub use ocitrust_core::verdict::{Check, CheckName, Outcome, SignatureKind, Signa
 pub use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 pub use ocitrust_registry as registry;
 
-pub use keys::{generate_key_pair, load_private_key, GeneratedKeyPair};
+pub use keys::{generate_key_pair, load_private_key, load_public_key_file, read_key_file, GeneratedKeyPair};
 pub use sign::{sign, SignOptions, SignOutcome};
 pub use triangulate::triangulate;
 pub use verifier::Verifier;

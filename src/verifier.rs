@@ -1,12 +1,14 @@
 //! `Verifier`: trust material + requirements in, a verdict out for any reference.
 
 use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use ocitrust_core::cosign::{verify_signature_manifest, CosignRequirements};
+use ocitrust_core::cosign::{verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX};
 use ocitrust_core::crypto::PublicKey;
-use ocitrust_core::oci::Platform;
+use ocitrust_core::oci::{Manifest, Platform};
 use ocitrust_core::verdict::Subject;
 use ocitrust_core::{Error, ErrorCode, Result, Verdict};
+use ocitrust_registry::limits::SIGNATURE_BLOB_SIZE_MAX;
 use ocitrust_registry::{discover_in_layout, LayoutReference};
 
 /// The insecure option name recorded in verdicts when the tlog check is skipped.
@@ -18,6 +20,7 @@ pub struct Verifier {
     key: PublicKey,
     requirements: CosignRequirements,
     platform: Option<Platform>,
+    verification_time: Option<SystemTime>,
 }
 
 impl Verifier {
@@ -27,6 +30,7 @@ impl Verifier {
             key,
             requirements: CosignRequirements::default(),
             platform: None,
+            verification_time: None,
         }
     }
 
@@ -54,6 +58,14 @@ impl Verifier {
         self
     }
 
+    /// Judges the evidence as of `time` instead of now (`None`: now). Key-based cosign checks do not
+    /// depend on time; the instant is recorded in the verdict, and certificate validity (keyless,
+    /// notation) is judged at it.
+    pub fn verification_time(mut self, time: Option<SystemTime>) -> Self {
+        self.verification_time = time;
+        self
+    }
+
     /// Verifies `reference` (`oci:PATH[:TAG|@DIGEST]`). The verdict lists every signature examined;
     /// call [`Verdict::require_trusted`] to turn an untrusted verdict into cosign's error.
     pub fn verify(&self, reference: &str) -> Result<Verdict> {
@@ -66,11 +78,67 @@ impl Verifier {
         }
         let layout_ref = LayoutReference::parse(reference)?;
         let evidence = discover_in_layout(&layout_ref, self.platform.as_ref())?;
-        let signatures = match &evidence.signatures {
-            Some((manifest, _, location)) => verify_signature_manifest(
-                evidence.subject.digest(),
+        let subject = Subject {
+            reference: reference.to_owned(),
+            digest: evidence.subject.digest().clone(),
+            platform: evidence.platform.as_ref().map(ToString::to_string),
+            index_digest: evidence.index.as_ref().map(|i| i.digest().clone()),
+        };
+        let signatures = evidence
+            .signatures
+            .as_ref()
+            .map(|(manifest, _, location)| (manifest, location.as_str()));
+        self.judge(subject, signatures, &evidence.payloads)
+    }
+
+    /// Verifies evidence the caller fetched itself (sans-IO): the subject manifest's bytes, the bytes
+    /// of its cosign signature manifest (`None` when the subject has none), and the payload blobs
+    /// that manifest references, in any order. Every input is hashed here; `reference` only labels
+    /// the verdict. A platform option is refused: resolve the index to its platform manifest first
+    /// and pass that manifest as the subject.
+    pub fn verify_bytes(
+        &self,
+        reference: &str,
+        subject_manifest: &[u8],
+        signature_manifest: Option<&[u8]>,
+        payload_blobs: &[&[u8]],
+    ) -> Result<Verdict> {
+        if let Some(platform) = &self.platform {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                format!("verifying from bytes checks the manifest it is given; resolve the index to its {platform} manifest and pass that manifest instead of setting a platform"),
+            ));
+        }
+        check_blob_limits(payload_blobs)?;
+        let subject_manifest =
+            Manifest::from_bytes(subject_manifest.to_vec(), None).map_err(|e| e.context("subject manifest"))?;
+        let signature_manifest = signature_manifest
+            .map(|bytes| Manifest::from_bytes(bytes.to_vec(), None).map_err(|e| e.context("signature manifest")))
+            .transpose()?;
+        let location = signature_manifest
+            .as_ref()
+            .map(|m| format!("signature manifest {}", m.digest()));
+        let payloads = PayloadBlobs::from_blobs(payload_blobs.iter().map(|b| b.to_vec()));
+        let subject = Subject {
+            reference: reference.to_owned(),
+            digest: subject_manifest.digest().clone(),
+            platform: None,
+            index_digest: None,
+        };
+        self.judge(subject, signature_manifest.as_ref().zip(location.as_deref()), &payloads)
+    }
+
+    fn judge(
+        &self,
+        subject: Subject,
+        signatures: Option<(&Manifest, &str)>,
+        payloads: &PayloadBlobs,
+    ) -> Result<Verdict> {
+        let signatures = match signatures {
+            Some((manifest, location)) => verify_signature_manifest(
+                &subject.digest,
                 manifest,
-                &evidence.payloads,
+                payloads,
                 &self.key,
                 &self.requirements,
                 location,
@@ -83,15 +151,42 @@ impl Verifier {
             Vec::new()
         };
         Ok(Verdict {
-            subject: Subject {
-                reference: reference.to_owned(),
-                digest: evidence.subject.digest().clone(),
-                platform: evidence.platform.as_ref().map(ToString::to_string),
-                index_digest: evidence.index.as_ref().map(|i| i.digest().clone()),
-            },
+            subject,
             trusted: signatures.iter().any(|s| s.verified),
             signatures,
             insecure,
+            verification_time: unix_seconds(self.verification_time.unwrap_or_else(SystemTime::now)),
         })
     }
+}
+
+/// Payload blobs handed in by a caller are bounded like blobs read from storage.
+fn check_blob_limits(payload_blobs: &[&[u8]]) -> Result<()> {
+    if payload_blobs.len() > SIGNATURE_LAYERS_MAX {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "{} payload blobs given, limit is {SIGNATURE_LAYERS_MAX} (one per signature layer)",
+                payload_blobs.len()
+            ),
+        ));
+    }
+    match payload_blobs
+        .iter()
+        .position(|b| b.len() as u64 > SIGNATURE_BLOB_SIZE_MAX)
+    {
+        Some(i) => Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "payload blob {i} is {} bytes, limit is {SIGNATURE_BLOB_SIZE_MAX}",
+                payload_blobs[i].len()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Seconds since the Unix epoch; instants before it count as 0.
+fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

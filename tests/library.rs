@@ -70,3 +70,115 @@ fn registry_references_are_not_yet_supported_and_say_so() {
         ErrorCode::InvalidReference
     );
 }
+
+/// The sample image's evidence as a caller that fetched it itself would hold it.
+struct SampleBytes {
+    subject_manifest: Vec<u8>,
+    signature_manifest: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+fn sample_bytes() -> SampleBytes {
+    let blob = |hex: &str| std::fs::read(root().join("examples/sample-image/layout/blobs/sha256").join(hex)).unwrap();
+    SampleBytes {
+        subject_manifest: blob("198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524"),
+        signature_manifest: blob("c4efa108f49639b69a8c1d84b725731e7b1dca5b9df6f1a3ac7aace1c5b1c49f"),
+        payload: blob("b8a819ff16fc17c716272b40b2740579062ec63236ce7fc77e85d16e809e914f"),
+    }
+}
+
+#[test]
+fn verifies_from_bytes_the_caller_fetched() {
+    let b = sample_bytes();
+    let verdict = Verifier::new(sample_key())
+        .insecure_ignore_tlog(true)
+        .require_annotation("org", "ocitrust-sample")
+        .verify_bytes(
+            "sample",
+            &b.subject_manifest,
+            Some(&b.signature_manifest),
+            &[&b.payload],
+        )
+        .unwrap();
+    verdict.require_trusted().unwrap();
+    assert_eq!(
+        verdict.subject.digest.to_string(),
+        "sha256:198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524"
+    );
+    assert_eq!(verdict.subject.reference, "sample");
+    assert_eq!(verdict.verified_payloads().next().unwrap(), b.payload.as_slice());
+}
+
+#[test]
+fn bytes_path_rejects_a_tampered_payload_and_a_foreign_subject() {
+    let b = sample_bytes();
+    let verifier = Verifier::new(sample_key()).insecure_ignore_tlog(true);
+    let mut tampered = b.payload.clone();
+    let last = tampered.len() - 2;
+    tampered[last] ^= 1;
+    let verdict = verifier
+        .verify_bytes("t", &b.subject_manifest, Some(&b.signature_manifest), &[&tampered])
+        .unwrap();
+    let err = verdict.require_trusted().unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NoMatchingSignatures);
+    assert!(err.message().contains("unavailable"), "{err}");
+
+    // The signature manifest of the sample used as evidence for another subject (the signature
+    // manifest itself) must not verify: the payload names a different digest.
+    let verdict = verifier
+        .verify_bytes("t", &b.signature_manifest, Some(&b.signature_manifest), &[&b.payload])
+        .unwrap();
+    assert_eq!(
+        verdict.require_trusted().unwrap_err().code(),
+        ErrorCode::NoMatchingSignatures
+    );
+}
+
+#[test]
+fn bytes_path_without_signatures_and_with_bad_input() {
+    let b = sample_bytes();
+    let verifier = Verifier::new(sample_key()).insecure_ignore_tlog(true);
+    let verdict = verifier.verify_bytes("t", &b.subject_manifest, None, &[]).unwrap();
+    assert_eq!(verdict.require_trusted().unwrap_err().code(), ErrorCode::NoSignatures);
+
+    let err = verifier.verify_bytes("t", b"{not json", None, &[]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidManifest);
+    assert!(err.message().starts_with("subject manifest"), "{err}");
+
+    let err = verifier
+        .verify_bytes("t", &b.subject_manifest, Some(b"[]"), &[])
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidManifest);
+
+    let many: Vec<&[u8]> = vec![b"x"; 257];
+    let err = verifier
+        .verify_bytes("t", &b.subject_manifest, Some(&b.signature_manifest), &many)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded);
+
+    let err = verifier
+        .clone()
+        .platform(Some(ocitrust::Platform::parse("linux/amd64").unwrap()))
+        .verify_bytes("t", &b.subject_manifest, None, &[])
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument);
+}
+
+#[test]
+fn verification_time_is_recorded_and_defaults_to_now() {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    let verdict = Verifier::new(sample_key())
+        .insecure_ignore_tlog(true)
+        .verification_time(Some(at))
+        .verify(&sample_ref())
+        .unwrap();
+    assert_eq!(verdict.verification_time, 1_700_000_000);
+    assert!(verdict.to_json().unwrap().contains("\"verification_time\": 1700000000"));
+
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let verdict = Verifier::new(sample_key()).verify(&sample_ref()).unwrap();
+    assert!(verdict.verification_time >= before);
+}

@@ -5,7 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
-use ocitrust::{Error, ErrorCode, Platform, PublicKey, Result, SignOptions, Verifier};
+use ocitrust::registry::file::io_error;
+use ocitrust::{Error, ErrorCode, Platform, Result, SignOptions, Verifier};
 
 use crate::output::{self, Format};
 use crate::password;
@@ -94,7 +95,7 @@ pub fn run(cli: Cli) -> Result<()> {
             sign_container_identity,
             reference,
         } => {
-            let pem = read_file(&key)?;
+            let pem = ocitrust::read_key_file(&key)?;
             let password = if ocitrust::core::cosign::is_encrypted_key_file(&pem) {
                 password::for_reading()?
             } else {
@@ -120,8 +121,7 @@ pub fn run(cli: Cli) -> Result<()> {
             output,
             references,
         } => {
-            let public_key = PublicKey::from_pem_or_der(&read_file(&key)?)
-                .map_err(|e| e.context(format!("loading public key {}", key.display())))?;
+            let public_key = ocitrust::load_public_key_file(&key)?;
             let annotations: BTreeMap<String, String> = annotations.into_iter().collect();
             let annotations_checked = !annotations.is_empty();
             let verifier = Verifier::new(public_key)
@@ -185,30 +185,4 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     fs::write(path, bytes).map_err(|e| io_error(path, e))
-}
-
-/// Largest key file read from disk.
-const KEY_FILE_READ_MAX: u64 = 64 * 1024;
-
-fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let len = fs::metadata(path).map_err(|e| io_error(path, e))?.len();
-    if len > KEY_FILE_READ_MAX {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
-            format!(
-                "{} is {len} bytes, more than a key file can be ({KEY_FILE_READ_MAX})",
-                path.display()
-            ),
-        ));
-    }
-    fs::read(path).map_err(|e| io_error(path, e))
-}
-
-fn io_error(path: &Path, e: std::io::Error) -> Error {
-    let code = if e.kind() == std::io::ErrorKind::NotFound {
-        ErrorCode::NotFound
-    } else {
-        ErrorCode::Io
-    };
-    Error::new(code, format!("{}: {e}", path.display()))
 }

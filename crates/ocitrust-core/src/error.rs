@@ -5,55 +5,83 @@
 
 use std::fmt;
 
-/// What kind of failure an [`Error`] is. The numeric values are stable and never reused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-#[repr(u32)]
-pub enum ErrorCode {
+/// Declares [`ErrorCode`] once: the variants with their numbers, their stable names and the list of
+/// all codes come from the same table, so the C ABI and the bindings can enumerate them completely.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $value:literal => $name:literal,)*) => {
+        /// What kind of failure an [`Error`] is. The numeric values are stable and never reused.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[serde(rename_all = "snake_case")]
+        #[non_exhaustive]
+        #[repr(u32)]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant = $value,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in numeric order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// A short stable name, e.g. `no_signatures`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
     // 1xx: input that could not be parsed or is not allowed.
     /// A digest string is not `algorithm:hex` with a supported algorithm and exact length.
-    InvalidDigest = 100,
+    InvalidDigest = 100 => "invalid_digest",
     /// An image reference does not follow the reference grammar.
-    InvalidReference = 101,
+    InvalidReference = 101 => "invalid_reference",
     /// A manifest or index is not valid JSON of the expected shape.
-    InvalidManifest = 102,
+    InvalidManifest = 102 => "invalid_manifest",
     /// A signed payload (simple signing) is malformed.
-    InvalidPayload = 103,
+    InvalidPayload = 103 => "invalid_payload",
     /// A key (public or private) cannot be parsed or is of an unsupported kind.
-    InvalidKey = 104,
+    InvalidKey = 104 => "invalid_key",
     /// A signature value is malformed (bad base64, wrong encoding).
-    InvalidSignatureEncoding = 105,
+    InvalidSignatureEncoding = 105 => "invalid_signature_encoding",
     /// An argument or option is invalid (an annotation without `=`, a bad platform…).
-    InvalidArgument = 106,
+    InvalidArgument = 106 => "invalid_argument",
     /// Input exceeded a named size or count limit.
-    LimitExceeded = 107,
+    LimitExceeded = 107 => "limit_exceeded",
     /// An algorithm or parameter set that ocitrust does not accept.
-    Unsupported = 108,
+    Unsupported = 108 => "unsupported",
     /// A file or object that was looked for does not exist (a layout file, a tag, a blob).
-    NotFound = 109,
+    NotFound = 109 => "not_found",
+    /// A required pointer argument was NULL (C ABI).
+    NullArgument = 110 => "null_argument",
+    /// A caller's output buffer is too small; the needed length was reported (C ABI).
+    BufferTooSmall = 111 => "buffer_too_small",
 
     // 2xx: integrity.
     /// Bytes did not hash to the digest that named them.
-    DigestMismatch = 200,
+    DigestMismatch = 200 => "digest_mismatch",
 
     // 3xx: verification outcomes.
     /// No signature was found for the subject.
-    NoSignatures = 300,
+    NoSignatures = 300 => "no_signatures",
     /// Signatures were found, but none satisfied every requirement.
-    NoMatchingSignatures = 301,
+    NoMatchingSignatures = 301 => "no_matching_signatures",
 
     // 4xx: private keys.
     /// The private key could not be decrypted (wrong password or corrupted key file).
-    KeyDecryption = 400,
+    KeyDecryption = 400 => "key_decryption",
 
     // 5xx: the environment.
     /// Reading or writing a file failed.
-    Io = 500,
+    Io = 500 => "io",
 
     // 9xx: bugs.
     /// An internal invariant failed; please report it.
-    Internal = 900,
+    Internal = 900 => "internal",
+    /// Code behind the C ABI panicked; the panic was caught at the boundary. Please report it.
+    Panic = 901 => "panic",
 }
 
 impl ErrorCode {
@@ -62,26 +90,9 @@ impl ErrorCode {
         self as u32
     }
 
-    /// A short stable name, e.g. `no_signatures`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidDigest => "invalid_digest",
-            ErrorCode::InvalidReference => "invalid_reference",
-            ErrorCode::InvalidManifest => "invalid_manifest",
-            ErrorCode::InvalidPayload => "invalid_payload",
-            ErrorCode::InvalidKey => "invalid_key",
-            ErrorCode::InvalidSignatureEncoding => "invalid_signature_encoding",
-            ErrorCode::InvalidArgument => "invalid_argument",
-            ErrorCode::LimitExceeded => "limit_exceeded",
-            ErrorCode::Unsupported => "unsupported",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::DigestMismatch => "digest_mismatch",
-            ErrorCode::NoSignatures => "no_signatures",
-            ErrorCode::NoMatchingSignatures => "no_matching_signatures",
-            ErrorCode::KeyDecryption => "key_decryption",
-            ErrorCode::Io => "io",
-            ErrorCode::Internal => "internal",
-        }
+    /// The code with numeric value `value`, if there is one.
+    pub fn from_u32(value: u32) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_u32() == value)
     }
 }
 
@@ -139,6 +150,17 @@ mod tests {
         assert_eq!(ErrorCode::NoSignatures.as_u32(), 300);
         assert_eq!(ErrorCode::NoMatchingSignatures.as_u32(), 301);
         assert_eq!(ErrorCode::DigestMismatch.as_u32(), 200);
+    }
+
+    #[test]
+    fn all_lists_every_code_once_in_order_and_round_trips() {
+        assert!(ErrorCode::ALL.windows(2).all(|w| w[0].as_u32() < w[1].as_u32()));
+        for &code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::from_u32(code.as_u32()), Some(code));
+            assert!(!code.name().is_empty());
+        }
+        assert_eq!(ErrorCode::from_u32(0), None);
+        assert_eq!(ErrorCode::from_u32(299), None);
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub struct Verdict {
     pub signatures: Vec<SignatureReport>,
     /// Insecure options that were in force (e.g. `insecure-ignore-tlog`).
     pub insecure: Vec<String>,
+    /// The instant the verdict speaks for, in seconds since the Unix epoch: "now" unless the caller
+    /// set a verification time. Key-based cosign checks do not depend on time; certificate validity
+    /// (keyless, notation) is judged at this instant.
+    pub verification_time: u64,
 }
 
 /// The subject of a verdict.

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod discover;
+pub mod file;
 pub mod layout;
 pub mod limits;
 

@@ -371,6 +371,7 @@ mod tests {
             trusted: false,
             signatures: reports,
             insecure: vec![],
+            verification_time: 0,
         };
         assert_eq!(
             verdict.require_trusted().unwrap_err().code(),

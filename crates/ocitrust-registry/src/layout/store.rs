@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ocitrust_core::oci::{media_types, Manifest};
@@ -10,6 +10,7 @@ use ocitrust_core::{Digest, Error, ErrorCode, Result};
 use serde_json::{json, Value};
 
 use super::LayoutSelector;
+use crate::file::{io_error, read_bounded};
 use crate::limits::{INDEX_JSON_SIZE_MAX, MANIFEST_SIZE_MAX};
 
 /// Annotation naming a tag in `index.json`.
@@ -294,31 +295,6 @@ fn parse_entry(value: &Value) -> Result<IndexEntry> {
         size,
         annotations,
     })
-}
-
-fn io_error(path: &Path, e: io::Error) -> Error {
-    let code = if e.kind() == io::ErrorKind::NotFound {
-        ErrorCode::NotFound
-    } else {
-        ErrorCode::Io
-    };
-    Error::new(code, format!("{}: {e}", path.display()))
-}
-
-/// Reads a file, failing (not truncating) beyond `size_max` bytes.
-fn read_bounded(path: &Path, size_max: u64) -> Result<Vec<u8>> {
-    let file = fs::File::open(path).map_err(|e| io_error(path, e))?;
-    let mut bytes = Vec::new();
-    file.take(size_max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_error(path, e))?;
-    if bytes.len() as u64 > size_max {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
-            format!("{} is larger than the limit of {size_max} bytes", path.display()),
-        ));
-    }
-    Ok(bytes)
 }
 
 /// Writes through a temporary file in the same directory, then renames, so readers never see half a file.
