@@ -73,6 +73,17 @@ pub enum CheckName {
     Tlog,
 }
 
+impl CheckName {
+    /// Every check name.
+    pub const ALL: &'static [CheckName] = &[
+        CheckName::Integrity,
+        CheckName::Signature,
+        CheckName::Claims,
+        CheckName::Annotations,
+        CheckName::Tlog,
+    ];
+}
+
 /// The outcome of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -161,5 +172,25 @@ impl Verdict {
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string_pretty(self)
             .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding verdict: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_name_all_is_complete() {
+        // Adding a variant breaks this exhaustive match until it is also added to ALL.
+        for name in CheckName::ALL {
+            match name {
+                CheckName::Integrity
+                | CheckName::Signature
+                | CheckName::Claims
+                | CheckName::Annotations
+                | CheckName::Tlog => {}
+            }
+        }
+        assert_eq!(CheckName::ALL.len(), 5);
     }
 }

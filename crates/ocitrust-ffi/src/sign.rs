@@ -1,0 +1,142 @@
+//! Signing an image in an OCI layout with a cosign key: `ocitrust_signing_key`, `ocitrust_sign`.
+
+use std::ffi::c_char;
+
+use ocitrust::{SignOptions, SignOutcome, SigningKey};
+
+use crate::boundary::{arg, arg_array, arg_bytes, arg_str, free_handle, give, out_param, run};
+use crate::buffer::copy_field;
+use crate::error::ocitrust_error;
+use crate::result::ocitrust_result;
+
+/// A private key that signs images. Its secret bytes are wiped when it is freed.
+pub struct ocitrust_signing_key {
+    key: SigningKey,
+}
+
+/// What `ocitrust_sign` wrote: the signed digest, the new signature manifest and where it is stored.
+pub struct ocitrust_sign_outcome {
+    outcome: SignOutcome,
+}
+
+/// An annotation passed in: `key=value`, both NUL-terminated UTF-8.
+#[repr(C)]
+pub struct ocitrust_annotation {
+    /// The annotation key.
+    pub key: *const c_char,
+    /// The annotation value.
+    pub value: *const c_char,
+}
+
+/// Loads a private key from `pem` (`pem_len` bytes): an encrypted cosign key file
+/// (`ENCRYPTED SIGSTORE PRIVATE KEY`, decrypted with `password`/`password_len`, which may be empty)
+/// or an unencrypted PKCS#8/SEC1 PEM key (password ignored). Errors:
+/// `OCITRUST_ERR_KEY_DECRYPTION` (wrong password), `OCITRUST_ERR_INVALID_KEY`, `OCITRUST_ERR_UNSUPPORTED`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_signing_key_from_pem(
+    pem: *const u8,
+    pem_len: usize,
+    password: *const u8,
+    password_len: usize,
+    key_out: *mut *mut ocitrust_signing_key,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let pem = arg_bytes(pem, pem_len, "pem")?;
+        let password = arg_bytes(password, password_len, "password")?;
+        let out = out_param(key_out, "key_out")?;
+        let key = ocitrust::load_private_key(pem, password)?;
+        give(out, ocitrust_signing_key { key });
+        Ok(())
+    })
+}
+
+/// Frees the key `*key` points to (wiping its secret) and sets `*key` to NULL; NULL or a pointer to
+/// NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_signing_key_free(key: *mut *mut ocitrust_signing_key) {
+    free_handle(key);
+}
+
+/// Signs the image `reference` names (`oci:PATH[:TAG|@DIGEST]`) as `cosign sign --key` does and
+/// stores the signature in the layout (the `sha256-<hex>.sig` tag, or the `cosign save` signatures
+/// entry). `annotations` (`annotation_count` of them; NULL when 0) go into the signed payload.
+/// `identity` (NUL-terminated, or NULL for the layout path) is the payload's docker-reference.
+/// The layout is changed only when signing succeeds.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_sign(
+    key: *const ocitrust_signing_key,
+    reference: *const c_char,
+    annotations: *const ocitrust_annotation,
+    annotation_count: usize,
+    identity: *const c_char,
+    outcome_out: *mut *mut ocitrust_sign_outcome,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let key = arg(key, "key")?;
+        let reference = arg_str(reference, "reference")?;
+        let mut options = SignOptions::default();
+        for (i, annotation) in arg_array(annotations, annotation_count, "annotations")?
+            .iter()
+            .enumerate()
+        {
+            let k = arg_str(annotation.key, &format!("annotations[{i}].key"))?;
+            let v = arg_str(annotation.value, &format!("annotations[{i}].value"))?;
+            options.annotations.insert(k.to_owned(), v.to_owned());
+        }
+        if !identity.is_null() {
+            options.identity = Some(arg_str(identity, "identity")?.to_owned());
+        }
+        let out = out_param(outcome_out, "outcome_out")?;
+        let outcome = ocitrust::sign(reference, &key.key, &options)?;
+        give(out, ocitrust_sign_outcome { outcome });
+        Ok(())
+    })
+}
+
+/// Copies the digest that was signed into `buf`. Buffer rules as `ocitrust_error_message`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_sign_outcome_subject_digest(
+    outcome: *const ocitrust_sign_outcome,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_field(outcome, "outcome", buf.cast(), buf_len, out_len, |h| {
+        Ok(h.outcome.subject.to_string().as_bytes().to_vec())
+    })
+}
+
+/// Copies the digest of the new signature manifest into `buf`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_sign_outcome_signature_digest(
+    outcome: *const ocitrust_sign_outcome,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_field(outcome, "outcome", buf.cast(), buf_len, out_len, |h| {
+        Ok(h.outcome.signature_manifest.to_string().as_bytes().to_vec())
+    })
+}
+
+/// Copies where the signature is stored (e.g. `oci:PATH:sha256-<hex>.sig`) into `buf`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_sign_outcome_location(
+    outcome: *const ocitrust_sign_outcome,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_field(outcome, "outcome", buf.cast(), buf_len, out_len, |h| {
+        Ok(h.outcome.location.as_bytes().to_vec())
+    })
+}
+
+/// Frees the outcome `*outcome` points to and sets `*outcome` to NULL; NULL or a pointer to NULL
+/// does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_sign_outcome_free(outcome: *mut *mut ocitrust_sign_outcome) {
+    free_handle(outcome);
+}

@@ -1,0 +1,374 @@
+//! `ocitrust_verdict`: what a verification found, read through accessors.
+
+use std::ffi::c_char;
+
+use ocitrust::{CheckName, Error, ErrorCode, Outcome, Result, SignatureReport, Verdict};
+
+use crate::boundary::{arg, free_handle, out_param, run, run_or};
+use crate::buffer::copy_field;
+use crate::error::ocitrust_error;
+use crate::result::ocitrust_result;
+
+/// The result of one verification: the subject, whether it is trusted, and every signature
+/// examined with each of its checks. Immutable; may be shared between threads.
+pub struct ocitrust_verdict {
+    verdict: Verdict,
+}
+
+impl ocitrust_verdict {
+    pub(crate) fn new(verdict: Verdict) -> Self {
+        ocitrust_verdict { verdict }
+    }
+}
+
+/// The name of a check on a signature (`OCITRUST_CHECK_*`).
+pub type ocitrust_check_name = u32;
+/// The payload bytes hash to the digest the signature manifest names.
+pub const OCITRUST_CHECK_INTEGRITY: ocitrust_check_name = 1;
+/// The signature verifies over the payload with the trusted key.
+pub const OCITRUST_CHECK_SIGNATURE: ocitrust_check_name = 2;
+/// The signed payload names the subject's digest.
+pub const OCITRUST_CHECK_CLAIMS: ocitrust_check_name = 3;
+/// The required annotations are in the same signed payload.
+pub const OCITRUST_CHECK_ANNOTATIONS: ocitrust_check_name = 4;
+/// The signature is proven to be in the transparency log.
+pub const OCITRUST_CHECK_TLOG: ocitrust_check_name = 5;
+
+/// The outcome of a check (`OCITRUST_OUTCOME_*`).
+pub type ocitrust_outcome = u32;
+/// The check ran and passed.
+pub const OCITRUST_OUTCOME_PASSED: ocitrust_outcome = 1;
+/// The check ran and failed.
+pub const OCITRUST_OUTCOME_FAILED: ocitrust_outcome = 2;
+/// The check was skipped because an insecure option allowed it.
+pub const OCITRUST_OUTCOME_SKIPPED_INSECURE: ocitrust_outcome = 3;
+/// The check was not reached because an earlier check failed.
+pub const OCITRUST_OUTCOME_NOT_REACHED: ocitrust_outcome = 4;
+
+fn check_name_code(name: CheckName) -> ocitrust_check_name {
+    match name {
+        CheckName::Integrity => OCITRUST_CHECK_INTEGRITY,
+        CheckName::Signature => OCITRUST_CHECK_SIGNATURE,
+        CheckName::Claims => OCITRUST_CHECK_CLAIMS,
+        CheckName::Annotations => OCITRUST_CHECK_ANNOTATIONS,
+        CheckName::Tlog => OCITRUST_CHECK_TLOG,
+        // A check added to the core without a code here is reported as 0; the test below walks
+        // CheckName::ALL so that cannot ship unnoticed.
+        _ => 0,
+    }
+}
+
+fn outcome_code(outcome: Outcome) -> ocitrust_outcome {
+    match outcome {
+        Outcome::Passed => OCITRUST_OUTCOME_PASSED,
+        Outcome::Failed => OCITRUST_OUTCOME_FAILED,
+        Outcome::SkippedInsecure => OCITRUST_OUTCOME_SKIPPED_INSECURE,
+        Outcome::NotReached => OCITRUST_OUTCOME_NOT_REACHED,
+    }
+}
+
+fn not_found(what: &str) -> Error {
+    Error::new(ErrorCode::NotFound, format!("the verdict has no {what}"))
+}
+
+fn signature(verdict: &Verdict, index: usize) -> Result<&SignatureReport> {
+    verdict.signatures.get(index).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!(
+                "signature index {index} is out of range; the verdict has {}",
+                verdict.signatures.len()
+            ),
+        )
+    })
+}
+
+/// Copies the text `field` picks from the verdict into the caller's buffer.
+unsafe fn copy_verdict_field(
+    verdict: *const ocitrust_verdict,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+    field: impl FnOnce(&Verdict) -> Result<Vec<u8>>,
+) -> ocitrust_result {
+    copy_field(verdict, "verdict", buf, buf_len, out_len, |v| field(&v.verdict))
+}
+
+/// Whether at least one signature passed every check. NULL gives false.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_trusted(verdict: *const ocitrust_verdict) -> bool {
+    run_or(false, || verdict.as_ref().is_some_and(|v| v.verdict.trusted))
+}
+
+/// `OCITRUST_OK` when trusted; otherwise the error cosign reports: `OCITRUST_ERR_NO_SIGNATURES`
+/// (none found) or `OCITRUST_ERR_NO_MATCHING_SIGNATURES`, whose message says why each one failed.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_require_trusted(
+    verdict: *const ocitrust_verdict,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        arg(verdict, "verdict")?.verdict.require_trusted()?;
+        Ok(())
+    })
+}
+
+/// Copies the digest of the manifest whose signatures were checked (`sha256:…`) into `buf`.
+/// Buffer rules as `ocitrust_error_message`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_digest(
+    verdict: *const ocitrust_verdict,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        Ok(v.subject.digest.to_string().into_bytes())
+    })
+}
+
+/// Copies the digest of the index the subject was selected from (with a platform set) into `buf`.
+/// `OCITRUST_ERR_NOT_FOUND` when no index was involved.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_index_digest(
+    verdict: *const ocitrust_verdict,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let digest = v
+            .subject
+            .index_digest
+            .as_ref()
+            .ok_or_else(|| not_found("index digest"))?;
+        Ok(digest.to_string().into_bytes())
+    })
+}
+
+/// Copies the platform selected from an index (`os/arch[/variant]`) into `buf`.
+/// `OCITRUST_ERR_NOT_FOUND` when no platform was selected.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_platform(
+    verdict: *const ocitrust_verdict,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let platform = v.subject.platform.as_ref().ok_or_else(|| not_found("platform"))?;
+        Ok(platform.clone().into_bytes())
+    })
+}
+
+/// Copies the whole verdict as JSON (the CLI's `--output verdict`) into `buf`. Buffer rules as
+/// `ocitrust_error_message`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_json(
+    verdict: *const ocitrust_verdict,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| Ok(v.to_json()?.into_bytes()))
+}
+
+/// The instant the verdict speaks for, in seconds since the Unix epoch. NULL gives 0.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_verification_time(verdict: *const ocitrust_verdict) -> u64 {
+    run_or(0, || verdict.as_ref().map_or(0, |v| v.verdict.verification_time))
+}
+
+/// How many insecure options were in force (e.g. `insecure-ignore-tlog`). NULL gives 0.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_insecure_count(verdict: *const ocitrust_verdict) -> usize {
+    run_or(0, || verdict.as_ref().map_or(0, |v| v.verdict.insecure.len()))
+}
+
+/// Copies the name of insecure option `index` (e.g. `insecure-ignore-tlog`) into `buf`.
+/// `OCITRUST_ERR_INVALID_ARGUMENT` when `index` is out of range.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_insecure_option(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let option = v.insecure.get(index).ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!(
+                    "insecure option index {index} is out of range; the verdict has {}",
+                    v.insecure.len()
+                ),
+            )
+        })?;
+        Ok(option.clone().into_bytes())
+    })
+}
+
+/// How many signatures were examined. NULL gives 0.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_count(verdict: *const ocitrust_verdict) -> usize {
+    run_or(0, || verdict.as_ref().map_or(0, |v| v.verdict.signatures.len()))
+}
+
+/// Whether signature `index` passed every check (insecurely skipped checks included).
+/// `OCITRUST_ERR_INVALID_ARGUMENT` when `index` is out of range.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_verified(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+    verified_out: *mut bool,
+) -> ocitrust_result {
+    run(std::ptr::null_mut(), || {
+        let verdict = &arg(verdict, "verdict")?.verdict;
+        let out = out_param(verified_out, "verified_out")?;
+        *out = signature(verdict, index)?.verified;
+        Ok(())
+    })
+}
+
+/// Copies where signature `index` was found (artifact and layer) into `buf`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_location(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        Ok(signature(v, index)?.location.clone().into_bytes())
+    })
+}
+
+/// Copies the signer of signature `index` — the key id (hex SHA-256 of the key's DER
+/// SubjectPublicKeyInfo) — into `buf`. `OCITRUST_ERR_NOT_FOUND` when the signature did not verify.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_key_id(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let signer = signature(v, index)?
+            .signer
+            .as_ref()
+            .ok_or_else(|| not_found("signer for this signature"))?;
+        Ok(signer.key_id.clone().into_bytes())
+    })
+}
+
+/// Copies why signature `index` failed (its first failed check's detail) into `buf`.
+/// `OCITRUST_ERR_NOT_FOUND` when no check failed.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_failure(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let failure = signature(v, index)?
+            .failure()
+            .ok_or_else(|| not_found("failed check for this signature"))?;
+        Ok(failure.as_bytes().to_vec())
+    })
+}
+
+/// Copies the signed payload of signature `index` (the simple-signing JSON) into `buf`, followed by
+/// a NUL. Only a verified signature's payload is handed out: `OCITRUST_ERR_NOT_FOUND` otherwise.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_payload(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf, buf_len, out_len, |v| {
+        let report = signature(v, index)?;
+        match (&report.payload, report.verified) {
+            (Some(payload), true) => Ok(payload.clone()),
+            _ => Err(not_found("verified payload for this signature")),
+        }
+    })
+}
+
+/// How many checks signature `index` records. NULL or an index out of range gives 0.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_check_count(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+) -> usize {
+    run_or(0, || {
+        verdict
+            .as_ref()
+            .and_then(|v| v.verdict.signatures.get(index))
+            .map_or(0, |s| s.checks.len())
+    })
+}
+
+/// Reads check `check_index` of signature `signature_index`: its name (`OCITRUST_CHECK_*`) and
+/// outcome (`OCITRUST_OUTCOME_*`). `OCITRUST_ERR_INVALID_ARGUMENT` when an index is out of range.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_check(
+    verdict: *const ocitrust_verdict,
+    signature_index: usize,
+    check_index: usize,
+    name_out: *mut ocitrust_check_name,
+    outcome_out: *mut ocitrust_outcome,
+) -> ocitrust_result {
+    run(std::ptr::null_mut(), || {
+        let verdict = &arg(verdict, "verdict")?.verdict;
+        let name_out = out_param(name_out, "name_out")?;
+        let outcome_out = out_param(outcome_out, "outcome_out")?;
+        let report = signature(verdict, signature_index)?;
+        let check = report.checks.get(check_index).ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!(
+                    "check index {check_index} is out of range; signature {signature_index} has {}",
+                    report.checks.len()
+                ),
+            )
+        })?;
+        *name_out = check_name_code(check.name);
+        *outcome_out = outcome_code(check.outcome);
+        Ok(())
+    })
+}
+
+/// Frees the verdict `*verdict` points to and sets `*verdict` to NULL; NULL or a pointer to NULL
+/// does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_free(verdict: *mut *mut ocitrust_verdict) {
+    free_handle(verdict);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_check_and_outcome_has_a_distinct_nonzero_code() {
+        let names = CheckName::ALL;
+        let codes: std::collections::BTreeSet<_> = names.iter().map(|n| check_name_code(*n)).collect();
+        assert_eq!(codes.len(), names.len());
+        assert!(!codes.contains(&0));
+        let outcomes = [
+            Outcome::Passed,
+            Outcome::Failed,
+            Outcome::SkippedInsecure,
+            Outcome::NotReached,
+        ];
+        let codes: std::collections::BTreeSet<_> = outcomes.iter().map(|o| outcome_code(*o)).collect();
+        assert_eq!(codes.len(), outcomes.len());
+    }
+}

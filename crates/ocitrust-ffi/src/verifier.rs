@@ -1,0 +1,200 @@
+//! `ocitrust_verifier`: trust material plus requirements; verifies OCI layouts or caller-fetched bytes.
+
+use std::ffi::c_char;
+use std::time::{Duration, UNIX_EPOCH};
+
+use ocitrust::{Platform, Verifier};
+
+use crate::boundary::{arg, arg_array, arg_bytes, arg_mut, arg_str, free_handle, give, out_param, run};
+use crate::error::ocitrust_error;
+use crate::public_key::ocitrust_public_key;
+use crate::result::ocitrust_result;
+use crate::verdict::ocitrust_verdict;
+
+/// A verifier: a trusted public key and what a signature must also satisfy. Set options before
+/// sharing it; `ocitrust_verifier_verify*` take it `const` and may run on many threads at once.
+pub struct ocitrust_verifier {
+    verifier: Verifier,
+}
+
+/// A byte buffer passed in: `len` bytes at `data` (`data` may be NULL when `len` is 0).
+#[repr(C)]
+pub struct ocitrust_bytes {
+    /// The first byte.
+    pub data: *const u8,
+    /// How many bytes.
+    pub len: usize,
+}
+
+/// Makes a verifier trusting signatures made with `key` (copied; `key` may be freed afterwards).
+/// Defaults are strict: a transparency-log proof is required and no platform is selected.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_new(
+    key: *const ocitrust_public_key,
+    verifier_out: *mut *mut ocitrust_verifier,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let key = arg(key, "key")?;
+        let out = out_param(verifier_out, "verifier_out")?;
+        give(
+            out,
+            ocitrust_verifier {
+                verifier: Verifier::new(key.key.clone()),
+            },
+        );
+        Ok(())
+    })
+}
+
+/// Requires the annotation `key=value` in the signed payload (`cosign verify -a key=value`);
+/// repeatable, all must hold on the same signature. Both strings are NUL-terminated UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_require_annotation(
+    verifier: *mut ocitrust_verifier,
+    key: *const c_char,
+    value: *const c_char,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg_mut(verifier, "verifier")?;
+        let key = arg_str(key, "key")?;
+        let value = arg_str(value, "value")?;
+        verifier.verifier = verifier.verifier.clone().require_annotation(key, value);
+        Ok(())
+    })
+}
+
+/// Resolves an index to the manifest for `platform` (`os/arch[/variant]`, e.g. `linux/arm64/v8`)
+/// and verifies that manifest's own signatures. Errors: `OCITRUST_ERR_INVALID_ARGUMENT` for a
+/// malformed platform.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_platform(
+    verifier: *mut ocitrust_verifier,
+    platform: *const c_char,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg_mut(verifier, "verifier")?;
+        let platform = Platform::parse(arg_str(platform, "platform")?)?;
+        verifier.verifier = verifier.verifier.clone().platform(Some(platform));
+        Ok(())
+    })
+}
+
+/// INSECURE when `ignore` is true: accepts signatures without a transparency-log proof
+/// (`--insecure-ignore-tlog`). Verdicts record it (`ocitrust_verdict_insecure_count`).
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_insecure_ignore_tlog(
+    verifier: *mut ocitrust_verifier,
+    ignore: bool,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg_mut(verifier, "verifier")?;
+        verifier.verifier = verifier.verifier.clone().insecure_ignore_tlog(ignore);
+        Ok(())
+    })
+}
+
+/// Judges evidence as of `unix_seconds` (seconds since 1970-01-01 UTC) instead of the current time.
+/// Key-based cosign checks do not depend on time; the instant is recorded in the verdict, and
+/// certificate validity (keyless, notation) is judged at it.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_verification_time(
+    verifier: *mut ocitrust_verifier,
+    unix_seconds: u64,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg_mut(verifier, "verifier")?;
+        let time = UNIX_EPOCH
+            .checked_add(Duration::from_secs(unix_seconds))
+            .ok_or_else(|| {
+                ocitrust::Error::new(
+                    ocitrust::ErrorCode::InvalidArgument,
+                    format!("verification time {unix_seconds} is out of range"),
+                )
+            })?;
+        verifier.verifier = verifier.verifier.clone().verification_time(Some(time));
+        Ok(())
+    })
+}
+
+/// Verifies the image `reference` names: `oci:PATH[:TAG|@DIGEST]` (an OCI image layout, e.g. from
+/// `cosign save`). On success `*verdict_out` receives the verdict — trusted or not; call
+/// `ocitrust_verdict_require_trusted` to turn an untrusted verdict into cosign's error. A failure
+/// here means the evidence could not be read or is corrupt: `OCITRUST_ERR_NOT_FOUND`,
+/// `OCITRUST_ERR_DIGEST_MISMATCH`, `OCITRUST_ERR_INVALID_MANIFEST`, `OCITRUST_ERR_INVALID_REFERENCE`,
+/// `OCITRUST_ERR_UNSUPPORTED` (registry references, for now), `OCITRUST_ERR_LIMIT_EXCEEDED`, …
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_verify(
+    verifier: *const ocitrust_verifier,
+    reference: *const c_char,
+    verdict_out: *mut *mut ocitrust_verdict,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg(verifier, "verifier")?;
+        let reference = arg_str(reference, "reference")?;
+        let out = out_param(verdict_out, "verdict_out")?;
+        let verdict = verifier.verifier.verify(reference)?;
+        give(out, ocitrust_verdict::new(verdict));
+        Ok(())
+    })
+}
+
+/// Verifies evidence the caller fetched itself (sans-IO): the subject manifest's bytes, its cosign
+/// signature manifest's bytes (`signature_manifest = NULL, signature_manifest_len = 0` when the
+/// subject has none), and the `payload_count` payload blobs that manifest references, in any
+/// order. Every byte is hashed here, so a lying fetcher is caught. `reference` (NUL-terminated)
+/// only labels the verdict. A verifier with a platform set is refused: pass the platform manifest.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_verify_bytes(
+    verifier: *const ocitrust_verifier,
+    reference: *const c_char,
+    subject_manifest: *const u8,
+    subject_manifest_len: usize,
+    signature_manifest: *const u8,
+    signature_manifest_len: usize,
+    payloads: *const ocitrust_bytes,
+    payload_count: usize,
+    verdict_out: *mut *mut ocitrust_verdict,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg(verifier, "verifier")?;
+        let reference = arg_str(reference, "reference")?;
+        let subject = arg_bytes(subject_manifest, subject_manifest_len, "subject_manifest")?;
+        if subject.is_empty() {
+            return Err(ocitrust::Error::new(
+                ocitrust::ErrorCode::InvalidArgument,
+                "argument `subject_manifest` is empty",
+            ));
+        }
+        let signatures = match (signature_manifest.is_null(), signature_manifest_len) {
+            (true, 0) => None,
+            _ => Some(arg_bytes(
+                signature_manifest,
+                signature_manifest_len,
+                "signature_manifest",
+            )?),
+        };
+        let blobs = arg_array(payloads, payload_count, "payloads")?
+            .iter()
+            .enumerate()
+            .map(|(i, b)| arg_bytes(b.data, b.len, &format!("payloads[{i}].data")))
+            .collect::<ocitrust::Result<Vec<&[u8]>>>()?;
+        let out = out_param(verdict_out, "verdict_out")?;
+        let verdict = verifier.verifier.verify_bytes(reference, subject, signatures, &blobs)?;
+        give(out, ocitrust_verdict::new(verdict));
+        Ok(())
+    })
+}
+
+/// Frees the verifier `*verifier` points to and sets `*verifier` to NULL; NULL or a pointer to
+/// NULL does nothing.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_free(verifier: *mut *mut ocitrust_verifier) {
+    free_handle(verifier);
+}
