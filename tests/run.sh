@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (README: "Run the tests"). Installs the pinned peers it needs
-# (cosign, crane, Debian's docker-registry), then: format check, clippy with warnings as errors,
-# every test including interop with the real cosign, and a build check of the fuzz targets.
+# (cosign, crane, Debian's docker-registry, valgrind), then: format check, clippy with warnings as
+# errors, every test including interop with the real cosign and the header drift check, the C tests
+# (sanitizers and valgrind), the Go binding's tests (-race), and a build check of the fuzz targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,8 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --features ocitrust-cli/interop -- -D warnings
 echo "== cargo test (unit, integration, CLI, interop with cosign $("$OCITRUST_COSIGN" version 2>/dev/null | awk '/GitVersion/ {print $2}'))"
 cargo test --workspace --features ocitrust-cli/interop
+echo "== C ABI: header drift is checked by cargo test above; C tests under ASan/UBSan and valgrind"
+bash tests/c/run.sh
 echo "== fuzz targets build (cargo check; running them needs nightly cargo-fuzz)"
 cargo check --manifest-path fuzz/Cargo.toml --bins --quiet
 echo "== all tests passed"

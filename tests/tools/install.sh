@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers the test suite drives, pinned, idempotently:
 #   cosign v2.4.3 (tag-scheme signatures), cosign v3.1.3 (bundle format, for later issues),
-#   crane v0.20.3 (pushes test images), Debian's docker-registry (a loopback registry).
+#   crane v0.20.3 (pushes test images), Debian's docker-registry (a loopback registry), and the C
+#   toolchain pieces the C ABI tests use (gcc, make, pkg-config, valgrind).
 # Prints `export` lines for the test harness; source its output:  eval "$(tests/tools/install.sh)"
 set -euo pipefail
 
@@ -26,10 +27,16 @@ if [ "${OCITRUST_WITH_COSIGN_V3:-0}" = 1 ]; then
   go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_V3_VERSION"
 fi
 
-if ! command -v docker-registry >/dev/null 2>&1; then
-  echo "installing Debian's docker-registry" >&2
+# Debian packages: the loopback registry, and what the C tests need (compiler, make, pkg-config,
+# valgrind). Installed only when one is missing, so a prepared machine never touches apt.
+missing=()
+for pair in docker-registry:docker-registry valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  (apt-get update -qq && apt-get install -y -qq docker-registry) >&2
+  (apt-get update -qq && apt-get install -y -qq "${missing[@]}") >&2
 fi
 
 echo "export OCITRUST_COSIGN='$TOOLS_DIR/cosign-$COSIGN_V2_VERSION/cosign'"

@@ -49,7 +49,10 @@ impl LayoutReference {
         let (path, selector) = if let Some((path, digest)) = rest.rsplit_once('@') {
             (
                 path,
-                LayoutSelector::Digest(Digest::parse(digest).map_err(|e| invalid(e.message().to_owned()))?),
+                // A malformed digest keeps its own code (InvalidDigest): it says precisely what is wrong.
+                LayoutSelector::Digest(
+                    Digest::parse(digest).map_err(|e| e.context(format!("invalid layout reference {text:?}")))?,
+                ),
             )
         } else {
             let after_slash = rest.rfind('/').map_or(0, |i| i + 1);
@@ -112,7 +115,6 @@ mod tests {
             "dir",
             "oci:",
             "oci::v1",
-            "oci:dir@sha256:zz",
             "oci:dir:bad tag",
             "oci:dir:",
         ] {
@@ -122,5 +124,8 @@ mod tests {
                 "{bad}"
             );
         }
+        let err = LayoutReference::parse("oci:dir@sha256:zz").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidDigest);
+        assert!(err.message().starts_with("invalid layout reference"), "{err}");
     }
 }

@@ -1,0 +1,104 @@
+/* Signing a layout with a generated key, then verifying the signature; failures change nothing. */
+#include "check.h"
+
+static char *copy_of(ocitrust_result (*field)(const ocitrust_key_pair *, char *, size_t, size_t *),
+                     const ocitrust_key_pair *pair) {
+    size_t len = 0;
+    char *text;
+    field(pair, NULL, 0, &len);
+    text = malloc(len + 1);
+    CHECK_RC(field(pair, text, len + 1, &len), OCITRUST_OK);
+    return text;
+}
+
+static int same_bytes(const char *path_a, const unsigned char *b, size_t b_len) {
+    size_t a_len;
+    unsigned char *a = read_all(path_a, &a_len);
+    int same = a_len == b_len && memcmp(a, b, a_len) == 0;
+    free(a);
+    return same;
+}
+
+int main(void) {
+    ocitrust_key_pair *pair = NULL;
+    ocitrust_signing_key *key = NULL;
+    ocitrust_public_key *public_key = NULL;
+    ocitrust_verifier *verifier = NULL;
+    ocitrust_verdict *verdict = NULL;
+    ocitrust_sign_outcome *outcome = NULL;
+    ocitrust_error *error = NULL;
+    ocitrust_annotation annotations[2];
+    char *private_pem, *public_pem, text[4096];
+    unsigned char *index_before;
+    size_t len, index_len;
+
+    CHECK_RC(ocitrust_key_pair_generate(NULL, 0, &pair, &error), OCITRUST_OK); /* empty password */
+    private_pem = copy_of(ocitrust_key_pair_private_key_pem, pair);
+    public_pem = copy_of(ocitrust_key_pair_public_key_pem, pair);
+    ocitrust_key_pair_free(&pair);
+    CHECK_RC(ocitrust_signing_key_from_pem((const uint8_t *)private_pem, strlen(private_pem), NULL, 0, &key, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_public_key_from_pem((const uint8_t *)public_pem, strlen(public_pem), &public_key, &error),
+             OCITRUST_OK);
+
+    annotations[0].key = "team";
+    annotations[0].value = "platform";
+    annotations[1].key = "ci";
+    annotations[1].value = "true";
+    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), annotations, 2, "registry.example/app", &outcome, &error),
+             OCITRUST_OK);
+    CHECK(outcome != NULL && error == NULL);
+    CHECK_RC(ocitrust_sign_outcome_subject_digest(outcome, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(strcmp(text, "sha256:198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524") == 0);
+    CHECK_RC(ocitrust_sign_outcome_signature_digest(outcome, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(strncmp(text, "sha256:", 7) == 0 && len == 71);
+    CHECK_RC(ocitrust_sign_outcome_location(outcome, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(strstr(text, "signable") != NULL);
+    CHECK_RC(ocitrust_sign_outcome_location(outcome, text, 3, &len), OCITRUST_ERR_BUFFER_TOO_SMALL);
+    CHECK_RC(ocitrust_sign_outcome_location(NULL, text, sizeof text, &len), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_sign_outcome_subject_digest(outcome, text, sizeof text, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_sign_outcome_signature_digest(NULL, text, sizeof text, &len), OCITRUST_ERR_NULL_ARGUMENT);
+    ocitrust_sign_outcome_free(&outcome);
+    ocitrust_sign_outcome_free(&outcome);
+    CHECK(outcome == NULL);
+
+    /* The new signature verifies with the generated key, annotations included. */
+    CHECK_RC(ocitrust_verifier_new(public_key, &verifier, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_set_insecure_ignore_tlog(verifier, true, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_require_annotation(verifier, "team", "platform", &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("signable", ""), &verdict, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
+    ocitrust_verdict_free(&verdict);
+
+    /* Failures leave the layout byte-identical. */
+    index_before = read_all(fixture("tampered-manifest/index.json"), &index_len);
+    CHECK_RC(ocitrust_sign(key, layout_ref("tampered-manifest", ""), NULL, 0, NULL, &outcome, &error),
+             OCITRUST_ERR_DIGEST_MISMATCH);
+    CHECK(outcome == NULL && error_says(&error, OCITRUST_ERR_DIGEST_MISMATCH, "digest mismatch"));
+    CHECK(same_bytes(fixture("tampered-manifest/index.json"), index_before, index_len));
+    free(index_before);
+    CHECK_RC(ocitrust_sign(key, layout_ref("missing", ""), NULL, 0, NULL, &outcome, &error), OCITRUST_ERR_NOT_FOUND);
+    CHECK(error_says(&error, OCITRUST_ERR_NOT_FOUND, "missing"));
+    CHECK_RC(ocitrust_sign(key, "ghcr.io/org/app:1", NULL, 0, NULL, &outcome, &error), OCITRUST_ERR_UNSUPPORTED);
+    CHECK(error_says(&error, OCITRUST_ERR_UNSUPPORTED, "registry"));
+
+    /* NULL arguments. */
+    annotations[1].value = NULL;
+    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), annotations, 2, NULL, &outcome, &error),
+             OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "annotations[1].value"));
+    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), NULL, 1, NULL, &outcome, &error),
+             OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`annotations`"));
+    CHECK_RC(ocitrust_sign(NULL, layout_ref("signable", ""), NULL, 0, NULL, &outcome, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_sign(key, NULL, NULL, 0, NULL, &outcome, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), NULL, 0, NULL, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK(outcome == NULL);
+
+    ocitrust_verifier_free(&verifier);
+    ocitrust_public_key_free(&public_key);
+    ocitrust_signing_key_free(&key);
+    free(private_pem);
+    free(public_pem);
+    return checks_done("test_sign");
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Builds the fixtures the C tests (tests/c) and the Go binding tests (bindings/go) share, in OUT_DIR:
+
+  cosign.pub            the sample image's public key
+  sample/               a copy of examples/sample-image/layout (signed by cosign v2.4.3)
+  tampered-payload/     the sample with its signed payload altered (same file name, wrong bytes)
+  tampered-manifest/    the sample with its image manifest altered (same file name, wrong bytes)
+  multiarch/            tag `multi`: an index (linux/amd64 = the signed sample image, linux/arm64/v8
+                        unsigned), with the sample signature at the tag-scheme tag of the amd64 manifest
+  signable/             a copy of the sample to sign into
+  oversize.pub          a file larger than any key file may be
+  cargo-version         the workspace version from Cargo.toml
+  not-a-file/           a directory, where a file is expected
+
+Usage: ffi_fixtures.py OUT_DIR   (OUT_DIR is replaced)
+"""
+import hashlib
+import json
+import pathlib
+import re
+import shutil
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "sample-image"
+SIGNED_PAYLOAD = "b8a819ff16fc17c716272b40b2740579062ec63236ce7fc77e85d16e809e914f"
+IMAGE_MANIFEST = "198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524"
+SIGNATURE_MANIFEST = "c4efa108f49639b69a8c1d84b725731e7b1dca5b9df6f1a3ac7aace1c5b1c49f"
+
+
+def blob(layout: pathlib.Path, hex_digest: str) -> pathlib.Path:
+    return layout / "blobs" / "sha256" / hex_digest
+
+
+def write_blob(layout: pathlib.Path, data: bytes) -> str:
+    hex_digest = hashlib.sha256(data).hexdigest()
+    blob(layout, hex_digest).write_bytes(data)
+    return hex_digest
+
+
+def tamper(path: pathlib.Path, old: bytes, new: bytes) -> None:
+    data = path.read_bytes()
+    if old not in data:
+        raise SystemExit(f"{path}: {old!r} not found; has the sample image changed?")
+    path.write_bytes(data.replace(old, new, 1))
+
+
+def multiarch(layout: pathlib.Path) -> None:
+    image_size = blob(layout, IMAGE_MANIFEST).stat().st_size
+    unsigned = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                   "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2},
+        "layers": [],
+    }, separators=(",", ":")).encode()
+    unsigned_hex = write_blob(layout, unsigned)
+    index = json.dumps({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": f"sha256:{IMAGE_MANIFEST}",
+             "size": image_size, "platform": {"os": "linux", "architecture": "amd64"}},
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": f"sha256:{unsigned_hex}",
+             "size": len(unsigned), "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}},
+        ],
+    }, separators=(",", ":")).encode()
+    index_hex = write_blob(layout, index)
+    sigs_size = blob(layout, SIGNATURE_MANIFEST).stat().st_size
+    ref = "org.opencontainers.image.ref.name"
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
+        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": f"sha256:{index_hex}",
+         "size": len(index), "annotations": {ref: "multi"}},
+        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": f"sha256:{SIGNATURE_MANIFEST}",
+         "size": sigs_size, "annotations": {ref: f"sha256-{IMAGE_MANIFEST}.sig"}},
+    ]}))
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    out = pathlib.Path(sys.argv[1]).resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    shutil.copy(SAMPLE / "cosign.pub", out / "cosign.pub")
+    for name in ["sample", "tampered-payload", "tampered-manifest", "multiarch", "signable"]:
+        shutil.copytree(SAMPLE / "layout", out / name)
+    tamper(blob(out / "tampered-payload", SIGNED_PAYLOAD), b"ocitrust-sample", b"ocitrust-evil!!")
+    tamper(blob(out / "tampered-manifest", IMAGE_MANIFEST), b'"size":', b'"size": ')
+    multiarch(out / "multiarch")
+    (out / "oversize.pub").write_bytes(b"A" * (1024 * 1024))
+    cargo = (ROOT / "Cargo.toml").read_text()
+    version = re.search(r'^version = "([^"]+)"', cargo, re.MULTILINE).group(1)
+    (out / "cargo-version").write_text(version)
+    (out / "not-a-file").mkdir()
+
+
+if __name__ == "__main__":
+    main()
