@@ -19,6 +19,8 @@ echo "== cargo test (unit, integration, CLI, interop with cosign $("$OCITRUST_CO
 cargo test --workspace --features ocitrust-cli/interop
 echo "== C ABI: header drift is checked by cargo test above; C tests under ASan/UBSan and valgrind"
 bash tests/c/run.sh
+echo "== Go binding: go vet, go test -race, the example program"
+bash bindings/go/test.sh
 echo "== fuzz targets build (cargo check; running them needs nightly cargo-fuzz)"
 cargo check --manifest-path fuzz/Cargo.toml --bins --quiet
 echo "== all tests passed"

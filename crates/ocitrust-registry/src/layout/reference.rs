@@ -111,13 +111,7 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in [
-            "dir",
-            "oci:",
-            "oci::v1",
-            "oci:dir:bad tag",
-            "oci:dir:",
-        ] {
+        for bad in ["dir", "oci:", "oci::v1", "oci:dir:bad tag", "oci:dir:"] {
             assert_eq!(
                 LayoutReference::parse(bad).unwrap_err().code(),
                 ErrorCode::InvalidReference,

@@ -1,0 +1,3 @@
+module github.com/ocitrust/ocitrust/bindings/go
+
+go 1.22

@@ -1,0 +1,197 @@
+package ocitrust
+
+/*
+#include <stdlib.h>
+#include "ocitrust.h"
+*/
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"time"
+	"unsafe"
+)
+
+// Verifier verifies cosign key-based signatures: a trusted key and what a signature must also
+// satisfy. It is immutable once made and safe for concurrent use.
+type Verifier struct {
+	h handle[*C.ocitrust_verifier]
+}
+
+// Option sets a requirement or option of a Verifier.
+type Option func(*C.ocitrust_verifier) error
+
+// WithAnnotation requires the annotation key=value in the signed payload (cosign verify -a).
+func WithAnnotation(key, value string) Option {
+	return func(v *C.ocitrust_verifier) error {
+		ckey, err := cString(key, "annotation key")
+		if err != nil {
+			return err
+		}
+		defer C.free(unsafe.Pointer(ckey))
+		cvalue, err := cString(value, "annotation value")
+		if err != nil {
+			return err
+		}
+		defer C.free(unsafe.Pointer(cvalue))
+		var cerr *C.ocitrust_error
+		return takeError(C.ocitrust_verifier_require_annotation(v, ckey, cvalue, &cerr), cerr)
+	}
+}
+
+// WithPlatform resolves an index to the manifest for platform ("os/arch[/variant]") and verifies
+// that manifest's signatures.
+func WithPlatform(platform string) Option {
+	return func(v *C.ocitrust_verifier) error {
+		cplatform, err := cString(platform, "platform")
+		if err != nil {
+			return err
+		}
+		defer C.free(unsafe.Pointer(cplatform))
+		var cerr *C.ocitrust_error
+		return takeError(C.ocitrust_verifier_set_platform(v, cplatform, &cerr), cerr)
+	}
+}
+
+// WithInsecureIgnoreTlog accepts signatures without a transparency-log proof
+// (--insecure-ignore-tlog). INSECURE; every verdict records it in Insecure.
+func WithInsecureIgnoreTlog() Option {
+	return func(v *C.ocitrust_verifier) error {
+		var cerr *C.ocitrust_error
+		return takeError(C.ocitrust_verifier_set_insecure_ignore_tlog(v, true, &cerr), cerr)
+	}
+}
+
+// WithVerificationTime judges evidence as of t instead of now. Key-based cosign checks do not
+// depend on time; t is recorded in the verdict, and certificate validity is judged at it.
+func WithVerificationTime(t time.Time) Option {
+	return func(v *C.ocitrust_verifier) error {
+		if t.Unix() < 0 {
+			return &Error{Code: CodeInvalidArgument, Message: fmt.Sprintf("verification time %v is before 1970", t)}
+		}
+		var cerr *C.ocitrust_error
+		return takeError(C.ocitrust_verifier_set_verification_time(v, C.uint64_t(t.Unix()), &cerr), cerr)
+	}
+}
+
+// NewVerifier makes a verifier trusting key (copied), with opts applied in order. Defaults are
+// strict: a transparency-log proof is required.
+func NewVerifier(key *PublicKey, opts ...Option) (*Verifier, error) {
+	var ptr *C.ocitrust_verifier
+	err := key.h.use(func(k *C.ocitrust_public_key) error {
+		var cerr *C.ocitrust_error
+		return takeError(C.ocitrust_verifier_new(k, &ptr, &cerr), cerr)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, opt := range opts {
+		if err := opt(ptr); err != nil {
+			C.ocitrust_verifier_free(&ptr)
+			return nil, err
+		}
+	}
+	v := &Verifier{}
+	v.h.ptr = ptr
+	runtime.SetFinalizer(v, (*Verifier).Close)
+	return v, nil
+}
+
+// Verify verifies the image reference names: oci:PATH[:TAG|@DIGEST] (an OCI image layout, e.g.
+// from cosign save). It returns the verdict — trusted or not; Verdict.RequireTrusted turns an
+// untrusted one into ErrNoSignatures or ErrNoMatchingSignatures. An error here means the evidence
+// could not be read or is corrupt (ErrNotFound, ErrDigestMismatch, ErrInvalidReference, …).
+//
+// The C call cannot be interrupted: when ctx ends first, Verify returns ctx.Err() at once and the
+// call finishes in the background (Close waits for it).
+func (v *Verifier) Verify(ctx context.Context, reference string) (*Verdict, error) {
+	return v.run(ctx, func(ptr *C.ocitrust_verifier, out **C.ocitrust_verdict, cerr **C.ocitrust_error) error {
+		cref, err := cString(reference, "reference")
+		if err != nil {
+			return err
+		}
+		defer C.free(unsafe.Pointer(cref))
+		return takeError(C.ocitrust_verifier_verify(ptr, cref, out, cerr), *cerr)
+	})
+}
+
+// VerifyBytes verifies evidence the caller fetched itself (sans-IO): the subject manifest, its
+// cosign signature manifest (nil when it has none) and the payload blobs that manifest references,
+// in any order. Every byte is hashed by the library, so a lying fetcher is caught; reference only
+// labels the verdict. A Verifier made WithPlatform is refused: pass the platform manifest.
+func (v *Verifier) VerifyBytes(ctx context.Context, reference string, subjectManifest, signatureManifest []byte, payloads [][]byte) (*Verdict, error) {
+	return v.run(ctx, func(ptr *C.ocitrust_verifier, out **C.ocitrust_verdict, cerr **C.ocitrust_error) error {
+		cref, err := cString(reference, "reference")
+		if err != nil {
+			return err
+		}
+		defer C.free(unsafe.Pointer(cref))
+		subject, subjectLen := cBytes(subjectManifest)
+		defer C.free(unsafe.Pointer(subject))
+		signature, signatureLen := cBytes(signatureManifest)
+		defer C.free(unsafe.Pointer(signature))
+		var blobs *C.ocitrust_bytes
+		if len(payloads) > 0 {
+			blobs = (*C.ocitrust_bytes)(C.malloc(C.size_t(len(payloads)) * C.size_t(unsafe.Sizeof(C.ocitrust_bytes{}))))
+			defer C.free(unsafe.Pointer(blobs))
+			slots := unsafe.Slice(blobs, len(payloads))
+			for i, payload := range payloads {
+				data, n := cBytes(payload)
+				defer C.free(unsafe.Pointer(data))
+				slots[i] = C.ocitrust_bytes{data: data, len: n}
+			}
+		}
+		return takeError(C.ocitrust_verifier_verify_bytes(ptr, cref, subject, subjectLen, signature, signatureLen,
+			blobs, C.size_t(len(payloads)), out, cerr), *cerr)
+	})
+}
+
+// verifyCall makes one C verification call; it reports failure as a Go error (taking the error handle).
+type verifyCall func(*C.ocitrust_verifier, **C.ocitrust_verdict, **C.ocitrust_error) error
+
+type verifyResult struct {
+	verdict *Verdict
+	err     error
+}
+
+// run makes one verification call, converting and freeing the C verdict, honouring ctx.
+func (v *Verifier) run(ctx context.Context, call verifyCall) (*Verdict, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if ctx.Done() == nil { // cannot be cancelled: no goroutine needed
+		r := v.call(call)
+		return r.verdict, r.err
+	}
+	done := make(chan verifyResult, 1)
+	go func() { done <- v.call(call) }()
+	select {
+	case r := <-done:
+		return r.verdict, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (v *Verifier) call(call verifyCall) verifyResult {
+	var r verifyResult
+	r.err = v.h.use(func(ptr *C.ocitrust_verifier) error {
+		var out *C.ocitrust_verdict
+		var cerr *C.ocitrust_error
+		if err := call(ptr, &out, &cerr); err != nil {
+			return err
+		}
+		defer C.ocitrust_verdict_free(&out)
+		var err error
+		r.verdict, err = verdictFromC(out)
+		return err
+	})
+	return r
+}
+
+// Close frees the verifier, after any verification in flight. Idempotent; safe to call concurrently.
+func (v *Verifier) Close() {
+	v.h.close(func(p **C.ocitrust_verifier) { C.ocitrust_verifier_free(p) })
+}
