@@ -462,6 +462,14 @@ ocitrust_result ocitrust_verdict_digest(const ocitrust_verdict *verdict,
                                         size_t *out_len);
 
 /**
+ * Copies the reference the verdict is about, as it was given, into `buf`.
+ */
+ocitrust_result ocitrust_verdict_reference(const ocitrust_verdict *verdict,
+                                           char *buf,
+                                           size_t buf_len,
+                                           size_t *out_len);
+
+/**
  * Copies the digest of the index the subject was selected from (with a platform set) into `buf`.
  * `OCITRUST_ERR_NOT_FOUND` when no index was involved.
  */
@@ -522,6 +530,15 @@ ocitrust_result ocitrust_verdict_signature_verified(const ocitrust_verdict *verd
                                                     bool *verified_out);
 
 /**
+ * Copies the kind of signature `index` (e.g. `cosign-signature`) into `buf`.
+ */
+ocitrust_result ocitrust_verdict_signature_kind(const ocitrust_verdict *verdict,
+                                                size_t index,
+                                                char *buf,
+                                                size_t buf_len,
+                                                size_t *out_len);
+
+/**
  * Copies where signature `index` was found (artifact and layer) into `buf`.
  */
 ocitrust_result ocitrust_verdict_signature_location(const ocitrust_verdict *verdict,
@@ -539,6 +556,16 @@ ocitrust_result ocitrust_verdict_signature_key_id(const ocitrust_verdict *verdic
                                                   char *buf,
                                                   size_t buf_len,
                                                   size_t *out_len);
+
+/**
+ * Copies the signer's key type of signature `index` (e.g. `ECDSA P-256`) into `buf`.
+ * `OCITRUST_ERR_NOT_FOUND` when the signature did not verify.
+ */
+ocitrust_result ocitrust_verdict_signature_key_type(const ocitrust_verdict *verdict,
+                                                    size_t index,
+                                                    char *buf,
+                                                    size_t buf_len,
+                                                    size_t *out_len);
 
 /**
  * Copies why signature `index` failed (its first failed check's detail) into `buf`.
@@ -565,6 +592,17 @@ ocitrust_result ocitrust_verdict_signature_payload(const ocitrust_verdict *verdi
  */
 size_t ocitrust_verdict_signature_check_count(const ocitrust_verdict *verdict,
                                               size_t index);
+
+/**
+ * Copies why check `check_index` of signature `signature_index` failed or was skipped into `buf`.
+ * `OCITRUST_ERR_NOT_FOUND` when it passed (a passed check has no detail).
+ */
+ocitrust_result ocitrust_verdict_signature_check_detail(const ocitrust_verdict *verdict,
+                                                        size_t signature_index,
+                                                        size_t check_index,
+                                                        char *buf,
+                                                        size_t buf_len,
+                                                        size_t *out_len);
 
 /**
  * Reads check `check_index` of signature `signature_index`: its name (`OCITRUST_CHECK_*`) and

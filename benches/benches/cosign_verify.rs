@@ -27,18 +27,26 @@ fn cosign_key_verify(c: &mut Criterion) {
     let manifest_bytes = signed.manifest.clone();
     let payload = signed.payload.clone();
     let layer_json: serde_json::Value = serde_json::from_slice(&manifest_bytes).unwrap();
-    let signature_b64 = layer_json["layers"][0]["annotations"]["dev.cosignproject.cosign/signature"].as_str().unwrap().to_owned();
+    let signature_b64 = layer_json["layers"][0]["annotations"]["dev.cosignproject.cosign/signature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let payload_digest = Digest::sha256(&payload);
 
     let public = key.public_key().clone();
-    let requirements = CosignRequirements { annotations: annotations.clone(), insecure_ignore_tlog: true };
+    let requirements = CosignRequirements {
+        annotations: annotations.clone(),
+        insecure_ignore_tlog: true,
+    };
     let mut blobs = PayloadBlobs::default();
     blobs.insert(payload_digest.clone(), payload.clone());
 
     let pem = public.to_pem();
     let constraints: VerificationConstraintVec = vec![
         Box::new(PublicKeyVerifier::new(pem.as_bytes(), &SigningScheme::ECDSA_P256_SHA256_ASN1).unwrap()),
-        Box::new(AnnotationVerifier { annotations: annotations.clone() }),
+        Box::new(AnnotationVerifier {
+            annotations: annotations.clone(),
+        }),
     ];
     let theirs = || {
         let simple_signing = serde_json::from_slice::<sigstore::cosign::payload::SimpleSigning>(&payload).unwrap();
@@ -60,7 +68,9 @@ fn cosign_key_verify(c: &mut Criterion) {
     };
     assert!(theirs(), "sigstore-rs must accept the signature");
     assert!(ours(), "ocitrust must accept the signature");
-    let _ = base64::engine::general_purpose::STANDARD.decode(&signature_b64).unwrap();
+    let _ = base64::engine::general_purpose::STANDARD
+        .decode(&signature_b64)
+        .unwrap();
 
     let mut group = c.benchmark_group("cosign_key_verify_in_memory");
     group.bench_function("ocitrust", |b| b.iter(|| assert!(ours())));

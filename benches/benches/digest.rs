@@ -10,7 +10,9 @@ fn sha256_64mib(c: &mut Criterion) {
     let mut group = c.benchmark_group("sha256");
     group.throughput(Throughput::Bytes(data.len() as u64));
     group.sample_size(10);
-    group.bench_function("one_shot_64MiB", |b| b.iter(|| Digest::sha256(std::hint::black_box(&data))));
+    group.bench_function("one_shot_64MiB", |b| {
+        b.iter(|| Digest::sha256(std::hint::black_box(&data)))
+    });
     group.bench_function("streaming_1MiB_chunks_64MiB", |b| {
         b.iter(|| {
             let mut h = Hasher::new(Algorithm::Sha256);

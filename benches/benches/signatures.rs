@@ -11,10 +11,19 @@ const MESSAGE: &[u8] = br#"{"critical":{"identity":{"docker-reference":"example.
 
 /// (public key, signature) made by openssl: `genpkey_args` choose the key, `digest` the hash.
 fn openssl_signed(genpkey_args: &[&str], digest: Option<&str>) -> (PublicKey, Vec<u8>) {
-    let dir = std::env::temp_dir().join(format!("ocitrust-bench-{}-{}", genpkey_args.join("-").replace([':', '='], "_"), std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "ocitrust-bench-{}-{}",
+        genpkey_args.join("-").replace([':', '='], "_"),
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let run = |args: &[&str]| {
-        let ok = Command::new("openssl").args(args).current_dir(&dir).status().expect("openssl").success();
+        let ok = Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .status()
+            .expect("openssl")
+            .success();
         assert!(ok, "openssl {args:?}");
     };
     let mut gen = vec!["genpkey", "-out", "key.pem"];
@@ -22,7 +31,9 @@ fn openssl_signed(genpkey_args: &[&str], digest: Option<&str>) -> (PublicKey, Ve
     run(&gen);
     run(&["pkey", "-in", "key.pem", "-pubout", "-out", "pub.pem"]);
     std::fs::write(dir.join("msg"), MESSAGE).unwrap();
-    let mut sign = vec!["pkeyutl", "-sign", "-inkey", "key.pem", "-rawin", "-in", "msg", "-out", "sig"];
+    let mut sign = vec![
+        "pkeyutl", "-sign", "-inkey", "key.pem", "-rawin", "-in", "msg", "-out", "sig",
+    ];
     if let Some(d) = digest {
         sign.extend_from_slice(&["-digest", d]);
     }
@@ -36,10 +47,17 @@ fn openssl_signed(genpkey_args: &[&str], digest: Option<&str>) -> (PublicKey, Ve
 fn verify_rates(c: &mut Criterion) {
     let p256 = SigningKey::generate_ecdsa_p256().unwrap();
     let p256_sig = p256.sign(MESSAGE).unwrap();
-    let (p384, p384_sig) = openssl_signed(&["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"], Some("sha256"));
+    let (p384, p384_sig) = openssl_signed(
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+        Some("sha256"),
+    );
     let (ed25519, ed25519_sig) = openssl_signed(&["-algorithm", "ED25519"], None);
-    let (rsa, rsa_sig) = openssl_signed(&["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], Some("sha256"));
-    p384.verify_with(SignatureAlgorithm::EcdsaSha256, MESSAGE, &p384_sig).unwrap();
+    let (rsa, rsa_sig) = openssl_signed(
+        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        Some("sha256"),
+    );
+    p384.verify_with(SignatureAlgorithm::EcdsaSha256, MESSAGE, &p384_sig)
+        .unwrap();
     ed25519.verify(MESSAGE, &ed25519_sig).unwrap();
     rsa.verify(MESSAGE, &rsa_sig).unwrap();
     let raw_point = p256.public_key().spki_der()[26..].to_vec();
@@ -50,12 +68,21 @@ fn verify_rates(c: &mut Criterion) {
         let key = ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, &raw_point);
         b.iter(|| key.verify(MESSAGE, &p256_sig).unwrap())
     });
-    group.bench_function("ocitrust_p256_sha256", |b| b.iter(|| p256.public_key().verify(MESSAGE, &p256_sig).unwrap()));
-    group.bench_function("ocitrust_p384_sha256", |b| {
-        b.iter(|| p384.verify_with(SignatureAlgorithm::EcdsaSha256, MESSAGE, &p384_sig).unwrap())
+    group.bench_function("ocitrust_p256_sha256", |b| {
+        b.iter(|| p256.public_key().verify(MESSAGE, &p256_sig).unwrap())
     });
-    group.bench_function("ocitrust_ed25519", |b| b.iter(|| ed25519.verify(MESSAGE, &ed25519_sig).unwrap()));
-    group.bench_function("ocitrust_rsa2048_pkcs1_sha256", |b| b.iter(|| rsa.verify(MESSAGE, &rsa_sig).unwrap()));
+    group.bench_function("ocitrust_p384_sha256", |b| {
+        b.iter(|| {
+            p384.verify_with(SignatureAlgorithm::EcdsaSha256, MESSAGE, &p384_sig)
+                .unwrap()
+        })
+    });
+    group.bench_function("ocitrust_ed25519", |b| {
+        b.iter(|| ed25519.verify(MESSAGE, &ed25519_sig).unwrap())
+    });
+    group.bench_function("ocitrust_rsa2048_pkcs1_sha256", |b| {
+        b.iter(|| rsa.verify(MESSAGE, &rsa_sig).unwrap())
+    });
     group.finish();
 }
 

@@ -12,22 +12,23 @@ import (
 	"unsafe"
 )
 
-// readBytes reads a value through one of the C accessors that copy into a caller buffer: it asks
-// the length, then reads into a Go buffer the C side writes but does not keep.
+// readBytes reads a value through one of the C accessors that copy into a caller buffer: one
+// call into a buffer big enough for most values, and a second, sized by the length the first
+// reported, only for longer ones. C writes into the Go buffer during the call and keeps nothing.
 func readBytes(get func(buf *C.uint8_t, n C.size_t, out *C.size_t) C.ocitrust_result) ([]byte, error) {
+	buf := make([]byte, 512)
 	var length C.size_t
-	switch rc := get(nil, 0, &length); rc {
-	case C.OCITRUST_ERR_BUFFER_TOO_SMALL:
-	case C.OCITRUST_OK:
-		return nil, &Error{Code: CodeInternal, Message: "a zero-length buffer was reported big enough"}
-	default:
-		return nil, takeError(rc, nil)
+	for {
+		rc := get((*C.uint8_t)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &length)
+		switch {
+		case rc == C.OCITRUST_OK:
+			return buf[:length:length], nil
+		case rc == C.OCITRUST_ERR_BUFFER_TOO_SMALL && int(length) >= len(buf):
+			buf = make([]byte, int(length)+1)
+		default:
+			return nil, takeError(rc, nil)
+		}
 	}
-	buf := make([]byte, int(length)+1)
-	if rc := get((*C.uint8_t)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &length); rc != C.OCITRUST_OK {
-		return nil, takeError(rc, nil)
-	}
-	return buf[:length], nil
 }
 
 // readString is readBytes for accessors that hand out text.

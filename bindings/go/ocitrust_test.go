@@ -3,6 +3,7 @@ package ocitrust_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -126,8 +127,17 @@ func TestVerifiesTheSampleImage(t *testing.T) {
 	if fmt.Sprint(outcomes) != fmt.Sprint(want) {
 		t.Fatalf("checks = %v, want %v", outcomes, want)
 	}
-	if !bytes.Contains(verdict.JSON, []byte(`"verification_time": 1700000000`)) {
-		t.Fatalf("JSON = %s", verdict.JSON)
+	for _, c := range sig.Checks {
+		if (c.Detail == "") != (c.Outcome == ocitrust.OutcomePassed) {
+			t.Fatalf("check %+v: a detail is present exactly when the check did not pass", c)
+		}
+	}
+	encoded, err := json.Marshal(verdict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(encoded, []byte(`"key_id":"`+keyID+`"`)) || !bytes.Contains(encoded, []byte(`"outcome":"skipped-insecure"`)) {
+		t.Fatalf("JSON = %s", encoded)
 	}
 }
 

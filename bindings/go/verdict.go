@@ -6,13 +6,13 @@ package ocitrust
 import "C"
 
 import (
-	"encoding/json"
+	"errors"
 	"time"
-	"unsafe"
 )
 
 // Verdict is the result of one verification: the subject, whether it is trusted, and every
-// signature examined with each of its checks.
+// signature examined with each of its checks. Its JSON encoding has the field names of the
+// library's verdict JSON (the CLI's --output verdict).
 type Verdict struct {
 	Subject    Subject           `json:"subject"`
 	Trusted    bool              `json:"trusted"`
@@ -21,8 +21,6 @@ type Verdict struct {
 	Insecure []string `json:"insecure"`
 	// VerificationTime is the instant the verdict speaks for.
 	VerificationTime time.Time `json:"-"`
-	// JSON is the verdict as the library serialises it (the CLI's --output verdict).
-	JSON []byte `json:"-"`
 
 	trustErr error
 }
@@ -96,32 +94,116 @@ func (v *Verdict) RequireTrusted() error {
 	return v.trustErr
 }
 
-// verdictFromC copies everything out of a C verdict into Go values.
+// verdictText reads one text field of a C verdict; NOT_FOUND (a field without a value) gives "".
+func verdictText(get func(buf *C.char, n C.size_t, out *C.size_t) C.ocitrust_result) (string, error) {
+	text, err := readString(get)
+	if err != nil && errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	return text, err
+}
+
+// verdictFromC copies everything out of a C verdict into Go values, field by field through the
+// accessors (a few dozen cheap calls; decoding the JSON form costs several times more).
 func verdictFromC(c *C.ocitrust_verdict) (*Verdict, error) {
-	text, err := readBytes(func(buf *C.uint8_t, n C.size_t, out *C.size_t) C.ocitrust_result {
-		return C.ocitrust_verdict_json(c, (*C.char)(unsafe.Pointer(buf)), n, out)
+	v := &Verdict{
+		Trusted:          bool(C.ocitrust_verdict_trusted(c)),
+		VerificationTime: time.Unix(int64(C.ocitrust_verdict_verification_time(c)), 0).UTC(),
+	}
+	var err error
+	text := func(dst *string, get func(buf *C.char, n C.size_t, out *C.size_t) C.ocitrust_result) {
+		if err == nil {
+			*dst, err = verdictText(get)
+		}
+	}
+	text(&v.Subject.Reference, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_reference(c, b, n, l)
 	})
+	text(&v.Subject.Digest, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_digest(c, b, n, l)
+	})
+	text(&v.Subject.Platform, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_platform(c, b, n, l)
+	})
+	text(&v.Subject.IndexDigest, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_index_digest(c, b, n, l)
+	})
+	v.Insecure = make([]string, int(C.ocitrust_verdict_insecure_count(c)))
+	for i := range v.Insecure {
+		index := C.size_t(i)
+		text(&v.Insecure[i], func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+			return C.ocitrust_verdict_insecure_option(c, index, b, n, l)
+		})
+	}
+	v.Signatures = make([]SignatureReport, int(C.ocitrust_verdict_signature_count(c)))
+	for i := range v.Signatures {
+		if err == nil {
+			err = signatureFromC(c, C.size_t(i), &v.Signatures[i])
+		}
+	}
 	if err != nil {
 		return nil, err
-	}
-	v := &Verdict{JSON: text}
-	if err := json.Unmarshal(text, v); err != nil {
-		return nil, &Error{Code: CodeInternal, Message: "decoding the verdict: " + err.Error()}
-	}
-	v.VerificationTime = time.Unix(int64(C.ocitrust_verdict_verification_time(c)), 0).UTC()
-	for i := range v.Signatures {
-		if !v.Signatures[i].Verified {
-			continue
-		}
-		index := C.size_t(i)
-		v.Signatures[i].Payload, err = readBytes(func(buf *C.uint8_t, n C.size_t, out *C.size_t) C.ocitrust_result {
-			return C.ocitrust_verdict_signature_payload(c, index, buf, n, out)
-		})
-		if err != nil {
-			return nil, err
-		}
 	}
 	var cerr *C.ocitrust_error
 	v.trustErr = takeError(C.ocitrust_verdict_require_trusted(c, &cerr), cerr)
 	return v, nil
+}
+
+var checkNames = map[C.ocitrust_check_name]string{
+	C.OCITRUST_CHECK_INTEGRITY: CheckIntegrity, C.OCITRUST_CHECK_SIGNATURE: CheckSignature,
+	C.OCITRUST_CHECK_CLAIMS: CheckClaims, C.OCITRUST_CHECK_ANNOTATIONS: CheckAnnotations, C.OCITRUST_CHECK_TLOG: CheckTlog,
+}
+
+var outcomeNames = map[C.ocitrust_outcome]string{
+	C.OCITRUST_OUTCOME_PASSED: OutcomePassed, C.OCITRUST_OUTCOME_FAILED: OutcomeFailed,
+	C.OCITRUST_OUTCOME_SKIPPED_INSECURE: OutcomeSkippedInsecure, C.OCITRUST_OUTCOME_NOT_REACHED: OutcomeNotReached,
+}
+
+func signatureFromC(c *C.ocitrust_verdict, index C.size_t, s *SignatureReport) error {
+	var verified C.bool
+	if err := takeError(C.ocitrust_verdict_signature_verified(c, index, &verified), nil); err != nil {
+		return err
+	}
+	s.Verified = bool(verified)
+	var err error
+	text := func(dst *string, get func(buf *C.char, n C.size_t, out *C.size_t) C.ocitrust_result) {
+		if err == nil {
+			*dst, err = verdictText(get)
+		}
+	}
+	text(&s.Kind, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_signature_kind(c, index, b, n, l)
+	})
+	text(&s.Location, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_signature_location(c, index, b, n, l)
+	})
+	var signer Signer
+	text(&signer.KeyID, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_signature_key_id(c, index, b, n, l)
+	})
+	if signer.KeyID != "" {
+		text(&signer.KeyType, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+			return C.ocitrust_verdict_signature_key_type(c, index, b, n, l)
+		})
+		s.Signer = &signer
+	}
+	s.Checks = make([]Check, int(C.ocitrust_verdict_signature_check_count(c, index)))
+	for j := range s.Checks {
+		var name C.ocitrust_check_name
+		var outcome C.ocitrust_outcome
+		if err == nil {
+			err = takeError(C.ocitrust_verdict_signature_check(c, index, C.size_t(j), &name, &outcome), nil)
+		}
+		s.Checks[j].Name, s.Checks[j].Outcome = checkNames[name], outcomeNames[outcome]
+		check := C.size_t(j)
+		text(&s.Checks[j].Detail, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+			return C.ocitrust_verdict_signature_check_detail(c, index, check, b, n, l)
+		})
+	}
+	if err == nil && s.Verified {
+		s.Payload, err = readBytes(func(buf *C.uint8_t, n C.size_t, out *C.size_t) C.ocitrust_result {
+			return C.ocitrust_verdict_signature_payload(c, index, buf, n, out)
+		})
+	}
+	return err
 }

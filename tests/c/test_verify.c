@@ -49,6 +49,8 @@ static void trusted_sample_and_every_accessor(void) {
     CHECK_RC(ocitrust_verdict_index_digest(verdict, text, sizeof text, &len), OCITRUST_ERR_NOT_FOUND);
     CHECK_RC(ocitrust_verdict_platform(verdict, text, sizeof text, &len), OCITRUST_ERR_NOT_FOUND);
     CHECK(ocitrust_verdict_verification_time(verdict) == 1700000000u);
+    CHECK_RC(ocitrust_verdict_reference(verdict, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(strcmp(text, layout_ref("sample", "")) == 0);
 
     CHECK(ocitrust_verdict_insecure_count(verdict) == 1);
     CHECK_RC(ocitrust_verdict_insecure_option(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
@@ -68,6 +70,11 @@ static void trusted_sample_and_every_accessor(void) {
     CHECK(strstr(text, SIGNED_PAYLOAD) != NULL);
     CHECK_RC(ocitrust_verdict_signature_key_id(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
     CHECK(len == 64);
+    CHECK_RC(ocitrust_verdict_signature_key_type(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(strcmp(text, "ECDSA P-256") == 0);
+    CHECK_RC(ocitrust_verdict_signature_kind(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(strcmp(text, "cosign-signature") == 0);
+    CHECK_RC(ocitrust_verdict_signature_kind(verdict, 1, text, sizeof text, &len), OCITRUST_ERR_INVALID_ARGUMENT);
     CHECK_RC(ocitrust_verdict_signature_failure(verdict, 0, text, sizeof text, &len), OCITRUST_ERR_NOT_FOUND);
     CHECK_RC(ocitrust_verdict_signature_payload(verdict, 0, payload, sizeof payload, &len), OCITRUST_OK);
     CHECK(len > 0 && strstr((const char *)payload, SAMPLE_DIGEST) != NULL);
@@ -78,8 +85,15 @@ static void trusted_sample_and_every_accessor(void) {
     for (i = 0; i < checks; i++) {
         CHECK_RC(ocitrust_verdict_signature_check(verdict, 0, i, &name, &outcome), OCITRUST_OK);
         CHECK(name >= OCITRUST_CHECK_INTEGRITY && name <= OCITRUST_CHECK_TLOG);
-        if (name == OCITRUST_CHECK_TLOG) saw_tlog_skipped = outcome == OCITRUST_OUTCOME_SKIPPED_INSECURE;
-        else CHECK(outcome == OCITRUST_OUTCOME_PASSED);
+        if (name == OCITRUST_CHECK_TLOG) {
+            saw_tlog_skipped = outcome == OCITRUST_OUTCOME_SKIPPED_INSECURE;
+            CHECK_RC(ocitrust_verdict_signature_check_detail(verdict, 0, i, text, sizeof text, &len), OCITRUST_OK);
+            CHECK(strstr(text, "insecure") != NULL);
+        } else {
+            CHECK(outcome == OCITRUST_OUTCOME_PASSED);
+            CHECK_RC(ocitrust_verdict_signature_check_detail(verdict, 0, i, text, sizeof text, &len),
+                     OCITRUST_ERR_NOT_FOUND);
+        }
     }
     CHECK(saw_tlog_skipped);
 
@@ -91,6 +105,9 @@ static void trusted_sample_and_every_accessor(void) {
     CHECK_RC(ocitrust_verdict_signature_check(verdict, 1, 0, &name, &outcome), OCITRUST_ERR_INVALID_ARGUMENT);
     CHECK_RC(ocitrust_verdict_signature_check(verdict, 0, 0, NULL, &outcome), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK_RC(ocitrust_verdict_signature_check(verdict, 0, 0, &name, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verdict_signature_check_detail(verdict, 0, checks, text, sizeof text, &len),
+             OCITRUST_ERR_INVALID_ARGUMENT);
+    CHECK_RC(ocitrust_verdict_reference(NULL, text, sizeof text, &len), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(ocitrust_verdict_signature_check_count(verdict, 1) == 0);
     CHECK(ocitrust_verdict_signature_check_count(NULL, 0) == 0);
     CHECK(!ocitrust_verdict_trusted(NULL));
@@ -149,6 +166,15 @@ static void untrusted_and_broken_evidence(void) {
     CHECK_RC(ocitrust_verdict_signature_key_id(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
     CHECK_RC(ocitrust_verdict_signature_payload(verdict, 0, (uint8_t *)text, sizeof text, &len),
              OCITRUST_ERR_NOT_FOUND);
+    {
+        size_t last = ocitrust_verdict_signature_check_count(verdict, 0) - 1;
+        ocitrust_check_name name = 0;
+        ocitrust_outcome outcome = 0;
+        CHECK_RC(ocitrust_verdict_signature_check(verdict, 0, last, &name, &outcome), OCITRUST_OK);
+        CHECK(name == OCITRUST_CHECK_TLOG && outcome == OCITRUST_OUTCOME_FAILED);
+        CHECK_RC(ocitrust_verdict_signature_check_detail(verdict, 0, last, text, sizeof text, &len), OCITRUST_OK);
+        CHECK(strstr(text, "transparency log") != NULL);
+    }
     ocitrust_verdict_free(&verdict);
 
     /* A tampered copy: the signed payload altered; the image manifest altered. */

@@ -47,6 +47,15 @@ pub enum SignatureKind {
     CosignSignature,
 }
 
+impl SignatureKind {
+    /// The kind's name as it appears in the verdict JSON, e.g. `cosign-signature`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SignatureKind::CosignSignature => "cosign-signature",
+        }
+    }
+}
+
 /// Who signed, as far as the trust material tells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Signer {
@@ -192,5 +201,11 @@ mod tests {
             }
         }
         assert_eq!(CheckName::ALL.len(), 5);
+    }
+
+    #[test]
+    fn signature_kind_names_match_the_json() {
+        let kind = SignatureKind::CosignSignature;
+        assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
     }
 }

@@ -1,8 +1,9 @@
 //! `ocitrust_verdict`: what a verification found, read through accessors.
 
 use std::ffi::c_char;
+use std::sync::OnceLock;
 
-use ocitrust::{CheckName, Error, ErrorCode, Outcome, Result, SignatureReport, Verdict};
+use ocitrust::{Check, CheckName, Error, ErrorCode, Outcome, Result, SignatureReport, Verdict};
 
 use crate::boundary::{arg, free_handle, out_param, run, run_or};
 use crate::buffer::copy_field;
@@ -13,11 +14,24 @@ use crate::result::ocitrust_result;
 /// examined with each of its checks. Immutable; may be shared between threads.
 pub struct ocitrust_verdict {
     verdict: Verdict,
+    /// The JSON, made on first request: callers ask for its length, then for the bytes.
+    json: OnceLock<String>,
 }
 
 impl ocitrust_verdict {
     pub(crate) fn new(verdict: Verdict) -> Self {
-        ocitrust_verdict { verdict }
+        ocitrust_verdict {
+            verdict,
+            json: OnceLock::new(),
+        }
+    }
+
+    fn json(&self) -> Result<&str> {
+        if let Some(json) = self.json.get() {
+            return Ok(json);
+        }
+        let json = self.verdict.to_json()?;
+        Ok(self.json.get_or_init(|| json))
     }
 }
 
@@ -127,6 +141,19 @@ pub unsafe extern "C" fn ocitrust_verdict_digest(
     })
 }
 
+/// Copies the reference the verdict is about, as it was given, into `buf`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_reference(
+    verdict: *const ocitrust_verdict,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        Ok(v.subject.reference.clone().into_bytes())
+    })
+}
+
 /// Copies the digest of the index the subject was selected from (with a platform set) into `buf`.
 /// `OCITRUST_ERR_NOT_FOUND` when no index was involved.
 #[no_mangle]
@@ -170,7 +197,9 @@ pub unsafe extern "C" fn ocitrust_verdict_json(
     buf_len: usize,
     out_len: *mut usize,
 ) -> ocitrust_result {
-    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| Ok(v.to_json()?.into_bytes()))
+    copy_field(verdict, "verdict", buf.cast(), buf_len, out_len, |v| {
+        Ok(v.json()?.as_bytes().to_vec())
+    })
 }
 
 /// The instant the verdict speaks for, in seconds since the Unix epoch. NULL gives 0.
@@ -231,6 +260,20 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_verified(
     })
 }
 
+/// Copies the kind of signature `index` (e.g. `cosign-signature`) into `buf`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_kind(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        Ok(signature(v, index)?.kind.name().as_bytes().to_vec())
+    })
+}
+
 /// Copies where signature `index` was found (artifact and layer) into `buf`.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verdict_signature_location(
@@ -261,6 +304,25 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_key_id(
             .as_ref()
             .ok_or_else(|| not_found("signer for this signature"))?;
         Ok(signer.key_id.clone().into_bytes())
+    })
+}
+
+/// Copies the signer's key type of signature `index` (e.g. `ECDSA P-256`) into `buf`.
+/// `OCITRUST_ERR_NOT_FOUND` when the signature did not verify.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_key_type(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let signer = signature(v, index)?
+            .signer
+            .as_ref()
+            .ok_or_else(|| not_found("signer for this signature"))?;
+        Ok(signer.key_type.clone().into_bytes())
     })
 }
 
@@ -315,6 +377,39 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_check_count(
     })
 }
 
+fn check(verdict: &Verdict, signature_index: usize, check_index: usize) -> Result<&Check> {
+    let report = signature(verdict, signature_index)?;
+    report.checks.get(check_index).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!(
+                "check index {check_index} is out of range; signature {signature_index} has {}",
+                report.checks.len()
+            ),
+        )
+    })
+}
+
+/// Copies why check `check_index` of signature `signature_index` failed or was skipped into `buf`.
+/// `OCITRUST_ERR_NOT_FOUND` when it passed (a passed check has no detail).
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_check_detail(
+    verdict: *const ocitrust_verdict,
+    signature_index: usize,
+    check_index: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let check = check(v, signature_index, check_index)?;
+        if check.detail.is_empty() {
+            return Err(not_found("detail for this check"));
+        }
+        Ok(check.detail.clone().into_bytes())
+    })
+}
+
 /// Reads check `check_index` of signature `signature_index`: its name (`OCITRUST_CHECK_*`) and
 /// outcome (`OCITRUST_OUTCOME_*`). `OCITRUST_ERR_INVALID_ARGUMENT` when an index is out of range.
 #[no_mangle]
@@ -329,16 +424,7 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_check(
         let verdict = &arg(verdict, "verdict")?.verdict;
         let name_out = out_param(name_out, "name_out")?;
         let outcome_out = out_param(outcome_out, "outcome_out")?;
-        let report = signature(verdict, signature_index)?;
-        let check = report.checks.get(check_index).ok_or_else(|| {
-            Error::new(
-                ErrorCode::InvalidArgument,
-                format!(
-                    "check index {check_index} is out of range; signature {signature_index} has {}",
-                    report.checks.len()
-                ),
-            )
-        })?;
+        let check = check(verdict, signature_index, check_index)?;
         *name_out = check_name_code(check.name);
         *outcome_out = outcome_code(check.outcome);
         Ok(())
