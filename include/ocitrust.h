@@ -226,6 +226,17 @@ typedef struct {
 #define OCITRUST_ERR_IO 500
 
 /**
+ * A registry could not be reached or answered outside the protocol (connection, TLS, timeout,
+ * unexpected status, too many redirects or retries).
+ */
+#define OCITRUST_ERR_NETWORK 501
+
+/**
+ * A registry refused the credentials (or their absence): HTTP 401 or 403.
+ */
+#define OCITRUST_ERR_UNAUTHORIZED 502
+
+/**
  * An internal invariant failed; please report it.
  */
 #define OCITRUST_ERR_INTERNAL 900

@@ -1,18 +1,22 @@
 //! `Verifier`: trust material + requirements in, a verdict out for any reference.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ocitrust_core::cosign::{verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX};
 use ocitrust_core::crypto::PublicKey;
 use ocitrust_core::oci::{Manifest, Platform};
 use ocitrust_core::verdict::Subject;
-use ocitrust_core::{Error, ErrorCode, Result, Verdict};
+use ocitrust_core::{Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::SIGNATURE_BLOB_SIZE_MAX;
+use ocitrust_registry::remote::{discover_in_registry, RegistryClient, RegistryOptions};
 use ocitrust_registry::{discover_in_layout, LayoutReference};
 
 /// The insecure option name recorded in verdicts when the tlog check is skipped.
 pub const INSECURE_IGNORE_TLOG: &str = "insecure-ignore-tlog";
+/// The insecure option name recorded in verdicts when a registry was reached over plain HTTP by request.
+pub const ALLOW_INSECURE_REGISTRY: &str = "allow-insecure-registry";
 
 /// Verifies cosign key-based signatures on images.
 #[derive(Debug, Clone)]
@@ -21,6 +25,9 @@ pub struct Verifier {
     requirements: CosignRequirements,
     platform: Option<Platform>,
     verification_time: Option<SystemTime>,
+    registry: RegistryOptions,
+    /// Made on first use and shared by clones, so connections and tokens are reused.
+    client: Arc<Mutex<Option<Arc<RegistryClient>>>>,
 }
 
 impl Verifier {
@@ -31,7 +38,29 @@ impl Verifier {
             requirements: CosignRequirements::default(),
             platform: None,
             verification_time: None,
+            registry: RegistryOptions::default(),
+            client: Arc::default(),
         }
+    }
+
+    /// How to reach registries (credentials, `allow_insecure`, a signature repository).
+    pub fn registry_options(mut self, options: RegistryOptions) -> Self {
+        self.registry = options;
+        self.client = Arc::default();
+        self
+    }
+
+    fn registry_client(&self) -> Result<Arc<RegistryClient>> {
+        let mut cell = self
+            .client
+            .lock()
+            .map_err(|_| Error::new(ErrorCode::Internal, "registry client lock poisoned"))?;
+        if let Some(client) = cell.as_ref() {
+            return Ok(client.clone());
+        }
+        let client = Arc::new(RegistryClient::new(self.registry.clone())?);
+        *cell = Some(client.clone());
+        Ok(client)
     }
 
     /// Requires the annotation `key=value` in the signed payload (`cosign verify -a key=value`).
@@ -66,15 +95,12 @@ impl Verifier {
         self
     }
 
-    /// Verifies `reference` (`oci:PATH[:TAG|@DIGEST]`). The verdict lists every signature examined;
-    /// call [`Verdict::require_trusted`] to turn an untrusted verdict into cosign's error.
+    /// Verifies `reference`: an image in a registry (`registry/repo:tag` or `…@sha256:…`) or in an OCI
+    /// layout (`oci:PATH[:TAG|@DIGEST]`). The verdict lists every signature examined; call
+    /// [`Verdict::require_trusted`] to turn an untrusted verdict into cosign's error.
     pub fn verify(&self, reference: &str) -> Result<Verdict> {
         if !LayoutReference::is_layout_reference(reference) {
-            ocitrust_core::Reference::parse(reference)?;
-            return Err(Error::new(
-                ErrorCode::Unsupported,
-                format!("{reference}: verifying from a registry is not supported yet; copy the image into an OCI layout (e.g. `cosign save --dir DIR {reference}`) and verify oci:DIR"),
-            ));
+            return self.verify_in_registry(reference);
         }
         let layout_ref = LayoutReference::parse(reference)?;
         let evidence = discover_in_layout(&layout_ref, self.platform.as_ref())?;
@@ -88,7 +114,23 @@ impl Verifier {
             .signatures
             .as_ref()
             .map(|(manifest, _, location)| (manifest, location.as_str()));
-        self.judge(subject, signatures, &evidence.payloads)
+        self.judge(subject, signatures, &evidence.payloads, false)
+    }
+
+    fn verify_in_registry(&self, reference: &str) -> Result<Verdict> {
+        let parsed = Reference::parse(reference)?;
+        let evidence = discover_in_registry(&*self.registry_client()?, &parsed, self.platform.as_ref())?;
+        let subject = Subject {
+            reference: reference.to_owned(),
+            digest: evidence.subject.digest().clone(),
+            platform: evidence.platform.as_ref().map(ToString::to_string),
+            index_digest: evidence.index.as_ref().map(|i| i.digest().clone()),
+        };
+        let signatures = evidence
+            .signatures
+            .as_ref()
+            .map(|(manifest, location)| (manifest, location.as_str()));
+        self.judge(subject, signatures, &evidence.payloads, self.registry.allow_insecure)
     }
 
     /// Verifies evidence the caller fetched itself (sans-IO): the subject manifest's bytes, the bytes
@@ -125,7 +167,12 @@ impl Verifier {
             platform: None,
             index_digest: None,
         };
-        self.judge(subject, signature_manifest.as_ref().zip(location.as_deref()), &payloads)
+        self.judge(
+            subject,
+            signature_manifest.as_ref().zip(location.as_deref()),
+            &payloads,
+            false,
+        )
     }
 
     fn judge(
@@ -133,6 +180,7 @@ impl Verifier {
         subject: Subject,
         signatures: Option<(&Manifest, &str)>,
         payloads: &PayloadBlobs,
+        insecure_transport: bool,
     ) -> Result<Verdict> {
         let signatures = match signatures {
             Some((manifest, location)) => verify_signature_manifest(
@@ -145,11 +193,13 @@ impl Verifier {
             )?,
             None => Vec::new(),
         };
-        let insecure = if self.requirements.insecure_ignore_tlog {
-            vec![INSECURE_IGNORE_TLOG.to_owned()]
-        } else {
-            Vec::new()
-        };
+        let mut insecure = Vec::new();
+        if self.requirements.insecure_ignore_tlog {
+            insecure.push(INSECURE_IGNORE_TLOG.to_owned());
+        }
+        if insecure_transport {
+            insecure.push(ALLOW_INSECURE_REGISTRY.to_owned());
+        }
         Ok(Verdict {
             subject,
             trusted: signatures.iter().any(|s| s.verified),

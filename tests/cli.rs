@@ -444,11 +444,11 @@ fn invalid_references_are_rejected() {
     assert_fails(
         &ocitrust(&verify_args(
             "examples/sample-image/cosign.pub",
-            "ghcr.io/org/app:1.0",
+            "127.0.0.1:1/org/app:1.0",
             &[],
         )),
         1,
-        "registry is not supported yet",
+        "127.0.0.1:1",
     );
     assert_fails(
         &ocitrust(&["verify", "--key", "k", "--platform", "linux", "oci:x"]),

@@ -47,19 +47,14 @@ struct Registry {
 }
 
 impl Registry {
-    fn start(dir: PathBuf) -> Self {
-        let out = ok(
-            run(
-                "bash",
-                &[
-                    root().join("tests/tools/registry.sh").to_str().unwrap(),
-                    dir.to_str().unwrap(),
-                ],
-                &dir,
-                &[],
-            ),
-            "starting docker-registry",
-        );
+    /// With `htpasswd`, the registry demands HTTP Basic authentication.
+    fn start_with(dir: PathBuf, htpasswd: Option<&Path>) -> Self {
+        let script = root().join("tests/tools/registry.sh");
+        let mut args = vec![script.to_str().unwrap(), dir.to_str().unwrap()];
+        if let Some(htpasswd) = htpasswd {
+            args.push(htpasswd.to_str().unwrap());
+        }
+        let out = ok(run("bash", &args, &dir, &[]), "starting docker-registry");
         Registry {
             address: stdout(&out).trim().to_owned(),
             dir,
@@ -84,13 +79,39 @@ struct Peers {
 
 impl Peers {
     fn new(name: &str) -> Self {
+        Self::with_registry(scratch(name), None)
+    }
+
+    /// Peers whose registry demands Basic authentication as `user`/`password`; the peers' HOME
+    /// (the work dir) holds a Docker config.json with those credentials.
+    fn with_basic_auth(name: &str, user: &str, password: &str) -> Self {
         let work = scratch(name);
+        let htpasswd = work.join("htpasswd");
+        ok(
+            run(
+                "htpasswd",
+                &["-Bbc", htpasswd.to_str().unwrap(), user, password],
+                &work,
+                &[],
+            ),
+            "htpasswd",
+        );
+        let peers = Self::with_registry(work.clone(), Some(&htpasswd));
+        let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{user}:{password}"));
+        let config = serde_json::json!({"auths": {peers.registry.address.clone(): {"auth": auth}}});
+        let docker = peers.work.join(".docker");
+        std::fs::create_dir_all(&docker).unwrap();
+        std::fs::write(docker.join("config.json"), config.to_string()).unwrap();
+        peers
+    }
+
+    fn with_registry(work: PathBuf, htpasswd: Option<&Path>) -> Self {
         let reg_dir = work.join("registry");
         std::fs::create_dir_all(&reg_dir).unwrap();
         Peers {
             cosign: tool("OCITRUST_COSIGN"),
             crane: tool("OCITRUST_CRANE"),
-            registry: Registry::start(reg_dir),
+            registry: Registry::start_with(reg_dir, htpasswd),
             work,
         }
     }
@@ -129,8 +150,36 @@ impl Peers {
         reference
     }
 
+    /// The digest of `reference`, as crane sees it.
+    fn digest(&self, reference: &str) -> String {
+        let out = ok(
+            run(&self.crane, &["digest", "--insecure", reference], &self.work, &[]),
+            "crane digest",
+        );
+        stdout(&out).trim().to_owned()
+    }
+
+    /// Runs ocitrust with the peers' HOME (and so their Docker config), in `cwd`.
+    fn ocitrust(&self, cwd: &Path, args: &[&str]) -> Output {
+        let home = self.work.to_str().unwrap();
+        ocitrust_in(
+            cwd,
+            args,
+            &[("HOME", home), ("DOCKER_CONFIG", &format!("{home}/.docker"))],
+        )
+    }
+
     fn cosign(&self, args: &[&str], cwd: &Path, password: &str) -> Output {
-        run(&self.cosign, args, cwd, &[("COSIGN_PASSWORD", password)])
+        let docker_config = self.work.join(".docker");
+        run(
+            &self.cosign,
+            args,
+            cwd,
+            &[
+                ("COSIGN_PASSWORD", password),
+                ("DOCKER_CONFIG", docker_config.to_str().unwrap()),
+            ],
+        )
     }
 }
 
@@ -329,5 +378,190 @@ fn ocitrust_signs_cosign_verifies() {
             &[],
         ),
         "ocitrust verify",
+    );
+}
+
+/// Signs with cosign into a key pair made in `keys`, with annotation from=cosign.
+fn cosign_sign(peers: &Peers, keys: &Path, reference: &str) {
+    ok(
+        peers.cosign(&["generate-key-pair"], keys, "cpw"),
+        "cosign generate-key-pair",
+    );
+    ok(
+        peers.cosign(
+            &[
+                "sign",
+                "--key",
+                "cosign.key",
+                "--tlog-upload=false",
+                "-y",
+                "-a",
+                "from=cosign",
+                reference,
+            ],
+            keys,
+            "cpw",
+        ),
+        "cosign sign",
+    );
+}
+
+#[test]
+fn ocitrust_verifies_cosign_signatures_straight_from_the_registry() {
+    let peers = Peers::new("registry-direct");
+    let reference = peers.push_image("direct");
+    let keys = peers.dir("keys");
+    cosign_sign(&peers, &keys, &reference);
+    let verify = [
+        "verify",
+        "--key",
+        "cosign.pub",
+        "--insecure-ignore-tlog",
+        "-a",
+        "from=cosign",
+    ];
+
+    let theirs = ok(
+        peers.cosign(&[&verify[..], &[reference.as_str()]].concat(), &keys, ""),
+        "cosign verify",
+    );
+    let ours = ok(
+        peers.ocitrust(&keys, &[&verify[..], &[reference.as_str()]].concat()),
+        "ocitrust verify",
+    );
+    assert_eq!(
+        stdout(&ours),
+        stdout(&theirs),
+        "ocitrust prints exactly what cosign verify prints"
+    );
+    let digest = peers.digest(&reference);
+    assert!(
+        stderr(&ours).contains("is a tag, which can be moved") && stderr(&ours).contains(&digest),
+        "a tag gets a warning naming the verified digest: {}",
+        stderr(&ours)
+    );
+
+    // By digest: no warning; the verdict names the digest and no insecure transport (loopback).
+    let pinned = format!("{}@{digest}", reference.trim_end_matches(":v1"));
+    let out = ok(
+        peers.ocitrust(&keys, &[&verify[..], &["-o", "verdict", pinned.as_str()]].concat()),
+        "ocitrust verify by digest",
+    );
+    assert!(!stderr(&out).contains("is a tag"), "{}", stderr(&out));
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["subject"]["digest"], digest.as_str());
+    assert_eq!(verdict["insecure"], serde_json::json!(["insecure-ignore-tlog"]));
+    let out = ok(
+        peers.ocitrust(
+            &keys,
+            &[
+                &verify[..],
+                &["--allow-insecure-registry", "-o", "verdict", pinned.as_str()],
+            ]
+            .concat(),
+        ),
+        "ocitrust verify --allow-insecure-registry",
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        verdict["insecure"],
+        serde_json::json!(["insecure-ignore-tlog", "allow-insecure-registry"])
+    );
+
+    // An image nobody signed; a key that did not sign; an image that does not exist.
+    let unsigned = peers.push_image("unsigned");
+    assert_fails(
+        &peers.ocitrust(&keys, &[&verify[..], &[unsigned.as_str()]].concat()),
+        10,
+        "no signatures found",
+    );
+    let other_keys = peers.dir("other-keys");
+    generate_key_pair_in(&other_keys, "");
+    let other_pub = other_keys.join("cosign.pub");
+    assert_fails(
+        &peers.ocitrust(
+            &keys,
+            &[
+                "verify",
+                "--key",
+                other_pub.to_str().unwrap(),
+                "--insecure-ignore-tlog",
+                &reference,
+            ],
+        ),
+        12,
+        "no matching signatures",
+    );
+    let missing = format!("{}/direct:nope", peers.registry.address);
+    assert_fails(
+        &peers.ocitrust(&keys, &[&verify[..], &[missing.as_str()]].concat()),
+        1,
+        "no such manifest",
+    );
+}
+
+#[test]
+fn basic_auth_from_docker_config_or_flags() {
+    let peers = Peers::with_basic_auth("registry-basic-auth", "alice", "s3cr3t");
+    let reference = peers.push_image("private");
+    let keys = peers.dir("keys");
+    cosign_sign(&peers, &keys, &reference);
+    let verify = ["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"];
+
+    // Credentials from the Docker config.json in HOME, as cosign finds them.
+    ok(
+        peers.ocitrust(&keys, &[&verify[..], &[reference.as_str()]].concat()),
+        "verify with config.json",
+    );
+
+    // Without any credentials, and with wrong ones: refused, never "no signatures".
+    let bare = |args: &[&str]| {
+        ocitrust_in(
+            &keys,
+            args,
+            &[
+                ("HOME", keys.to_str().unwrap()),
+                ("DOCKER_CONFIG", keys.to_str().unwrap()),
+            ],
+        )
+    };
+    assert_fails(&bare(&[&verify[..], &[reference.as_str()]].concat()), 1, "401");
+    assert_fails(
+        &bare(
+            &[
+                &verify[..],
+                &[
+                    "--registry-username",
+                    "alice",
+                    "--registry-password",
+                    "wrong",
+                    reference.as_str(),
+                ],
+            ]
+            .concat(),
+        ),
+        1,
+        "user \"alice\"",
+    );
+    ok(
+        bare(
+            &[
+                &verify[..],
+                &[
+                    "--registry-username",
+                    "alice",
+                    "--registry-password",
+                    "s3cr3t",
+                    reference.as_str(),
+                ],
+            ]
+            .concat(),
+        ),
+        "verify with --registry-username/--registry-password",
+    );
+    assert_fails(
+        &bare(&[&verify[..], &["--registry-username", "alice", reference.as_str()]].concat()),
+        1,
+        "registry-password",
     );
 }

@@ -62,9 +62,11 @@ fn wrong_annotation_is_not_trusted() {
 }
 
 #[test]
-fn registry_references_are_not_yet_supported_and_say_so() {
-    let err = Verifier::new(sample_key()).verify("ghcr.io/org/app:1").unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Unsupported);
+fn registry_references_reach_the_registry_and_report_transport_failures() {
+    // Nothing listens on port 1: a transport failure is an error, never "no signatures".
+    let err = Verifier::new(sample_key()).verify("127.0.0.1:1/org/app:1").unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network, "{err}");
+    assert!(err.message().contains("127.0.0.1:1"), "{err}");
     assert_eq!(
         Verifier::new(sample_key()).verify("Bad Ref").unwrap_err().code(),
         ErrorCode::InvalidReference

@@ -34,6 +34,8 @@ const (
 	CodeNoMatchingSignatures     Code = C.OCITRUST_ERR_NO_MATCHING_SIGNATURES
 	CodeKeyDecryption            Code = C.OCITRUST_ERR_KEY_DECRYPTION
 	CodeIO                       Code = C.OCITRUST_ERR_IO
+	CodeNetwork                  Code = C.OCITRUST_ERR_NETWORK
+	CodeUnauthorized             Code = C.OCITRUST_ERR_UNAUTHORIZED
 	CodeInternal                 Code = C.OCITRUST_ERR_INTERNAL
 	CodePanic                    Code = C.OCITRUST_ERR_PANIC
 )
@@ -82,6 +84,8 @@ var (
 	ErrNoMatchingSignatures     = &Error{Code: CodeNoMatchingSignatures}
 	ErrKeyDecryption            = &Error{Code: CodeKeyDecryption}
 	ErrIO                       = &Error{Code: CodeIO}
+	ErrNetwork                  = &Error{Code: CodeNetwork}
+	ErrUnauthorized             = &Error{Code: CodeUnauthorized}
 	ErrInternal                 = &Error{Code: CodeInternal}
 	ErrPanic                    = &Error{Code: CodePanic}
 )

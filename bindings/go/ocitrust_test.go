@@ -286,7 +286,7 @@ func TestBadInputGivesCodedErrors(t *testing.T) {
 		layout("sample") + ":no-tag":    ocitrust.ErrNotFound,
 		layout("sample") + "@sha256:ab": ocitrust.ErrInvalidDigest,
 		"Bad Reference":                 ocitrust.ErrInvalidReference,
-		"ghcr.io/org/app:1":             ocitrust.ErrUnsupported,
+		"127.0.0.1:1/org/app:1":         ocitrust.ErrNetwork,
 		"oci:with\x00nul":               ocitrust.ErrInvalidArgument,
 	} {
 		verdict, err := v.Verify(ctx, ref)
@@ -312,7 +312,7 @@ func TestEveryLibraryCodeHasASentinel(t *testing.T) {
 		ocitrust.ErrInvalidKey, ocitrust.ErrInvalidSignatureEncoding, ocitrust.ErrInvalidArgument, ocitrust.ErrLimitExceeded,
 		ocitrust.ErrUnsupported, ocitrust.ErrNotFound, ocitrust.ErrNullArgument, ocitrust.ErrBufferTooSmall,
 		ocitrust.ErrDigestMismatch, ocitrust.ErrNoSignatures, ocitrust.ErrNoMatchingSignatures, ocitrust.ErrKeyDecryption,
-		ocitrust.ErrIO, ocitrust.ErrInternal, ocitrust.ErrPanic,
+		ocitrust.ErrIO, ocitrust.ErrNetwork, ocitrust.ErrUnauthorized, ocitrust.ErrInternal, ocitrust.ErrPanic,
 	} {
 		sentinels[e.Code] = e
 	}

@@ -39,6 +39,8 @@ static void result_names_cover_every_code(void) {
         {OCITRUST_ERR_NO_MATCHING_SIGNATURES, "no_matching_signatures"},
         {OCITRUST_ERR_KEY_DECRYPTION, "key_decryption"},
         {OCITRUST_ERR_IO, "io"},
+        {OCITRUST_ERR_NETWORK, "network"},
+        {OCITRUST_ERR_UNAUTHORIZED, "unauthorized"},
         {OCITRUST_ERR_INTERNAL, "internal"},
         {OCITRUST_ERR_PANIC, "panic"},
     };

@@ -211,7 +211,7 @@ static void untrusted_and_broken_evidence(void) {
     expect_error(strict, layout_ref("sample", ":no-such-tag"), OCITRUST_ERR_NOT_FOUND, "no-such-tag");
     expect_error(strict, layout_ref("sample", "@sha256:abc"), OCITRUST_ERR_INVALID_DIGEST, "sha256:abc");
     expect_error(strict, "Bad Reference", OCITRUST_ERR_INVALID_REFERENCE, "Bad Reference");
-    expect_error(strict, "ghcr.io/org/app:1", OCITRUST_ERR_UNSUPPORTED, "registry");
+    expect_error(strict, "127.0.0.1:1/org/app:1", OCITRUST_ERR_NETWORK, "127.0.0.1:1"); /* nothing listens */
     expect_error(strict, "\xc3\x28", OCITRUST_ERR_INVALID_ARGUMENT, "UTF-8");
 
     /* NULL arguments, each named, each leaving the out-parameter alone. */

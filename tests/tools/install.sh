@@ -27,10 +27,10 @@ if [ "${OCITRUST_WITH_COSIGN_V3:-0}" = 1 ]; then
   go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_V3_VERSION"
 fi
 
-# Debian packages: the loopback registry, and what the C tests need (compiler, make, pkg-config,
+# Debian packages: the loopback registry (and htpasswd for its Basic auth), and what the C tests need (compiler, make, pkg-config,
 # valgrind). Installed only when one is missing, so a prepared machine never touches apt.
 missing=()
-for pair in docker-registry:docker-registry valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
+for pair in docker-registry:docker-registry htpasswd:apache2-utils valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

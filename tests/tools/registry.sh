@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts Debian's docker-registry on a free loopback port with storage in DIR; prints the address.
-# Usage: registry.sh DIR  (the registry's pid is written to DIR/pid; kill it when done)
+# Usage: registry.sh DIR [HTPASSWD]  (the registry's pid is written to DIR/pid; kill it when done)
+# With HTPASSWD (a bcrypt htpasswd file), the registry demands HTTP Basic authentication.
 set -euo pipefail
 dir="$1"
 mkdir -p "$dir/data"
@@ -15,10 +16,19 @@ storage:
 http:
   addr: 127.0.0.1:$port
 YAML
+if [ -n "${2:-}" ]; then
+  cat >> "$dir/config.yml" <<YAML
+auth:
+  htpasswd:
+    realm: ocitrust-test
+    path: $2
+YAML
+fi
 "${OCITRUST_DOCKER_REGISTRY:-docker-registry}" serve "$dir/config.yml" >"$dir/log" 2>&1 &
 echo $! > "$dir/pid"
 for _ in $(seq 1 50); do
-  if curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1; then echo "127.0.0.1:$port"; exit 0; fi
+  status="$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null || true)"
+  if [ "$status" = 200 ] || [ "$status" = 401 ]; then echo "127.0.0.1:$port"; exit 0; fi
   sleep 0.1
 done
 echo "docker-registry did not start; its log:" >&2; cat "$dir/log" >&2; exit 1

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use ocitrust::registry::file::io_error;
-use ocitrust::{Error, ErrorCode, Platform, Result, SignOptions, Verifier};
+use ocitrust::{Credentials, Error, ErrorCode, Platform, RegistryOptions, Result, SignOptions, Verifier};
 
 use crate::output::{self, Format};
 use crate::password;
@@ -61,7 +61,9 @@ enum Command {
         /// Output format.
         #[arg(short = 'o', long, value_enum, default_value = "json")]
         output: Format,
-        /// Images to verify: oci:PATH[:TAG|@DIGEST].
+        #[command(flatten)]
+        registry: RegistryArgs,
+        /// Images to verify: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
         #[arg(required = true)]
         references: Vec<String>,
     },
@@ -70,6 +72,42 @@ enum Command {
         /// The image.
         reference: String,
     },
+}
+
+/// How to reach registries, with cosign's flag names.
+#[derive(Debug, clap::Args)]
+struct RegistryArgs {
+    /// INSECURE: reach registries over plain HTTP (loopback registries always are). Recorded in the verdict.
+    #[arg(long)]
+    allow_insecure_registry: bool,
+    /// Registry username (default: Docker's config.json and credential helpers).
+    #[arg(long, requires = "registry_password")]
+    registry_username: Option<String>,
+    /// Registry password.
+    #[arg(
+        long,
+        env = "OCITRUST_REGISTRY_PASSWORD",
+        hide_env_values = true,
+        requires = "registry_username"
+    )]
+    registry_password: Option<String>,
+    /// Look for signatures in this repository instead of the image's.
+    #[arg(long, env = "COSIGN_REPOSITORY")]
+    signature_repository: Option<String>,
+}
+
+impl RegistryArgs {
+    fn options(self) -> RegistryOptions {
+        RegistryOptions {
+            allow_insecure: self.allow_insecure_registry,
+            credentials: self
+                .registry_username
+                .zip(self.registry_password)
+                .map(|(username, password)| Credentials { username, password }),
+            docker_config_dir: None,
+            signature_repository: self.signature_repository,
+        }
+    }
 }
 
 fn parse_annotation(text: &str) -> std::result::Result<(String, String), String> {
@@ -119,6 +157,7 @@ pub fn run(cli: Cli) -> Result<()> {
             annotations,
             platform,
             output,
+            registry,
             references,
         } => {
             let public_key = ocitrust::load_public_key_file(&key)?;
@@ -127,9 +166,11 @@ pub fn run(cli: Cli) -> Result<()> {
             let verifier = Verifier::new(public_key)
                 .require_annotations(annotations)
                 .platform(platform)
-                .insecure_ignore_tlog(insecure_ignore_tlog);
+                .insecure_ignore_tlog(insecure_ignore_tlog)
+                .registry_options(registry.options());
             for reference in &references {
                 let verdict = verifier.verify(reference)?;
+                warn_if_mutable(reference, &verdict);
                 if output == Format::Verdict {
                     output::print_verdict(&verdict, output)?;
                     verdict.require_trusted()?;
@@ -144,6 +185,19 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Triangulate { reference } => {
             println!("{}", ocitrust::triangulate(&reference)?);
             Ok(())
+        }
+    }
+}
+
+/// A registry tag can be moved after verification; say which digest was verified, to pin it.
+fn warn_if_mutable(reference: &str, verdict: &ocitrust::Verdict) {
+    if let Ok(parsed) = ocitrust::Reference::parse(reference) {
+        if parsed.digest().is_none() && !reference.starts_with("oci:") {
+            eprintln!(
+                "WARNING: {reference} is a tag, which can be moved to other content; verified {}@{} (use the digest to pin it)",
+                parsed.name(),
+                verdict.subject.digest
+            );
         }
     }
 }

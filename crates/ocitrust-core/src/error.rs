@@ -76,6 +76,11 @@ error_codes! {
     // 5xx: the environment.
     /// Reading or writing a file failed.
     Io = 500 => "io",
+    /// A registry could not be reached or answered outside the protocol (connection, TLS, timeout,
+    /// unexpected status, too many redirects or retries).
+    Network = 501 => "network",
+    /// A registry refused the credentials (or their absence): HTTP 401 or 403.
+    Unauthorized = 502 => "unauthorized",
 
     // 9xx: bugs.
     /// An internal invariant failed; please report it.

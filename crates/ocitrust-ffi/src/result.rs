@@ -48,6 +48,11 @@ pub const OCITRUST_ERR_NO_MATCHING_SIGNATURES: ocitrust_result = 301;
 pub const OCITRUST_ERR_KEY_DECRYPTION: ocitrust_result = 400;
 /// Reading or writing a file failed.
 pub const OCITRUST_ERR_IO: ocitrust_result = 500;
+/// A registry could not be reached or answered outside the protocol (connection, TLS, timeout,
+/// unexpected status, too many redirects or retries).
+pub const OCITRUST_ERR_NETWORK: ocitrust_result = 501;
+/// A registry refused the credentials (or their absence): HTTP 401 or 403.
+pub const OCITRUST_ERR_UNAUTHORIZED: ocitrust_result = 502;
 /// An internal invariant failed; please report it.
 pub const OCITRUST_ERR_INTERNAL: ocitrust_result = 900;
 /// ocitrust panicked; the panic was caught at the C boundary. Please report it.

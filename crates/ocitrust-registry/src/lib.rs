@@ -1,6 +1,6 @@
 //! ocitrust-registry: the I/O side. It turns a reference into *evidence* for the core: the subject
 //! manifest's raw bytes and digest, and every candidate signature found for it, each already checked
-//! against its digest. Today it reads and writes OCI image layouts on disk.
+//! against its digest. It reads and writes OCI image layouts on disk and reads OCI registries.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -8,6 +8,7 @@ mod discover;
 pub mod file;
 pub mod layout;
 pub mod limits;
+pub mod remote;
 
 pub use discover::{discover_in_layout, CosignEvidence, SignatureSource};
 pub use layout::{LayoutReference, LayoutSelector, OciLayout};

@@ -1,0 +1,161 @@
+//! `RegistryClient`: manifests and blobs from OCI registries, every byte checked against its digest.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use ocitrust_core::oci::{media_types, Manifest};
+use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
+use reqwest::StatusCode;
+
+use super::auth::credentials_for;
+use super::endpoint::Endpoint;
+use super::options::RegistryOptions;
+use super::transport::{Fetched, Transport};
+use crate::limits::MANIFEST_SIZE_MAX;
+
+/// The media types asked for when fetching a manifest: OCI and Docker, images and indexes.
+const MANIFEST_ACCEPT: &[&str] = &[
+    media_types::OCI_MANIFEST,
+    media_types::OCI_INDEX,
+    media_types::DOCKER_MANIFEST,
+    media_types::DOCKER_MANIFEST_LIST,
+];
+
+/// A client for OCI registries with a blocking interface; it runs its own single-threaded async
+/// runtime, so it must not be called from inside another async runtime's task.
+pub struct RegistryClient {
+    runtime: tokio::runtime::Runtime,
+    options: RegistryOptions,
+    transports: Mutex<HashMap<String, Arc<Transport>>>,
+}
+
+impl std::fmt::Debug for RegistryClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryClient")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RegistryClient {
+    /// A client reaching registries as `options` says.
+    pub fn new(options: RegistryOptions) -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::new(ErrorCode::Io, format!("starting the async runtime: {e}")))?;
+        Ok(RegistryClient {
+            runtime,
+            options,
+            transports: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The options this client was made with.
+    pub fn options(&self) -> &RegistryOptions {
+        &self.options
+    }
+
+    fn transport(&self, registry: &str) -> Result<Arc<Transport>> {
+        let mut transports = self.transports.lock().expect("transport lock");
+        if let Some(t) = transports.get(registry) {
+            return Ok(t.clone());
+        }
+        let endpoint = Endpoint::for_registry(registry, self.options.allow_insecure)?;
+        let transport = Arc::new(Transport::new(endpoint, credentials_for(registry, &self.options)?)?);
+        transports.insert(registry.to_owned(), transport.clone());
+        Ok(transport)
+    }
+
+    fn get(&self, registry: &str, repository: &str, path: String, accept: &[&str], size_max: u64) -> Result<Fetched> {
+        let transport = self.transport(registry)?;
+        let scope = format!("repository:{repository}:pull");
+        self.runtime.block_on(transport.get(&path, accept, &scope, size_max))
+    }
+
+    /// The manifest `reference` names. By digest: the bytes must hash to it. By tag: the digest is
+    /// computed from the bytes; a `Docker-Content-Digest` header is compared with it, never trusted.
+    /// `Ok(None)` when the registry says it does not exist.
+    pub fn manifest(&self, reference: &Reference) -> Result<Option<Manifest>> {
+        let (selector, expected) = match (reference.digest(), reference.tag()) {
+            (Some(digest), _) => (digest.to_string(), Some(digest)),
+            (None, Some(tag)) => (tag.to_owned(), None),
+            (None, None) => ("latest".to_owned(), None),
+        };
+        let path = format!("/v2/{}/manifests/{selector}", reference.repository());
+        let what = format!("{}:{selector}", reference.name());
+        let fetched = self.get(
+            reference.registry(),
+            reference.repository(),
+            path,
+            MANIFEST_ACCEPT,
+            MANIFEST_SIZE_MAX,
+        )?;
+        if fetched.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !fetched.status.is_success() {
+            return Err(Error::new(
+                ErrorCode::Network,
+                format!("fetching manifest {what}: {}", fetched.status),
+            ));
+        }
+        let header_digest = fetched
+            .headers
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let manifest =
+            Manifest::from_bytes(fetched.body, expected).map_err(|e| e.context(format!("manifest {what}")))?;
+        if let Some(header) = header_digest {
+            let claimed = Digest::parse(header.trim())
+                .map_err(|e| e.context(format!("manifest {what}: Docker-Content-Digest header")))?;
+            let actual = Digest::compute(claimed.algorithm(), manifest.bytes());
+            if actual != claimed {
+                return Err(Error::new(
+                    ErrorCode::DigestMismatch,
+                    format!("manifest {what}: the registry says its digest is {claimed}, its bytes hash to {actual}"),
+                ));
+            }
+        }
+        Ok(Some(manifest))
+    }
+
+    /// The blob `digest` of `size` bytes from `registry/repository`, read only if `size` is within
+    /// `size_max`; its length and digest must match.
+    pub fn blob(&self, registry: &str, repository: &str, digest: &Digest, size: u64, size_max: u64) -> Result<Vec<u8>> {
+        if size > size_max {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!("blob {digest} is declared as {size} bytes, limit is {size_max}"),
+            ));
+        }
+        let path = format!("/v2/{repository}/blobs/{digest}");
+        let fetched = self.get(registry, repository, path, &["*/*"], size)?;
+        if fetched.status == StatusCode::NOT_FOUND {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("blob {digest} not found in {registry}/{repository}"),
+            ));
+        }
+        if !fetched.status.is_success() {
+            return Err(Error::new(
+                ErrorCode::Network,
+                format!("fetching blob {digest}: {}", fetched.status),
+            ));
+        }
+        if fetched.body.len() as u64 != size {
+            return Err(Error::new(
+                ErrorCode::DigestMismatch,
+                format!(
+                    "blob {digest}: {} bytes received, the descriptor says {size}",
+                    fetched.body.len()
+                ),
+            ));
+        }
+        digest
+            .verify(&fetched.body)
+            .map_err(|e| e.context(format!("blob {digest}")))?;
+        Ok(fetched.body)
+    }
+}

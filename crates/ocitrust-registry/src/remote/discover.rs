@@ -1,0 +1,93 @@
+//! Finding the cosign signatures of an image in a registry: the tag scheme (`sha256-<hex>.sig`),
+//! in the image's repository or the one `signature_repository` names (`COSIGN_REPOSITORY`).
+
+use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs};
+use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
+use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
+
+use super::client::RegistryClient;
+use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
+
+/// Everything the core needs to verify the cosign signatures of one image in a registry.
+#[derive(Debug, Clone)]
+pub struct RegistryEvidence {
+    /// The verified subject, pinned by digest.
+    pub resolved: Reference,
+    /// The manifest whose signatures are checked (a platform manifest when `platform` was given).
+    pub subject: Manifest,
+    /// The index the subject was chosen from, when a platform was selected.
+    pub index: Option<Manifest>,
+    /// The platform selected.
+    pub platform: Option<Platform>,
+    /// The signature manifest and where it was found (`registry/repo:sha256-<hex>.sig`).
+    pub signatures: Option<(Manifest, String)>,
+    /// The payload blobs its layers reference (a blob that could not be had is marked unavailable).
+    pub payloads: PayloadBlobs,
+}
+
+/// Fetches the subject `reference` names (resolving an index to `platform` if given) and its cosign
+/// signatures. Transport failures are errors; a missing signature manifest means no signatures.
+pub fn discover_in_registry(
+    client: &RegistryClient,
+    reference: &Reference,
+    platform: Option<&Platform>,
+) -> Result<RegistryEvidence> {
+    let top = client.manifest(reference)?.ok_or_else(|| {
+        Error::new(
+            ErrorCode::NotFound,
+            format!("{reference}: no such manifest in the registry"),
+        )
+    })?;
+    let (subject, index) = match (top.kind(), platform) {
+        (ManifestKind::Index(index), Some(platform)) => {
+            let chosen = platform.select(index)?;
+            let digest = Digest::parse(chosen.digest().as_ref())?;
+            let pinned = reference.with_digest(digest.clone());
+            let manifest = client.manifest(&pinned)?.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotFound,
+                    format!("{pinned}: the index lists it, the registry does not have it"),
+                )
+            })?;
+            (manifest, Some(top))
+        }
+        _ => (top, None),
+    };
+    let resolved = reference.with_digest(subject.digest().clone());
+    let signature_repo = match &client.options().signature_repository {
+        Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
+        None => resolved.clone(),
+    };
+    let signature_ref = signature_repo.with_tag(&signature_tag(subject.digest()))?;
+    let mut payloads = PayloadBlobs::default();
+    let signatures = match client.manifest(&signature_ref)? {
+        None => None,
+        Some(manifest) => {
+            for layer in signature_layers(&manifest)? {
+                let fetched = client.blob(
+                    signature_ref.registry(),
+                    signature_ref.repository(),
+                    &layer.digest,
+                    layer.size,
+                    SIGNATURE_BLOB_SIZE_MAX,
+                );
+                match fetched {
+                    Ok(bytes) => payloads.insert(layer.digest, bytes),
+                    Err(e) if matches!(e.code(), ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io) => {
+                        return Err(e)
+                    }
+                    Err(e) => payloads.mark_unavailable(layer.digest, e.message().to_owned()),
+                }
+            }
+            Some((manifest, signature_ref.to_string()))
+        }
+    };
+    Ok(RegistryEvidence {
+        resolved,
+        subject,
+        index,
+        platform: platform.cloned(),
+        signatures,
+        payloads,
+    })
+}

@@ -1,0 +1,14 @@
+//! OCI registries: a distribution-API client (async inside, on reqwest + rustls with ring, driven by
+//! a private tokio runtime behind a blocking interface) and the discovery of cosign signatures in it.
+
+mod auth;
+mod client;
+mod discover;
+mod endpoint;
+mod options;
+mod transport;
+
+pub use client::RegistryClient;
+pub use discover::{discover_in_registry, RegistryEvidence};
+pub use endpoint::Endpoint;
+pub use options::{Credentials, RegistryOptions};

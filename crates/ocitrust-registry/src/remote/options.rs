@@ -1,0 +1,36 @@
+//! What a caller may say about how to reach registries.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A username and password (or identity token) for a registry.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The username (`<token>` for identity tokens, as Docker writes them).
+    pub username: String,
+    /// The password or token.
+    pub password: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// How to reach registries. The default is strict: TLS everywhere except loopback registries,
+/// anonymous unless Docker's configuration has credentials for the registry.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryOptions {
+    /// INSECURE: talk plain HTTP to any registry (`--allow-insecure-registry`). Recorded in verdicts.
+    pub allow_insecure: bool,
+    /// Credentials to use for every registry, instead of Docker's configuration.
+    pub credentials: Option<Credentials>,
+    /// Where Docker's `config.json` lives; `None` means `$DOCKER_CONFIG` or `$HOME/.docker`.
+    pub docker_config_dir: Option<PathBuf>,
+    /// Look for signatures in this repository instead of the image's (`COSIGN_REPOSITORY`).
+    pub signature_repository: Option<String>,
+}

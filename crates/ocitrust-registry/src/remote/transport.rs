@@ -1,0 +1,354 @@
+//! One registry's HTTP: authentication (Basic, Bearer tokens cached per scope, one retry on 401),
+//! bounded retries with backoff on 429 and 5xx, redirects followed by hand (a limit, no HTTPS to
+//! HTTP downgrade, and `Authorization` never sent to another host), and bodies read with a limit.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use ocitrust_core::{Error, ErrorCode, Result};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::{Client, StatusCode, Url};
+use serde::Deserialize;
+
+use super::auth::Challenge;
+use super::endpoint::Endpoint;
+use super::options::Credentials;
+
+/// Redirects followed for one request.
+pub(crate) const REDIRECTS_MAX: usize = 5;
+/// Attempts for one request when the registry answers 429 or 5xx.
+pub(crate) const ATTEMPTS_MAX: u32 = 4;
+/// The first retry waits this long; each later one twice as long (capped by RETRY_WAIT_MAX).
+const RETRY_WAIT_FIRST: Duration = Duration::from_millis(200);
+/// The longest wait before a retry, whatever `Retry-After` says.
+const RETRY_WAIT_MAX: Duration = Duration::from_secs(5);
+/// Largest token-endpoint answer.
+const TOKEN_SIZE_MAX: u64 = 1024 * 1024;
+/// Connecting may take this long.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// One request (headers and body) may take this long.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A response whose body was read (within its limit).
+#[derive(Debug)]
+pub(crate) struct Fetched {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// How to authenticate to the registry, learned from its challenges.
+#[derive(Debug, Clone)]
+enum Scheme {
+    Anonymous,
+    Basic,
+    Bearer { realm: String, service: Option<String> },
+}
+
+/// The HTTP side of one registry.
+pub(crate) struct Transport {
+    client: Client,
+    endpoint: Endpoint,
+    credentials: Option<Credentials>,
+    scheme: Mutex<Scheme>,
+    tokens: Mutex<HashMap<String, Arc<str>>>,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+}
+
+fn network(message: String) -> Error {
+    Error::new(ErrorCode::Network, message)
+}
+
+impl Transport {
+    pub(crate) fn new(endpoint: Endpoint, credentials: Option<Credentials>) -> Result<Self> {
+        let tls = rustls_config()?;
+        let client = Client::builder()
+            .use_preconfigured_tls(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(concat!("ocitrust/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| network(format!("building the HTTP client: {e}")))?;
+        Ok(Transport {
+            client,
+            endpoint,
+            credentials,
+            scheme: Mutex::new(Scheme::Anonymous),
+            tokens: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// GETs `path` on the registry for an operation needing `scope` (e.g. `repository:a/b:pull`),
+    /// reading at most `size_max` bytes of body. Statuses other than 401/429/5xx are returned to
+    /// the caller; a body over the limit is an error.
+    pub(crate) async fn get(&self, path: &str, accept: &[&str], scope: &str, size_max: u64) -> Result<Fetched> {
+        let url = self.endpoint.url(path);
+        let mut retried_auth = false;
+        loop {
+            let authorization = self.authorization(scope).await?;
+            let fetched = self
+                .get_following_redirects(&url, accept, authorization.as_deref(), size_max)
+                .await?;
+            if fetched.status != StatusCode::UNAUTHORIZED || retried_auth {
+                if fetched.status == StatusCode::UNAUTHORIZED || fetched.status == StatusCode::FORBIDDEN {
+                    return Err(Error::new(
+                        ErrorCode::Unauthorized,
+                        format!(
+                            "{url}: {} (credentials {})",
+                            fetched.status,
+                            self.describe_credentials()
+                        ),
+                    ));
+                }
+                return Ok(fetched);
+            }
+            retried_auth = true;
+            let challenge = fetched
+                .headers
+                .get(WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Challenge::parse)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorCode::Unauthorized,
+                        format!("{url}: 401 without a challenge ocitrust understands"),
+                    )
+                })?;
+            *self.scheme.lock().expect("scheme lock") = match challenge {
+                Challenge::Basic => Scheme::Basic,
+                Challenge::Bearer { realm, service, .. } => Scheme::Bearer { realm, service },
+            };
+            self.tokens.lock().expect("token lock").remove(scope);
+        }
+    }
+
+    fn describe_credentials(&self) -> String {
+        match &self.credentials {
+            Some(c) => format!("of user {:?}", c.username),
+            None => "none: anonymous".to_owned(),
+        }
+    }
+
+    /// The `Authorization` value for `scope`, fetching a bearer token when needed.
+    async fn authorization(&self, scope: &str) -> Result<Option<String>> {
+        let scheme = self.scheme.lock().expect("scheme lock").clone();
+        match scheme {
+            Scheme::Anonymous => Ok(None),
+            Scheme::Basic => Ok(self.credentials.as_ref().map(basic)),
+            Scheme::Bearer { realm, service } => {
+                if let Some(token) = self.tokens.lock().expect("token lock").get(scope) {
+                    return Ok(Some(format!("Bearer {token}")));
+                }
+                let token: Arc<str> = self.fetch_token(&realm, service.as_deref(), scope).await?.into();
+                self.tokens
+                    .lock()
+                    .expect("token lock")
+                    .insert(scope.to_owned(), token.clone());
+                Ok(Some(format!("Bearer {token}")))
+            }
+        }
+    }
+
+    async fn fetch_token(&self, realm: &str, service: Option<&str>, scope: &str) -> Result<String> {
+        let mut url = Url::parse(realm).map_err(|e| network(format!("token realm {realm:?} is not a URL: {e}")))?;
+        if self.endpoint.scheme == "https" && url.scheme() != "https" {
+            return Err(network(format!(
+                "token realm {realm} is not HTTPS; refusing to send credentials in clear"
+            )));
+        }
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(service) = service {
+                query.append_pair("service", service);
+            }
+            query.append_pair("scope", scope);
+        }
+        let authorization = self.credentials.as_ref().map(basic);
+        let fetched = self
+            .get_following_redirects(
+                url.as_str(),
+                &["application/json"],
+                authorization.as_deref(),
+                TOKEN_SIZE_MAX,
+            )
+            .await?;
+        if !fetched.status.is_success() {
+            let code = if matches!(fetched.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+                ErrorCode::Unauthorized
+            } else {
+                ErrorCode::Network
+            };
+            return Err(Error::new(
+                code,
+                format!(
+                    "token endpoint {realm}: {} (credentials {})",
+                    fetched.status,
+                    self.describe_credentials()
+                ),
+            ));
+        }
+        let answer: TokenAnswer = serde_json::from_slice(&fetched.body)
+            .map_err(|e| network(format!("token endpoint {realm}: unreadable answer: {e}")))?;
+        answer
+            .token
+            .or(answer.access_token)
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic()))
+            .ok_or_else(|| network(format!("token endpoint {realm}: no usable token in the answer")))
+    }
+
+    /// GETs `url`, following at most REDIRECTS_MAX redirects; retries 429 and 5xx.
+    async fn get_following_redirects(
+        &self,
+        url: &str,
+        accept: &[&str],
+        authorization: Option<&str>,
+        size_max: u64,
+    ) -> Result<Fetched> {
+        let mut url = Url::parse(url).map_err(|e| network(format!("{url}: not a URL: {e}")))?;
+        let origin = url.clone();
+        for _ in 0..=REDIRECTS_MAX {
+            // Credentials go only to the host that asked for them.
+            let same_origin = url.scheme() == origin.scheme()
+                && url.host_str() == origin.host_str()
+                && url.port_or_known_default() == origin.port_or_known_default();
+            let fetched = self
+                .get_with_retries(&url, accept, authorization.filter(|_| same_origin), size_max)
+                .await?;
+            if !fetched.status.is_redirection() {
+                return Ok(fetched);
+            }
+            let location = fetched
+                .headers
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| network(format!("{url}: {} without a Location", fetched.status)))?;
+            let next = url
+                .join(location)
+                .map_err(|e| network(format!("{url}: bad redirect {location:?}: {e}")))?;
+            if url.scheme() == "https" && next.scheme() != "https" {
+                return Err(network(format!("{url}: redirect to {next} would leave HTTPS; refused")));
+            }
+            if !matches!(next.scheme(), "https" | "http") {
+                return Err(network(format!("{url}: redirect to unsupported scheme {next}")));
+            }
+            url = next;
+        }
+        Err(network(format!("{origin}: more than {REDIRECTS_MAX} redirects")))
+    }
+
+    async fn get_with_retries(
+        &self,
+        url: &Url,
+        accept: &[&str],
+        authorization: Option<&str>,
+        size_max: u64,
+    ) -> Result<Fetched> {
+        let mut wait = RETRY_WAIT_FIRST;
+        for attempt in 1..=ATTEMPTS_MAX {
+            let fetched = self.get_once(url, accept, authorization, size_max).await?;
+            let retryable = fetched.status == StatusCode::TOO_MANY_REQUESTS || fetched.status.is_server_error();
+            if !retryable {
+                return Ok(fetched);
+            }
+            if attempt == ATTEMPTS_MAX {
+                return Err(network(format!(
+                    "{url}: {} after {ATTEMPTS_MAX} attempts",
+                    fetched.status
+                )));
+            }
+            let asked = fetched
+                .headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            tokio::time::sleep(asked.unwrap_or(wait).min(RETRY_WAIT_MAX)).await;
+            wait = (wait * 2).min(RETRY_WAIT_MAX);
+        }
+        unreachable!("the loop returns on its last attempt")
+    }
+
+    async fn get_once(
+        &self,
+        url: &Url,
+        accept: &[&str],
+        authorization: Option<&str>,
+        size_max: u64,
+    ) -> Result<Fetched> {
+        let mut request = self.client.get(url.clone()).header(ACCEPT, accept.join(", "));
+        if let Some(authorization) = authorization {
+            request = request.header(AUTHORIZATION, authorization);
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| network(format!("{url}: {}", error_chain(&e))))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        if response.content_length().is_some_and(|n| n > size_max) {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "{url}: the body is {} bytes, limit is {size_max}",
+                    response.content_length().unwrap_or(0)
+                ),
+            ));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| network(format!("{url}: reading the body: {}", error_chain(&e))))?
+        {
+            if body.len() as u64 + chunk.len() as u64 > size_max {
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    format!("{url}: the body exceeds the limit of {size_max} bytes"),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched { status, headers, body })
+    }
+}
+
+fn basic(credentials: &Credentials) -> String {
+    let raw = format!("{}:{}", credentials.username, credentials.password);
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+}
+
+/// The error and its causes, which is where reqwest says what actually went wrong.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// TLS with rustls on ring, trusting the system's certificate store.
+fn rustls_config() -> Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for cert in native.certs {
+        // A malformed certificate in the system store is skipped, as Go's crypto/x509 does.
+        let _ = roots.add(cert);
+    }
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| network(format!("configuring TLS: {e}")))
+        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+}
