@@ -675,12 +675,46 @@ ocitrust_result ocitrust_verifier_set_verification_time(ocitrust_verifier *verif
                                                         ocitrust_error **error_out);
 
 /**
- * Verifies the image `reference` names: `oci:PATH[:TAG|@DIGEST]` (an OCI image layout, e.g. from
- * `cosign save`). On success `*verdict_out` receives the verdict — trusted or not; call
+ * INSECURE when `allow` is true: reaches every registry over plain HTTP
+ * (`--allow-insecure-registry`); verdicts record it. Loopback registries are always reached over
+ * plain HTTP, as cosign does; every other registry over TLS, verified against the system's roots.
+ */
+ocitrust_result ocitrust_verifier_set_allow_insecure_registry(ocitrust_verifier *verifier,
+                                                              bool allow,
+                                                              ocitrust_error **error_out);
+
+/**
+ * Uses `username`/`password` (NUL-terminated) for every registry instead of Docker's
+ * configuration (`config.json`, credential helpers), which is the default.
+ */
+ocitrust_result ocitrust_verifier_set_registry_credentials(ocitrust_verifier *verifier,
+                                                           const char *username,
+                                                           const char *password,
+                                                           ocitrust_error **error_out);
+
+/**
+ * Reads Docker's `config.json` from directory `dir` (NUL-terminated) instead of
+ * `$DOCKER_CONFIG` or `$HOME/.docker`.
+ */
+ocitrust_result ocitrust_verifier_set_docker_config_dir(ocitrust_verifier *verifier,
+                                                        const char *dir,
+                                                        ocitrust_error **error_out);
+
+/**
+ * Looks for signatures in `repository` (NUL-terminated, `registry/path`) instead of the image's
+ * own repository, as `COSIGN_REPOSITORY` does. Errors: `OCITRUST_ERR_INVALID_REFERENCE`.
+ */
+ocitrust_result ocitrust_verifier_set_signature_repository(ocitrust_verifier *verifier,
+                                                           const char *repository,
+                                                           ocitrust_error **error_out);
+
+/**
+ * Verifies the image `reference` names: `registry/repository[:tag|@digest]` in an OCI registry, or
+ * `oci:PATH[:TAG|@DIGEST]` (an OCI image layout, e.g. from `cosign save`). On success `*verdict_out` receives the verdict — trusted or not; call
  * `ocitrust_verdict_require_trusted` to turn an untrusted verdict into cosign's error. A failure
  * here means the evidence could not be read or is corrupt: `OCITRUST_ERR_NOT_FOUND`,
  * `OCITRUST_ERR_DIGEST_MISMATCH`, `OCITRUST_ERR_INVALID_MANIFEST`, `OCITRUST_ERR_INVALID_REFERENCE`,
- * `OCITRUST_ERR_UNSUPPORTED` (registry references, for now), `OCITRUST_ERR_LIMIT_EXCEEDED`, …
+ * `OCITRUST_ERR_NETWORK`, `OCITRUST_ERR_UNAUTHORIZED`, `OCITRUST_ERR_LIMIT_EXCEEDED`, …
  */
 ocitrust_result ocitrust_verifier_verify(const ocitrust_verifier *verifier,
                                          const char *reference,

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The Go binding's checks, as the test command runs them: stage the C library with `make install`,
-# then gofmt, go vet, go test -race (unit tests, the example, the fixtures shared with the C tests),
-# and the example program's exit codes on the sample image and a tampered copy.
+# then gofmt, go vet, go test -race (unit tests, the example, the fixtures shared with the C tests, and
+# with -tags interop a loopback docker-registry holding cosign-signed images), and the example
+# program's exit codes on the sample image and a tampered copy.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 PREFIX="$ROOT/target/ocitrust-prefix"
+if [ -z "${OCITRUST_COSIGN:-}" ]; then eval "$("$ROOT/tests/tools/install.sh")"; fi
 make --no-print-directory -C "$ROOT" install PREFIX="$PREFIX" PROFILE=dev >/dev/null
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
 cd "$ROOT/bindings/go"
 
 unformatted="$(gofmt -l .)"
 if [ -n "$unformatted" ]; then echo "gofmt: not formatted: $unformatted" >&2; exit 1; fi
-go vet ./...
-go test -race -count=1 ./...
+go vet -tags interop ./...
+# -tags interop adds the tests against a real registry with cosign-made signatures.
+go test -race -count=1 -tags interop ./...
 
 BUILD="$ROOT/target/go-tests"
 mkdir -p "$BUILD"

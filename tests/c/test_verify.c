@@ -325,6 +325,39 @@ static void verify_bytes_sans_io(void) {
     free(payload);
 }
 
+static void registry_options(void) {
+    ocitrust_verifier *verifier = sample_verifier(1);
+    ocitrust_verdict *verdict = NULL;
+    ocitrust_error *error = NULL;
+
+    CHECK_RC(ocitrust_verifier_set_allow_insecure_registry(verifier, true, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_set_registry_credentials(verifier, "alice", "s3cr3t", &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_set_docker_config_dir(verifier, fixture("not-a-file"), &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_set_signature_repository(verifier, "127.0.0.1:1/signatures", &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_set_signature_repository(verifier, "Not A Repo", &error), OCITRUST_ERR_INVALID_REFERENCE);
+    CHECK(error_says(&error, OCITRUST_ERR_INVALID_REFERENCE, "Not A Repo"));
+
+    /* Registry options leave layouts alone: no insecure transport is recorded for them. */
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("sample", ""), &verdict, &error), OCITRUST_OK);
+    CHECK(ocitrust_verdict_trusted(verdict) && ocitrust_verdict_insecure_count(verdict) == 1);
+    ocitrust_verdict_free(&verdict);
+    /* A registry that is not there is a transport failure, never "no signatures". */
+    expect_error(verifier, "127.0.0.1:1/org/app@sha256:198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524",
+                 OCITRUST_ERR_NETWORK, "127.0.0.1:1");
+
+    CHECK_RC(ocitrust_verifier_set_allow_insecure_registry(NULL, true, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_set_registry_credentials(verifier, NULL, "p", &error), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`username`"));
+    CHECK_RC(ocitrust_verifier_set_registry_credentials(verifier, "u", NULL, &error), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`password`"));
+    CHECK_RC(ocitrust_verifier_set_registry_credentials(NULL, "u", "p", NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_set_docker_config_dir(verifier, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_set_docker_config_dir(NULL, "/", NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_set_signature_repository(verifier, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_set_signature_repository(NULL, "r.example/x", NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    ocitrust_verifier_free(&verifier);
+}
+
 /* One verifier shared by several threads, as an admission controller would. */
 struct thread_job {
     const ocitrust_verifier *verifier;
@@ -369,6 +402,7 @@ int main(void) {
     trusted_sample_and_every_accessor();
     untrusted_and_broken_evidence();
     verify_bytes_sans_io();
+    registry_options();
     shared_between_threads();
     return checks_done("test_verify");
 }

@@ -1,9 +1,10 @@
 //! `ocitrust_verifier`: trust material plus requirements; verifies OCI layouts or caller-fetched bytes.
 
 use std::ffi::c_char;
+use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
-use ocitrust::{Platform, Verifier};
+use ocitrust::{Credentials, Platform, Reference, RegistryOptions, Verifier};
 
 use crate::boundary::{arg, arg_array, arg_bytes, arg_mut, arg_str, free_handle, give, out_param, run};
 use crate::error::ocitrust_error;
@@ -15,6 +16,15 @@ use crate::verdict::ocitrust_verdict;
 /// sharing it; `ocitrust_verifier_verify*` take it `const` and may run on many threads at once.
 pub struct ocitrust_verifier {
     verifier: Verifier,
+    registry: RegistryOptions,
+}
+
+impl ocitrust_verifier {
+    /// Changes the registry options and hands the verifier the new set.
+    fn update_registry(&mut self, change: impl FnOnce(&mut RegistryOptions)) {
+        change(&mut self.registry);
+        self.verifier = self.verifier.clone().registry_options(self.registry.clone());
+    }
 }
 
 /// A byte buffer passed in: `len` bytes at `data` (`data` may be NULL when `len` is 0).
@@ -41,6 +51,7 @@ pub unsafe extern "C" fn ocitrust_verifier_new(
             out,
             ocitrust_verifier {
                 verifier: Verifier::new(key.key.clone()),
+                registry: RegistryOptions::default(),
             },
         );
         Ok(())
@@ -121,12 +132,81 @@ pub unsafe extern "C" fn ocitrust_verifier_set_verification_time(
     })
 }
 
-/// Verifies the image `reference` names: `oci:PATH[:TAG|@DIGEST]` (an OCI image layout, e.g. from
-/// `cosign save`). On success `*verdict_out` receives the verdict — trusted or not; call
+/// INSECURE when `allow` is true: reaches every registry over plain HTTP
+/// (`--allow-insecure-registry`); verdicts record it. Loopback registries are always reached over
+/// plain HTTP, as cosign does; every other registry over TLS, verified against the system's roots.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_allow_insecure_registry(
+    verifier: *mut ocitrust_verifier,
+    allow: bool,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        arg_mut(verifier, "verifier")?.update_registry(|r| r.allow_insecure = allow);
+        Ok(())
+    })
+}
+
+/// Uses `username`/`password` (NUL-terminated) for every registry instead of Docker's
+/// configuration (`config.json`, credential helpers), which is the default.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_registry_credentials(
+    verifier: *mut ocitrust_verifier,
+    username: *const c_char,
+    password: *const c_char,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg_mut(verifier, "verifier")?;
+        let credentials = Credentials {
+            username: arg_str(username, "username")?.to_owned(),
+            password: arg_str(password, "password")?.to_owned(),
+        };
+        verifier.update_registry(|r| r.credentials = Some(credentials));
+        Ok(())
+    })
+}
+
+/// Reads Docker's `config.json` from directory `dir` (NUL-terminated) instead of
+/// `$DOCKER_CONFIG` or `$HOME/.docker`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_docker_config_dir(
+    verifier: *mut ocitrust_verifier,
+    dir: *const c_char,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg_mut(verifier, "verifier")?;
+        let dir = PathBuf::from(arg_str(dir, "dir")?);
+        verifier.update_registry(|r| r.docker_config_dir = Some(dir));
+        Ok(())
+    })
+}
+
+/// Looks for signatures in `repository` (NUL-terminated, `registry/path`) instead of the image's
+/// own repository, as `COSIGN_REPOSITORY` does. Errors: `OCITRUST_ERR_INVALID_REFERENCE`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_signature_repository(
+    verifier: *mut ocitrust_verifier,
+    repository: *const c_char,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg_mut(verifier, "verifier")?;
+        let repository = arg_str(repository, "repository")?;
+        Reference::parse(repository)?;
+        let repository = repository.to_owned();
+        verifier.update_registry(|r| r.signature_repository = Some(repository));
+        Ok(())
+    })
+}
+
+/// Verifies the image `reference` names: `registry/repository[:tag|@digest]` in an OCI registry, or
+/// `oci:PATH[:TAG|@DIGEST]` (an OCI image layout, e.g. from `cosign save`). On success `*verdict_out` receives the verdict — trusted or not; call
 /// `ocitrust_verdict_require_trusted` to turn an untrusted verdict into cosign's error. A failure
 /// here means the evidence could not be read or is corrupt: `OCITRUST_ERR_NOT_FOUND`,
 /// `OCITRUST_ERR_DIGEST_MISMATCH`, `OCITRUST_ERR_INVALID_MANIFEST`, `OCITRUST_ERR_INVALID_REFERENCE`,
-/// `OCITRUST_ERR_UNSUPPORTED` (registry references, for now), `OCITRUST_ERR_LIMIT_EXCEEDED`, …
+/// `OCITRUST_ERR_NETWORK`, `OCITRUST_ERR_UNAUTHORIZED`, `OCITRUST_ERR_LIMIT_EXCEEDED`, …
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verifier_verify(
     verifier: *const ocitrust_verifier,

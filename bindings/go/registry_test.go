@@ -1,0 +1,114 @@
+//go:build interop
+
+package ocitrust_test
+
+// Verifying images in a real registry (Debian's docker-registry on loopback) signed by the real
+// cosign. Built with -tags interop by bindings/go/test.sh, which installs the peers and sets
+// OCITRUST_COSIGN, OCITRUST_CRANE and OCITRUST_DOCKER_REGISTRY; a missing peer fails the test.
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	ocitrust "github.com/ocitrust/ocitrust/bindings/go"
+)
+
+func peer(t *testing.T, env string) string {
+	t.Helper()
+	path := os.Getenv(env)
+	if path == "" {
+		t.Fatalf("%s is not set: run bindings/go/test.sh, which installs the interop peers", env)
+	}
+	return path
+}
+
+func mustRun(t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// startRegistry runs tests/tools/registry.sh and returns the registry's address.
+func startRegistry(t *testing.T) string {
+	dir := t.TempDir()
+	address := mustRun(t, []string{"OCITRUST_DOCKER_REGISTRY=" + peer(t, "OCITRUST_DOCKER_REGISTRY")},
+		"bash", "../../tests/tools/registry.sh", dir)
+	t.Cleanup(func() {
+		if pid, err := os.ReadFile(filepath.Join(dir, "pid")); err == nil {
+			_ = exec.Command("kill", strings.TrimSpace(string(pid))).Run()
+		}
+	})
+	return address
+}
+
+// pushImage builds the tiny test image and pushes it as address/repo:v1.
+func pushImage(t *testing.T, address, repo string) string {
+	image := filepath.Join(t.TempDir(), "image")
+	mustRun(t, nil, "python3", "../../examples/sample-image/build_image.py", image)
+	reference := address + "/" + repo + ":v1"
+	mustRun(t, nil, peer(t, "OCITRUST_CRANE"), "push", "--insecure", image, reference)
+	return reference
+}
+
+func TestVerifiesCosignSignaturesInARegistry(t *testing.T) {
+	address := startRegistry(t)
+	signed := pushImage(t, address, "signed")
+	home := t.TempDir()
+	mustRun(t, []string{"COSIGN_PASSWORD=", "HOME=" + home}, peer(t, "OCITRUST_COSIGN"), "sign",
+		"--key", "../../examples/sample-image/cosign.key", "--tlog-upload=false", "-y", "-a", "org=ocitrust-sample", signed)
+	digest := mustRun(t, nil, peer(t, "OCITRUST_CRANE"), "digest", "--insecure", signed)
+
+	ctx := context.Background()
+	v := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithAnnotation("org", "ocitrust-sample"),
+		ocitrust.WithDockerConfigDir(home))
+	verdict, err := v.Verify(ctx, signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verdict.RequireTrusted(); err != nil || verdict.Subject.Digest != digest {
+		t.Fatalf("signed image: err = %v, digest = %s, want %s", err, verdict.Subject.Digest, digest)
+	}
+	if !strings.Contains(verdict.Signatures[0].Location, ":sha256-") {
+		t.Fatalf("location = %s", verdict.Signatures[0].Location)
+	}
+
+	pinned := strings.TrimSuffix(signed, ":v1") + "@" + digest
+	insecure := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithAllowInsecureRegistry())
+	verdict, err = insecure.Verify(ctx, pinned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if verdict.RequireTrusted() != nil || strings.Join(verdict.Insecure, ",") != "insecure-ignore-tlog,allow-insecure-registry" {
+		t.Fatalf("pinned with --allow-insecure-registry: %+v", verdict)
+	}
+
+	unsigned := pushImage(t, address, "unsigned")
+	verdict, err = v.Verify(ctx, unsigned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verdict.RequireTrusted(); !errors.Is(err, ocitrust.ErrNoSignatures) {
+		t.Fatalf("unsigned image: %v", err)
+	}
+	if _, err := v.Verify(ctx, address+"/signed:missing"); !errors.Is(err, ocitrust.ErrNotFound) {
+		t.Fatalf("missing tag: %v", err)
+	}
+	elsewhere := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithSignatureRepository(address+"/elsewhere"))
+	verdict, err = elsewhere.Verify(ctx, signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verdict.RequireTrusted(); !errors.Is(err, ocitrust.ErrNoSignatures) {
+		t.Fatalf("signatures looked for in another repository: %v", err)
+	}
+}
