@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use ocitrust::registry::file::io_error;
@@ -94,6 +95,9 @@ struct RegistryArgs {
     /// Look for signatures in this repository instead of the image's.
     #[arg(long, env = "COSIGN_REPOSITORY")]
     signature_repository: Option<String>,
+    /// How long one registry request may take (e.g. 30s, 2m).
+    #[arg(long, value_parser = parse_duration, default_value = "60s")]
+    timeout: Duration,
 }
 
 impl RegistryArgs {
@@ -106,8 +110,27 @@ impl RegistryArgs {
                 .map(|(username, password)| Credentials { username, password }),
             docker_config_dir: None,
             signature_repository: self.signature_repository,
+            timeout: Some(self.timeout),
         }
     }
+}
+
+fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?}: expected e.g. 30s, 2m, 1h"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("invalid duration {text:?}: the unit must be s, m or h")),
+    };
+    if seconds == 0 {
+        return Err(format!("invalid duration {text:?}: must be more than zero"));
+    }
+    Ok(Duration::from_secs(seconds))
 }
 
 fn parse_annotation(text: &str) -> std::result::Result<(String, String), String> {

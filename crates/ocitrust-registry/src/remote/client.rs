@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use super::auth::credentials_for;
 use super::endpoint::Endpoint;
 use super::options::RegistryOptions;
-use super::transport::{Fetched, Transport};
+use super::transport::{Fetched, Transport, REQUEST_TIMEOUT_DEFAULT};
 use crate::limits::MANIFEST_SIZE_MAX;
 
 /// The media types asked for when fetching a manifest: OCI and Docker, images and indexes.
@@ -62,7 +62,12 @@ impl RegistryClient {
             return Ok(t.clone());
         }
         let endpoint = Endpoint::for_registry(registry, self.options.allow_insecure)?;
-        let transport = Arc::new(Transport::new(endpoint, credentials_for(registry, &self.options)?)?);
+        let timeout = self.options.timeout.unwrap_or(REQUEST_TIMEOUT_DEFAULT);
+        let transport = Arc::new(Transport::new(
+            endpoint,
+            credentials_for(registry, &self.options)?,
+            timeout,
+        )?);
         transports.insert(registry.to_owned(), transport.clone());
         Ok(transport)
     }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A username and password (or identity token) for a registry.
 #[derive(Clone, PartialEq, Eq)]
@@ -33,4 +34,6 @@ pub struct RegistryOptions {
     pub docker_config_dir: Option<PathBuf>,
     /// Look for signatures in this repository instead of the image's (`COSIGN_REPOSITORY`).
     pub signature_repository: Option<String>,
+    /// How long one HTTP request (headers and body) may take; `None` means 60 seconds.
+    pub timeout: Option<Duration>,
 }

@@ -28,8 +28,8 @@ const RETRY_WAIT_MAX: Duration = Duration::from_secs(5);
 const TOKEN_SIZE_MAX: u64 = 1024 * 1024;
 /// Connecting may take this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// One request (headers and body) may take this long.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// One request (headers and body) may take this long unless the options say otherwise.
+pub(crate) const REQUEST_TIMEOUT_DEFAULT: Duration = Duration::from_secs(60);
 
 /// A response whose body was read (within its limit).
 #[derive(Debug)]
@@ -69,13 +69,13 @@ fn network(message: String) -> Error {
 }
 
 impl Transport {
-    pub(crate) fn new(endpoint: Endpoint, credentials: Option<Credentials>) -> Result<Self> {
+    pub(crate) fn new(endpoint: Endpoint, credentials: Option<Credentials>, timeout: Duration) -> Result<Self> {
         let tls = rustls_config()?;
         let client = Client::builder()
             .use_preconfigured_tls(tls)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(timeout)
             .user_agent(concat!("ocitrust/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| network(format!("building the HTTP client: {e}")))?;

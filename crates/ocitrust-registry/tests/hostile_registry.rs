@@ -1,0 +1,355 @@
+//! A registry that lies, stalls and misdirects, served from this test on loopback: every case must
+//! end in a clear error within its limit, and nothing it serves may be accepted. Also the Bearer
+//! token flow, against a token endpoint the test serves.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ocitrust_core::{Digest, ErrorCode, Reference};
+use ocitrust_registry::remote::{Credentials, RegistryClient, RegistryOptions};
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+struct Request {
+    path: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the server answers.
+enum Body {
+    Bytes(Vec<u8>),
+    /// Chunked, never ending.
+    Endless,
+    /// Sends one byte per 200 ms, forever.
+    Slow,
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+fn reply(status: u16, body: &[u8]) -> Reply {
+    Reply {
+        status,
+        headers: vec![],
+        body: Body::Bytes(body.to_vec()),
+    }
+}
+
+impl Reply {
+    fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+}
+
+type Handler = dyn Fn(&Request) -> Reply + Send + Sync;
+
+/// A loopback HTTP/1.1 server answering every request with `handler`; records what it saw.
+struct Server {
+    address: String,
+    seen: Arc<Mutex<Vec<Request>>>,
+}
+
+impl Server {
+    fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let recorded = seen.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let handler = handler.clone();
+                let recorded = recorded.clone();
+                thread::spawn(move || serve(stream, &*handler, &recorded));
+            }
+        });
+        Server { address, seen }
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() || line.is_empty() {
+        return;
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = header.trim_end().split_once(':') {
+            headers.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+    }
+    let request = Request { path, headers };
+    seen.lock().unwrap().push(request.clone());
+    let reply = handler(&request);
+    let mut out = stream;
+    let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", reply.status);
+    for (k, v) in &reply.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let _ = match reply.body {
+        Body::Bytes(bytes) => {
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
+            out.write_all(head.as_bytes()).and_then(|()| out.write_all(&bytes))
+        }
+        Body::Endless => {
+            head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+            let chunk = format!("{:x}\r\n{}\r\n", 65536, "x".repeat(65536));
+            out.write_all(head.as_bytes()).and_then(|()| loop {
+                out.write_all(chunk.as_bytes())?;
+            })
+        }
+        Body::Slow => {
+            head.push_str("Content-Length: 1000000\r\n\r\n");
+            out.write_all(head.as_bytes()).and_then(|()| loop {
+                out.write_all(b"x")?;
+                thread::sleep(Duration::from_millis(200));
+            })
+        }
+    };
+    let _ = out.flush();
+    let mut rest = Vec::new();
+    let _ = reader.read_to_end(&mut rest);
+}
+
+const MANIFEST: &[u8] = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+
+fn client() -> RegistryClient {
+    RegistryClient::new(RegistryOptions {
+        timeout: Some(Duration::from_secs(3)),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn tag_ref(server: &Server) -> Reference {
+    Reference::parse(&format!("{}/app:v1", server.address)).unwrap()
+}
+
+#[test]
+fn an_honest_registry_serves_manifests_by_tag_and_digest() {
+    let digest = Digest::sha256(MANIFEST).to_string();
+    let server = Server::start(move |_| reply(200, MANIFEST).header("Docker-Content-Digest", digest.clone()));
+    let manifest = client().manifest(&tag_ref(&server)).unwrap().unwrap();
+    assert_eq!(manifest.digest(), &Digest::sha256(MANIFEST));
+    let accept = server.requests()[0].header("accept").unwrap().to_owned();
+    for media_type in [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ] {
+        assert!(accept.contains(media_type), "Accept {accept} lacks {media_type}");
+    }
+}
+
+#[test]
+fn wrong_digests_are_caught() {
+    // By tag: the header claims a digest the bytes do not have.
+    let server =
+        Server::start(|_| reply(200, MANIFEST).header("Docker-Content-Digest", Digest::sha256(b"other").to_string()));
+    let err = client().manifest(&tag_ref(&server)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::DigestMismatch, "{err}");
+    // By digest: the registry serves other bytes.
+    let server = Server::start(|_| reply(200, MANIFEST));
+    let pinned = tag_ref(&server).with_digest(Digest::sha256(b"what was asked for"));
+    assert_eq!(
+        client().manifest(&pinned).unwrap_err().code(),
+        ErrorCode::DigestMismatch
+    );
+    // A blob whose bytes or length differ from its descriptor.
+    let server = Server::start(|_| reply(200, b"tampered"));
+    let c = client();
+    let want = Digest::sha256(b"original");
+    assert_eq!(
+        c.blob(&server.address, "app", &want, 8, 1024).unwrap_err().code(),
+        ErrorCode::DigestMismatch
+    );
+    assert_eq!(
+        c.blob(&server.address, "app", &want, 5, 1024).unwrap_err().code(),
+        ErrorCode::LimitExceeded
+    );
+    assert_eq!(
+        c.blob(&server.address, "app", &want, 9, 1024).unwrap_err().code(),
+        ErrorCode::DigestMismatch
+    );
+}
+
+#[test]
+fn oversize_endless_and_slow_bodies_end_within_their_limits() {
+    let server = Server::start(|_| reply(200, &vec![b' '; 5 * 1024 * 1024]));
+    let err = client().manifest(&tag_ref(&server)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
+
+    let server = Server::start(|_| Reply {
+        status: 200,
+        headers: vec![],
+        body: Body::Endless,
+    });
+    let err = client().manifest(&tag_ref(&server)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
+
+    let server = Server::start(|_| Reply {
+        status: 200,
+        headers: vec![],
+        body: Body::Slow,
+    });
+    let started = Instant::now();
+    let err = client().manifest(&tag_ref(&server)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10), "the 3 s timeout ended it");
+}
+
+#[test]
+fn malformed_json_is_an_invalid_manifest() {
+    let server = Server::start(|_| reply(200, b"{\"schemaVersion\": 2, \"layers\": [oops"));
+    assert_eq!(
+        client().manifest(&tag_ref(&server)).unwrap_err().code(),
+        ErrorCode::InvalidManifest
+    );
+}
+
+#[test]
+fn redirect_loops_and_429_storms_give_up() {
+    let server = Server::start(|r| reply(307, b"").header("Location", format!("{}x", r.path)));
+    let err = client().manifest(&tag_ref(&server)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network);
+    assert!(err.message().contains("more than 5 redirects"), "{err}");
+    assert_eq!(server.requests().len(), 6);
+
+    let server = Server::start(|_| reply(429, b"slow down").header("Retry-After", "0"));
+    let err = client().manifest(&tag_ref(&server)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network);
+    assert!(err.message().contains("429"), "{err}");
+    assert_eq!(server.requests().len(), 4, "bounded attempts");
+
+    // A 503 that clears up is retried and then served.
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let server = Server::start(move |_| {
+        if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            reply(503, b"")
+        } else {
+            reply(200, MANIFEST)
+        }
+    });
+    assert!(client().manifest(&tag_ref(&server)).unwrap().is_some());
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn credentials_never_follow_a_redirect_to_another_host() {
+    // Blob storage on another host ("localhost" is another origin than "127.0.0.1").
+    let storage = Server::start(|_| reply(200, b"original"));
+    let storage_port = storage.address.rsplit(':').next().unwrap().to_owned();
+    let registry = Server::start(move |r| {
+        if r.header("authorization").is_none() {
+            return reply(401, b"").header("WWW-Authenticate", "Basic realm=\"test\"");
+        }
+        reply(307, b"").header("Location", format!("http://localhost:{storage_port}/blob"))
+    });
+    let c = RegistryClient::new(RegistryOptions {
+        credentials: Some(Credentials {
+            username: "alice".into(),
+            password: "s3cr3t".into(),
+        }),
+        ..Default::default()
+    })
+    .unwrap();
+    let bytes = c
+        .blob(&registry.address, "app", &Digest::sha256(b"original"), 8, 1024)
+        .unwrap();
+    assert_eq!(bytes, b"original");
+    assert!(registry.requests().iter().any(|r| r.header("authorization").is_some()));
+    let at_storage = storage.requests();
+    assert_eq!(at_storage.len(), 1);
+    assert_eq!(
+        at_storage[0].header("authorization"),
+        None,
+        "Authorization leaked to {}",
+        storage.address
+    );
+}
+
+#[test]
+fn bearer_tokens_are_fetched_with_credentials_and_cached_per_scope() {
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let issued = tokens.clone();
+    let server = Server::start(move |r| {
+        if r.path.starts_with("/token") {
+            // base64("alice:s3cr3t")
+            if r.header("authorization") != Some("Basic YWxpY2U6czNjcjN0") {
+                return reply(401, b"{}");
+            }
+            assert!(r.path.contains("scope=repository%3Aapp%3Apull"), "{}", r.path);
+            assert!(r.path.contains("service=test-registry"), "{}", r.path);
+            issued.fetch_add(1, Ordering::SeqCst);
+            return reply(200, br#"{"token":"t0k3n","expires_in":300}"#);
+        }
+        if r.header("authorization") != Some("Bearer t0k3n") {
+            let port = r.header("host").unwrap_or_default().to_owned();
+            return reply(401, b"").header(
+                "WWW-Authenticate",
+                format!("Bearer realm=\"http://{port}/token\",service=\"test-registry\",scope=\"repository:app:pull\""),
+            );
+        }
+        reply(200, MANIFEST)
+    });
+    let with = |password: &str| {
+        RegistryClient::new(RegistryOptions {
+            credentials: Some(Credentials {
+                username: "alice".into(),
+                password: password.into(),
+            }),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    let c = with("s3cr3t");
+    assert!(c.manifest(&tag_ref(&server)).unwrap().is_some());
+    assert!(c.manifest(&tag_ref(&server)).unwrap().is_some());
+    assert_eq!(
+        tokens.load(Ordering::SeqCst),
+        1,
+        "the token is reused for the same scope"
+    );
+
+    let err = with("wrong").manifest(&tag_ref(&server)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unauthorized, "{err}");
+    assert!(err.message().contains("token endpoint"), "{err}");
+}
+
+#[test]
+fn an_unreachable_registry_is_a_network_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    let reference = Reference::parse(&format!("{address}/app:v1")).unwrap();
+    assert_eq!(client().manifest(&reference).unwrap_err().code(), ErrorCode::Network);
+}
