@@ -490,6 +490,16 @@ ocitrust_result ocitrust_verdict_index_digest(const ocitrust_verdict *verdict,
                                               size_t *out_len);
 
 /**
+ * Copies the digest of the signed index through which the platform manifest is trusted into `buf`
+ * (the manifest has no valid signature of its own, the index listing it does).
+ * `OCITRUST_ERR_NOT_FOUND` when trust did not come through an index.
+ */
+ocitrust_result ocitrust_verdict_verified_through_index(const ocitrust_verdict *verdict,
+                                                        char *buf,
+                                                        size_t buf_len,
+                                                        size_t *out_len);
+
+/**
  * Copies the platform selected from an index (`os/arch[/variant]`) into `buf`.
  * `OCITRUST_ERR_NOT_FOUND` when no platform was selected.
  */
@@ -656,6 +666,15 @@ ocitrust_result ocitrust_verifier_require_annotation(ocitrust_verifier *verifier
 ocitrust_result ocitrust_verifier_set_platform(ocitrust_verifier *verifier,
                                                const char *platform,
                                                ocitrust_error **error_out);
+
+/**
+ * With a platform set: when `require` is true, the platform manifest must carry a signature of its
+ * own. By default a platform manifest is also trusted when the index listing it is signed (most
+ * publishers sign only the index); `ocitrust_verdict_verified_through_index` then names the index.
+ */
+ocitrust_result ocitrust_verifier_set_require_platform_signature(ocitrust_verifier *verifier,
+                                                                 bool require,
+                                                                 ocitrust_error **error_out);
 
 /**
  * INSECURE when `ignore` is true: accepts signatures without a transparency-log proof

@@ -6,9 +6,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ocitrust_core::cosign::{verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX};
 use ocitrust_core::crypto::PublicKey;
-use ocitrust_core::oci::{Manifest, Platform};
+use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
+use ocitrust_core::verdict::SignatureReport;
 use ocitrust_core::verdict::Subject;
-use ocitrust_core::{Error, ErrorCode, Reference, Result, Verdict};
+use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::SIGNATURE_BLOB_SIZE_MAX;
 use ocitrust_registry::remote::{discover_in_registry, RegistryClient, RegistryOptions};
 use ocitrust_registry::{discover_in_layout, LayoutReference};
@@ -25,6 +26,7 @@ pub struct Verifier {
     requirements: CosignRequirements,
     platform: Option<Platform>,
     verification_time: Option<SystemTime>,
+    require_platform_signature: bool,
     registry: RegistryOptions,
     /// Made on first use and shared by clones, so connections and tokens are reused.
     client: Arc<Mutex<Option<Arc<RegistryClient>>>>,
@@ -38,6 +40,7 @@ impl Verifier {
             requirements: CosignRequirements::default(),
             platform: None,
             verification_time: None,
+            require_platform_signature: false,
             registry: RegistryOptions::default(),
             client: Arc::default(),
         }
@@ -81,6 +84,14 @@ impl Verifier {
         self
     }
 
+    /// With a platform selected from an index: require a signature on the platform manifest itself.
+    /// By default a platform manifest is also trusted when the index listing it is signed (most
+    /// publishers sign only the index); the verdict then names the index in `verified_through_index`.
+    pub fn require_platform_signature(mut self, require: bool) -> Self {
+        self.require_platform_signature = require;
+        self
+    }
+
     /// Accepts signatures without a transparency-log proof. Insecure; recorded in the verdict.
     pub fn insecure_ignore_tlog(mut self, ignore: bool) -> Self {
         self.requirements.insecure_ignore_tlog = ignore;
@@ -114,7 +125,14 @@ impl Verifier {
             .signatures
             .as_ref()
             .map(|(manifest, _, location)| (manifest, location.as_str()));
-        self.judge(subject, signatures, &evidence.payloads, false)
+        let index = evidence.index.as_ref().map(|index| IndexEvidence {
+            index,
+            signatures: evidence
+                .index_signatures
+                .as_ref()
+                .map(|(m, _, location)| (m, location.as_str())),
+        });
+        self.judge(subject, signatures, index, &evidence.payloads, false)
     }
 
     fn verify_in_registry(&self, reference: &str) -> Result<Verdict> {
@@ -130,7 +148,20 @@ impl Verifier {
             .signatures
             .as_ref()
             .map(|(manifest, location)| (manifest, location.as_str()));
-        self.judge(subject, signatures, &evidence.payloads, self.registry.allow_insecure)
+        let index = evidence.index.as_ref().map(|index| IndexEvidence {
+            index,
+            signatures: evidence
+                .index_signatures
+                .as_ref()
+                .map(|(m, location)| (m, location.as_str())),
+        });
+        self.judge(
+            subject,
+            signatures,
+            index,
+            &evidence.payloads,
+            self.registry.allow_insecure,
+        )
     }
 
     /// Verifies evidence the caller fetched itself (sans-IO): the subject manifest's bytes, the bytes
@@ -170,6 +201,7 @@ impl Verifier {
         self.judge(
             subject,
             signature_manifest.as_ref().zip(location.as_deref()),
+            None,
             &payloads,
             false,
         )
@@ -179,20 +211,30 @@ impl Verifier {
         &self,
         subject: Subject,
         signatures: Option<(&Manifest, &str)>,
+        index: Option<IndexEvidence<'_>>,
         payloads: &PayloadBlobs,
         insecure_transport: bool,
     ) -> Result<Verdict> {
-        let signatures = match signatures {
-            Some((manifest, location)) => verify_signature_manifest(
-                &subject.digest,
-                manifest,
-                payloads,
-                &self.key,
-                &self.requirements,
-                location,
-            )?,
-            None => Vec::new(),
-        };
+        let mut reports = self.reports(&subject.digest, signatures, payloads)?;
+        let mut verified_through_index = None;
+        if let (Some(index), false) = (
+            index,
+            reports.iter().any(|r| r.verified) || self.require_platform_signature,
+        ) {
+            // The platform manifest was selected from these index bytes, so an index signature
+            // covers it; checked again here so no change to discovery can break that link.
+            if !index.lists(&subject.digest)? {
+                return Err(Error::new(
+                    ErrorCode::Internal,
+                    format!("{} is not listed in index {}", subject.digest, index.index.digest()),
+                ));
+            }
+            let index_reports = self.reports(index.index.digest(), index.signatures, payloads)?;
+            if index_reports.iter().any(|r| r.verified) {
+                verified_through_index = Some(index.index.digest().clone());
+            }
+            reports.extend(index_reports);
+        }
         let mut insecure = Vec::new();
         if self.requirements.insecure_ignore_tlog {
             insecure.push(INSECURE_IGNORE_TLOG.to_owned());
@@ -202,11 +244,45 @@ impl Verifier {
         }
         Ok(Verdict {
             subject,
-            trusted: signatures.iter().any(|s| s.verified),
-            signatures,
+            trusted: reports.iter().any(|s| s.verified),
+            verified_through_index,
+            signatures: reports,
             insecure,
             verification_time: unix_seconds(self.verification_time.unwrap_or_else(SystemTime::now)),
         })
+    }
+
+    /// One report per signature layer of `signatures` on `digest`; none when there is no manifest.
+    fn reports(
+        &self,
+        digest: &Digest,
+        signatures: Option<(&Manifest, &str)>,
+        payloads: &PayloadBlobs,
+    ) -> Result<Vec<SignatureReport>> {
+        match signatures {
+            Some((manifest, location)) => {
+                verify_signature_manifest(digest, manifest, payloads, &self.key, &self.requirements, location)
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// An index a platform manifest was selected from, with the index's own signatures.
+struct IndexEvidence<'a> {
+    index: &'a Manifest,
+    signatures: Option<(&'a Manifest, &'a str)>,
+}
+
+impl IndexEvidence<'_> {
+    fn lists(&self, digest: &Digest) -> Result<bool> {
+        match self.index.kind() {
+            ManifestKind::Index(index) => Ok(index.manifests().iter().any(|d| d.digest().as_ref() == digest.as_str())),
+            _ => Err(Error::new(
+                ErrorCode::Internal,
+                format!("{} was used as an index but is an image manifest", self.index.digest()),
+            )),
+        }
     }
 }
 

@@ -116,9 +116,11 @@ fn triangulate_names_the_signature_tag() {
     assert_eq!(stdout(&out).trim(), format!("ghcr.io/org/app:sha256-{}.sig", &d[7..]));
 }
 
-#[test]
-fn platform_selects_the_signed_manifest_of_an_index() {
-    let layout = sample_copy("platform");
+/// A copy of the sample made multi-arch: tag `multi` is an index of the signed sample image
+/// (linux/amd64) and an unsigned manifest (linux/arm64/v8). With `keep_amd64_signature` the sample's
+/// signature stays at the amd64 manifest's tag-scheme tag. Returns the layout and the index digest.
+fn multiarch_copy(name: &str, keep_amd64_signature: bool) -> (std::path::PathBuf, String) {
+    let layout = sample_copy(name);
     let image = entry_digest(&layout, KIND_IMAGE);
     let image_size = fs::metadata(blob_path(&layout, &image)).unwrap().len();
     let other = write_blob(&layout, br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#);
@@ -127,15 +129,21 @@ fn platform_selects_the_signed_manifest_of_an_index() {
         {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":other,"size":10,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]});
     let index_bytes = serde_json::to_vec(&index).unwrap();
     let index_digest = write_blob(&layout, &index_bytes);
-    // Keep the tag-scheme signature for the amd64 manifest, drop the cosign-save entries.
-    let sigs = entry_digest(&layout, KIND_SIGS);
-    let sigs_size = fs::metadata(blob_path(&layout, &sigs)).unwrap().len();
-    write_index(
-        &layout,
-        &json!({"schemaVersion":2,"manifests":[
-        {"mediaType":"application/vnd.oci.image.index.v1+json","digest":index_digest,"size":index_bytes.len(),"annotations":{"org.opencontainers.image.ref.name":"multi"}},
-        {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":sigs,"size":sigs_size,"annotations":{"org.opencontainers.image.ref.name":format!("sha256-{}.sig", &image[7..])}}]}),
-    );
+    let mut manifests = vec![
+        json!({"mediaType":"application/vnd.oci.image.index.v1+json","digest":index_digest,"size":index_bytes.len(),"annotations":{"org.opencontainers.image.ref.name":"multi"}}),
+    ];
+    if keep_amd64_signature {
+        let sigs = entry_digest(&layout, KIND_SIGS);
+        let sigs_size = fs::metadata(blob_path(&layout, &sigs)).unwrap().len();
+        manifests.push(json!({"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":sigs,"size":sigs_size,"annotations":{"org.opencontainers.image.ref.name":format!("sha256-{}.sig", &image[7..])}}));
+    }
+    write_index(&layout, &json!({"schemaVersion":2,"manifests":manifests}));
+    (layout, index_digest)
+}
+
+#[test]
+fn platform_selects_the_signed_manifest_of_an_index() {
+    let (layout, index_digest) = multiarch_copy("platform", true);
     let tagged = format!("{}:multi", oci(&layout));
     let out = ocitrust(&verify_args(
         "examples/sample-image/cosign.pub",
@@ -146,6 +154,7 @@ fn platform_selects_the_signed_manifest_of_an_index() {
     let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(verdict["subject"]["platform"], "linux/amd64");
     assert_eq!(verdict["subject"]["index_digest"], index_digest.as_str());
+    assert!(verdict.get("verified_through_index").is_none(), "signed itself");
     // The arm64 manifest has no signature; the index itself neither.
     assert_fails(
         &ocitrust(&verify_args(
@@ -169,6 +178,63 @@ fn platform_selects_the_signed_manifest_of_an_index() {
         )),
         1,
         "no manifest for platform windows/amd64",
+    );
+}
+
+#[test]
+fn a_platform_manifest_is_verified_through_its_signed_index() {
+    let (layout, index_digest) = multiarch_copy("through-index", false);
+    let tagged = format!("{}:multi", oci(&layout));
+    // Sign the index only, as most publishers do.
+    let out = ocitrust_in(
+        &root(),
+        &["sign", "--key", "examples/sample-image/cosign.key", &tagged],
+        &[("COSIGN_PASSWORD", "")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for platform in ["linux/amd64", "linux/arm64/v8"] {
+        let out = ocitrust(&verify_args(
+            "examples/sample-image/cosign.pub",
+            &tagged,
+            &["--platform", platform, "-o", "verdict"],
+        ));
+        assert_eq!(out.status.code(), Some(0), "{platform}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("verified through the signed index {index_digest}")),
+            "{}",
+            stderr(&out)
+        );
+        let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(verdict["verified_through_index"], index_digest.as_str());
+        assert_eq!(verdict["subject"]["platform"], platform);
+    }
+    // Demanding the platform manifest's own signature: there is none.
+    assert_fails(
+        &ocitrust(&verify_args(
+            "examples/sample-image/cosign.pub",
+            &tagged,
+            &["--platform", "linux/amd64", "--require-platform-signature"],
+        )),
+        10,
+        "no signatures found",
+    );
+    // Another key signed nothing here: neither the manifest nor the index verifies.
+    let keys = scratch("through-index-keys");
+    generate_key_pair_in(&keys, "");
+    let other = keys.join("cosign.pub");
+    assert_fails(
+        &ocitrust(&verify_args(
+            other.to_str().unwrap(),
+            &tagged,
+            &["--platform", "linux/amd64"],
+        )),
+        12,
+        "no matching signatures",
+    );
+    assert_fails(
+        &ocitrust(&["verify", "--key", "k", "--require-platform-signature", "oci:x"]),
+        1,
+        "--platform",
     );
 }
 

@@ -208,6 +208,40 @@ func TestPlatformsOfAnIndex(t *testing.T) {
 	}
 }
 
+func TestAPlatformManifestIsVerifiedThroughItsSignedIndex(t *testing.T) {
+	keyPEM, err := os.ReadFile(fixture("cosign.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signingKey, err := ocitrust.LoadSigningKey(keyPEM, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer signingKey.Close()
+	ref := layout("multiarch-index") + ":multi"
+	outcome, err := ocitrust.Sign(ref, signingKey, ocitrust.SignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	through := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithPlatform("linux/amd64"))
+	verdict, err := through.Verify(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if verdict.RequireTrusted() != nil || verdict.VerifiedThroughIndex != outcome.SubjectDigest || verdict.Subject.Digest != sampleDigest {
+		t.Fatalf("verdict = %+v", verdict)
+	}
+	strict := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithPlatform("linux/amd64"), ocitrust.WithRequirePlatformSignature())
+	verdict, err = strict.Verify(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verdict.RequireTrusted(); !errors.Is(err, ocitrust.ErrNoSignatures) || verdict.VerifiedThroughIndex != "" {
+		t.Fatalf("requiring the platform's own signature: %v, %+v", err, verdict)
+	}
+}
+
 func TestVerifyBytesFromACallersOwnFetch(t *testing.T) {
 	read := func(hex string) []byte {
 		b, err := os.ReadFile(fixture("sample/blobs/sha256/" + hex))

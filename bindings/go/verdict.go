@@ -14,9 +14,12 @@ import (
 // signature examined with each of its checks. Its JSON encoding has the field names of the
 // library's verdict JSON (the CLI's --output verdict).
 type Verdict struct {
-	Subject    Subject           `json:"subject"`
-	Trusted    bool              `json:"trusted"`
-	Signatures []SignatureReport `json:"signatures"`
+	Subject Subject `json:"subject"`
+	Trusted bool    `json:"trusted"`
+	// VerifiedThroughIndex is set when the subject is a platform manifest trusted because the
+	// index listing it is signed, not by a signature of its own: the index's digest.
+	VerifiedThroughIndex string            `json:"verified_through_index,omitempty"`
+	Signatures           []SignatureReport `json:"signatures"`
 	// Insecure lists the insecure options in force, e.g. "insecure-ignore-tlog".
 	Insecure []string `json:"insecure"`
 	// VerificationTime is the instant the verdict speaks for.
@@ -127,6 +130,9 @@ func verdictFromC(c *C.ocitrust_verdict) (*Verdict, error) {
 	})
 	text(&v.Subject.IndexDigest, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
 		return C.ocitrust_verdict_index_digest(c, b, n, l)
+	})
+	text(&v.VerifiedThroughIndex, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_verified_through_index(c, b, n, l)
 	})
 	v.Insecure = make([]string, int(C.ocitrust_verdict_insecure_count(c)))
 	for i := range v.Insecure {

@@ -56,6 +56,16 @@ func WithPlatform(platform string) Option {
 	}
 }
 
+// WithRequirePlatformSignature makes WithPlatform demand a signature on the platform manifest
+// itself. By default a platform manifest is also trusted when the index listing it is signed (most
+// publishers sign only the index); Verdict.VerifiedThroughIndex then names the index.
+func WithRequirePlatformSignature() Option {
+	return func(v *C.ocitrust_verifier) error {
+		var cerr *C.ocitrust_error
+		return takeError(C.ocitrust_verifier_set_require_platform_signature(v, true, &cerr), cerr)
+	}
+}
+
 // WithInsecureIgnoreTlog accepts signatures without a transparency-log proof
 // (--insecure-ignore-tlog). INSECURE; every verdict records it in Insecure.
 func WithInsecureIgnoreTlog() Option {

@@ -70,6 +70,45 @@ int main(void) {
     CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
     ocitrust_verdict_free(&verdict);
 
+    /* The sample key signs only the index of a multi-arch layout; each platform manifest is then
+       trusted through it, unless the platform manifest's own signature is required. */
+    {
+        size_t key_len;
+        unsigned char *sample_key_pem = read_all(fixture("cosign.key"), &key_len);
+        ocitrust_signing_key *sample_key = NULL;
+        ocitrust_public_key *sample_pub = NULL;
+        ocitrust_verifier *through = NULL;
+        char digest[128];
+        CHECK_RC(ocitrust_signing_key_from_pem(sample_key_pem, key_len, NULL, 0, &sample_key, &error), OCITRUST_OK);
+        CHECK_RC(ocitrust_sign(sample_key, layout_ref("multiarch-index", ":multi"), NULL, 0, NULL, &outcome, &error),
+                 OCITRUST_OK);
+        CHECK_RC(ocitrust_sign_outcome_subject_digest(outcome, digest, sizeof digest, &len), OCITRUST_OK);
+        ocitrust_sign_outcome_free(&outcome);
+        CHECK_RC(ocitrust_public_key_from_file(fixture("cosign.pub"), &sample_pub, &error), OCITRUST_OK);
+        CHECK_RC(ocitrust_verifier_new(sample_pub, &through, &error), OCITRUST_OK);
+        CHECK_RC(ocitrust_verifier_set_insecure_ignore_tlog(through, true, &error), OCITRUST_OK);
+        CHECK_RC(ocitrust_verifier_set_platform(through, "linux/arm64/v8", &error), OCITRUST_OK);
+        CHECK_RC(ocitrust_verifier_verify(through, layout_ref("multiarch-index", ":multi"), &verdict, &error),
+                 OCITRUST_OK);
+        CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
+        CHECK_RC(ocitrust_verdict_verified_through_index(verdict, text, sizeof text, &len), OCITRUST_OK);
+        CHECK(strcmp(text, digest) == 0);
+        ocitrust_verdict_free(&verdict);
+        CHECK_RC(ocitrust_verifier_set_require_platform_signature(through, true, &error), OCITRUST_OK);
+        CHECK_RC(ocitrust_verifier_verify(through, layout_ref("multiarch-index", ":multi"), &verdict, &error),
+                 OCITRUST_OK);
+        CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_ERR_NO_SIGNATURES);
+        CHECK(error_says(&error, OCITRUST_ERR_NO_SIGNATURES, "no signatures found"));
+        CHECK_RC(ocitrust_verdict_verified_through_index(verdict, text, sizeof text, &len), OCITRUST_ERR_NOT_FOUND);
+        CHECK_RC(ocitrust_verdict_verified_through_index(NULL, text, sizeof text, &len), OCITRUST_ERR_NULL_ARGUMENT);
+        CHECK_RC(ocitrust_verifier_set_require_platform_signature(NULL, true, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+        ocitrust_verdict_free(&verdict);
+        ocitrust_verifier_free(&through);
+        ocitrust_public_key_free(&sample_pub);
+        ocitrust_signing_key_free(&sample_key);
+        free(sample_key_pem);
+    }
+
     /* Failures leave the layout byte-identical. */
     index_before = read_all(fixture("tampered-manifest/index.json"), &index_len);
     CHECK_RC(ocitrust_sign(key, layout_ref("tampered-manifest", ""), NULL, 0, NULL, &outcome, &error),

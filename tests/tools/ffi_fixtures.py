@@ -7,6 +7,9 @@
   tampered-manifest/    the sample with its image manifest altered (same file name, wrong bytes)
   multiarch/            tag `multi`: an index (linux/amd64 = the signed sample image, linux/arm64/v8
                         unsigned), with the sample signature at the tag-scheme tag of the amd64 manifest
+  multiarch-index/      the same index with no signature at all (tests sign the index, then verify a
+                        platform manifest through it)
+  cosign.key            the sample's private key (empty password)
   signable/             a copy of the sample to sign into
   oversize.pub          a file larger than any key file may be
   cargo-version         the workspace version from Cargo.toml
@@ -45,7 +48,7 @@ def tamper(path: pathlib.Path, old: bytes, new: bytes) -> None:
     path.write_bytes(data.replace(old, new, 1))
 
 
-def multiarch(layout: pathlib.Path) -> None:
+def multiarch(layout: pathlib.Path, keep_amd64_signature: bool) -> None:
     image_size = blob(layout, IMAGE_MANIFEST).stat().st_size
     unsigned = json.dumps({
         "schemaVersion": 2,
@@ -68,12 +71,13 @@ def multiarch(layout: pathlib.Path) -> None:
     index_hex = write_blob(layout, index)
     sigs_size = blob(layout, SIGNATURE_MANIFEST).stat().st_size
     ref = "org.opencontainers.image.ref.name"
-    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
-        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": f"sha256:{index_hex}",
-         "size": len(index), "annotations": {ref: "multi"}},
-        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": f"sha256:{SIGNATURE_MANIFEST}",
-         "size": sigs_size, "annotations": {ref: f"sha256-{IMAGE_MANIFEST}.sig"}},
-    ]}))
+    manifests = [{"mediaType": "application/vnd.oci.image.index.v1+json", "digest": f"sha256:{index_hex}",
+                  "size": len(index), "annotations": {ref: "multi"}}]
+    if keep_amd64_signature:
+        manifests.append({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                          "digest": f"sha256:{SIGNATURE_MANIFEST}", "size": sigs_size,
+                          "annotations": {ref: f"sha256-{IMAGE_MANIFEST}.sig"}})
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": manifests}))
 
 
 def main() -> None:
@@ -83,11 +87,13 @@ def main() -> None:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     shutil.copy(SAMPLE / "cosign.pub", out / "cosign.pub")
-    for name in ["sample", "tampered-payload", "tampered-manifest", "multiarch", "signable"]:
+    shutil.copy(SAMPLE / "cosign.key", out / "cosign.key")
+    for name in ["sample", "tampered-payload", "tampered-manifest", "multiarch", "multiarch-index", "signable"]:
         shutil.copytree(SAMPLE / "layout", out / name)
     tamper(blob(out / "tampered-payload", SIGNED_PAYLOAD), b"ocitrust-sample", b"ocitrust-evil!!")
     tamper(blob(out / "tampered-manifest", IMAGE_MANIFEST), b'"size":', b'"size": ')
-    multiarch(out / "multiarch")
+    multiarch(out / "multiarch", keep_amd64_signature=True)
+    multiarch(out / "multiarch-index", keep_amd64_signature=False)
     (out / "oversize.pub").write_bytes(b"A" * (1024 * 1024))
     cargo = (ROOT / "Cargo.toml").read_text()
     version = re.search(r'^version = "([^"]+)"', cargo, re.MULTILINE).group(1)

@@ -56,9 +56,13 @@ enum Command {
         /// Annotation the signed payload must carry, key=value (repeatable).
         #[arg(short = 'a', long = "annotations", value_parser = parse_annotation)]
         annotations: Vec<(String, String)>,
-        /// Verify the manifest for this platform of an index (os/arch[/variant]).
+        /// Verify the manifest for this platform of an index (os/arch[/variant]). It is trusted if it
+        /// is signed, or if the index listing it is signed ("verified through the signed index").
         #[arg(long, value_parser = parse_platform)]
         platform: Option<Platform>,
+        /// With --platform: require a signature on the platform manifest itself; a signed index is not enough.
+        #[arg(long, requires = "platform")]
+        require_platform_signature: bool,
         /// Output format.
         #[arg(short = 'o', long, value_enum, default_value = "json")]
         output: Format,
@@ -179,6 +183,7 @@ pub fn run(cli: Cli) -> Result<()> {
             insecure_ignore_tlog,
             annotations,
             platform,
+            require_platform_signature,
             output,
             registry,
             references,
@@ -189,11 +194,19 @@ pub fn run(cli: Cli) -> Result<()> {
             let verifier = Verifier::new(public_key)
                 .require_annotations(annotations)
                 .platform(platform)
+                .require_platform_signature(require_platform_signature)
                 .insecure_ignore_tlog(insecure_ignore_tlog)
                 .registry_options(registry.options());
             for reference in &references {
                 let verdict = verifier.verify(reference)?;
                 warn_if_mutable(reference, &verdict);
+                if let (true, Some(index)) = (verdict.trusted, &verdict.verified_through_index) {
+                    eprintln!(
+                        "The {} manifest {} is verified through the signed index {index}, which lists it",
+                        verdict.subject.platform.as_deref().unwrap_or("selected"),
+                        verdict.subject.digest
+                    );
+                }
                 if output == Format::Verdict {
                     output::print_verdict(&verdict, output)?;
                     verdict.require_trusted()?;

@@ -13,6 +13,10 @@ pub struct Verdict {
     pub subject: Subject,
     /// Whether at least one signature passed every check.
     pub trusted: bool,
+    /// Set when the subject is a platform manifest trusted because the index it was selected from
+    /// is signed (and lists it), rather than by a signature of its own: the index's digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified_through_index: Option<Digest>,
     /// Every signature examined, in the order found.
     pub signatures: Vec<SignatureReport>,
     /// Insecure options that were in force (e.g. `insecure-ignore-tlog`).

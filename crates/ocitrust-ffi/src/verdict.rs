@@ -173,6 +173,25 @@ pub unsafe extern "C" fn ocitrust_verdict_index_digest(
     })
 }
 
+/// Copies the digest of the signed index through which the platform manifest is trusted into `buf`
+/// (the manifest has no valid signature of its own, the index listing it does).
+/// `OCITRUST_ERR_NOT_FOUND` when trust did not come through an index.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_verified_through_index(
+    verdict: *const ocitrust_verdict,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let digest = v
+            .verified_through_index
+            .as_ref()
+            .ok_or_else(|| not_found("index it is verified through"))?;
+        Ok(digest.to_string().into_bytes())
+    })
+}
+
 /// Copies the platform selected from an index (`os/arch[/variant]`) into `buf`.
 /// `OCITRUST_ERR_NOT_FOUND` when no platform was selected.
 #[no_mangle]

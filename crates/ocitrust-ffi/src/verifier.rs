@@ -93,6 +93,22 @@ pub unsafe extern "C" fn ocitrust_verifier_set_platform(
     })
 }
 
+/// With a platform set: when `require` is true, the platform manifest must carry a signature of its
+/// own. By default a platform manifest is also trusted when the index listing it is signed (most
+/// publishers sign only the index); `ocitrust_verdict_verified_through_index` then names the index.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_require_platform_signature(
+    verifier: *mut ocitrust_verifier,
+    require: bool,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg_mut(verifier, "verifier")?;
+        verifier.verifier = verifier.verifier.clone().require_platform_signature(require);
+        Ok(())
+    })
+}
+
 /// INSECURE when `ignore` is true: accepts signatures without a transparency-log proof
 /// (`--insecure-ignore-tlog`). Verdicts record it (`ocitrust_verdict_insecure_count`).
 #[no_mangle]

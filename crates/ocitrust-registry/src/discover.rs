@@ -32,6 +32,8 @@ pub struct CosignEvidence {
     pub platform: Option<Platform>,
     /// The signature manifest, where it was found, and a human-readable location.
     pub signatures: Option<(Manifest, SignatureSource, String)>,
+    /// The same for the index, when a platform was selected from one.
+    pub index_signatures: Option<(Manifest, SignatureSource, String)>,
     /// The payload blobs its layers reference.
     pub payloads: PayloadBlobs,
 }
@@ -50,41 +52,28 @@ pub fn discover_in_layout(reference: &LayoutReference, platform: Option<&Platfor
         }
         _ => (top, None),
     };
-    let by_tag = signature_tag(subject.digest());
     let entries = layout.entries()?;
-    let subject_is_cosign_save_image =
-        index.is_none() && matches!(entry.cosign_kind(), Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX));
-    let found = entries
-        .iter()
-        .find(|e| e.tag() == Some(by_tag.as_str()))
-        .map(|e| (e, SignatureSource::Tag(by_tag.clone())))
-        .or_else(|| {
-            entries
-                .iter()
-                .find(|e| subject_is_cosign_save_image && e.cosign_kind() == Some(COSIGN_KIND_SIGNATURES))
-                .map(|e| (e, SignatureSource::CosignSaveLayout))
-        });
     let mut payloads = PayloadBlobs::default();
-    let signatures = match found {
+    // In a `cosign save` layout the `sigs` entry belongs to the saved image or index itself.
+    let saved_kind = entry.cosign_kind();
+    let signatures = signatures_of(
+        &layout,
+        &entries,
+        subject.digest(),
+        index.is_none() && matches!(saved_kind, Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX)),
+        reference,
+        &mut payloads,
+    )?;
+    let index_signatures = match &index {
+        Some(index) => signatures_of(
+            &layout,
+            &entries,
+            index.digest(),
+            saved_kind == Some(COSIGN_KIND_IMAGE_INDEX),
+            reference,
+            &mut payloads,
+        )?,
         None => None,
-        Some((sig_entry, source)) => {
-            let manifest = layout.read_manifest(&sig_entry.digest)?;
-            for layer in signature_layers(&manifest)? {
-                match layout.read_blob(&layer.digest, SIGNATURE_BLOB_SIZE_MAX.min(layer.size.max(1))) {
-                    Ok(bytes) => payloads.insert(layer.digest, bytes),
-                    Err(e) => payloads.mark_unavailable(layer.digest, e.message().to_owned()),
-                }
-            }
-            let location = match &source {
-                SignatureSource::Tag(tag) => format!("{}:{tag}", reference.path.display()),
-                SignatureSource::CosignSaveLayout => format!(
-                    "{} (cosign save signatures {})",
-                    reference.path.display(),
-                    sig_entry.digest
-                ),
-            };
-            Some((manifest, source, location))
-        }
     };
     Ok(CosignEvidence {
         entry,
@@ -92,6 +81,49 @@ pub fn discover_in_layout(reference: &LayoutReference, platform: Option<&Platfor
         index,
         platform: platform.cloned(),
         signatures,
+        index_signatures,
         payloads,
     })
+}
+
+/// The signature manifest of `digest` (at its tag-scheme tag, or the `cosign save` `sigs` entry when
+/// `cosign_save_entry` says it belongs to `digest`), with its payload blobs added to `payloads`.
+fn signatures_of(
+    layout: &OciLayout,
+    entries: &[IndexEntry],
+    digest: &Digest,
+    cosign_save_entry: bool,
+    reference: &LayoutReference,
+    payloads: &mut PayloadBlobs,
+) -> Result<Option<(Manifest, SignatureSource, String)>> {
+    let by_tag = signature_tag(digest);
+    let found = entries
+        .iter()
+        .find(|e| e.tag() == Some(by_tag.as_str()))
+        .map(|e| (e, SignatureSource::Tag(by_tag.clone())))
+        .or_else(|| {
+            entries
+                .iter()
+                .find(|e| cosign_save_entry && e.cosign_kind() == Some(COSIGN_KIND_SIGNATURES))
+                .map(|e| (e, SignatureSource::CosignSaveLayout))
+        });
+    let Some((sig_entry, source)) = found else {
+        return Ok(None);
+    };
+    let manifest = layout.read_manifest(&sig_entry.digest)?;
+    for layer in signature_layers(&manifest)? {
+        match layout.read_blob(&layer.digest, SIGNATURE_BLOB_SIZE_MAX.min(layer.size.max(1))) {
+            Ok(bytes) => payloads.insert(layer.digest, bytes),
+            Err(e) => payloads.mark_unavailable(layer.digest, e.message().to_owned()),
+        }
+    }
+    let location = match &source {
+        SignatureSource::Tag(tag) => format!("{}:{tag}", reference.path.display()),
+        SignatureSource::CosignSaveLayout => format!(
+            "{} (cosign save signatures {})",
+            reference.path.display(),
+            sig_entry.digest
+        ),
+    };
+    Ok(Some((manifest, source, location)))
 }

@@ -369,6 +369,7 @@ mod tests {
                 index_digest: None,
             },
             trusted: false,
+            verified_through_index: None,
             signatures: reports,
             insecure: vec![],
             verification_time: 0,

@@ -21,6 +21,8 @@ pub struct RegistryEvidence {
     pub platform: Option<Platform>,
     /// The signature manifest and where it was found (`registry/repo:sha256-<hex>.sig`).
     pub signatures: Option<(Manifest, String)>,
+    /// The same for the index, when a platform was selected from one.
+    pub index_signatures: Option<(Manifest, String)>,
     /// The payload blobs its layers reference (a blob that could not be had is marked unavailable).
     pub payloads: PayloadBlobs,
 }
@@ -58,29 +60,11 @@ pub fn discover_in_registry(
         Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
         None => resolved.clone(),
     };
-    let signature_ref = signature_repo.with_tag(&signature_tag(subject.digest()))?;
     let mut payloads = PayloadBlobs::default();
-    let signatures = match client.manifest(&signature_ref)? {
+    let signatures = signatures_of(client, &signature_repo, subject.digest(), &mut payloads)?;
+    let index_signatures = match &index {
+        Some(index) => signatures_of(client, &signature_repo, index.digest(), &mut payloads)?,
         None => None,
-        Some(manifest) => {
-            for layer in signature_layers(&manifest)? {
-                let fetched = client.blob(
-                    signature_ref.registry(),
-                    signature_ref.repository(),
-                    &layer.digest,
-                    layer.size,
-                    SIGNATURE_BLOB_SIZE_MAX,
-                );
-                match fetched {
-                    Ok(bytes) => payloads.insert(layer.digest, bytes),
-                    Err(e) if matches!(e.code(), ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io) => {
-                        return Err(e)
-                    }
-                    Err(e) => payloads.mark_unavailable(layer.digest, e.message().to_owned()),
-                }
-            }
-            Some((manifest, signature_ref.to_string()))
-        }
     };
     Ok(RegistryEvidence {
         resolved,
@@ -88,6 +72,38 @@ pub fn discover_in_registry(
         index,
         platform: platform.cloned(),
         signatures,
+        index_signatures,
         payloads,
     })
+}
+
+/// The signature manifest of `digest` at its tag-scheme tag in `repository`, with its payload blobs
+/// added to `payloads`; `None` when the registry has no such tag. Transport failures are errors.
+fn signatures_of(
+    client: &RegistryClient,
+    repository: &Reference,
+    digest: &Digest,
+    payloads: &mut PayloadBlobs,
+) -> Result<Option<(Manifest, String)>> {
+    let signature_ref = repository.with_tag(&signature_tag(digest))?;
+    let Some(manifest) = client.manifest(&signature_ref)? else {
+        return Ok(None);
+    };
+    for layer in signature_layers(&manifest)? {
+        let fetched = client.blob(
+            signature_ref.registry(),
+            signature_ref.repository(),
+            &layer.digest,
+            layer.size,
+            SIGNATURE_BLOB_SIZE_MAX,
+        );
+        match fetched {
+            Ok(bytes) => payloads.insert(layer.digest, bytes),
+            Err(e) if matches!(e.code(), ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io) => {
+                return Err(e)
+            }
+            Err(e) => payloads.mark_unavailable(layer.digest, e.message().to_owned()),
+        }
+    }
+    Ok(Some((manifest, signature_ref.to_string())))
 }
