@@ -407,11 +407,12 @@ ocitrust_result ocitrust_signing_key_from_pem(const uint8_t *pem,
 void ocitrust_signing_key_free(ocitrust_signing_key **key);
 
 /**
- * Signs the image `reference` names (`oci:PATH[:TAG|@DIGEST]`) as `cosign sign --key` does and
- * stores the signature in the layout (the `sha256-<hex>.sig` tag, or the `cosign save` signatures
- * entry). `annotations` (`annotation_count` of them; NULL when 0) go into the signed payload.
+ * Signs the image `reference` names as `cosign sign --key` does: in a registry
+ * (`registry/repo[:tag|@digest]`, credentials from Docker's configuration) the signature goes to the
+ * `sha256-<hex>.sig` tag; in an OCI layout (`oci:PATH[:TAG|@DIGEST]`) to that tag or the
+ * `cosign save` signatures entry. `annotations` (`annotation_count` of them; NULL when 0) go into the signed payload.
  * `identity` (NUL-terminated, or NULL for the layout path) is the payload's docker-reference.
- * The layout is changed only when signing succeeds.
+ * The layout or registry is changed only when signing succeeds.
  */
 ocitrust_result ocitrust_sign(const ocitrust_signing_key *key,
                               const char *reference,

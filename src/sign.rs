@@ -1,15 +1,17 @@
-//! Signing an image in an OCI layout with a key, storing the signature as cosign does.
+//! Signing an image with a key, storing the signature as cosign does: in an OCI layout, or in a
+//! registry at the tag-scheme tag `sha256-<hex>.sig`.
 
 use std::collections::BTreeMap;
 
 use ocitrust_core::cosign::{sign_image, signature_tag};
 use ocitrust_core::crypto::SigningKey;
 use ocitrust_core::oci::media_types;
-use ocitrust_core::{Digest, Error, ErrorCode, Result};
+use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 use ocitrust_registry::layout::{
     IndexEntry, COSIGN_KIND_ANNOTATION, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
     REF_NAME_ANNOTATION,
 };
+use ocitrust_registry::remote::{RegistryClient, RegistryOptions};
 use ocitrust_registry::{discover_in_layout, LayoutReference, OciLayout, SignatureSource};
 
 /// What to put in the signed payload.
@@ -17,8 +19,10 @@ use ocitrust_registry::{discover_in_layout, LayoutReference, OciLayout, Signatur
 pub struct SignOptions {
     /// Annotations (`-a key=value`), stored in the payload's `optional`.
     pub annotations: BTreeMap<String, String>,
-    /// `critical.identity.docker-reference`; defaults to the layout path.
+    /// `critical.identity.docker-reference`; defaults to the layout path or the image's repository.
     pub identity: Option<String>,
+    /// How to reach the registry, when signing an image in one.
+    pub registry: RegistryOptions,
 }
 
 /// What `sign` wrote.
@@ -38,10 +42,7 @@ pub struct SignOutcome {
 /// otherwise the tag `sha256-<hex>.sig` is set.
 pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<SignOutcome> {
     if !LayoutReference::is_layout_reference(reference) {
-        return Err(Error::new(
-            ErrorCode::Unsupported,
-            format!("{reference}: signing in a registry is not supported yet; sign an OCI layout (oci:PATH) and push it with `cosign load`"),
-        ));
+        return sign_in_registry(reference, key, options);
     }
     let layout_ref = LayoutReference::parse(reference)?;
     let evidence = discover_in_layout(&layout_ref, None)?;
@@ -90,5 +91,37 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
         subject,
         signature_manifest: manifest_digest,
         location,
+    })
+}
+
+/// Signs the image `reference` names in its registry: appends a layer to its signature manifest at
+/// `sha256-<hex>.sig` (in `registry.signature_repository` if set), uploading the payload and config
+/// blobs first and the manifest last, so a failure leaves the old signatures in place.
+fn sign_in_registry(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<SignOutcome> {
+    let parsed = Reference::parse(reference)?;
+    let client = RegistryClient::new(options.registry.clone())?;
+    let subject = client.manifest(&parsed)?.ok_or_else(|| {
+        Error::new(
+            ErrorCode::NotFound,
+            format!("{reference}: no such manifest in the registry"),
+        )
+    })?;
+    let subject_digest = subject.digest().clone();
+    let signature_repo = match &options.registry.signature_repository {
+        Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
+        None => parsed.clone(),
+    };
+    let signature_ref = signature_repo.with_tag(&signature_tag(&subject_digest))?;
+    let existing = client.manifest(&signature_ref)?;
+    let identity = options.identity.clone().unwrap_or_else(|| parsed.name());
+    let new = sign_image(key, &subject_digest, &identity, &options.annotations, existing.as_ref())?;
+    let (registry, repository) = (signature_ref.registry(), signature_ref.repository());
+    client.push_blob(registry, repository, &new.payload)?;
+    client.push_blob(registry, repository, &new.config)?;
+    let manifest_digest = client.push_manifest(&signature_ref, media_types::OCI_MANIFEST, &new.manifest)?;
+    Ok(SignOutcome {
+        subject: subject_digest,
+        signature_manifest: manifest_digest,
+        location: signature_ref.to_string(),
     })
 }

@@ -565,3 +565,88 @@ fn basic_auth_from_docker_config_or_flags() {
         "registry-password",
     );
 }
+
+#[test]
+fn ocitrust_signs_in_the_registry_cosign_verifies() {
+    let peers = Peers::with_basic_auth("registry-sign", "bob", "pa55");
+    let reference = peers.push_image("signed-by-ocitrust");
+    let keys = peers.dir("keys");
+    generate_key_pair_in(&keys, "");
+    let sign = |extra: &[&str]| {
+        let mut args = vec!["sign", "--key", "cosign.key"];
+        args.extend_from_slice(extra);
+        args.push(&reference);
+        let home = peers.work.to_str().unwrap();
+        ocitrust_in(
+            &keys,
+            &args,
+            &[
+                ("HOME", home),
+                ("DOCKER_CONFIG", &format!("{home}/.docker")),
+                ("COSIGN_PASSWORD", ""),
+            ],
+        )
+    };
+    let out = ok(sign(&["-a", "by=ocitrust"]), "ocitrust sign into the registry");
+    let digest = peers.digest(&reference);
+    assert!(
+        stderr(&out).contains(&digest),
+        "the tag warning names the signed digest: {}",
+        stderr(&out)
+    );
+    // A second signature is appended to the same signature manifest, as cosign does.
+    ok(sign(&["-a", "round=2"]), "ocitrust sign again");
+
+    for annotation in ["by=ocitrust", "round=2"] {
+        ok(
+            peers.cosign(
+                &[
+                    "verify",
+                    "--key",
+                    "cosign.pub",
+                    "--insecure-ignore-tlog",
+                    "-a",
+                    annotation,
+                    &reference,
+                ],
+                &keys,
+                "",
+            ),
+            "cosign verify of ocitrust's registry signature",
+        );
+    }
+    let out = ok(
+        peers.ocitrust(
+            &keys,
+            &[
+                "verify",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "-o",
+                "verdict",
+                &reference,
+            ],
+        ),
+        "ocitrust verify of its own registry signature",
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["signatures"].as_array().unwrap().len(), 2);
+
+    // Without credentials the registry refuses the push, and nothing is signed.
+    let refused = ocitrust_in(
+        &keys,
+        &[
+            "sign",
+            "--key",
+            "cosign.key",
+            &format!("{}/unsigned-elsewhere:v1", peers.registry.address),
+        ],
+        &[
+            ("HOME", keys.to_str().unwrap()),
+            ("DOCKER_CONFIG", keys.to_str().unwrap()),
+            ("COSIGN_PASSWORD", ""),
+        ],
+    );
+    assert_fails(&refused, 1, "401");
+}

@@ -31,7 +31,7 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Sign an image in an OCI layout (oci:PATH[:TAG|@DIGEST]) with a key.
+    /// Sign an image in a registry (tag-scheme signature) or in an OCI layout with a key.
     Sign {
         /// Private key: an encrypted cosign key or an unencrypted PEM key.
         #[arg(long)]
@@ -42,7 +42,9 @@ enum Command {
         /// The docker-reference to sign as (default: the layout path).
         #[arg(long)]
         sign_container_identity: Option<String>,
-        /// The image to sign.
+        #[command(flatten)]
+        registry: RegistryArgs,
+        /// The image to sign: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
         reference: String,
     },
     /// Verify the cosign signatures of images with a public key.
@@ -158,6 +160,7 @@ pub fn run(cli: Cli) -> Result<()> {
             key,
             annotations,
             sign_container_identity,
+            registry,
             reference,
         } => {
             let pem = ocitrust::read_key_file(&key)?;
@@ -170,8 +173,10 @@ pub fn run(cli: Cli) -> Result<()> {
             let options = SignOptions {
                 annotations: annotations.into_iter().collect(),
                 identity: sign_container_identity,
+                registry: registry.options(),
             };
             let outcome = ocitrust::sign(&reference, &signing_key, &options)?;
+            warn_if_mutable(&reference, &outcome.subject);
             eprintln!(
                 "Signed {} ({}); signature stored at {}",
                 reference, outcome.subject, outcome.location
@@ -199,7 +204,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 .registry_options(registry.options());
             for reference in &references {
                 let verdict = verifier.verify(reference)?;
-                warn_if_mutable(reference, &verdict);
+                warn_if_mutable(reference, &verdict.subject.digest);
                 if let (true, Some(index)) = (verdict.trusted, &verdict.verified_through_index) {
                     eprintln!(
                         "The {} manifest {} is verified through the signed index {index}, which lists it",
@@ -225,14 +230,13 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-/// A registry tag can be moved after verification; say which digest was verified, to pin it.
-fn warn_if_mutable(reference: &str, verdict: &ocitrust::Verdict) {
+/// A registry tag can be moved to other content; say which digest was used, to pin it.
+fn warn_if_mutable(reference: &str, digest: &ocitrust::Digest) {
     if let Ok(parsed) = ocitrust::Reference::parse(reference) {
         if parsed.digest().is_none() && !reference.starts_with("oci:") {
             eprintln!(
-                "WARNING: {reference} is a tag, which can be moved to other content; verified {}@{} (use the digest to pin it)",
+                "WARNING: {reference} is a tag, which can be moved to other content; this was {}@{digest} (use the digest to pin it)",
                 parsed.name(),
-                verdict.subject.digest
             );
         }
     }

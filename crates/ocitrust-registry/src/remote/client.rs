@@ -5,12 +5,13 @@ use std::sync::{Arc, Mutex};
 
 use ocitrust_core::oci::{media_types, Manifest};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
-use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+use reqwest::{Method, StatusCode, Url};
 
 use super::auth::credentials_for;
 use super::endpoint::Endpoint;
 use super::options::RegistryOptions;
-use super::transport::{Fetched, Transport, REQUEST_TIMEOUT_DEFAULT};
+use super::transport::{Call, Fetched, Transport, REQUEST_TIMEOUT_DEFAULT};
 use crate::limits::MANIFEST_SIZE_MAX;
 
 /// The media types asked for when fetching a manifest: OCI and Docker, images and indexes.
@@ -20,6 +21,17 @@ const MANIFEST_ACCEPT: &[&str] = &[
     media_types::DOCKER_MANIFEST,
     media_types::DOCKER_MANIFEST_LIST,
 ];
+
+/// Largest answer read from an upload or a manifest PUT (registries answer with a short JSON or nothing).
+const UPLOAD_ANSWER_SIZE_MAX: u64 = 64 * 1024;
+
+fn push_failed(what: &str, answer: &Fetched) -> Error {
+    let detail = String::from_utf8_lossy(&answer.body[..answer.body.len().min(512)]).into_owned();
+    Error::new(
+        ErrorCode::Network,
+        format!("{what}: {} {}", answer.status, detail.trim()),
+    )
+}
 
 /// A client for OCI registries with a blocking interface; it runs its own single-threaded async
 /// runtime, so it must not be called from inside another async runtime's task.
@@ -70,6 +82,111 @@ impl RegistryClient {
         )?);
         transports.insert(registry.to_owned(), transport.clone());
         Ok(transport)
+    }
+
+    fn send(
+        &self,
+        registry: &str,
+        repository: &str,
+        url: Option<String>,
+        path: &str,
+        call: Call<'_>,
+    ) -> Result<Fetched> {
+        let transport = self.transport(registry)?;
+        let scope = format!("repository:{repository}:pull,push");
+        let url = url.unwrap_or_else(|| transport.url(path));
+        self.runtime.block_on(transport.send(&url, call, &scope))
+    }
+
+    /// Uploads `bytes` as a blob to `registry/repository` (unless the registry already has it) and
+    /// returns its digest: POST for an upload session, then PUT with the digest.
+    pub fn push_blob(&self, registry: &str, repository: &str, bytes: &[u8]) -> Result<Digest> {
+        let digest = Digest::sha256(bytes);
+        let head = Call {
+            method: &Method::HEAD,
+            accept: &["*/*"],
+            body: None,
+            size_max: 0,
+        };
+        let exists = self.send(
+            registry,
+            repository,
+            None,
+            &format!("/v2/{repository}/blobs/{digest}"),
+            head,
+        )?;
+        if exists.status.is_success() {
+            return Ok(digest);
+        }
+        let start = Call {
+            method: &Method::POST,
+            accept: &["*/*"],
+            body: Some(("application/octet-stream", &[])),
+            size_max: UPLOAD_ANSWER_SIZE_MAX,
+        };
+        let session = self.send(
+            registry,
+            repository,
+            None,
+            &format!("/v2/{repository}/blobs/uploads/"),
+            start,
+        )?;
+        if session.status != StatusCode::ACCEPTED {
+            return Err(push_failed(&format!("starting the upload of blob {digest}"), &session));
+        }
+        let location = session
+            .headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::Network,
+                    format!("upload of blob {digest}: 202 without a Location"),
+                )
+            })?;
+        let base = Url::parse(&self.transport(registry)?.url("/"))
+            .map_err(|e| Error::new(ErrorCode::Internal, format!("registry URL: {e}")))?;
+        let mut upload = base.join(location).map_err(|e| {
+            Error::new(
+                ErrorCode::Network,
+                format!("upload of blob {digest}: bad Location {location:?}: {e}"),
+            )
+        })?;
+        upload.query_pairs_mut().append_pair("digest", digest.as_str());
+        let put = Call {
+            method: &Method::PUT,
+            accept: &["*/*"],
+            body: Some(("application/octet-stream", bytes)),
+            size_max: UPLOAD_ANSWER_SIZE_MAX,
+        };
+        let done = self.send(registry, repository, Some(upload.to_string()), "", put)?;
+        if done.status != StatusCode::CREATED {
+            return Err(push_failed(&format!("uploading blob {digest}"), &done));
+        }
+        Ok(digest)
+    }
+
+    /// Stores `bytes` (of `media_type`) as the manifest tagged `reference`'s tag; returns its digest.
+    pub fn push_manifest(&self, reference: &Reference, media_type: &str, bytes: &[u8]) -> Result<Digest> {
+        let tag = reference.tag().ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!("{reference}: pushing a manifest needs a tag"),
+            )
+        })?;
+        let digest = Digest::sha256(bytes);
+        let put = Call {
+            method: &Method::PUT,
+            accept: &["*/*"],
+            body: Some((media_type, bytes)),
+            size_max: UPLOAD_ANSWER_SIZE_MAX,
+        };
+        let path = format!("/v2/{}/manifests/{tag}", reference.repository());
+        let done = self.send(reference.registry(), reference.repository(), None, &path, put)?;
+        if done.status != StatusCode::CREATED {
+            return Err(push_failed(&format!("storing manifest {reference}"), &done));
+        }
+        Ok(digest)
     }
 
     fn get(&self, registry: &str, repository: &str, path: String, accept: &[&str], size_max: u64) -> Result<Fetched> {

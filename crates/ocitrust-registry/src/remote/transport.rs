@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use base64::Engine;
 use ocitrust_core::{Error, ErrorCode, Result};
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
-use reqwest::{Client, StatusCode, Url};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::{Client, Method, StatusCode, Url};
 use serde::Deserialize;
 
 use super::auth::Challenge;
@@ -30,6 +30,17 @@ const TOKEN_SIZE_MAX: u64 = 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// One request (headers and body) may take this long unless the options say otherwise.
 pub(crate) const REQUEST_TIMEOUT_DEFAULT: Duration = Duration::from_secs(60);
+
+/// One HTTP exchange to make: method, what is accepted, and what is sent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Call<'a> {
+    pub method: &'a Method,
+    pub accept: &'a [&'a str],
+    /// The body and its media type, for PUT and POST.
+    pub body: Option<(&'a str, &'a [u8])>,
+    /// The largest response body read.
+    pub size_max: u64,
+}
 
 /// A response whose body was read (within its limit).
 #[derive(Debug)]
@@ -92,12 +103,29 @@ impl Transport {
     /// reading at most `size_max` bytes of body. Statuses other than 401/429/5xx are returned to
     /// the caller; a body over the limit is an error.
     pub(crate) async fn get(&self, path: &str, accept: &[&str], scope: &str, size_max: u64) -> Result<Fetched> {
-        let url = self.endpoint.url(path);
+        let call = Call {
+            method: &Method::GET,
+            accept,
+            body: None,
+            size_max,
+        };
+        self.send(&self.endpoint.url(path), call, scope).await
+    }
+
+    /// The URL of `path` on this registry.
+    pub(crate) fn url(&self, path: &str) -> String {
+        self.endpoint.url(path)
+    }
+
+    /// Makes `call` to `url` (on this registry, or where it sent us) for an operation needing
+    /// `scope`, authenticating as the registry asks. Statuses other than 401/429/5xx are returned.
+    pub(crate) async fn send(&self, url: &str, call: Call<'_>, scope: &str) -> Result<Fetched> {
+        let url = url.to_owned();
         let mut retried_auth = false;
         loop {
             let authorization = self.authorization(scope).await?;
             let fetched = self
-                .get_following_redirects(&url, accept, authorization.as_deref(), size_max)
+                .send_following_redirects(&url, call, authorization.as_deref())
                 .await?;
             if fetched.status != StatusCode::UNAUTHORIZED || retried_auth {
                 if fetched.status == StatusCode::UNAUTHORIZED || fetched.status == StatusCode::FORBIDDEN {
@@ -174,13 +202,14 @@ impl Transport {
             query.append_pair("scope", scope);
         }
         let authorization = self.credentials.as_ref().map(basic);
+        let call = Call {
+            method: &Method::GET,
+            accept: &["application/json"],
+            body: None,
+            size_max: TOKEN_SIZE_MAX,
+        };
         let fetched = self
-            .get_following_redirects(
-                url.as_str(),
-                &["application/json"],
-                authorization.as_deref(),
-                TOKEN_SIZE_MAX,
-            )
+            .send_following_redirects(url.as_str(), call, authorization.as_deref())
             .await?;
         if !fetched.status.is_success() {
             let code = if matches!(fetched.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
@@ -207,12 +236,11 @@ impl Transport {
     }
 
     /// GETs `url`, following at most REDIRECTS_MAX redirects; retries 429 and 5xx.
-    async fn get_following_redirects(
+    async fn send_following_redirects(
         &self,
         url: &str,
-        accept: &[&str],
+        call: Call<'_>,
         authorization: Option<&str>,
-        size_max: u64,
     ) -> Result<Fetched> {
         let mut url = Url::parse(url).map_err(|e| network(format!("{url}: not a URL: {e}")))?;
         let origin = url.clone();
@@ -222,7 +250,7 @@ impl Transport {
                 && url.host_str() == origin.host_str()
                 && url.port_or_known_default() == origin.port_or_known_default();
             let fetched = self
-                .get_with_retries(&url, accept, authorization.filter(|_| same_origin), size_max)
+                .send_with_retries(&url, call, authorization.filter(|_| same_origin))
                 .await?;
             if !fetched.status.is_redirection() {
                 return Ok(fetched);
@@ -246,16 +274,10 @@ impl Transport {
         Err(network(format!("{origin}: more than {REDIRECTS_MAX} redirects")))
     }
 
-    async fn get_with_retries(
-        &self,
-        url: &Url,
-        accept: &[&str],
-        authorization: Option<&str>,
-        size_max: u64,
-    ) -> Result<Fetched> {
+    async fn send_with_retries(&self, url: &Url, call: Call<'_>, authorization: Option<&str>) -> Result<Fetched> {
         let mut wait = RETRY_WAIT_FIRST;
         for attempt in 1..=ATTEMPTS_MAX {
-            let fetched = self.get_once(url, accept, authorization, size_max).await?;
+            let fetched = self.send_once(url, call, authorization).await?;
             let retryable = fetched.status == StatusCode::TOO_MANY_REQUESTS || fetched.status.is_server_error();
             if !retryable {
                 return Ok(fetched);
@@ -278,14 +300,15 @@ impl Transport {
         unreachable!("the loop returns on its last attempt")
     }
 
-    async fn get_once(
-        &self,
-        url: &Url,
-        accept: &[&str],
-        authorization: Option<&str>,
-        size_max: u64,
-    ) -> Result<Fetched> {
-        let mut request = self.client.get(url.clone()).header(ACCEPT, accept.join(", "));
+    async fn send_once(&self, url: &Url, call: Call<'_>, authorization: Option<&str>) -> Result<Fetched> {
+        let size_max = call.size_max;
+        let mut request = self
+            .client
+            .request(call.method.clone(), url.clone())
+            .header(ACCEPT, call.accept.join(", "));
+        if let Some((content_type, body)) = call.body {
+            request = request.header(CONTENT_TYPE, content_type).body(body.to_vec());
+        }
         if let Some(authorization) = authorization {
             request = request.header(AUTHORIZATION, authorization);
         }
@@ -295,7 +318,8 @@ impl Transport {
             .map_err(|e| network(format!("{url}: {}", error_chain(&e))))?;
         let status = response.status();
         let headers = response.headers().clone();
-        if response.content_length().is_some_and(|n| n > size_max) {
+        // A HEAD answer's Content-Length describes the resource, not a body.
+        if call.method != Method::HEAD && response.content_length().is_some_and(|n| n > size_max) {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
                 format!(
