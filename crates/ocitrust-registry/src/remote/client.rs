@@ -190,15 +190,38 @@ impl RegistryClient {
     }
 
     fn get(&self, registry: &str, repository: &str, path: String, accept: &[&str], size_max: u64) -> Result<Fetched> {
+        self.runtime
+            .block_on(self.get_async(registry, repository, path, accept, size_max))
+    }
+
+    async fn get_async(
+        &self,
+        registry: &str,
+        repository: &str,
+        path: String,
+        accept: &[&str],
+        size_max: u64,
+    ) -> Result<Fetched> {
         let transport = self.transport(registry)?;
         let scope = format!("repository:{repository}:pull");
-        self.runtime.block_on(transport.get(&path, accept, &scope, size_max))
+        transport.get(&path, accept, &scope, size_max).await
     }
 
     /// The manifest `reference` names. By digest: the bytes must hash to it. By tag: the digest is
     /// computed from the bytes; a `Docker-Content-Digest` header is compared with it, never trusted.
     /// `Ok(None)` when the registry says it does not exist.
     pub fn manifest(&self, reference: &Reference) -> Result<Option<Manifest>> {
+        self.runtime.block_on(self.fetch_manifest(reference))
+    }
+
+    /// Two manifests fetched at the same time (e.g. an image by digest and its signature manifest,
+    /// whose tag the digest already gives), each as [`RegistryClient::manifest`].
+    pub fn manifest_pair(&self, a: &Reference, b: &Reference) -> (Result<Option<Manifest>>, Result<Option<Manifest>>) {
+        self.runtime
+            .block_on(async { tokio::join!(self.fetch_manifest(a), self.fetch_manifest(b)) })
+    }
+
+    async fn fetch_manifest(&self, reference: &Reference) -> Result<Option<Manifest>> {
         let (selector, expected) = match (reference.digest(), reference.tag()) {
             (Some(digest), _) => (digest.to_string(), Some(digest)),
             (None, Some(tag)) => (tag.to_owned(), None),
@@ -206,13 +229,15 @@ impl RegistryClient {
         };
         let path = format!("/v2/{}/manifests/{selector}", reference.repository());
         let what = format!("{}:{selector}", reference.name());
-        let fetched = self.get(
-            reference.registry(),
-            reference.repository(),
-            path,
-            MANIFEST_ACCEPT,
-            MANIFEST_SIZE_MAX,
-        )?;
+        let fetched = self
+            .get_async(
+                reference.registry(),
+                reference.repository(),
+                path,
+                MANIFEST_ACCEPT,
+                MANIFEST_SIZE_MAX,
+            )
+            .await?;
         if fetched.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }

@@ -34,7 +34,20 @@ pub fn discover_in_registry(
     reference: &Reference,
     platform: Option<&Platform>,
 ) -> Result<RegistryEvidence> {
-    let top = client.manifest(reference)?.ok_or_else(|| {
+    let signature_repo = match &client.options().signature_repository {
+        Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
+        None => reference.clone(),
+    };
+    // By digest (and no index to resolve), the signature tag is known at once: fetch both together.
+    let (top, prefetched_signatures) = match (reference.digest(), platform) {
+        (Some(digest), None) => {
+            let signature_ref = signature_repo.with_tag(&signature_tag(digest))?;
+            let (top, signatures) = client.manifest_pair(reference, &signature_ref);
+            (top?, Some(signatures?))
+        }
+        _ => (client.manifest(reference)?, None),
+    };
+    let top = top.ok_or_else(|| {
         Error::new(
             ErrorCode::NotFound,
             format!("{reference}: no such manifest in the registry"),
@@ -56,14 +69,16 @@ pub fn discover_in_registry(
         _ => (top, None),
     };
     let resolved = reference.with_digest(subject.digest().clone());
-    let signature_repo = match &client.options().signature_repository {
-        Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
-        None => resolved.clone(),
-    };
     let mut payloads = PayloadBlobs::default();
-    let signatures = signatures_of(client, &signature_repo, subject.digest(), &mut payloads)?;
+    let signatures = signatures_of(
+        client,
+        &signature_repo,
+        subject.digest(),
+        prefetched_signatures,
+        &mut payloads,
+    )?;
     let index_signatures = match &index {
-        Some(index) => signatures_of(client, &signature_repo, index.digest(), &mut payloads)?,
+        Some(index) => signatures_of(client, &signature_repo, index.digest(), None, &mut payloads)?,
         None => None,
     };
     Ok(RegistryEvidence {
@@ -77,16 +92,22 @@ pub fn discover_in_registry(
     })
 }
 
-/// The signature manifest of `digest` at its tag-scheme tag in `repository`, with its payload blobs
-/// added to `payloads`; `None` when the registry has no such tag. Transport failures are errors.
+/// The signature manifest of `digest` at its tag-scheme tag in `repository` (unless already
+/// `prefetched`), with its payload blobs added to `payloads`; `None` when the registry has no such
+/// tag. Transport failures are errors.
 fn signatures_of(
     client: &RegistryClient,
     repository: &Reference,
     digest: &Digest,
+    prefetched: Option<Option<Manifest>>,
     payloads: &mut PayloadBlobs,
 ) -> Result<Option<(Manifest, String)>> {
     let signature_ref = repository.with_tag(&signature_tag(digest))?;
-    let Some(manifest) = client.manifest(&signature_ref)? else {
+    let fetched = match prefetched {
+        Some(manifest) => manifest,
+        None => client.manifest(&signature_ref)?,
+    };
+    let Some(manifest) = fetched else {
         return Ok(None);
     };
     for layer in signature_layers(&manifest)? {

@@ -81,7 +81,9 @@ fn network(message: String) -> Error {
 
 impl Transport {
     pub(crate) fn new(endpoint: Endpoint, credentials: Option<Credentials>, timeout: Duration) -> Result<Self> {
-        let tls = rustls_config()?;
+        // Plain-HTTP endpoints (loopback, --allow-insecure-registry) never use TLS: skip reading the
+        // system's certificate store, which is most of the start-up cost of a verification.
+        let tls = rustls_config(endpoint.scheme == "https")?;
         let client = Client::builder()
             .use_preconfigured_tls(tls)
             .redirect(reqwest::redirect::Policy::none())
@@ -363,13 +365,14 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// TLS with rustls on ring, trusting the system's certificate store.
-fn rustls_config() -> Result<rustls::ClientConfig> {
+/// TLS with rustls on ring, trusting the system's certificate store (`with_system_roots`) or nothing.
+fn rustls_config(with_system_roots: bool) -> Result<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    for cert in native.certs {
-        // A malformed certificate in the system store is skipped, as Go's crypto/x509 does.
-        let _ = roots.add(cert);
+    if with_system_roots {
+        for cert in rustls_native_certs::load_native_certs().certs {
+            // A malformed certificate in the system store is skipped, as Go's crypto/x509 does.
+            let _ = roots.add(cert);
+        }
     }
     rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
