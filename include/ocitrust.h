@@ -368,6 +368,16 @@ ocitrust_result ocitrust_public_key_from_file(const char *path,
                                               ocitrust_error **error_out);
 
 /**
+ * Fetches a public key from `url` (NUL-terminated `https://` URL, as vendors publish keys): over TLS
+ * verified against the system's roots (or `SSL_CERT_FILE`), at most 16 KiB, within 30 s; plain
+ * `http://` is refused. Errors: `OCITRUST_ERR_INVALID_ARGUMENT`, `OCITRUST_ERR_NETWORK`,
+ * `OCITRUST_ERR_NOT_FOUND`, `OCITRUST_ERR_LIMIT_EXCEEDED`, `OCITRUST_ERR_INVALID_KEY`.
+ */
+ocitrust_result ocitrust_public_key_from_url(const char *url,
+                                             ocitrust_public_key **key_out,
+                                             ocitrust_error **error_out);
+
+/**
  * Copies the key's id (hex SHA-256 of its DER SubjectPublicKeyInfo, as in verdicts) into `buf`.
  * Buffer rules as `ocitrust_error_message`.
  */

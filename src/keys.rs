@@ -1,11 +1,13 @@
 //! Loading and generating keys the way cosign stores them.
 
 use std::path::Path;
+use std::time::Duration;
 
 use ocitrust_core::cosign::{encrypt_key_file, load_signing_key, KEY_FILE_SIZE_MAX};
-use ocitrust_core::crypto::{PublicKey, SigningKey};
+use ocitrust_core::crypto::{PublicKey, SigningKey, PUBLIC_KEY_SIZE_MAX};
 use ocitrust_core::Result;
 use ocitrust_registry::file::read_bounded;
+use ocitrust_registry::remote::fetch_https;
 
 /// A freshly generated key pair, encoded as cosign writes `cosign.key` and `cosign.pub`.
 #[derive(Debug)]
@@ -39,4 +41,18 @@ pub fn read_key_file(path: &Path) -> Result<Vec<u8>> {
 pub fn load_public_key_file(path: &Path) -> Result<PublicKey> {
     PublicKey::from_pem_or_der(&read_key_file(path)?)
         .map_err(|e| e.context(format!("loading public key {}", path.display())))
+}
+
+/// How long fetching a key from a URL may take.
+const KEY_FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Reads a public key from `location`: an `https://` URL (as vendors publish keys, e.g.
+/// `https://ca.vendor.example/v1/cosign.pub`; fetched over TLS with the system's roots, bounded in
+/// size and time; plain `http://` is refused) or a file path.
+pub fn load_public_key(location: &str) -> Result<PublicKey> {
+    if location.starts_with("https://") || location.starts_with("http://") {
+        let bytes = fetch_https(location, PUBLIC_KEY_SIZE_MAX as u64, KEY_FETCH_TIMEOUT)?;
+        return PublicKey::from_pem_or_der(&bytes).map_err(|e| e.context(format!("loading public key {location}")));
+    }
+    load_public_key_file(Path::new(location))
 }

@@ -27,7 +27,9 @@ pub use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 pub use ocitrust_registry as registry;
 pub use ocitrust_registry::remote::{Credentials, RegistryOptions};
 
-pub use keys::{generate_key_pair, load_private_key, load_public_key_file, read_key_file, GeneratedKeyPair};
+pub use keys::{
+    generate_key_pair, load_private_key, load_public_key, load_public_key_file, read_key_file, GeneratedKeyPair,
+};
 pub use sign::{sign, SignOptions, SignOutcome};
 pub use triangulate::triangulate;
 pub use verifier::Verifier;

@@ -579,3 +579,137 @@ fn generate_key_pair_refuses_to_overwrite() {
     );
     assert_eq!(fs::read(dir.join("cosign.key")).unwrap(), before);
 }
+
+/// `openssl s_server -WWW` serving `dir` over HTTPS on a free loopback port with a certificate for
+/// 127.0.0.1 issued by a throwaway CA (`dir/ca.pem`); killed on drop.
+struct HttpsFiles {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl HttpsFiles {
+    fn start(dir: &std::path::Path) -> HttpsFiles {
+        let openssl = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .expect("running openssl");
+            assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=ocitrust test CA",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ]);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("openssl")
+            .args([
+                "s_server",
+                "-accept",
+                &format!("127.0.0.1:{port}"),
+                "-cert",
+                "server.pem",
+                "-key",
+                "server.key",
+                "-WWW",
+                "-quiet",
+            ])
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting openssl s_server");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        HttpsFiles { port, child }
+    }
+}
+
+impl Drop for HttpsFiles {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn key_from_an_https_url_is_fetched_over_verified_tls_with_a_size_limit() {
+    let dir = scratch("key-url");
+    fs::copy(root().join("examples/sample-image/cosign.pub"), dir.join("cosign.pub")).unwrap();
+    fs::write(dir.join("huge.pub"), vec![b'A'; 64 * 1024]).unwrap();
+    let server = HttpsFiles::start(&dir);
+    let url = |file: &str| format!("https://127.0.0.1:{}/{file}", server.port);
+    let sample = format!("oci:{}", root().join("examples/sample-image/layout").display());
+    let ca = dir.join("ca.pem");
+    let verify = |key: &str, trust_test_ca: bool| {
+        let mut env = vec![("SSL_CERT_DIR", "/nonexistent")];
+        if trust_test_ca {
+            env.push(("SSL_CERT_FILE", ca.to_str().unwrap()));
+        }
+        ocitrust_in(&root(), &["verify", "--key", key, INSECURE, &sample], &env)
+    };
+    let out = verify(&url("cosign.pub"), true);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The same server, not trusted: the TLS handshake fails and nothing is verified.
+    assert_fails(&verify(&url("cosign.pub"), false), 1, "certificate");
+    assert_fails(&verify(&url("huge.pub"), true), 1, "larger than the limit");
+    assert_fails(&verify(&url("missing.pub"), true), 1, "missing.pub");
+    assert_fails(
+        &verify(&format!("http://127.0.0.1:{}/cosign.pub", server.port), true),
+        1,
+        "only https:// URLs",
+    );
+}

@@ -311,6 +311,12 @@ func TestBadInputGivesCodedErrors(t *testing.T) {
 	if _, err := ocitrust.LoadPublicKeyFile(fixture("oversize.pub")); !errors.Is(err, ocitrust.ErrLimitExceeded) {
 		t.Fatalf("oversize key file: %v", err)
 	}
+	if _, err := ocitrust.LoadPublicKeyURL("http://127.0.0.1:1/cosign.pub"); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+		t.Fatalf("key over plain HTTP: %v", err)
+	}
+	if _, err := ocitrust.LoadPublicKeyURL("https://127.0.0.1:1/cosign.pub"); !errors.Is(err, ocitrust.ErrNetwork) {
+		t.Fatalf("key from an unreachable host: %v", err)
+	}
 	if _, err := ocitrust.LoadPublicKeyFile(fixture("not-a-file")); !errors.Is(err, ocitrust.ErrIO) {
 		t.Fatalf("directory as key file: %v", err)
 	}

@@ -51,6 +51,23 @@ func LoadPublicKeyFile(path string) (*PublicKey, error) {
 	return newPublicKey(ptr), nil
 }
 
+// LoadPublicKeyURL fetches a public key from an https:// URL (as vendors publish keys): over TLS
+// verified against the system's roots (or SSL_CERT_FILE), at most 16 KiB, within 30 s. Plain
+// http:// is refused with ErrInvalidArgument.
+func LoadPublicKeyURL(url string) (*PublicKey, error) {
+	curl, err := cString(url, "url")
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(curl))
+	var ptr *C.ocitrust_public_key
+	var cerr *C.ocitrust_error
+	if err := takeError(C.ocitrust_public_key_from_url(curl, &ptr, &cerr), cerr); err != nil {
+		return nil, err
+	}
+	return newPublicKey(ptr), nil
+}
+
 // ID is the key id verdicts name signers by: hex SHA-256 of the DER SubjectPublicKeyInfo.
 func (k *PublicKey) ID() (string, error) {
 	var id string

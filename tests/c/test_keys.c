@@ -40,6 +40,18 @@ static void public_keys(void) {
     CHECK(error_says(&error, OCITRUST_ERR_INVALID_ARGUMENT, "UTF-8"));
     CHECK(untouched == NULL);
 
+    /* Keys from URLs: https only (the positive path is tested through the CLI with an HTTPS server). */
+    CHECK_RC(ocitrust_public_key_from_url("http://127.0.0.1:1/cosign.pub", &untouched, &error),
+             OCITRUST_ERR_INVALID_ARGUMENT);
+    CHECK(error_says(&error, OCITRUST_ERR_INVALID_ARGUMENT, "only https://"));
+    CHECK_RC(ocitrust_public_key_from_url("https://127.0.0.1:1/cosign.pub", &untouched, &error), OCITRUST_ERR_NETWORK);
+    CHECK(error_says(&error, OCITRUST_ERR_NETWORK, "127.0.0.1:1"));
+    CHECK_RC(ocitrust_public_key_from_url(key_path, &untouched, &error), OCITRUST_ERR_INVALID_ARGUMENT);
+    CHECK(error_says(&error, OCITRUST_ERR_INVALID_ARGUMENT, "not an https:// URL"));
+    CHECK_RC(ocitrust_public_key_from_url(NULL, &untouched, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_public_key_from_url("https://127.0.0.1:1/k", NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK(untouched == NULL);
+
     ocitrust_public_key_free(&from_pem);
     ocitrust_public_key_free(&from_pem); /* the variable is NULL now: a no-op */
     ocitrust_public_key_free(&from_file);

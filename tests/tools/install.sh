@@ -30,7 +30,7 @@ fi
 # Debian packages: the loopback registry (and htpasswd for its Basic auth), and what the C tests need (compiler, make, pkg-config,
 # valgrind). Installed only when one is missing, so a prepared machine never touches apt.
 missing=()
-for pair in docker-registry:docker-registry htpasswd:apache2-utils valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
+for pair in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -49,9 +49,9 @@ enum Command {
     },
     /// Verify the cosign signatures of images with a public key.
     Verify {
-        /// Public key (PEM or DER SubjectPublicKeyInfo).
+        /// Public key (PEM or DER SubjectPublicKeyInfo): a file, or an https:// URL a vendor publishes it at.
         #[arg(long)]
-        key: PathBuf,
+        key: String,
         /// Accept signatures without a transparency-log proof (insecure; recorded in the verdict).
         #[arg(long)]
         insecure_ignore_tlog: bool,
@@ -193,7 +193,7 @@ pub fn run(cli: Cli) -> Result<()> {
             registry,
             references,
         } => {
-            let public_key = ocitrust::load_public_key_file(&key)?;
+            let public_key = ocitrust::load_public_key(&key)?;
             let annotations: BTreeMap<String, String> = annotations.into_iter().collect();
             let annotations_checked = !annotations.is_empty();
             let verifier = Verifier::new(public_key)

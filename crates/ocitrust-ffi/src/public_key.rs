@@ -53,6 +53,31 @@ pub unsafe extern "C" fn ocitrust_public_key_from_file(
     })
 }
 
+/// Fetches a public key from `url` (NUL-terminated `https://` URL, as vendors publish keys): over TLS
+/// verified against the system's roots (or `SSL_CERT_FILE`), at most 16 KiB, within 30 s; plain
+/// `http://` is refused. Errors: `OCITRUST_ERR_INVALID_ARGUMENT`, `OCITRUST_ERR_NETWORK`,
+/// `OCITRUST_ERR_NOT_FOUND`, `OCITRUST_ERR_LIMIT_EXCEEDED`, `OCITRUST_ERR_INVALID_KEY`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_public_key_from_url(
+    url: *const c_char,
+    key_out: *mut *mut ocitrust_public_key,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let url = arg_str(url, "url")?;
+        let out = out_param(key_out, "key_out")?;
+        if !url.starts_with("https://") && !url.starts_with("http://") {
+            return Err(ocitrust::Error::new(
+                ocitrust::ErrorCode::InvalidArgument,
+                format!("{url}: not an https:// URL (use ocitrust_public_key_from_file for files)"),
+            ));
+        }
+        let key = ocitrust::load_public_key(url)?;
+        give(out, ocitrust_public_key { key });
+        Ok(())
+    })
+}
+
 /// Copies the key's id (hex SHA-256 of its DER SubjectPublicKeyInfo, as in verdicts) into `buf`.
 /// Buffer rules as `ocitrust_error_message`.
 #[no_mangle]

@@ -5,10 +5,12 @@ mod auth;
 mod client;
 mod discover;
 mod endpoint;
+mod https_fetch;
 mod options;
 mod transport;
 
 pub use client::RegistryClient;
 pub use discover::{discover_in_registry, RegistryEvidence};
 pub use endpoint::Endpoint;
+pub use https_fetch::fetch_https;
 pub use options::{Credentials, RegistryOptions};

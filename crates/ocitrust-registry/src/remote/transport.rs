@@ -354,7 +354,7 @@ fn basic(credentials: &Credentials) -> String {
 }
 
 /// The error and its causes, which is where reqwest says what actually went wrong.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -365,8 +365,9 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// TLS with rustls on ring, trusting the system's certificate store (`with_system_roots`) or nothing.
-fn rustls_config(with_system_roots: bool) -> Result<rustls::ClientConfig> {
+/// TLS with rustls on ring, trusting the system's certificate store (`with_system_roots`: the
+/// platform bundle, or `SSL_CERT_FILE` / `SSL_CERT_DIR` when set) or nothing.
+pub(crate) fn rustls_config(with_system_roots: bool) -> Result<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     if with_system_roots {
         for cert in rustls_native_certs::load_native_certs().certs {

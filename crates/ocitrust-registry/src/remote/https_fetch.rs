@@ -1,0 +1,66 @@
+//! Fetching a small document over HTTPS, e.g. a vendor's published public key
+//! (`--key https://ca.vendor.example/v1/cosign.pub`): TLS only (redirects included), bounded size,
+//! bounded time.
+
+use std::time::Duration;
+
+use ocitrust_core::{Error, ErrorCode, Result};
+use reqwest::{redirect, StatusCode, Url};
+
+use super::transport::{error_chain, rustls_config};
+
+/// Redirects followed when fetching a document.
+const REDIRECTS_MAX: usize = 5;
+
+/// GETs `url` (which must be `https://`) and returns its body, refusing more than `size_max`
+/// bytes, any redirect away from HTTPS, and anything slower than `timeout`.
+pub fn fetch_https(url: &str, size_max: u64, timeout: Duration) -> Result<Vec<u8>> {
+    let parsed =
+        Url::parse(url).map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("{url}: not a URL: {e}")))?;
+    if parsed.scheme() != "https" {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("{url}: only https:// URLs are fetched; a key over plain HTTP could be swapped in transit"),
+        ));
+    }
+    let policy = redirect::Policy::custom(|attempt| {
+        if attempt.url().scheme() != "https" {
+            attempt.error("a redirect would leave HTTPS")
+        } else if attempt.previous().len() > REDIRECTS_MAX {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    });
+    let client = reqwest::Client::builder()
+        .use_preconfigured_tls(rustls_config(true)?)
+        .redirect(policy)
+        .timeout(timeout)
+        .user_agent(concat!("ocitrust/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::new(ErrorCode::Network, format!("building the HTTP client: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(ErrorCode::Io, format!("starting the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let network = |e: reqwest::Error| Error::new(ErrorCode::Network, format!("{url}: {}", error_chain(&e)));
+        let mut response = client.get(parsed.clone()).send().await.map_err(network)?;
+        match response.status() {
+            StatusCode::OK => {}
+            StatusCode::NOT_FOUND => return Err(Error::new(ErrorCode::NotFound, format!("{url}: 404 Not Found"))),
+            status => return Err(Error::new(ErrorCode::Network, format!("{url}: {status}"))),
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(network)? {
+            if body.len() as u64 + chunk.len() as u64 > size_max {
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    format!("{url}: larger than the limit of {size_max} bytes"),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    })
+}
