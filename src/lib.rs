@@ -16,6 +16,7 @@
 
 mod keys;
 mod sign;
+mod tree;
 mod triangulate;
 mod verifier;
 
@@ -25,11 +26,12 @@ pub use ocitrust_core::oci::Platform;
 pub use ocitrust_core::verdict::{Check, CheckName, Outcome, SignatureKind, SignatureReport, Signer, Subject};
 pub use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 pub use ocitrust_registry as registry;
-pub use ocitrust_registry::remote::{Credentials, RegistryOptions};
+pub use ocitrust_registry::remote::{Credentials, Referrer, ReferrersSource, RegistryOptions};
 
 pub use keys::{
     generate_key_pair, load_private_key, load_public_key, load_public_key_file, read_key_file, GeneratedKeyPair,
 };
 pub use sign::{sign, SignOptions, SignOutcome};
+pub use tree::{tree, Attached, TagArtifact};
 pub use triangulate::triangulate;
 pub use verifier::Verifier;

@@ -1,27 +1,57 @@
-//! `triangulate`: where the signatures of an image are stored.
+//! `triangulate`: where the signatures (or attestations, or SBOMs) of an image are stored.
 
-use ocitrust_core::cosign::signature_tag;
 use ocitrust_core::{Error, ErrorCode, Reference, Result};
+use ocitrust_registry::remote::{RegistryClient, RegistryOptions};
 use ocitrust_registry::{LayoutReference, OciLayout};
 
-/// The location of the cosign signature manifest for `reference`: `oci:PATH:sha256-<hex>.sig` for a
-/// layout, `registry/repo:sha256-<hex>.sig` for a registry reference pinned by digest.
-pub fn triangulate(reference: &str) -> Result<String> {
+/// The tag-scheme suffix for `kind` as `cosign triangulate --type` names it.
+fn suffix(kind: &str) -> Result<&'static str> {
+    match kind {
+        "signature" => Ok("sig"),
+        "attestation" => Ok("att"),
+        "sbom" => Ok("sbom"),
+        other => Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("invalid type {other:?}: expected signature, attestation or sbom"),
+        )),
+    }
+}
+
+/// The location of the cosign `kind` manifest (`signature`, `attestation`, `sbom`) for `reference`:
+/// `oci:PATH:sha256-<hex>.sig` for a layout, `registry/repo:sha256-<hex>.sig` for a registry image
+/// (a tag is resolved to its digest in the registry; `options.signature_repository` is honoured).
+pub fn triangulate(reference: &str, kind: &str, options: &RegistryOptions) -> Result<String> {
+    let suffix = suffix(kind)?;
     if LayoutReference::is_layout_reference(reference) {
         let layout_ref = LayoutReference::parse(reference)?;
         let entry = OciLayout::open(&layout_ref.path)?.resolve(&layout_ref.selector)?;
         return Ok(format!(
-            "oci:{}:{}",
+            "oci:{}:{}.{suffix}",
             layout_ref.path.display(),
-            signature_tag(&entry.digest)
+            entry.digest.as_str().replacen(':', "-", 1)
         ));
     }
     let parsed = Reference::parse(reference)?;
-    match parsed.digest() {
-        Some(digest) => Ok(format!("{}:{}", parsed.name(), signature_tag(digest))),
-        None => Err(Error::new(
-            ErrorCode::Unsupported,
-            format!("{reference}: resolving a tag needs a registry, which is not supported yet; pass the reference by digest (@sha256:…)"),
-        )),
-    }
+    let digest = match parsed.digest() {
+        Some(digest) => digest.clone(),
+        None => RegistryClient::new(options.clone())?
+            .manifest(&parsed)?
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotFound,
+                    format!("{reference}: no such manifest in the registry"),
+                )
+            })?
+            .digest()
+            .clone(),
+    };
+    let repository = match &options.signature_repository {
+        Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
+        None => parsed,
+    };
+    Ok(format!(
+        "{}:{}.{suffix}",
+        repository.name(),
+        digest.as_str().replacen(':', "-", 1)
+    ))
 }

@@ -114,6 +114,22 @@ fn triangulate_names_the_signature_tag() {
     let d = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     let out = ocitrust(&["triangulate", &format!("ghcr.io/org/app@{d}")]);
     assert_eq!(stdout(&out).trim(), format!("ghcr.io/org/app:sha256-{}.sig", &d[7..]));
+    let out = ocitrust(&["triangulate", "--type", "sbom", &format!("ghcr.io/org/app@{d}")]);
+    assert_eq!(stdout(&out).trim(), format!("ghcr.io/org/app:sha256-{}.sbom", &d[7..]));
+    let out = ocitrust(&[
+        "triangulate",
+        "--type",
+        "attestation",
+        "--signature-repository",
+        "ghcr.io/org/sigs",
+        &format!("ghcr.io/org/app@{d}"),
+    ]);
+    assert_eq!(stdout(&out).trim(), format!("ghcr.io/org/sigs:sha256-{}.att", &d[7..]));
+    assert_fails(
+        &ocitrust(&["triangulate", "--type", "blob", "oci:x"]),
+        1,
+        "invalid type",
+    );
 }
 
 /// A copy of the sample made multi-arch: tag `multi` is an index of the signed sample image

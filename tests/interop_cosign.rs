@@ -650,3 +650,58 @@ fn ocitrust_signs_in_the_registry_cosign_verifies() {
     );
     assert_fails(&refused, 1, "401");
 }
+
+#[test]
+fn tree_lists_what_cosign_attached() {
+    let peers = Peers::new("registry-tree");
+    let reference = peers.push_image("tree");
+    let keys = peers.dir("keys");
+    let bare = ok(
+        peers.ocitrust(&keys, &["tree", &reference]),
+        "tree of an unsigned image",
+    );
+    assert!(
+        stdout(&bare).starts_with("No Supply Chain Security Related Artifacts found"),
+        "{}",
+        stdout(&bare)
+    );
+
+    cosign_sign(&peers, &keys, &reference);
+    ok(
+        peers.cosign(
+            &[
+                "sign",
+                "--key",
+                "cosign.key",
+                "--tlog-upload=false",
+                "-y",
+                "-a",
+                "second=yes",
+                &reference,
+            ],
+            &keys,
+            "cpw",
+        ),
+        "cosign sign (second signature)",
+    );
+    let digest = peers.digest(&reference);
+    let triangulated = ok(peers.ocitrust(&keys, &["triangulate", &reference]), "triangulate a tag");
+    let theirs = ok(
+        peers.cosign(&["triangulate", &reference], &keys, ""),
+        "cosign triangulate",
+    );
+    assert_eq!(
+        stdout(&triangulated),
+        stdout(&theirs),
+        "the same signature location as cosign"
+    );
+    let out = ok(peers.ocitrust(&keys, &["tree", &reference]), "tree of a signed image");
+    let text = stdout(&out);
+    let sig_tag = format!("{}/tree:sha256-{}.sig", peers.registry.address, &digest[7..]);
+    assert!(
+        text.contains(&format!("🔐 Signatures for an image tag: {sig_tag}")),
+        "{text}"
+    );
+    assert_eq!(text.matches("🍒 sha256:").count(), 2, "two signature layers: {text}");
+    assert!(!text.contains("Referrers"), "docker-registry has no referrers: {text}");
+}

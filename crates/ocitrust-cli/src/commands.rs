@@ -74,9 +74,21 @@ enum Command {
         #[arg(required = true)]
         references: Vec<String>,
     },
-    /// Print where the signatures of an image are stored.
+    /// List what is attached to an image in a registry: signatures, attestations, SBOMs, referrers.
+    Tree {
+        #[command(flatten)]
+        registry: RegistryArgs,
+        /// The image: registry/repo[:tag|@digest].
+        reference: String,
+    },
+    /// Print where the signatures (or attestations, or SBOMs) of an image are stored.
     Triangulate {
-        /// The image.
+        /// What to locate: signature, attestation or sbom.
+        #[arg(long = "type", default_value = "signature")]
+        kind: String,
+        #[command(flatten)]
+        registry: RegistryArgs,
+        /// The image: registry/repo[:tag|@digest] (a tag is resolved in the registry), or oci:PATH.
         reference: String,
     },
 }
@@ -223,8 +235,17 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Triangulate { reference } => {
-            println!("{}", ocitrust::triangulate(&reference)?);
+        Command::Tree { registry, reference } => {
+            let attached = ocitrust::tree(&reference, &registry.options())?;
+            output::print_tree(&reference, &attached);
+            Ok(())
+        }
+        Command::Triangulate {
+            kind,
+            registry,
+            reference,
+        } => {
+            println!("{}", ocitrust::triangulate(&reference, &kind, &registry.options())?);
             Ok(())
         }
     }

@@ -49,3 +49,53 @@ pub fn print_verdict(verdict: &Verdict, format: Format) -> Result<()> {
     }
     Ok(())
 }
+
+/// Prints `tree` the way `cosign tree` does, with the referrers after the tag-scheme artifacts.
+pub fn print_tree(reference: &str, attached: &ocitrust::Attached) {
+    if attached.tag_scheme.is_empty() && attached.referrers.is_empty() {
+        println!(
+            "No Supply Chain Security Related Artifacts found for image {reference} ({})",
+            attached.subject
+        );
+        return;
+    }
+    println!(
+        "📦 Supply Chain Security Related artifacts for an image: {reference} ({})",
+        attached.subject
+    );
+    for artifact in &attached.tag_scheme {
+        let (icon, what) = match artifact.kind {
+            "signatures" => ("🔐", "Signatures"),
+            "attestations" => ("💾", "Attestations"),
+            _ => ("📦", "SBOMs"),
+        };
+        println!("└── {icon} {what} for an image tag: {}", artifact.reference);
+        print_leaves(artifact.layers.iter().map(ToString::to_string));
+    }
+    if !attached.referrers.is_empty() {
+        let source = match attached.referrers_source {
+            ocitrust::ReferrersSource::Api => "the OCI 1.1 referrers API".to_owned(),
+            ocitrust::ReferrersSource::TagSchema => {
+                format!(
+                    "the referrers tag schema {}",
+                    attached.subject.as_str().replacen(':', "-", 1)
+                )
+            }
+        };
+        println!("└── 🔗 Referrers, from {source}:");
+        print_leaves(
+            attached
+                .referrers
+                .iter()
+                .map(|r| format!("{} ({})", r.digest, r.artifact_type.as_deref().unwrap_or(&r.media_type))),
+        );
+    }
+}
+
+fn print_leaves(leaves: impl ExactSizeIterator<Item = String>) {
+    let count = leaves.len();
+    for (i, leaf) in leaves.enumerate() {
+        let branch = if i + 1 == count { "└──" } else { "├──" };
+        println!("   {branch} 🍒 {leaf}");
+    }
+}

@@ -353,3 +353,95 @@ fn an_unreachable_registry_is_a_network_error() {
     let reference = Reference::parse(&format!("{address}/app:v1")).unwrap();
     assert_eq!(client().manifest(&reference).unwrap_err().code(), ErrorCode::Network);
 }
+
+fn referrers_index(entries: &[(&str, &str)]) -> Vec<u8> {
+    let manifests: Vec<String> = entries
+        .iter()
+        .map(|(digest_of, artifact_type)| {
+            format!(
+                r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":100,"artifactType":"{artifact_type}"}}"#,
+                Digest::sha256(digest_of.as_bytes())
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{}]}}"#,
+        manifests.join(",")
+    )
+    .into_bytes()
+}
+
+const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+const NOTATION: &str = "application/vnd.cncf.notary.signature";
+
+#[test]
+fn referrers_api_pages_are_followed_and_filtered() {
+    let subject = Digest::sha256(MANIFEST);
+    let server = Server::start(|r| {
+        if r.path.contains("/referrers/") && !r.path.contains("last=") {
+            return reply(200, &referrers_index(&[("a", BUNDLE), ("b", NOTATION)]))
+                .header("Link", "</v2/app/referrers/x?last=b&n=2>; rel=\"next\"");
+        }
+        if r.path.contains("last=b") {
+            return reply(200, &referrers_index(&[("c", BUNDLE)]));
+        }
+        reply(404, b"")
+    });
+    let repo = tag_ref(&server);
+    let (all, source) = client().referrers(&repo, &subject, None).unwrap();
+    assert_eq!(source, ocitrust_registry::remote::ReferrersSource::Api);
+    assert_eq!(all.len(), 3);
+    let (bundles, _) = client().referrers(&repo, &subject, Some(BUNDLE)).unwrap();
+    assert_eq!(
+        bundles.len(),
+        2,
+        "the registry ignored the filter; the client applies it"
+    );
+    assert!(server.requests().iter().any(|r| r
+        .path
+        .contains("artifactType=application%2Fvnd.dev.sigstore.bundle.v0.3%2Bjson")));
+}
+
+#[test]
+fn referrers_fall_back_to_the_tag_schema_only_on_404() {
+    let subject = Digest::sha256(MANIFEST);
+    let fallback_tag = format!("/v2/app/manifests/sha256-{}", subject.hex());
+    let server = Server::start(move |r| {
+        if r.path == fallback_tag {
+            return reply(200, &referrers_index(&[("n", NOTATION)]));
+        }
+        reply(404, b"")
+    });
+    let (found, source) = client().referrers(&tag_ref(&server), &subject, None).unwrap();
+    assert_eq!(source, ocitrust_registry::remote::ReferrersSource::TagSchema);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].artifact_type.as_deref(), Some(NOTATION));
+
+    // Any other failure is reported, never turned into "nothing attached".
+    let server = Server::start(|_| reply(400, b"bad request"));
+    let err = client().referrers(&tag_ref(&server), &subject, None).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network, "{err}");
+    let server = Server::start(|_| reply(200, b"{not json"));
+    assert_eq!(
+        client()
+            .referrers(&tag_ref(&server), &subject, None)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidManifest
+    );
+}
+
+#[test]
+fn endless_referrer_pages_end_at_the_limit() {
+    let server = Server::start(|r| {
+        reply(200, &referrers_index(&[("x", BUNDLE)])).header(
+            "Link",
+            format!("<{}&more=1>; rel=\"next\"", r.path.replace("?", "?p=1&")),
+        )
+    });
+    let err = client()
+        .referrers(&tag_ref(&server), &Digest::sha256(MANIFEST), None)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
+    assert_eq!(server.requests().len(), ocitrust_registry::remote::REFERRER_PAGES_MAX);
+}

@@ -22,6 +22,36 @@ const MANIFEST_ACCEPT: &[&str] = &[
     media_types::DOCKER_MANIFEST_LIST,
 ];
 
+/// Largest referrers page read.
+const REFERRERS_PAGE_SIZE_MAX: u64 = 4 * 1024 * 1024;
+/// Pages of referrers followed through `Link: <…>; rel="next"`.
+pub const REFERRER_PAGES_MAX: usize = 16;
+/// Referrers collected for one subject.
+pub const REFERRERS_MAX: usize = 4096;
+
+/// Something attached to a subject through the OCI 1.1 referrers API (or its tag-schema fallback).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Referrer {
+    /// The referrer manifest's digest.
+    pub digest: Digest,
+    /// Its media type.
+    pub media_type: String,
+    /// Its artifact type (e.g. `application/vnd.dev.sigstore.bundle.v0.3+json`,
+    /// `application/vnd.cncf.notary.signature`), when the registry reports one.
+    pub artifact_type: Option<String>,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// Where a list of referrers came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferrersSource {
+    /// The registry's `/v2/<name>/referrers/<digest>` API.
+    Api,
+    /// The referrers tag schema (`sha256-<hex>` index), used only because the API answered 404.
+    TagSchema,
+}
+
 /// Largest answer read from an upload or a manifest PUT (registries answer with a short JSON or nothing).
 const UPLOAD_ANSWER_SIZE_MAX: u64 = 64 * 1024;
 
@@ -268,6 +298,77 @@ impl RegistryClient {
         Ok(Some(manifest))
     }
 
+    /// Everything that refers to `subject` in `repository`'s repository, optionally only of
+    /// `artifact_type`: the OCI 1.1 referrers API, following `Link` pages (at most
+    /// REFERRER_PAGES_MAX), falling back to the referrers tag schema only when the API answers 404.
+    /// Any other failure is an error, never an empty list.
+    pub fn referrers(
+        &self,
+        repository: &Reference,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<(Vec<Referrer>, ReferrersSource)> {
+        let (registry, repo) = (repository.registry(), repository.repository());
+        let mut path = format!("/v2/{repo}/referrers/{subject}");
+        if let Some(t) = artifact_type {
+            path.push_str(&format!("?artifactType={}", percent_encode(t)));
+        }
+        let mut referrers = Vec::new();
+        for page in 0.. {
+            if page == REFERRER_PAGES_MAX {
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    format!("referrers of {subject}: more than {REFERRER_PAGES_MAX} pages"),
+                ));
+            }
+            let fetched = self.get(
+                registry,
+                repo,
+                path.clone(),
+                &[media_types::OCI_INDEX],
+                REFERRERS_PAGE_SIZE_MAX,
+            )?;
+            if fetched.status == StatusCode::NOT_FOUND && page == 0 {
+                return self.referrers_by_tag_schema(repository, subject, artifact_type);
+            }
+            if !fetched.status.is_success() {
+                return Err(Error::new(
+                    ErrorCode::Network,
+                    format!(
+                        "listing referrers of {subject} in {registry}/{repo}: {}",
+                        fetched.status
+                    ),
+                ));
+            }
+            referrers.extend(parse_referrers(&fetched.body, subject, artifact_type)?);
+            if referrers.len() > REFERRERS_MAX {
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    format!("referrers of {subject}: more than {REFERRERS_MAX}"),
+                ));
+            }
+            match next_link(&fetched.headers) {
+                Some(next) => path = next,
+                None => break,
+            }
+        }
+        Ok((referrers, ReferrersSource::Api))
+    }
+
+    fn referrers_by_tag_schema(
+        &self,
+        repository: &Reference,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> Result<(Vec<Referrer>, ReferrersSource)> {
+        let tag = subject.as_str().replacen(':', "-", 1);
+        let referrers = match self.manifest(&repository.with_tag(&tag)?)? {
+            Some(index) => parse_referrers(index.bytes(), subject, artifact_type)?,
+            None => Vec::new(),
+        };
+        Ok((referrers, ReferrersSource::TagSchema))
+    }
+
     /// The blob `digest` of `size` bytes from `registry/repository`, read only if `size` is within
     /// `size_max`; its length and digest must match.
     pub fn blob(&self, registry: &str, repository: &str, digest: &Digest, size: u64, size_max: u64) -> Result<Vec<u8>> {
@@ -305,4 +406,69 @@ impl RegistryClient {
             .map_err(|e| e.context(format!("blob {digest}")))?;
         Ok(fetched.body)
     }
+}
+
+/// The descriptors of a referrers index, filtered by `artifact_type` (registries may ignore the filter).
+fn parse_referrers(bytes: &[u8], subject: &Digest, artifact_type: Option<&str>) -> Result<Vec<Referrer>> {
+    #[derive(serde::Deserialize)]
+    struct Index {
+        #[serde(default)]
+        manifests: Vec<Descriptor>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Descriptor {
+        #[serde(rename = "mediaType")]
+        media_type: String,
+        digest: String,
+        size: u64,
+        #[serde(default, rename = "artifactType")]
+        artifact_type: Option<String>,
+    }
+    let index: Index = serde_json::from_slice(bytes).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidManifest,
+            format!("referrers of {subject}: not an image index: {e}"),
+        )
+    })?;
+    index
+        .manifests
+        .into_iter()
+        .filter(|d| artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type)
+        .map(|d| {
+            Ok(Referrer {
+                digest: Digest::parse(&d.digest).map_err(|e| e.context(format!("referrers of {subject}")))?,
+                media_type: d.media_type,
+                artifact_type: d.artifact_type,
+                size: d.size,
+            })
+        })
+        .collect()
+}
+
+/// The target of a `Link: <…>; rel="next"` header, as a path on the same registry.
+fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|value| {
+            value.split(',').find_map(|link| {
+                let (target, params) = link.split_once(';')?;
+                let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+                let is_next = params
+                    .split(';')
+                    .any(|p| p.trim().replace(' ', "") == "rel=\"next\"" || p.trim() == "rel=next");
+                // Only paths on the same registry are followed.
+                (is_next && target.starts_with("/v2/")).then(|| target.to_owned())
+            })
+        })
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -9,7 +9,7 @@ mod https_fetch;
 mod options;
 mod transport;
 
-pub use client::RegistryClient;
+pub use client::{Referrer, ReferrersSource, RegistryClient, REFERRERS_MAX, REFERRER_PAGES_MAX};
 pub use discover::{discover_in_registry, RegistryEvidence};
 pub use endpoint::Endpoint;
 pub use https_fetch::fetch_https;
