@@ -705,3 +705,107 @@ fn tree_lists_what_cosign_attached() {
     assert_eq!(text.matches("🍒 sha256:").count(), 2, "two signature layers: {text}");
     assert!(!text.contains("Referrers"), "docker-registry has no referrers: {text}");
 }
+
+/// Writes an OCI layout holding one Helm chart, as `helm push` stores charts: its own config and
+/// layer media types. Returns the layout directory.
+fn helm_chart_layout(dir: &Path) -> PathBuf {
+    let layout = dir.join("helm-layout");
+    let blobs = layout.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let hex = sha256_hex(bytes);
+        std::fs::write(blobs.join(&hex), bytes).unwrap();
+        (format!("sha256:{hex}"), bytes.len())
+    };
+    let (config, config_size) = put(br#"{"name":"demo","version":"0.1.0","apiVersion":"v2"}"#);
+    let (chart, chart_size) = put(b"not really a tarball, but the registry does not care");
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json", "digest": config, "size": config_size},
+        "layers": [{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "digest": chart, "size": chart_size}],
+    })
+    .to_string();
+    let (manifest_digest, manifest_size) = put(manifest.as_bytes());
+    std::fs::write(layout.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": manifest_digest, "size": manifest_size,
+        "annotations": {"org.opencontainers.image.ref.name": "0.1.0"}}]});
+    std::fs::write(layout.join("index.json"), index.to_string()).unwrap();
+    layout
+}
+
+/// SHA-256 in hex through the system's `sha256sum`, so the test needs no hashing crate.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("running sha256sum");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn any_oci_artifact_verifies_like_an_image_a_helm_chart() {
+    let peers = Peers::new("registry-helm");
+    let layout = helm_chart_layout(&peers.work);
+    let keys = peers.dir("keys");
+
+    // In a layout: ocitrust signs and verifies the chart.
+    let layout_ref = format!("oci:{}:0.1.0", layout.display());
+    generate_key_pair_in(&keys, "");
+    ok(
+        ocitrust_in(
+            &keys,
+            &["sign", "--key", "cosign.key", &layout_ref],
+            &[("COSIGN_PASSWORD", "")],
+        ),
+        "sign the chart layout",
+    );
+    ok(
+        ocitrust_in(
+            &keys,
+            &["verify", "--key", "cosign.pub", "--insecure-ignore-tlog", &layout_ref],
+            &[],
+        ),
+        "verify the chart layout",
+    );
+
+    // In a registry: cosign signs the pushed chart, ocitrust verifies it.
+    let reference = format!("{}/charts/demo:0.1.0", peers.registry.address);
+    let fresh = helm_chart_layout(&peers.dir("fresh"));
+    ok(
+        run(
+            &peers.crane,
+            &["push", "--insecure", fresh.to_str().unwrap(), &reference],
+            &peers.work,
+            &[],
+        ),
+        "crane push of the chart",
+    );
+    let cosign_keys = peers.dir("cosign-keys");
+    cosign_sign(&peers, &cosign_keys, &reference);
+    ok(
+        peers.ocitrust(
+            &cosign_keys,
+            &[
+                "verify",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "-a",
+                "from=cosign",
+                &reference,
+            ],
+        ),
+        "verify the chart in the registry",
+    );
+}
