@@ -564,6 +564,34 @@ fn basic_auth_from_docker_config_or_flags() {
         1,
         "registry-password",
     );
+
+    // A credential helper named in config.json's credHelpers, found on PATH, as Docker runs it.
+    let helper_dir = peers.dir("helper");
+    let bin = helper_dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = bin.join("docker-credential-ocitrust-test");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\n[ \"$1\" = get ] || exit 1\nread server\necho \"$server\" > \"$(dirname \"$0\")/asked\"\necho '{\"Username\":\"alice\",\"Secret\":\"s3cr3t\"}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let config = serde_json::json!({"credHelpers": {peers.registry.address.clone(): "ocitrust-test"}});
+    std::fs::write(helper_dir.join("config.json"), config.to_string()).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    ok(
+        ocitrust_in(
+            &keys,
+            &[&verify[..], &[reference.as_str()]].concat(),
+            &[("DOCKER_CONFIG", helper_dir.to_str().unwrap()), ("PATH", &path)],
+        ),
+        "verify with a credential helper",
+    );
+    assert_eq!(
+        std::fs::read_to_string(bin.join("asked")).unwrap().trim(),
+        peers.registry.address,
+        "the helper is asked for this registry"
+    );
 }
 
 #[test]
