@@ -36,6 +36,11 @@
 #include <stdint.h>
 
 /**
+ * A buffer this large always holds a location `ocitrust_verifier_triangulate` writes.
+ */
+#define OCITRUST_LOCATION_SIZE_MAX 8192
+
+/**
  * Major version of the header (and of the library it was generated with).
  */
 #define OCITRUST_VERSION_MAJOR 0
@@ -49,6 +54,12 @@
  * Patch version of the header.
  */
 #define OCITRUST_VERSION_PATCH 0
+
+/**
+ * What is attached to one image: cosign's tag-scheme signatures, attestations and SBOMs, and its
+ * OCI 1.1 referrers. Read it as JSON with `ocitrust_attached_json`.
+ */
+typedef struct ocitrust_attached ocitrust_attached;
 
 /**
  * Why a call failed: an `ocitrust_result` code and a message saying what was expected and what was
@@ -461,6 +472,46 @@ ocitrust_result ocitrust_sign_outcome_location(const ocitrust_sign_outcome *outc
  * does nothing.
  */
 void ocitrust_sign_outcome_free(ocitrust_sign_outcome **outcome);
+
+/**
+ * Lists what is attached to the image `reference` (NUL-terminated, `registry/repo[:tag|@digest]`)
+ * in its registry, reached with `verifier`'s registry settings. Referrers come from the OCI 1.1
+ * referrers API, or its tag-schema fallback only when the API answers 404.
+ */
+ocitrust_result ocitrust_verifier_tree(const ocitrust_verifier *verifier,
+                                       const char *reference,
+                                       ocitrust_attached **attached_out,
+                                       ocitrust_error **error_out);
+
+/**
+ * Copies `attached` as JSON (`subject`, `tag_scheme`: kind, reference, layers; `referrers`:
+ * digest, media_type, artifact_type, size; `referrers_source`) into `buf`. Buffer rules as
+ * `ocitrust_error_message`.
+ */
+ocitrust_result ocitrust_attached_json(const ocitrust_attached *attached,
+                                       char *buf,
+                                       size_t buf_len,
+                                       size_t *out_len);
+
+/**
+ * Frees `*attached` and sets it to NULL; NULL or a pointer to NULL does nothing.
+ */
+void ocitrust_attached_free(ocitrust_attached **attached);
+
+/**
+ * Writes where the `kind` artifacts (`"signature"`, `"attestation"`, `"sbom"`; NULL means
+ * `"signature"`) of `reference` are stored, as `cosign triangulate` prints it, into `buf`: a tag in
+ * a registry is resolved with `verifier`'s registry settings. `*out_len` receives the length; a
+ * buffer of `OCITRUST_LOCATION_SIZE_MAX` bytes always suffices (a smaller one that is too small
+ * gives `OCITRUST_ERR_BUFFER_TOO_SMALL`, and asking again resolves the tag again).
+ */
+ocitrust_result ocitrust_verifier_triangulate(const ocitrust_verifier *verifier,
+                                              const char *reference,
+                                              const char *kind,
+                                              char *buf,
+                                              size_t buf_len,
+                                              size_t *out_len,
+                                              ocitrust_error **error_out);
 
 /**
  * Whether at least one signature passed every check. NULL gives false.

@@ -9,7 +9,7 @@ use ocitrust_registry::remote::{Referrer, ReferrersSource, RegistryClient, Regis
 const TAG_SCHEME: [(&str, &str); 3] = [("sig", "signatures"), ("att", "attestations"), ("sbom", "sboms")];
 
 /// One tag-scheme artifact: `sha256-<hex>.sig`, `.att` or `.sbom`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TagArtifact {
     /// `signatures`, `attestations` or `sboms`.
     pub kind: &'static str,
@@ -20,7 +20,7 @@ pub struct TagArtifact {
 }
 
 /// What is attached to one image.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Attached {
     /// The image's digest (a tag is resolved).
     pub subject: Digest,
@@ -32,9 +32,23 @@ pub struct Attached {
     pub referrers_source: ReferrersSource,
 }
 
+impl Attached {
+    /// As pretty JSON.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self)
+            .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding the tree: {e}")))
+    }
+}
+
 /// Lists what is attached to the image `reference` names in its registry (signatures looked for in
 /// `options.signature_repository` when set).
 pub fn tree(reference: &str, options: &RegistryOptions) -> Result<Attached> {
+    tree_with(&RegistryClient::new(options.clone())?, reference)
+}
+
+/// [`tree`] through an existing client (its options apply).
+pub(crate) fn tree_with(client: &RegistryClient, reference: &str) -> Result<Attached> {
+    let options = client.options();
     if reference.starts_with("oci:") {
         return Err(Error::new(
             ErrorCode::Unsupported,
@@ -42,7 +56,6 @@ pub fn tree(reference: &str, options: &RegistryOptions) -> Result<Attached> {
         ));
     }
     let parsed = Reference::parse(reference)?;
-    let client = RegistryClient::new(options.clone())?;
     let subject = client.manifest(&parsed)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NotFound,

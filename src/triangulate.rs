@@ -21,6 +21,21 @@ fn suffix(kind: &str) -> Result<&'static str> {
 /// `oci:PATH:sha256-<hex>.sig` for a layout, `registry/repo:sha256-<hex>.sig` for a registry image
 /// (a tag is resolved to its digest in the registry; `options.signature_repository` is honoured).
 pub fn triangulate(reference: &str, kind: &str, options: &RegistryOptions) -> Result<String> {
+    triangulate_with(
+        || RegistryClient::new(options.clone()).map(std::sync::Arc::new),
+        reference,
+        kind,
+        options,
+    )
+}
+
+/// [`triangulate`] with a client made only if a tag must be resolved.
+pub(crate) fn triangulate_with(
+    client: impl FnOnce() -> Result<std::sync::Arc<RegistryClient>>,
+    reference: &str,
+    kind: &str,
+    options: &RegistryOptions,
+) -> Result<String> {
     let suffix = suffix(kind)?;
     if LayoutReference::is_layout_reference(reference) {
         let layout_ref = LayoutReference::parse(reference)?;
@@ -34,7 +49,7 @@ pub fn triangulate(reference: &str, kind: &str, options: &RegistryOptions) -> Re
     let parsed = Reference::parse(reference)?;
     let digest = match parsed.digest() {
         Some(digest) => digest.clone(),
-        None => RegistryClient::new(options.clone())?
+        None => client()?
             .manifest(&parsed)?
             .ok_or_else(|| {
                 Error::new(

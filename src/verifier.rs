@@ -164,6 +164,18 @@ impl Verifier {
         )
     }
 
+    /// What is attached to the image `reference` in its registry ([`crate::tree`]), reached with this
+    /// verifier's registry options and client.
+    pub fn tree(&self, reference: &str) -> Result<crate::Attached> {
+        crate::tree::tree_with(&*self.registry_client()?, reference)
+    }
+
+    /// Where the `kind` artifacts of `reference` are stored ([`crate::triangulate`]), with this
+    /// verifier's registry options and client.
+    pub fn triangulate(&self, reference: &str, kind: &str) -> Result<String> {
+        crate::triangulate::triangulate_with(|| self.registry_client(), reference, kind, &self.registry)
+    }
+
     /// Verifies evidence the caller fetched itself (sans-IO): the subject manifest's bytes, the bytes
     /// of its cosign signature manifest (`None` when the subject has none), and the payload blobs
     /// that manifest references, in any order. Every input is hashed here; `reference` only labels

@@ -82,6 +82,22 @@ func TestVerifiesCosignSignaturesInARegistry(t *testing.T) {
 		t.Fatalf("location = %s", verdict.Signatures[0].Location)
 	}
 
+	attached, err := v.Tree(ctx, signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if attached.Subject != digest || len(attached.TagScheme) != 1 || attached.TagScheme[0].Kind != "signatures" ||
+		len(attached.TagScheme[0].Layers) != 1 || len(attached.Referrers) != 0 || attached.ReferrersSource != "tag-schema" {
+		t.Fatalf("tree = %+v", attached)
+	}
+	location, err := v.Triangulate(ctx, signed, "signature")
+	if err != nil || location != attached.TagScheme[0].Reference {
+		t.Fatalf("triangulate = %q, %v; tree says %q", location, err, attached.TagScheme[0].Reference)
+	}
+	if _, err := v.Triangulate(ctx, signed, "blob"); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+		t.Fatalf("bad kind: %v", err)
+	}
+
 	pinned := strings.TrimSuffix(signed, ":v1") + "@" + digest
 	insecure := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithAllowInsecureRegistry())
 	verdict, err = insecure.Verify(ctx, pinned)

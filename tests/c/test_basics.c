@@ -100,6 +100,9 @@ static void every_free_accepts_null(void) {
     ocitrust_sign_outcome *outcome = NULL;
     ocitrust_key_pair *pair = NULL;
     ocitrust_error *error = NULL;
+    ocitrust_attached *attached = NULL;
+    ocitrust_attached_free(NULL);
+    ocitrust_attached_free(&attached);
     ocitrust_public_key_free(NULL);
     ocitrust_public_key_free(&key);
     ocitrust_verifier_free(NULL);

@@ -358,6 +358,52 @@ static void registry_options(void) {
     ocitrust_verifier_free(&verifier);
 }
 
+static void triangulate_and_tree(void) {
+    ocitrust_verifier *verifier = sample_verifier(0);
+    ocitrust_attached *attached = NULL;
+    ocitrust_error *error = NULL;
+    char location[OCITRUST_LOCATION_SIZE_MAX], small[8];
+    size_t len = 0;
+    const char *pinned = "ghcr.io/org/app@" SAMPLE_DIGEST;
+
+    CHECK_RC(ocitrust_verifier_triangulate(verifier, pinned, NULL, location, sizeof location, &len, &error),
+             OCITRUST_OK);
+    CHECK(strcmp(location, "ghcr.io/org/app:sha256-198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524.sig") == 0);
+    CHECK_RC(ocitrust_verifier_triangulate(verifier, pinned, "sbom", location, sizeof location, &len, &error),
+             OCITRUST_OK);
+    CHECK(strstr(location, ".sbom") != NULL && len == strlen(location));
+    CHECK_RC(ocitrust_verifier_triangulate(verifier, layout_ref("sample", ""), "attestation", location,
+                                           sizeof location, &len, &error),
+             OCITRUST_OK);
+    CHECK(strncmp(location, "oci:", 4) == 0 && strstr(location, ".att") != NULL);
+    CHECK_RC(ocitrust_verifier_triangulate(verifier, pinned, NULL, small, sizeof small, &len, &error),
+             OCITRUST_ERR_BUFFER_TOO_SMALL);
+    CHECK(len > sizeof small);
+    ocitrust_error_free(&error);
+    CHECK_RC(ocitrust_verifier_triangulate(verifier, pinned, "blob", location, sizeof location, &len, &error),
+             OCITRUST_ERR_INVALID_ARGUMENT);
+    CHECK(error_says(&error, OCITRUST_ERR_INVALID_ARGUMENT, "invalid type"));
+    CHECK_RC(ocitrust_verifier_triangulate(verifier, "127.0.0.1:1/app:v1", NULL, location, sizeof location, &len,
+                                           &error),
+             OCITRUST_ERR_NETWORK);
+    CHECK(error_says(&error, OCITRUST_ERR_NETWORK, "127.0.0.1:1"));
+    CHECK_RC(ocitrust_verifier_triangulate(NULL, pinned, NULL, location, sizeof location, &len, NULL),
+             OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_triangulate(verifier, pinned, NULL, location, sizeof location, NULL, NULL),
+             OCITRUST_ERR_NULL_ARGUMENT);
+
+    CHECK_RC(ocitrust_verifier_tree(verifier, "127.0.0.1:1/app:v1", &attached, &error), OCITRUST_ERR_NETWORK);
+    CHECK(attached == NULL && error_says(&error, OCITRUST_ERR_NETWORK, "127.0.0.1:1"));
+    CHECK_RC(ocitrust_verifier_tree(verifier, layout_ref("sample", ""), &attached, &error), OCITRUST_ERR_UNSUPPORTED);
+    CHECK(error_says(&error, OCITRUST_ERR_UNSUPPORTED, "tree reads registries"));
+    CHECK_RC(ocitrust_verifier_tree(verifier, NULL, &attached, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_tree(verifier, pinned, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_attached_json(NULL, location, sizeof location, &len), OCITRUST_ERR_NULL_ARGUMENT);
+    ocitrust_attached_free(NULL);
+    ocitrust_attached_free(&attached);
+    ocitrust_verifier_free(&verifier);
+}
+
 /* One verifier shared by several threads, as an admission controller would. */
 struct thread_job {
     const ocitrust_verifier *verifier;
@@ -403,6 +449,7 @@ int main(void) {
     untrusted_and_broken_evidence();
     verify_bytes_sans_io();
     registry_options();
+    triangulate_and_tree();
     shared_between_threads();
     return checks_done("test_verify");
 }

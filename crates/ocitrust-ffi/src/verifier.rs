@@ -20,6 +20,11 @@ pub struct ocitrust_verifier {
 }
 
 impl ocitrust_verifier {
+    /// The facade verifier.
+    pub(crate) fn inner(&self) -> &Verifier {
+        &self.verifier
+    }
+
     /// Changes the registry options and hands the verifier the new set.
     fn update_registry(&mut self, change: impl FnOnce(&mut RegistryOptions)) {
         change(&mut self.registry);

@@ -30,7 +30,7 @@ pub const REFERRER_PAGES_MAX: usize = 16;
 pub const REFERRERS_MAX: usize = 4096;
 
 /// Something attached to a subject through the OCI 1.1 referrers API (or its tag-schema fallback).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Referrer {
     /// The referrer manifest's digest.
     pub digest: Digest,
@@ -44,7 +44,8 @@ pub struct Referrer {
 }
 
 /// Where a list of referrers came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ReferrersSource {
     /// The registry's `/v2/<name>/referrers/<digest>` API.
     Api,
