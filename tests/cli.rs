@@ -596,15 +596,16 @@ fn generate_key_pair_refuses_to_overwrite() {
     assert_eq!(fs::read(dir.join("cosign.key")).unwrap(), before);
 }
 
-/// `openssl s_server -WWW` serving `dir` over HTTPS on a free loopback port with a certificate for
-/// 127.0.0.1 issued by a throwaway CA (`dir/ca.pem`); killed on drop.
+/// `openssl s_server` serving `dir` over HTTPS on a free loopback port with a certificate for
+/// 127.0.0.1 issued by a throwaway CA (`dir/ca.pem`); killed on drop: `openssl s_server -WWW`, or
+/// with `python` Python's http.server, for paths with `:` (which s_server refuses), e.g. `sha256:…`.
 struct HttpsFiles {
     port: u16,
     child: std::process::Child,
 }
 
 impl HttpsFiles {
-    fn start(dir: &std::path::Path) -> HttpsFiles {
+    fn start(dir: &std::path::Path, python: bool) -> HttpsFiles {
         let openssl = |args: &[&str]| {
             let out = std::process::Command::new("openssl")
                 .args(args)
@@ -667,23 +668,40 @@ impl HttpsFiles {
             .local_addr()
             .unwrap()
             .port();
-        let child = std::process::Command::new("openssl")
-            .args([
+        let python_server = format!(
+            "import http.server, ssl\n\
+             server = http.server.HTTPServer(('127.0.0.1', {port}), http.server.SimpleHTTPRequestHandler)\n\
+             tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
+             tls.load_cert_chain('server.pem', 'server.key')\n\
+             server.socket = tls.wrap_socket(server.socket, server_side=True)\n\
+             server.serve_forever()\n"
+        );
+        let accept = format!("127.0.0.1:{port}");
+        let mut command = if python {
+            let mut c = std::process::Command::new("python3");
+            c.args(["-c", &python_server]);
+            c
+        } else {
+            let mut c = std::process::Command::new("openssl");
+            c.args([
                 "s_server",
                 "-accept",
-                &format!("127.0.0.1:{port}"),
+                &accept,
                 "-cert",
                 "server.pem",
                 "-key",
                 "server.key",
                 "-WWW",
                 "-quiet",
-            ])
+            ]);
+            c
+        };
+        let child = command
             .current_dir(dir)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("starting openssl s_server");
+            .expect("starting the HTTPS file server");
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 break;
@@ -706,7 +724,7 @@ fn key_from_an_https_url_is_fetched_over_verified_tls_with_a_size_limit() {
     let dir = scratch("key-url");
     fs::copy(root().join("examples/sample-image/cosign.pub"), dir.join("cosign.pub")).unwrap();
     fs::write(dir.join("huge.pub"), vec![b'A'; 64 * 1024]).unwrap();
-    let server = HttpsFiles::start(&dir);
+    let server = HttpsFiles::start(&dir, false);
     let url = |file: &str| format!("https://127.0.0.1:{}/{file}", server.port);
     let sample = format!("oci:{}", root().join("examples/sample-image/layout").display());
     let ca = dir.join("ca.pem");
@@ -727,5 +745,47 @@ fn key_from_an_https_url_is_fetched_over_verified_tls_with_a_size_limit() {
         &verify(&format!("http://127.0.0.1:{}/cosign.pub", server.port), true),
         1,
         "only https:// URLs",
+    );
+}
+
+#[test]
+fn allow_insecure_registry_accepts_a_self_signed_tls_registry_and_says_so() {
+    // A static "registry" over TLS with a certificate nobody trusts: the sample image, its signature
+    // manifest at the tag-scheme tag, and the payload blob, served by openssl s_server -WWW.
+    let dir = scratch("insecure-tls-registry");
+    let blob = |hex: &str| fs::read(root().join("examples/sample-image/layout/blobs/sha256").join(hex)).unwrap();
+    let subject = "198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524";
+    let manifests = dir.join("v2/app/manifests");
+    let blobs = dir.join("v2/app/blobs");
+    fs::create_dir_all(&manifests).unwrap();
+    fs::create_dir_all(&blobs).unwrap();
+    fs::write(manifests.join(format!("sha256:{subject}")), blob(subject)).unwrap();
+    fs::write(
+        manifests.join(format!("sha256-{subject}.sig")),
+        blob("c4efa108f49639b69a8c1d84b725731e7b1dca5b9df6f1a3ac7aace1c5b1c49f"),
+    )
+    .unwrap();
+    let payload = "b8a819ff16fc17c716272b40b2740579062ec63236ce7fc77e85d16e809e914f";
+    fs::write(blobs.join(format!("sha256:{payload}")), blob(payload)).unwrap();
+    let server = HttpsFiles::start(&dir, true);
+    let reference = format!("127.0.0.1:{}/app@sha256:{subject}", server.port);
+
+    let out = ocitrust(&verify_args(
+        "examples/sample-image/cosign.pub",
+        &reference,
+        &["--allow-insecure-registry", "-o", "verdict"],
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        verdict["insecure"],
+        json!(["insecure-ignore-tlog", "allow-insecure-registry"])
+    );
+
+    // Without the opt-in a loopback registry is spoken to in plain HTTP, which this one is not.
+    assert_fails(
+        &ocitrust(&verify_args("examples/sample-image/cosign.pub", &reference, &[])),
+        1,
+        &format!("127.0.0.1:{}", server.port),
     );
 }

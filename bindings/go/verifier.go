@@ -87,7 +87,8 @@ func WithVerificationTime(t time.Time) Option {
 	}
 }
 
-// WithAllowInsecureRegistry reaches every registry over plain HTTP (--allow-insecure-registry).
+// WithAllowInsecureRegistry accepts any TLS certificate from registries and falls back to plain
+// HTTP when one does not speak TLS (--allow-insecure-registry).
 // INSECURE; verdicts of registry images record it. Loopback registries are always reached over
 // plain HTTP, as cosign does; every other registry over TLS, verified against the system's roots.
 func WithAllowInsecureRegistry() Option {

@@ -96,7 +96,8 @@ enum Command {
 /// How to reach registries, with cosign's flag names.
 #[derive(Debug, clap::Args)]
 struct RegistryArgs {
-    /// INSECURE: reach registries over plain HTTP (loopback registries always are). Recorded in the verdict.
+    /// INSECURE: accept any TLS certificate, and plain HTTP, from registries (loopback registries are
+    /// always reached over plain HTTP). Recorded in the verdict.
     #[arg(long)]
     allow_insecure_registry: bool,
     /// Registry username (default: Docker's config.json and credential helpers).

@@ -153,8 +153,8 @@ pub unsafe extern "C" fn ocitrust_verifier_set_verification_time(
     })
 }
 
-/// INSECURE when `allow` is true: reaches every registry over plain HTTP
-/// (`--allow-insecure-registry`); verdicts record it. Loopback registries are always reached over
+/// INSECURE when `allow` is true (`--allow-insecure-registry`): accepts any TLS certificate from
+/// registries and falls back to plain HTTP when one does not speak TLS; verdicts record it. Loopback registries are always reached over
 /// plain HTTP, as cosign does; every other registry over TLS, verified against the system's roots.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verifier_set_allow_insecure_registry(

@@ -11,12 +11,16 @@ pub struct Endpoint {
     pub scheme: &'static str,
     /// The host and port the API answers on.
     pub host: String,
+    /// INSECURE (`--allow-insecure-registry`): accept any TLS certificate, and fall back to plain
+    /// HTTP when the registry does not speak TLS, as go-containerregistry does for insecure registries.
+    pub insecure: bool,
 }
 
 impl Endpoint {
     /// The endpoint for `registry` (as in a reference). Docker Hub's names map to its API host.
     /// TLS is used unless the registry is on loopback (`localhost`, `127.0.0.0/8`, `[::1]`), which
-    /// cosign (go-containerregistry) also reaches over plain HTTP, or `allow_insecure` is set.
+    /// cosign (go-containerregistry) also reaches over plain HTTP. With `allow_insecure`, TLS is tried
+    /// first without checking the certificate, then plain HTTP.
     pub fn for_registry(registry: &str, allow_insecure: bool) -> Result<Self> {
         if registry.is_empty() || registry.contains(['/', '?', '#', '@', ' ']) {
             return Err(Error::new(
@@ -28,12 +32,16 @@ impl Endpoint {
             "docker.io" | "index.docker.io" => "registry-1.docker.io".to_owned(),
             other => other.to_owned(),
         };
-        let scheme = if allow_insecure || is_loopback(&host) {
+        let scheme = if !allow_insecure && is_loopback(&host) {
             "http"
         } else {
             "https"
         };
-        Ok(Endpoint { scheme, host })
+        Ok(Endpoint {
+            scheme,
+            host,
+            insecure: allow_insecure,
+        })
     }
 
     /// The URL of `path` (which starts with `/v2/`).
@@ -74,7 +82,13 @@ mod tests {
         assert_eq!(e("192.168.1.10:5000", false).scheme, "https");
         assert_eq!(e("localhost.evil.example", false).scheme, "https");
         assert_eq!(e("127.0.0.1.nip.io", false).scheme, "https");
-        assert_eq!(e("registry.internal:5000", true).scheme, "http");
+        let insecure = e("registry.internal:5000", true);
+        assert_eq!(
+            (insecure.scheme, insecure.insecure),
+            ("https", true),
+            "TLS first, unverified"
+        );
+        assert_eq!(e("127.0.0.1:5000", true).scheme, "https");
         assert!(Endpoint::for_registry("a/b", false).is_err());
     }
 }

@@ -26,7 +26,8 @@ impl fmt::Debug for Credentials {
 /// anonymous unless Docker's configuration has credentials for the registry.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryOptions {
-    /// INSECURE: talk plain HTTP to any registry (`--allow-insecure-registry`). Recorded in verdicts.
+    /// INSECURE (`--allow-insecure-registry`): accept any TLS certificate, and fall back to plain HTTP
+    /// when a registry does not speak TLS. Recorded in verdicts.
     pub allow_insecure: bool,
     /// Credentials to use for every registry, instead of Docker's configuration.
     pub credentials: Option<Credentials>,

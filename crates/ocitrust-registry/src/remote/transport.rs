@@ -65,6 +65,8 @@ pub(crate) struct Transport {
     credentials: Option<Credentials>,
     scheme: Mutex<Scheme>,
     tokens: Mutex<HashMap<String, Arc<str>>>,
+    /// Set once an insecure registry turned out not to speak TLS: use plain HTTP from then on.
+    plain_http: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Deserialize)]
@@ -83,7 +85,11 @@ impl Transport {
     pub(crate) fn new(endpoint: Endpoint, credentials: Option<Credentials>, timeout: Duration) -> Result<Self> {
         // Plain-HTTP endpoints (loopback, --allow-insecure-registry) never use TLS: skip reading the
         // system's certificate store, which is most of the start-up cost of a verification.
-        let tls = rustls_config(endpoint.scheme == "https")?;
+        let tls = if endpoint.insecure {
+            insecure_rustls_config()?
+        } else {
+            rustls_config(endpoint.scheme == "https")?
+        };
         let client = Client::builder()
             .use_preconfigured_tls(tls)
             .redirect(reqwest::redirect::Policy::none())
@@ -98,6 +104,7 @@ impl Transport {
             credentials,
             scheme: Mutex::new(Scheme::Anonymous),
             tokens: Mutex::new(HashMap::new()),
+            plain_http: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -116,12 +123,33 @@ impl Transport {
 
     /// The URL of `path` on this registry.
     pub(crate) fn url(&self, path: &str) -> String {
-        self.endpoint.url(path)
+        let url = self.endpoint.url(path);
+        if self.plain_http.load(std::sync::atomic::Ordering::Relaxed) {
+            return url.replacen("https://", "http://", 1);
+        }
+        url
     }
 
     /// Makes `call` to `url` (on this registry, or where it sent us) for an operation needing
     /// `scope`, authenticating as the registry asks. Statuses other than 401/429/5xx are returned.
     pub(crate) async fn send(&self, url: &str, call: Call<'_>, scope: &str) -> Result<Fetched> {
+        match self.send_authenticated(url, call, scope).await {
+            // An insecure registry that does not speak TLS: plain HTTP, as go-containerregistry does.
+            Err(e) if e.code() == ErrorCode::Network && self.endpoint.insecure && url.starts_with("https://") => {
+                self.plain_http.store(true, std::sync::atomic::Ordering::Relaxed);
+                let plain = url.replacen("https://", "http://", 1);
+                self.send_authenticated(&plain, call, scope).await.map_err(|second| {
+                    Error::new(
+                        ErrorCode::Network,
+                        format!("{} (and over TLS: {})", second.message(), e.message()),
+                    )
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn send_authenticated(&self, url: &str, call: Call<'_>, scope: &str) -> Result<Fetched> {
         let url = url.to_owned();
         let mut retried_auth = false;
         loop {
@@ -379,4 +407,58 @@ pub(crate) fn rustls_config(with_system_roots: bool) -> Result<rustls::ClientCon
         .with_safe_default_protocol_versions()
         .map_err(|e| network(format!("configuring TLS: {e}")))
         .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+}
+
+/// INSECURE (`--allow-insecure-registry` only): TLS that accepts any certificate for any name.
+fn insecure_rustls_config() -> Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(AnyCertificate(provider.clone()));
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| network(format!("configuring TLS: {e}")))
+        .map(|b| {
+            b.dangerous()
+                .with_custom_certificate_verifier(verifier)
+                .with_no_client_auth()
+        })
+}
+
+/// Accepts every server certificate, but still checks that the server holds the certificate's key
+/// (the handshake signature), so the connection is at least to whoever presented it.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
