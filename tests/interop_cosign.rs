@@ -48,13 +48,23 @@ struct Registry {
 
 impl Registry {
     /// With `htpasswd`, the registry demands HTTP Basic authentication.
-    fn start_with(dir: PathBuf, htpasswd: Option<&Path>) -> Self {
+    fn start_with(dir: PathBuf, auth: &Auth) -> Self {
         let script = root().join("tests/tools/registry.sh");
-        let mut args = vec![script.to_str().unwrap(), dir.to_str().unwrap()];
-        if let Some(htpasswd) = htpasswd {
-            args.push(htpasswd.to_str().unwrap());
+        let mut args = vec![script.to_str().unwrap().to_owned(), dir.to_str().unwrap().to_owned()];
+        let mut env = Vec::new();
+        match auth {
+            Auth::Open => {}
+            Auth::Basic { htpasswd } => args.push(htpasswd.to_str().unwrap().to_owned()),
+            Auth::Token { realm, root_certs } => {
+                env.push(("OCITRUST_TOKEN_REALM", realm.clone()));
+                env.push(("OCITRUST_TOKEN_SERVICE", TOKEN_SERVICE.to_owned()));
+                env.push(("OCITRUST_TOKEN_ISSUER", TOKEN_ISSUER.to_owned()));
+                env.push(("OCITRUST_TOKEN_ROOTCERTS", root_certs.to_str().unwrap().to_owned()));
+            }
         }
-        let out = ok(run("bash", &args, &dir, &[]), "starting docker-registry");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = ok(run("bash", &args, &dir, &env), "starting docker-registry");
         Registry {
             address: stdout(&out).trim().to_owned(),
             dir,
@@ -70,16 +80,44 @@ impl Drop for Registry {
     }
 }
 
+/// How the test registry authenticates clients.
+enum Auth {
+    Open,
+    /// HTTP Basic against a bcrypt htpasswd file.
+    Basic {
+        htpasswd: PathBuf,
+    },
+    /// Bearer tokens from `realm` (tests/tools/token_server.py), signed by a key certified in `root_certs`.
+    Token {
+        realm: String,
+        root_certs: PathBuf,
+    },
+}
+
+const TOKEN_SERVICE: &str = "ocitrust-test-registry";
+const TOKEN_ISSUER: &str = "ocitrust-test-token-issuer";
+
+/// A child process killed on drop.
+struct Background(std::process::Child);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 struct Peers {
     cosign: String,
     crane: String,
     work: PathBuf,
     registry: Registry,
+    _token_server: Option<Background>,
 }
 
 impl Peers {
     fn new(name: &str) -> Self {
-        Self::with_registry(scratch(name), None)
+        Self::with_registry(scratch(name), &Auth::Open, None)
     }
 
     /// Peers whose registry demands Basic authentication as `user`/`password`; the peers' HOME
@@ -96,23 +134,91 @@ impl Peers {
             ),
             "htpasswd",
         );
-        let peers = Self::with_registry(work.clone(), Some(&htpasswd));
-        let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{user}:{password}"));
-        let config = serde_json::json!({"auths": {peers.registry.address.clone(): {"auth": auth}}});
-        let docker = peers.work.join(".docker");
-        std::fs::create_dir_all(&docker).unwrap();
-        std::fs::write(docker.join("config.json"), config.to_string()).unwrap();
+        let peers = Self::with_registry(work.clone(), &Auth::Basic { htpasswd }, None);
+        peers.write_docker_config(user, password);
         peers
     }
 
-    fn with_registry(work: PathBuf, htpasswd: Option<&Path>) -> Self {
+    /// Peers whose registry demands Bearer tokens from a token server that grants them to
+    /// `user`/`password`; the peers' HOME holds a Docker config.json with those credentials.
+    fn with_token_auth(name: &str, user: &str, password: &str) -> Self {
+        let work = scratch(name);
+        ok(
+            run(
+                "openssl",
+                &[
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                    "-keyout",
+                    "token.key",
+                    "-out",
+                    "token.pem",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=ocitrust test token issuer",
+                ],
+                &work,
+                &[],
+            ),
+            "making the token signing key",
+        );
+        let port_file = work.join("token-port");
+        let child = Command::new("python3")
+            .args([
+                root().join("tests/tools/token_server.py").to_str().unwrap(),
+                port_file.to_str().unwrap(),
+                work.join("token.key").to_str().unwrap(),
+                work.join("token.pem").to_str().unwrap(),
+                TOKEN_ISSUER,
+                TOKEN_SERVICE,
+                user,
+                password,
+            ])
+            .spawn()
+            .expect("starting the token server");
+        let server = Background(child);
+        let mut port = String::new();
+        for _ in 0..100 {
+            port = std::fs::read_to_string(&port_file).unwrap_or_default();
+            if !port.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(!port.is_empty(), "the token server did not start");
+        let auth = Auth::Token {
+            realm: format!("http://127.0.0.1:{port}/token"),
+            root_certs: work.join("token.pem"),
+        };
+        let peers = Self::with_registry(work, &auth, Some(server));
+        peers.write_docker_config(user, password);
+        peers
+    }
+
+    /// Docker's config.json in the peers' HOME, with Basic credentials for the registry.
+    fn write_docker_config(&self, user: &str, password: &str) {
+        let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{user}:{password}"));
+        let config = serde_json::json!({"auths": {self.registry.address.clone(): {"auth": auth}}});
+        let docker = self.work.join(".docker");
+        std::fs::create_dir_all(&docker).unwrap();
+        std::fs::write(docker.join("config.json"), config.to_string()).unwrap();
+    }
+
+    fn with_registry(work: PathBuf, auth: &Auth, token_server: Option<Background>) -> Self {
         let reg_dir = work.join("registry");
         std::fs::create_dir_all(&reg_dir).unwrap();
         Peers {
             cosign: tool("OCITRUST_COSIGN"),
             crane: tool("OCITRUST_CRANE"),
-            registry: Registry::start_with(reg_dir, htpasswd),
+            registry: Registry::start_with(reg_dir, auth),
             work,
+            _token_server: token_server,
         }
     }
 
@@ -836,4 +942,76 @@ fn any_oci_artifact_verifies_like_an_image_a_helm_chart() {
         ),
         "verify the chart in the registry",
     );
+}
+
+#[test]
+fn bearer_tokens_from_a_real_token_server() {
+    let peers = Peers::with_token_auth("registry-token-auth", "carol", "t0ken-pw");
+    let reference = peers.push_image("tokens");
+    let keys = peers.dir("keys");
+    cosign_sign(&peers, &keys, &reference);
+    let verify = [
+        "verify",
+        "--key",
+        "cosign.pub",
+        "--insecure-ignore-tlog",
+        "-a",
+        "from=cosign",
+    ];
+    // Credentials from config.json are sent to the token endpoint; the token to the registry.
+    let out = ok(
+        peers.ocitrust(&keys, &[&verify[..], &[reference.as_str()]].concat()),
+        "verify with tokens",
+    );
+    assert!(stderr(&out).contains("is a tag"), "{}", stderr(&out));
+    // ocitrust signs through the same flow (a push scope), and cosign accepts the result.
+    let home = peers.work.to_str().unwrap();
+    ok(
+        ocitrust_in(
+            &keys,
+            &["sign", "--key", "cosign.key", "-a", "by=ocitrust", &reference],
+            &[
+                ("HOME", home),
+                ("DOCKER_CONFIG", &format!("{home}/.docker")),
+                ("COSIGN_PASSWORD", "cpw"),
+            ],
+        ),
+        "ocitrust sign with tokens",
+    );
+    ok(
+        peers.cosign(
+            &[
+                "verify",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "-a",
+                "by=ocitrust",
+                &reference,
+            ],
+            &keys,
+            "",
+        ),
+        "cosign verify of ocitrust's signature",
+    );
+    // Wrong credentials: the token endpoint refuses, and that is what the error says.
+    let bare = ocitrust_in(
+        &keys,
+        &[
+            &verify[..],
+            &[
+                "--registry-username",
+                "carol",
+                "--registry-password",
+                "wrong",
+                reference.as_str(),
+            ],
+        ]
+        .concat(),
+        &[
+            ("HOME", keys.to_str().unwrap()),
+            ("DOCKER_CONFIG", keys.to_str().unwrap()),
+        ],
+    );
+    assert_fails(&bare, 1, "token endpoint");
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts Debian's docker-registry on a free loopback port with storage in DIR; prints the address.
 # Usage: registry.sh DIR [HTPASSWD]  (the registry's pid is written to DIR/pid; kill it when done)
-# With HTPASSWD (a bcrypt htpasswd file), the registry demands HTTP Basic authentication.
+# With HTPASSWD (a bcrypt htpasswd file), the registry demands HTTP Basic authentication. With
+# OCITRUST_TOKEN_REALM, OCITRUST_TOKEN_SERVICE, OCITRUST_TOKEN_ISSUER and OCITRUST_TOKEN_ROOTCERTS set,
+# it demands Bearer tokens from that realm instead (tests/tools/token_server.py issues them).
 set -euo pipefail
 dir="$1"
 mkdir -p "$dir/data"
@@ -16,7 +18,16 @@ storage:
 http:
   addr: 127.0.0.1:$port
 YAML
-if [ -n "${2:-}" ]; then
+if [ -n "${OCITRUST_TOKEN_REALM:-}" ]; then
+  cat >> "$dir/config.yml" <<YAML
+auth:
+  token:
+    realm: $OCITRUST_TOKEN_REALM
+    service: $OCITRUST_TOKEN_SERVICE
+    issuer: $OCITRUST_TOKEN_ISSUER
+    rootcertbundle: $OCITRUST_TOKEN_ROOTCERTS
+YAML
+elif [ -n "${2:-}" ]; then
   cat >> "$dir/config.yml" <<YAML
 auth:
   htpasswd:
