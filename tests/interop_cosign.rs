@@ -1015,3 +1015,54 @@ fn bearer_tokens_from_a_real_token_server() {
     );
     assert_fails(&bare, 1, "token endpoint");
 }
+
+#[test]
+fn a_platform_manifest_in_a_registry_is_verified_through_the_index_cosign_signed() {
+    let peers = Peers::new("registry-index");
+    let image = peers.push_image("multi");
+    let index = format!("{}/multi:index", peers.registry.address);
+    ok(
+        run(
+            &peers.crane,
+            &["index", "append", "--insecure", "-m", &image, "-t", &index],
+            &peers.work,
+            &[],
+        ),
+        "crane index append",
+    );
+    let keys = peers.dir("keys");
+    cosign_sign(&peers, &keys, &index);
+    let index_digest = peers.digest(&index);
+    let image_digest = peers.digest(&image);
+    let verify = [
+        "verify",
+        "--key",
+        "cosign.pub",
+        "--insecure-ignore-tlog",
+        "--platform",
+        "linux/amd64",
+    ];
+
+    let out = ok(
+        peers.ocitrust(&keys, &[&verify[..], &["-o", "verdict", index.as_str()]].concat()),
+        "verify the amd64 manifest through the signed index",
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["subject"]["digest"], image_digest.as_str());
+    assert_eq!(verdict["subject"]["index_digest"], index_digest.as_str());
+    assert_eq!(verdict["verified_through_index"], index_digest.as_str());
+    assert!(
+        stderr(&out).contains("verified through the signed index"),
+        "{}",
+        stderr(&out)
+    );
+
+    assert_fails(
+        &peers.ocitrust(
+            &keys,
+            &[&verify[..], &["--require-platform-signature", index.as_str()]].concat(),
+        ),
+        10,
+        "no signatures found",
+    );
+}
