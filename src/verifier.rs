@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ocitrust_core::cosign::{verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX};
+use ocitrust_core::cosign::{
+    verify_bundle, verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
+};
 use ocitrust_core::crypto::PublicKey;
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::verdict::SignatureReport;
@@ -132,7 +134,7 @@ impl Verifier {
                 .as_ref()
                 .map(|(m, _, location)| (m, location.as_str())),
         });
-        self.judge(subject, signatures, index, &evidence.payloads, false)
+        self.judge(subject, signatures, &[], index, &evidence.payloads, false)
     }
 
     fn verify_in_registry(&self, reference: &str) -> Result<Verdict> {
@@ -155,9 +157,15 @@ impl Verifier {
                 .as_ref()
                 .map(|(m, location)| (m, location.as_str())),
         });
+        let bundles: Vec<(&str, Result<&[u8]>)> = evidence
+            .bundles
+            .iter()
+            .map(|(location, bytes)| (location.as_str(), bytes.as_deref().map_err(Clone::clone)))
+            .collect();
         self.judge(
             subject,
             signatures,
+            &bundles,
             index,
             &evidence.payloads,
             self.registry.allow_insecure,
@@ -213,6 +221,7 @@ impl Verifier {
         self.judge(
             subject,
             signature_manifest.as_ref().zip(location.as_deref()),
+            &[],
             None,
             &payloads,
             false,
@@ -223,11 +232,15 @@ impl Verifier {
         &self,
         subject: Subject,
         signatures: Option<(&Manifest, &str)>,
+        bundles: &[(&str, Result<&[u8]>)],
         index: Option<IndexEvidence<'_>>,
         payloads: &PayloadBlobs,
         insecure_transport: bool,
     ) -> Result<Verdict> {
         let mut reports = self.reports(&subject.digest, signatures, payloads)?;
+        reports.extend(bundles.iter().map(|(location, bytes)| {
+            verify_bundle(&subject.digest, bytes.clone(), &self.key, &self.requirements, location)
+        }));
         let mut verified_through_index = None;
         if let (Some(index), false) = (
             index,

@@ -1066,3 +1066,76 @@ fn a_platform_manifest_in_a_registry_is_verified_through_the_index_cosign_signed
         "no signatures found",
     );
 }
+
+#[test]
+fn cosign_v3_bundles_attached_as_referrers_verify_with_a_key() {
+    let peers = Peers::new("registry-cosign-v3");
+    let reference = peers.push_image("v3");
+    let digest = peers.digest(&reference);
+    let keys = peers.dir("keys");
+    generate_key_pair_in(&keys, "");
+    let cosign_v3 = tool("OCITRUST_COSIGN_V3");
+    // A signing config with no transparency log: cosign v3's way of --tlog-upload=false (offline).
+    ok(
+        run(
+            &cosign_v3,
+            &["signing-config", "create", "--out", "signing-config.json"],
+            &keys,
+            &[],
+        ),
+        "cosign v3 signing-config create",
+    );
+    let pinned = format!("{}@{digest}", reference.trim_end_matches(":v1"));
+    ok(
+        run(
+            &cosign_v3,
+            &[
+                "sign",
+                "--key",
+                "cosign.key",
+                "--signing-config",
+                "signing-config.json",
+                "-y",
+                "-a",
+                "team=v3",
+                &pinned,
+            ],
+            &keys,
+            &[("COSIGN_PASSWORD", "")],
+        ),
+        "cosign v3 sign (a Sigstore bundle as a referrer; docker-registry stores it under the tag schema)",
+    );
+    let verify = ["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"];
+    let out = ok(
+        peers.ocitrust(
+            &keys,
+            &[&verify[..], &["-a", "team=v3", "-o", "verdict", reference.as_str()]].concat(),
+        ),
+        "ocitrust verify of a cosign v3 bundle",
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["trusted"], true);
+    assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle");
+    assert_eq!(verdict["subject"]["digest"], digest.as_str());
+
+    assert_fails(
+        &peers.ocitrust(
+            &keys,
+            &[&verify[..], &["-a", "team=other", reference.as_str()]].concat(),
+        ),
+        12,
+        "missing or incorrect annotation",
+    );
+    assert_fails(
+        &peers.ocitrust(&keys, &["verify", "--key", "cosign.pub", &reference]),
+        12,
+        "no transparency-log entry",
+    );
+    let tree = ok(peers.ocitrust(&keys, &["tree", &reference]), "tree");
+    assert!(
+        stdout(&tree).contains("application/vnd.dev.sigstore.bundle.v0.3+json"),
+        "{}",
+        stdout(&tree)
+    );
+    assert!(stdout(&tree).contains("referrers tag schema"), "{}", stdout(&tree));
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real peers the test suite drives, pinned, idempotently:
-#   cosign v2.4.3 (tag-scheme signatures), cosign v3.1.3 (bundle format, for later issues),
+#   cosign v2.4.3 (tag-scheme signatures), cosign v3.1.3 (Sigstore bundles attached as referrers),
 #   crane v0.20.3 (pushes test images), Debian's docker-registry (a loopback registry), and the C
 #   toolchain pieces the C ABI tests use (gcc, make, pkg-config, valgrind).
 # Prints `export` lines for the test harness; source its output:  eval "$(tests/tools/install.sh)"
@@ -23,9 +23,7 @@ go_install() { # dir module version
 
 go_install "$TOOLS_DIR/cosign-$COSIGN_V2_VERSION" github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN_V2_VERSION"
 go_install "$TOOLS_DIR/crane-$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
-if [ "${OCITRUST_WITH_COSIGN_V3:-0}" = 1 ]; then
-  go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_V3_VERSION"
-fi
+go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_V3_VERSION"
 
 # Debian packages: the loopback registry (and htpasswd for its Basic auth), and what the C tests need (compiler, make, pkg-config,
 # valgrind). Installed only when one is missing, so a prepared machine never touches apt.
@@ -40,5 +38,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 echo "export OCITRUST_COSIGN='$TOOLS_DIR/cosign-$COSIGN_V2_VERSION/cosign'"
+echo "export OCITRUST_COSIGN_V3='$TOOLS_DIR/cosign-$COSIGN_V3_VERSION/cosign'"
 echo "export OCITRUST_CRANE='$TOOLS_DIR/crane-$CRANE_VERSION/crane'"
 echo "export OCITRUST_DOCKER_REGISTRY='$(command -v docker-registry)'"

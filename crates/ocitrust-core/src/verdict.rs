@@ -49,6 +49,8 @@ pub struct Subject {
 pub enum SignatureKind {
     /// A cosign simple-signing signature layer.
     CosignSignature,
+    /// A Sigstore bundle attached as an OCI referrer (cosign v3).
+    SigstoreBundle,
 }
 
 impl SignatureKind {
@@ -56,6 +58,7 @@ impl SignatureKind {
     pub fn name(self) -> &'static str {
         match self {
             SignatureKind::CosignSignature => "cosign-signature",
+            SignatureKind::SigstoreBundle => "sigstore-bundle",
         }
     }
 }
@@ -209,7 +212,8 @@ mod tests {
 
     #[test]
     fn signature_kind_names_match_the_json() {
-        let kind = SignatureKind::CosignSignature;
-        assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+        for kind in [SignatureKind::CosignSignature, SignatureKind::SigstoreBundle] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+        }
     }
 }

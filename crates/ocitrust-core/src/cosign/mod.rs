@@ -1,11 +1,14 @@
 //! cosign: key files, simple-signing payloads, signature manifests and their verification.
 
+mod bundle;
+mod checks;
 mod payload;
 mod private_key_file;
 mod sign;
 mod signature_manifest;
 mod verify;
 
+pub use bundle::{verify_bundle, BUNDLE_SIZE_MAX, BUNDLE_V03_MEDIA_TYPE, COSIGN_SIGN_PREDICATE_TYPE};
 pub use payload::{SimpleSigningPayload, COSIGN_SIGNATURE_TYPE, PAYLOAD_SIZE_MAX};
 pub use private_key_file::{
     decrypt_key_file, encrypt_key_file, is_encrypted_key_file, load_signing_key, KEY_FILE_SIZE_MAX,

@@ -3,13 +3,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::checks::{Checks, Failure};
 use super::payload::SimpleSigningPayload;
 use super::signature_manifest::{signature_layers, SignatureLayer};
 use crate::crypto::PublicKey;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::{media_types, Manifest};
-use crate::verdict::{Check, CheckName, Outcome, SignatureKind, SignatureReport, Signer};
+use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport, Signer};
 
 /// What a key-based cosign verification requires beyond a valid signature.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -168,52 +169,6 @@ fn tlog_unavailable(layer: &SignatureLayer) -> Error {
         crate::ErrorCode::NoMatchingSignatures,
         format!("{why}; pass --insecure-ignore-tlog to skip the transparency log check"),
     )
-}
-
-/// Why a check did not pass.
-enum Failure {
-    /// A check it depends on failed; recorded as [`Outcome::NotReached`].
-    NotReached,
-    /// The check itself failed.
-    Failed(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Failed(e)
-    }
-}
-
-#[derive(Default)]
-struct Checks(Vec<Check>);
-
-impl Checks {
-    fn run<T>(&mut self, name: CheckName, check: impl FnOnce() -> std::result::Result<T, Failure>) -> Option<T> {
-        match check() {
-            Ok(value) => {
-                self.push(name, Outcome::Passed, String::new());
-                Some(value)
-            }
-            Err(Failure::NotReached) => {
-                self.push(name, Outcome::NotReached, String::new());
-                None
-            }
-            Err(Failure::Failed(e)) => {
-                self.push(name, Outcome::Failed, e.message().to_owned());
-                None
-            }
-        }
-    }
-
-    fn push(&mut self, name: CheckName, outcome: Outcome, detail: String) {
-        self.0.push(Check { name, outcome, detail });
-    }
-
-    fn all_passed_or_skipped(&self) -> bool {
-        self.0
-            .iter()
-            .all(|c| matches!(c.outcome, Outcome::Passed | Outcome::SkippedInsecure))
-    }
 }
 
 #[cfg(test)]

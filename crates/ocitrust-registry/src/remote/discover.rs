@@ -1,12 +1,12 @@
 //! Finding the cosign signatures of an image in a registry: the tag scheme (`sha256-<hex>.sig`),
 //! in the image's repository or the one `signature_repository` names (`COSIGN_REPOSITORY`).
 
-use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs};
+use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs, BUNDLE_SIZE_MAX, BUNDLE_V03_MEDIA_TYPE};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 
 use super::client::RegistryClient;
-use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
+use crate::limits::{BUNDLES_MAX, SIGNATURE_BLOB_SIZE_MAX};
 
 /// Everything the core needs to verify the cosign signatures of one image in a registry.
 #[derive(Debug, Clone)]
@@ -23,6 +23,9 @@ pub struct RegistryEvidence {
     pub signatures: Option<(Manifest, String)>,
     /// The same for the index, when a platform was selected from one.
     pub index_signatures: Option<(Manifest, String)>,
+    /// Sigstore bundles attached to the subject as referrers (cosign v3): where each was found, and
+    /// its bytes (checked against their digest) or why they could not be had.
+    pub bundles: Vec<(String, Result<Vec<u8>>)>,
     /// The payload blobs its layers reference (a blob that could not be had is marked unavailable).
     pub payloads: PayloadBlobs,
 }
@@ -81,6 +84,7 @@ pub fn discover_in_registry(
         Some(index) => signatures_of(client, &signature_repo, index.digest(), None, &mut payloads)?,
         None => None,
     };
+    let bundles = bundles_of(client, &signature_repo, subject.digest())?;
     Ok(RegistryEvidence {
         resolved,
         subject,
@@ -88,8 +92,75 @@ pub fn discover_in_registry(
         platform: platform.cloned(),
         signatures,
         index_signatures,
+        bundles,
         payloads,
     })
+}
+
+/// The Sigstore bundles referring to `digest` in `repository`, through the referrers API or its
+/// tag-schema fallback. Transport failures are errors; a bundle that cannot be had is reported.
+fn bundles_of(
+    client: &RegistryClient,
+    repository: &Reference,
+    digest: &Digest,
+) -> Result<Vec<(String, Result<Vec<u8>>)>> {
+    let (referrers, _) = client.referrers(repository, digest, Some(BUNDLE_V03_MEDIA_TYPE))?;
+    if referrers.len() > BUNDLES_MAX {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "{} Sigstore bundles refer to {digest}, limit is {BUNDLES_MAX}",
+                referrers.len()
+            ),
+        ));
+    }
+    let mut bundles = Vec::new();
+    for referrer in referrers {
+        let pinned = repository.with_digest(referrer.digest.clone());
+        let location = format!("{pinned} (Sigstore bundle)");
+        let fetched = match client.manifest(&pinned)? {
+            None => Err(Error::new(
+                ErrorCode::NotFound,
+                format!("{pinned}: listed as a referrer, not in the registry"),
+            )),
+            Some(manifest) => bundle_layer(client, &pinned, &manifest),
+        };
+        match fetched {
+            Err(e) if matches!(e.code(), ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io) => {
+                return Err(e)
+            }
+            other => bundles.push((location, other)),
+        }
+    }
+    Ok(bundles)
+}
+
+/// The bundle blob of a cosign v3 referrer manifest (its one layer of the bundle media type).
+fn bundle_layer(client: &RegistryClient, pinned: &Reference, manifest: &Manifest) -> Result<Vec<u8>> {
+    let ManifestKind::Image(image) = manifest.kind() else {
+        return Err(Error::new(
+            ErrorCode::InvalidManifest,
+            format!("{pinned}: a bundle referrer must be an image manifest"),
+        ));
+    };
+    let layer = image
+        .layers()
+        .iter()
+        .find(|l| l.media_type().to_string() == BUNDLE_V03_MEDIA_TYPE)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidManifest,
+                format!("{pinned}: no layer of type {BUNDLE_V03_MEDIA_TYPE}"),
+            )
+        })?;
+    let digest = Digest::parse(layer.digest().as_ref())?;
+    client.blob(
+        pinned.registry(),
+        pinned.repository(),
+        &digest,
+        layer.size(),
+        BUNDLE_SIZE_MAX as u64,
+    )
 }
 
 /// The signature manifest of `digest` at its tag-scheme tag in `repository` (unless already

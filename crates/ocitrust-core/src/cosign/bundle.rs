@@ -1,0 +1,346 @@
+//! Key-based verification of the Sigstore bundles cosign v3 attaches to images as OCI referrers:
+//! a DSSE envelope around an in-toto Statement whose subject is the image digest and whose
+//! predicate type is `https://sigstore.dev/cosign/sign/v1` (`cosign sign -a` annotations ride on
+//! that subject). The checks mirror a tag-scheme signature's, on the same bundle.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use serde::Deserialize;
+
+use super::checks::{Checks, Failure};
+use super::verify::CosignRequirements;
+use crate::crypto::PublicKey;
+use crate::digest::Digest;
+use crate::error::{Error, ErrorCode, Result};
+use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport, Signer};
+
+/// The media type (and OCI artifact type) of a v0.3 Sigstore bundle.
+pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/// The predicate type of the statement `cosign sign` puts in a bundle.
+pub const COSIGN_SIGN_PREDICATE_TYPE: &str = "https://sigstore.dev/cosign/sign/v1";
+/// DSSE payload type of in-toto statements.
+const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
+const IN_TOTO_STATEMENT_TYPES: [&str; 2] = ["https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"];
+/// Largest bundle parsed.
+pub const BUNDLE_SIZE_MAX: usize = 1024 * 1024;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Bundle {
+    media_type: String,
+    #[serde(default)]
+    verification_material: VerificationMaterial,
+    dsse_envelope: Option<Envelope>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerificationMaterial {
+    #[serde(default)]
+    tlog_entries: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Envelope {
+    payload: String,
+    payload_type: String,
+    #[serde(default)]
+    signatures: Vec<EnvelopeSignature>,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeSignature {
+    sig: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Statement {
+    #[serde(rename = "_type")]
+    statement_type: String,
+    subject: Vec<StatementSubject>,
+    predicate_type: String,
+}
+
+#[derive(Deserialize)]
+struct StatementSubject {
+    #[serde(default)]
+    digest: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, serde_json::Value>,
+}
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorCode::InvalidPayload, message)
+}
+
+/// DSSE's pre-authentication encoding: what the signature covers.
+fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, payload.len()).into_bytes();
+    out.extend_from_slice(payload);
+    out
+}
+
+fn base64_decode(text: &str, what: &str) -> Result<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(text))
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidSignatureEncoding,
+                format!("{what} is not base64: {e}"),
+            )
+        })
+}
+
+/// The envelope's payload and payload type, once the bundle parsed as a v0.3 DSSE bundle.
+fn integrity(bytes: Result<&[u8]>) -> Result<(Bundle, Vec<u8>)> {
+    let bytes = bytes?;
+    if bytes.len() > BUNDLE_SIZE_MAX {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("bundle is {} bytes, limit is {BUNDLE_SIZE_MAX}", bytes.len()),
+        ));
+    }
+    let bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| invalid(format!("not a Sigstore bundle: {e}")))?;
+    if bundle.media_type != BUNDLE_V03_MEDIA_TYPE {
+        return Err(invalid(format!(
+            "bundle media type {:?}, expected {BUNDLE_V03_MEDIA_TYPE}",
+            bundle.media_type
+        )));
+    }
+    let envelope = bundle
+        .dsse_envelope
+        .as_ref()
+        .ok_or_else(|| invalid("the bundle has no DSSE envelope (cosign signs images as DSSE)".into()))?;
+    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
+        return Err(invalid(format!(
+            "DSSE payload type {:?}, expected {IN_TOTO_PAYLOAD_TYPE}",
+            envelope.payload_type
+        )));
+    }
+    let payload = base64_decode(&envelope.payload, "the DSSE payload")?;
+    Ok((bundle, payload))
+}
+
+/// Verifies one cosign bundle (`bytes`, already checked against its descriptor's digest by the
+/// fetcher; an error when it could not be had) as a signature of `subject` by `key`.
+pub fn verify_bundle(
+    subject: &Digest,
+    bytes: Result<&[u8]>,
+    key: &PublicKey,
+    requirements: &CosignRequirements,
+    location: &str,
+) -> SignatureReport {
+    let mut checks = Checks::default();
+    let parsed = checks.run(CheckName::Integrity, || Ok(integrity(bytes)?));
+    let signature_ok = checks.run(CheckName::Signature, || {
+        let (bundle, payload) = parsed.as_ref().ok_or(Failure::NotReached)?;
+        let envelope = bundle.dsse_envelope.as_ref().ok_or(Failure::NotReached)?;
+        let message = pae(&envelope.payload_type, payload);
+        let mut last = Error::new(ErrorCode::NoMatchingSignatures, "the DSSE envelope has no signatures");
+        for signature in &envelope.signatures {
+            match base64_decode(&signature.sig, "a DSSE signature").and_then(|sig| key.verify(&message, &sig)) {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e,
+            }
+        }
+        Err(Failure::Failed(last))
+    });
+    let claims = checks.run(CheckName::Claims, || {
+        signature_ok.ok_or(Failure::NotReached)?;
+        let (_, payload) = parsed.as_ref().ok_or(Failure::NotReached)?;
+        Ok(statement_subject(payload, subject)?)
+    });
+    if !requirements.annotations.is_empty() {
+        checks.run(CheckName::Annotations, || {
+            let annotations = claims.as_ref().ok_or(Failure::NotReached)?;
+            for (k, v) in &requirements.annotations {
+                if annotations.get(k).and_then(|a| a.as_str()) != Some(v.as_str()) {
+                    return Err(Failure::Failed(Error::new(
+                        ErrorCode::NoMatchingSignatures,
+                        format!("missing or incorrect annotation {k}={v} in the signed statement"),
+                    )));
+                }
+            }
+            Ok(())
+        });
+    }
+    if requirements.insecure_ignore_tlog {
+        checks.push(
+            CheckName::Tlog,
+            Outcome::SkippedInsecure,
+            "skipped: --insecure-ignore-tlog".into(),
+        );
+    } else {
+        checks.run(CheckName::Tlog, || {
+            claims.as_ref().ok_or(Failure::NotReached)?;
+            let (bundle, _) = parsed.as_ref().ok_or(Failure::NotReached)?;
+            let why = if bundle.verification_material.tlog_entries.is_empty() {
+                "the bundle has no transparency-log entry (signed without a transparency log?)"
+            } else {
+                "the bundle carries transparency-log entries, but their verification is not implemented yet"
+            };
+            Err::<(), _>(Failure::Failed(Error::new(
+                ErrorCode::NoMatchingSignatures,
+                format!("{why}; pass --insecure-ignore-tlog to skip the transparency log check"),
+            )))
+        });
+    }
+    let verified = checks.all_passed_or_skipped();
+    SignatureReport {
+        kind: SignatureKind::SigstoreBundle,
+        location: location.to_owned(),
+        signer: signature_ok.map(|()| Signer {
+            key_id: key.key_id(),
+            key_type: key.key_type().to_string(),
+        }),
+        checks: checks.0,
+        verified,
+        payload: if verified {
+            parsed.map(|(_, payload)| payload)
+        } else {
+            None
+        },
+    }
+}
+
+/// The annotations of the statement's subject entry naming `subject`, once the statement is cosign's.
+fn statement_subject(payload: &[u8], subject: &Digest) -> Result<BTreeMap<String, serde_json::Value>> {
+    let statement: Statement = serde_json::from_slice(payload)
+        .map_err(|e| invalid(format!("the DSSE payload is not an in-toto statement: {e}")))?;
+    if !IN_TOTO_STATEMENT_TYPES.contains(&statement.statement_type.as_str()) {
+        return Err(invalid(format!(
+            "statement type {:?} is not in-toto's",
+            statement.statement_type
+        )));
+    }
+    if statement.predicate_type != COSIGN_SIGN_PREDICATE_TYPE {
+        return Err(Error::new(
+            ErrorCode::NoMatchingSignatures,
+            format!(
+                "predicate type {:?} is not a cosign signature ({COSIGN_SIGN_PREDICATE_TYPE})",
+                statement.predicate_type
+            ),
+        ));
+    }
+    let algorithm = subject.as_str().split(':').next().unwrap_or_default();
+    statement
+        .subject
+        .into_iter()
+        .find(|s| s.digest.get(algorithm).map(String::as_str) == Some(subject.hex()))
+        .map(|s| s.annotations)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::NoMatchingSignatures,
+                format!("invalid or missing digest in claim: the statement does not name {subject}"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::SigningKey;
+
+    fn bundle(key: &SigningKey, statement: &str, tlog: bool) -> Vec<u8> {
+        let payload = statement.as_bytes();
+        let sig = key.sign(&pae(IN_TOTO_PAYLOAD_TYPE, payload)).unwrap();
+        let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+        let tlog_entries = if tlog { r#"[{"logIndex":"1"}]"# } else { "[]" };
+        format!(
+            r#"{{"mediaType":"{BUNDLE_V03_MEDIA_TYPE}","verificationMaterial":{{"publicKey":{{"hint":"x"}},"tlogEntries":{tlog_entries}}},"dsseEnvelope":{{"payload":"{}","payloadType":"{IN_TOTO_PAYLOAD_TYPE}","signatures":[{{"sig":"{}"}}]}}}}"#,
+            b64(payload),
+            b64(&sig)
+        )
+        .into_bytes()
+    }
+
+    fn statement(digest: &Digest, predicate_type: &str) -> String {
+        format!(
+            r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"digest":{{"sha256":"{}"}},"annotations":{{"org":"x"}}}}],"predicateType":"{predicate_type}","predicate":{{}}}}"#,
+            digest.hex()
+        )
+    }
+
+    fn outcome(report: &SignatureReport, name: CheckName) -> Outcome {
+        report.checks.iter().find(|c| c.name == name).unwrap().outcome
+    }
+
+    #[test]
+    fn a_bundle_signed_by_the_key_over_the_subject_verifies() {
+        let key = SigningKey::generate_ecdsa_p256().unwrap();
+        let subject = Digest::sha256(b"image");
+        let bytes = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE), false);
+        let mut req = CosignRequirements {
+            insecure_ignore_tlog: true,
+            ..Default::default()
+        };
+        req.annotations.insert("org".into(), "x".into());
+        let report = verify_bundle(&subject, Ok(&bytes), key.public_key(), &req, "here");
+        assert!(report.verified, "{:?}", report.checks);
+        assert_eq!(report.kind, SignatureKind::SigstoreBundle);
+        assert!(report.payload.unwrap().starts_with(b"{\"_type\""));
+
+        // Strict: no transparency-log entry, and entries are not verified yet.
+        let strict = CosignRequirements::default();
+        let report = verify_bundle(&subject, Ok(&bytes), key.public_key(), &strict, "here");
+        assert!(!report.verified);
+        assert!(report.failure().unwrap().contains("no transparency-log entry"));
+        let with_tlog = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE), true);
+        let report = verify_bundle(&subject, Ok(&with_tlog), key.public_key(), &strict, "here");
+        assert!(report.failure().unwrap().contains("not implemented yet"));
+    }
+
+    #[test]
+    fn wrong_key_subject_predicate_annotation_or_format_fail_their_check() {
+        let key = SigningKey::generate_ecdsa_p256().unwrap();
+        let other = SigningKey::generate_ecdsa_p256().unwrap();
+        let subject = Digest::sha256(b"image");
+        let req = CosignRequirements {
+            insecure_ignore_tlog: true,
+            ..Default::default()
+        };
+        let good = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE), false);
+
+        let report = verify_bundle(&subject, Ok(&good), other.public_key(), &req, "l");
+        assert_eq!(outcome(&report, CheckName::Signature), Outcome::Failed);
+        assert_eq!(outcome(&report, CheckName::Claims), Outcome::NotReached);
+
+        let report = verify_bundle(
+            &Digest::sha256(b"another image"),
+            Ok(&good),
+            key.public_key(),
+            &req,
+            "l",
+        );
+        assert_eq!(outcome(&report, CheckName::Claims), Outcome::Failed);
+        assert!(report.failure().unwrap().contains("does not name"));
+
+        let attestation = bundle(&key, &statement(&subject, "https://slsa.dev/provenance/v1"), false);
+        let report = verify_bundle(&subject, Ok(&attestation), key.public_key(), &req, "l");
+        assert!(report.failure().unwrap().contains("not a cosign signature"));
+
+        let mut wants = req.clone();
+        wants.annotations.insert("org".into(), "y".into());
+        let report = verify_bundle(&subject, Ok(&good), key.public_key(), &wants, "l");
+        assert_eq!(outcome(&report, CheckName::Annotations), Outcome::Failed);
+
+        for bad in [
+            &b"{"[..],
+            br#"{"mediaType":"application/vnd.dev.sigstore.bundle+json;version=0.1"}"#,
+            br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","messageSignature":{}}"#,
+        ] {
+            let report = verify_bundle(&subject, Ok(bad), key.public_key(), &req, "l");
+            assert_eq!(
+                outcome(&report, CheckName::Integrity),
+                Outcome::Failed,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+            assert!(!report.verified);
+        }
+    }
+}
