@@ -1,6 +1,7 @@
 //! `tree`: everything attached to an image in a registry — cosign's tag-scheme signatures,
 //! attestations and SBOMs, and OCI 1.1 referrers (Sigstore bundles, notation signatures, …).
 
+use ocitrust_core::cosign::tag_schema_tag;
 use ocitrust_core::oci::ManifestKind;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 use ocitrust_registry::remote::{Referrer, ReferrersSource, RegistryClient, RegistryOptions};
@@ -69,7 +70,7 @@ pub(crate) fn tree_with(client: &RegistryClient, reference: &str) -> Result<Atta
     };
     let mut tag_scheme = Vec::new();
     for (suffix, kind) in TAG_SCHEME {
-        let tagged = attached_repo.with_tag(&format!("{}.{suffix}", digest.as_str().replacen(':', "-", 1)))?;
+        let tagged = attached_repo.with_tag(&format!("{}.{suffix}", tag_schema_tag(&digest)))?;
         if let Some(manifest) = client.manifest(&tagged)? {
             let layers = match manifest.kind() {
                 ManifestKind::Image(image) => image

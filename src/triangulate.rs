@@ -1,5 +1,6 @@
 //! `triangulate`: where the signatures (or attestations, or SBOMs) of an image are stored.
 
+use ocitrust_core::cosign::tag_schema_tag;
 use ocitrust_core::{Error, ErrorCode, Reference, Result};
 use ocitrust_registry::remote::{RegistryClient, RegistryOptions};
 use ocitrust_registry::{LayoutReference, OciLayout};
@@ -43,7 +44,7 @@ pub(crate) fn triangulate_with(
         return Ok(format!(
             "oci:{}:{}.{suffix}",
             layout_ref.path.display(),
-            entry.digest.as_str().replacen(':', "-", 1)
+            tag_schema_tag(&entry.digest)
         ));
     }
     let parsed = Reference::parse(reference)?;
@@ -64,9 +65,5 @@ pub(crate) fn triangulate_with(
         Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
         None => parsed,
     };
-    Ok(format!(
-        "{}:{}.{suffix}",
-        repository.name(),
-        digest.as_str().replacen(':', "-", 1)
-    ))
+    Ok(format!("{}:{}.{suffix}", repository.name(), tag_schema_tag(&digest)))
 }

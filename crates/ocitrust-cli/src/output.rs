@@ -78,7 +78,7 @@ pub fn print_tree(reference: &str, attached: &ocitrust::Attached) {
             ocitrust::ReferrersSource::TagSchema => {
                 format!(
                     "the referrers tag schema {}",
-                    attached.subject.as_str().replacen(':', "-", 1)
+                    ocitrust::core::cosign::tag_schema_tag(&attached.subject)
                 )
             }
         };

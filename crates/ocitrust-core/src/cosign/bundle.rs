@@ -9,11 +9,12 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::checks::{Checks, Failure};
+use super::payload::check_required_annotations;
 use super::verify::CosignRequirements;
 use crate::crypto::PublicKey;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
-use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport, Signer};
+use crate::verdict::{CheckName, SignatureKind, SignatureReport, Signer};
 
 /// The media type (and OCI artifact type) of a v0.3 Sigstore bundle.
 pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -157,38 +158,26 @@ pub fn verify_bundle(
     if !requirements.annotations.is_empty() {
         checks.run(CheckName::Annotations, || {
             let annotations = claims.as_ref().ok_or(Failure::NotReached)?;
-            for (k, v) in &requirements.annotations {
-                if annotations.get(k).and_then(|a| a.as_str()) != Some(v.as_str()) {
-                    return Err(Failure::Failed(Error::new(
-                        ErrorCode::NoMatchingSignatures,
-                        format!("missing or incorrect annotation {k}={v} in the signed statement"),
-                    )));
-                }
-            }
-            Ok(())
+            Ok(check_required_annotations(
+                Some(annotations),
+                &requirements.annotations,
+            )?)
         });
     }
-    if requirements.insecure_ignore_tlog {
-        checks.push(
-            CheckName::Tlog,
-            Outcome::SkippedInsecure,
-            "skipped: --insecure-ignore-tlog".into(),
-        );
-    } else {
-        checks.run(CheckName::Tlog, || {
-            claims.as_ref().ok_or(Failure::NotReached)?;
-            let (bundle, _) = parsed.as_ref().ok_or(Failure::NotReached)?;
-            let why = if bundle.verification_material.tlog_entries.is_empty() {
-                "the bundle has no transparency-log entry (signed without a transparency log?)"
-            } else {
-                "the bundle carries transparency-log entries, but their verification is not implemented yet"
-            };
-            Err::<(), _>(Failure::Failed(Error::new(
-                ErrorCode::NoMatchingSignatures,
-                format!("{why}; pass --insecure-ignore-tlog to skip the transparency log check"),
-            )))
-        });
-    }
+    checks.tlog(requirements.insecure_ignore_tlog, claims.is_some(), || {
+        let has_entries = parsed
+            .as_ref()
+            .is_some_and(|(b, _)| !b.verification_material.tlog_entries.is_empty());
+        let why = if has_entries {
+            "the bundle carries transparency-log entries, but their verification is not implemented yet"
+        } else {
+            "the bundle has no transparency-log entry (signed without a transparency log?)"
+        };
+        Error::new(
+            ErrorCode::NoMatchingSignatures,
+            format!("{why}; pass --insecure-ignore-tlog to skip the transparency log check"),
+        )
+    });
     let verified = checks.all_passed_or_skipped();
     SignatureReport {
         kind: SignatureKind::SigstoreBundle,
@@ -244,6 +233,7 @@ fn statement_subject(payload: &[u8], subject: &Digest) -> Result<BTreeMap<String
 mod tests {
     use super::*;
     use crate::crypto::SigningKey;
+    use crate::verdict::Outcome;
 
     fn bundle(key: &SigningKey, statement: &str, tlog: bool) -> Vec<u8> {
         let payload = statement.as_bytes();

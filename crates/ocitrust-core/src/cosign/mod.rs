@@ -16,7 +16,7 @@ pub use private_key_file::{
 };
 pub use sign::sign_image;
 pub use signature_manifest::{
-    append_signature, signature_layers, signature_tag, NewSignatureManifest, SignatureLayer, BUNDLE_ANNOTATION,
-    CERTIFICATE_ANNOTATION, SIGNATURE_ANNOTATION, SIGNATURE_LAYERS_MAX,
+    append_signature, signature_layers, signature_tag, tag_schema_tag, NewSignatureManifest, SignatureLayer,
+    BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, SIGNATURE_ANNOTATION, SIGNATURE_LAYERS_MAX,
 };
 pub use verify::{verify_signature_manifest, CosignRequirements, PayloadBlobs};

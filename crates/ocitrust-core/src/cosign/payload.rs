@@ -121,21 +121,28 @@ impl SimpleSigningPayload {
 
     /// Checks that every required annotation is present with the same string value in `optional`.
     pub fn check_annotations(&self, required: &BTreeMap<String, String>) -> Result<()> {
-        for (key, want) in required {
-            let found = self.optional.as_ref().and_then(|o| o.get(key));
-            match found {
-                Some(serde_json::Value::String(v)) if v == want => {}
-                other => {
-                    let found = other.map_or_else(|| "nothing".to_owned(), |v| v.to_string());
-                    return Err(Error::new(
-                        ErrorCode::NoMatchingSignatures,
-                        format!("missing or incorrect annotation: expected {key}={want}, found {found}"),
-                    ));
-                }
+        check_required_annotations(self.optional.as_ref(), required)
+    }
+}
+
+/// Every `required` annotation must be in `signed` as that exact string (cosign's `-a key=value`).
+pub(crate) fn check_required_annotations(
+    signed: Option<&BTreeMap<String, serde_json::Value>>,
+    required: &BTreeMap<String, String>,
+) -> Result<()> {
+    for (key, want) in required {
+        match signed.and_then(|a| a.get(key)) {
+            Some(serde_json::Value::String(v)) if v == want => {}
+            other => {
+                let found = other.map_or_else(|| "nothing".to_owned(), |v| v.to_string());
+                return Err(Error::new(
+                    ErrorCode::NoMatchingSignatures,
+                    format!("missing or incorrect annotation: expected {key}={want}, found {found}"),
+                ));
             }
         }
-        Ok(())
     }
+    Ok(())
 }
 
 #[cfg(test)]

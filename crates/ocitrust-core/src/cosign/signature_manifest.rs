@@ -21,9 +21,15 @@ pub const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
 /// Most signature layers read from one signature manifest.
 pub const SIGNATURE_LAYERS_MAX: usize = 256;
 
+/// The tag a digest stands for where tags name digests: `sha256-<hex>`. It is the OCI referrers
+/// tag schema, and with a suffix (`.sig`, `.att`, `.sbom`) cosign's tag scheme.
+pub fn tag_schema_tag(subject: &Digest) -> String {
+    format!("{}-{}", subject.algorithm().name(), subject.hex())
+}
+
 /// The tag cosign stores the signatures of `subject` under: `sha256-<hex>.sig`.
 pub fn signature_tag(subject: &Digest) -> String {
-    format!("{}-{}.sig", subject.algorithm().name(), subject.hex())
+    format!("{}.sig", tag_schema_tag(subject))
 }
 
 /// One layer of a signature manifest, as declared (nothing in it is trusted yet).

@@ -10,7 +10,7 @@ use crate::crypto::PublicKey;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::{media_types, Manifest};
-use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport, Signer};
+use crate::verdict::{CheckName, SignatureKind, SignatureReport, Signer};
 
 /// What a key-based cosign verification requires beyond a valid signature.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -111,18 +111,9 @@ fn verify_layer(
                 .check_annotations(&requirements.annotations)?)
         });
     }
-    if requirements.insecure_ignore_tlog {
-        checks.push(
-            CheckName::Tlog,
-            Outcome::SkippedInsecure,
-            "skipped: --insecure-ignore-tlog".into(),
-        );
-    } else {
-        checks.run(CheckName::Tlog, || {
-            claims.as_ref().ok_or(Failure::NotReached)?;
-            Err::<(), _>(Failure::Failed(tlog_unavailable(layer)))
-        });
-    }
+    checks.tlog(requirements.insecure_ignore_tlog, claims.is_some(), || {
+        tlog_unavailable(layer)
+    });
     let verified = checks.all_passed_or_skipped();
     SignatureReport {
         kind: SignatureKind::CosignSignature,
@@ -176,6 +167,7 @@ mod tests {
     use super::*;
     use crate::cosign::sign_image;
     use crate::crypto::SigningKey;
+    use crate::verdict::Outcome;
     use crate::verdict::Verdict;
 
     struct Signed {

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use ocitrust_core::cosign::tag_schema_tag;
 use ocitrust_core::oci::{media_types, Manifest};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 use reqwest::header::LOCATION;
@@ -11,7 +12,7 @@ use reqwest::{Method, StatusCode, Url};
 use super::auth::credentials_for;
 use super::endpoint::Endpoint;
 use super::options::RegistryOptions;
-use super::transport::{Call, Fetched, Transport, REQUEST_TIMEOUT_DEFAULT};
+use super::transport::{blocking_runtime, Call, Fetched, Transport, REQUEST_TIMEOUT_DEFAULT};
 use crate::limits::MANIFEST_SIZE_MAX;
 
 /// The media types asked for when fetching a manifest: OCI and Docker, images and indexes.
@@ -83,10 +84,7 @@ impl std::fmt::Debug for RegistryClient {
 impl RegistryClient {
     /// A client reaching registries as `options` says.
     pub fn new(options: RegistryOptions) -> Result<Self> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::new(ErrorCode::Io, format!("starting the async runtime: {e}")))?;
+        let runtime = blocking_runtime()?;
         Ok(RegistryClient {
             runtime,
             options,
@@ -362,7 +360,7 @@ impl RegistryClient {
         subject: &Digest,
         artifact_type: Option<&str>,
     ) -> Result<(Vec<Referrer>, ReferrersSource)> {
-        let tag = subject.as_str().replacen(':', "-", 1);
+        let tag = tag_schema_tag(subject);
         let referrers = match self.manifest(&repository.with_tag(&tag)?)? {
             Some(index) => parse_referrers(index.bytes(), subject, artifact_type)?,
             None => Vec::new(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use ocitrust_core::{Error, ErrorCode, Result};
 use reqwest::{redirect, StatusCode, Url};
 
-use super::transport::{error_chain, rustls_config};
+use super::transport::{blocking_runtime, error_chain, read_body, rustls_config};
 
 /// Redirects followed when fetching a document.
 const REDIRECTS_MAX: usize = 5;
@@ -39,11 +39,7 @@ pub fn fetch_https(url: &str, size_max: u64, timeout: Duration) -> Result<Vec<u8
         .user_agent(concat!("ocitrust/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::new(ErrorCode::Network, format!("building the HTTP client: {e}")))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::new(ErrorCode::Io, format!("starting the async runtime: {e}")))?;
-    runtime.block_on(async {
+    blocking_runtime()?.block_on(async {
         let network = |e: reqwest::Error| Error::new(ErrorCode::Network, format!("{url}: {}", error_chain(&e)));
         let mut response = client.get(parsed.clone()).send().await.map_err(network)?;
         match response.status() {
@@ -51,16 +47,6 @@ pub fn fetch_https(url: &str, size_max: u64, timeout: Duration) -> Result<Vec<u8
             StatusCode::NOT_FOUND => return Err(Error::new(ErrorCode::NotFound, format!("{url}: 404 Not Found"))),
             status => return Err(Error::new(ErrorCode::Network, format!("{url}: {status}"))),
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(network)? {
-            if body.len() as u64 + chunk.len() as u64 > size_max {
-                return Err(Error::new(
-                    ErrorCode::LimitExceeded,
-                    format!("{url}: larger than the limit of {size_max} bytes"),
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        read_body(&mut response, url, size_max).await
     })
 }

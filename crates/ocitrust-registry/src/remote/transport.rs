@@ -358,22 +358,36 @@ impl Transport {
                 ),
             ));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| network(format!("{url}: reading the body: {}", error_chain(&e))))?
-        {
-            if body.len() as u64 + chunk.len() as u64 > size_max {
-                return Err(Error::new(
-                    ErrorCode::LimitExceeded,
-                    format!("{url}: the body exceeds the limit of {size_max} bytes"),
-                ));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_body(&mut response, url.as_str(), size_max).await?;
         Ok(Fetched { status, headers, body })
     }
+}
+
+/// Reads a response body, failing (not truncating) once it passes `size_max` bytes.
+pub(crate) async fn read_body(response: &mut reqwest::Response, url: &str, size_max: u64) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| network(format!("{url}: reading the body: {}", error_chain(&e))))?
+    {
+        if body.len() as u64 + chunk.len() as u64 > size_max {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!("{url}: the body is larger than the limit of {size_max} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The single-threaded async runtime a blocking caller drives the client with.
+pub(crate) fn blocking_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::new(ErrorCode::Io, format!("starting the async runtime: {e}")))
 }
 
 fn basic(credentials: &Credentials) -> String {
