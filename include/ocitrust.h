@@ -757,8 +757,9 @@ ocitrust_result ocitrust_verifier_set_verification_time(ocitrust_verifier *verif
 
 /**
  * INSECURE when `allow` is true (`--allow-insecure-registry`): accepts any TLS certificate from
- * registries and falls back to plain HTTP when one does not speak TLS; verdicts record it. Loopback registries are always reached over
- * plain HTTP, as cosign does; every other registry over TLS, verified against the system's roots.
+ * registries and falls back to plain HTTP when one does not speak TLS; verdicts record it.
+ * Loopback registries are always reached over plain HTTP, as cosign does; every other registry over
+ * TLS, verified against the system's roots.
  */
 ocitrust_result ocitrust_verifier_set_allow_insecure_registry(ocitrust_verifier *verifier,
                                                               bool allow,

@@ -19,7 +19,21 @@ pub struct ocitrust_verifier {
     registry: RegistryOptions,
 }
 
+/// Runs `change` on the verifier behind the panic boundary, after checking the pointer.
+unsafe fn configure(
+    verifier: *mut ocitrust_verifier,
+    error_out: *mut *mut ocitrust_error,
+    change: impl FnOnce(&mut ocitrust_verifier) -> ocitrust::Result<()>,
+) -> ocitrust_result {
+    run(error_out, || change(arg_mut(verifier, "verifier")?))
+}
+
 impl ocitrust_verifier {
+    /// Replaces the facade verifier with `change` applied to it (its builder methods take it by value).
+    fn rebuild(&mut self, change: impl FnOnce(Verifier) -> Verifier) {
+        self.verifier = change(self.verifier.clone());
+    }
+
     /// The facade verifier.
     pub(crate) fn inner(&self) -> &Verifier {
         &self.verifier
@@ -28,7 +42,8 @@ impl ocitrust_verifier {
     /// Changes the registry options and hands the verifier the new set.
     fn update_registry(&mut self, change: impl FnOnce(&mut RegistryOptions)) {
         change(&mut self.registry);
-        self.verifier = self.verifier.clone().registry_options(self.registry.clone());
+        let registry = self.registry.clone();
+        self.rebuild(|v| v.registry_options(registry));
     }
 }
 
@@ -72,11 +87,10 @@ pub unsafe extern "C" fn ocitrust_verifier_require_annotation(
     value: *const c_char,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
-    run(error_out, || {
-        let verifier = arg_mut(verifier, "verifier")?;
+    configure(verifier, error_out, |verifier| {
         let key = arg_str(key, "key")?;
         let value = arg_str(value, "value")?;
-        verifier.verifier = verifier.verifier.clone().require_annotation(key, value);
+        verifier.rebuild(|v| v.require_annotation(key, value));
         Ok(())
     })
 }
@@ -90,10 +104,9 @@ pub unsafe extern "C" fn ocitrust_verifier_set_platform(
     platform: *const c_char,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
-    run(error_out, || {
-        let verifier = arg_mut(verifier, "verifier")?;
+    configure(verifier, error_out, |verifier| {
         let platform = Platform::parse(arg_str(platform, "platform")?)?;
-        verifier.verifier = verifier.verifier.clone().platform(Some(platform));
+        verifier.rebuild(|v| v.platform(Some(platform)));
         Ok(())
     })
 }
@@ -107,9 +120,8 @@ pub unsafe extern "C" fn ocitrust_verifier_set_require_platform_signature(
     require: bool,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
-    run(error_out, || {
-        let verifier = arg_mut(verifier, "verifier")?;
-        verifier.verifier = verifier.verifier.clone().require_platform_signature(require);
+    configure(verifier, error_out, |verifier| {
+        verifier.rebuild(|v| v.require_platform_signature(require));
         Ok(())
     })
 }
@@ -122,9 +134,8 @@ pub unsafe extern "C" fn ocitrust_verifier_set_insecure_ignore_tlog(
     ignore: bool,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
-    run(error_out, || {
-        let verifier = arg_mut(verifier, "verifier")?;
-        verifier.verifier = verifier.verifier.clone().insecure_ignore_tlog(ignore);
+    configure(verifier, error_out, |verifier| {
+        verifier.rebuild(|v| v.insecure_ignore_tlog(ignore));
         Ok(())
     })
 }
@@ -138,8 +149,7 @@ pub unsafe extern "C" fn ocitrust_verifier_set_verification_time(
     unix_seconds: u64,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
-    run(error_out, || {
-        let verifier = arg_mut(verifier, "verifier")?;
+    configure(verifier, error_out, |verifier| {
         let time = UNIX_EPOCH
             .checked_add(Duration::from_secs(unix_seconds))
             .ok_or_else(|| {
@@ -148,22 +158,23 @@ pub unsafe extern "C" fn ocitrust_verifier_set_verification_time(
                     format!("verification time {unix_seconds} is out of range"),
                 )
             })?;
-        verifier.verifier = verifier.verifier.clone().verification_time(Some(time));
+        verifier.rebuild(|v| v.verification_time(Some(time)));
         Ok(())
     })
 }
 
 /// INSECURE when `allow` is true (`--allow-insecure-registry`): accepts any TLS certificate from
-/// registries and falls back to plain HTTP when one does not speak TLS; verdicts record it. Loopback registries are always reached over
-/// plain HTTP, as cosign does; every other registry over TLS, verified against the system's roots.
+/// registries and falls back to plain HTTP when one does not speak TLS; verdicts record it.
+/// Loopback registries are always reached over plain HTTP, as cosign does; every other registry over
+/// TLS, verified against the system's roots.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verifier_set_allow_insecure_registry(
     verifier: *mut ocitrust_verifier,
     allow: bool,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
-    run(error_out, || {
-        arg_mut(verifier, "verifier")?.update_registry(|r| r.allow_insecure = allow);
+    configure(verifier, error_out, |verifier| {
+        verifier.update_registry(|r| r.allow_insecure = allow);
         Ok(())
     })
 }
@@ -177,8 +188,7 @@ pub unsafe extern "C" fn ocitrust_verifier_set_registry_credentials(
     password: *const c_char,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
-    run(error_out, || {
-        let verifier = arg_mut(verifier, "verifier")?;
+    configure(verifier, error_out, |verifier| {
         let credentials = Credentials {
             username: arg_str(username, "username")?.to_owned(),
             password: arg_str(password, "password")?.to_owned(),
@@ -196,8 +206,7 @@ pub unsafe extern "C" fn ocitrust_verifier_set_docker_config_dir(
     dir: *const c_char,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
-    run(error_out, || {
-        let verifier = arg_mut(verifier, "verifier")?;
+    configure(verifier, error_out, |verifier| {
         let dir = PathBuf::from(arg_str(dir, "dir")?);
         verifier.update_registry(|r| r.docker_config_dir = Some(dir));
         Ok(())
@@ -212,8 +221,7 @@ pub unsafe extern "C" fn ocitrust_verifier_set_signature_repository(
     repository: *const c_char,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
-    run(error_out, || {
-        let verifier = arg_mut(verifier, "verifier")?;
+    configure(verifier, error_out, |verifier| {
         let repository = arg_str(repository, "repository")?;
         Reference::parse(repository)?;
         let repository = repository.to_owned();
