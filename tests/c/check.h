@@ -89,6 +89,18 @@ static inline unsigned char *read_all(const char *path, size_t *len) {
     return bytes;
 }
 
+/* A key pair's PEM text (`field` is ocitrust_key_pair_private_key_pem or _public_key_pem) in a
+   malloc'd string, read the two-call way: ask the length, then copy. */
+static inline char *key_pair_pem(ocitrust_result (*field)(const ocitrust_key_pair *, char *, size_t, size_t *),
+                                 const ocitrust_key_pair *pair) {
+    size_t len = 0;
+    char *text;
+    CHECK_RC(field(pair, NULL, 0, &len), OCITRUST_ERR_BUFFER_TOO_SMALL);
+    text = malloc(len + 1);
+    CHECK_RC(field(pair, text, len + 1, &len), OCITRUST_OK);
+    return text;
+}
+
 /* The code of an error handle and whether its message contains `needle`; frees the handle. */
 static inline int error_says(ocitrust_error **error, ocitrust_result code, const char *needle) {
     size_t len = 0;

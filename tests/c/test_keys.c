@@ -60,16 +60,6 @@ static void public_keys(void) {
 }
 
 /* Copies a key pair's PEM (private or public) into a fresh buffer. */
-static char *pem_of(ocitrust_result (*field)(const ocitrust_key_pair *, char *, size_t, size_t *),
-                    const ocitrust_key_pair *pair) {
-    size_t len = 0;
-    char *text;
-    CHECK_RC(field(pair, NULL, 0, &len), OCITRUST_ERR_BUFFER_TOO_SMALL);
-    text = malloc(len + 1);
-    CHECK_RC(field(pair, text, len + 1, &len), OCITRUST_OK);
-    return text;
-}
-
 static void key_pairs_and_signing_keys(void) {
     ocitrust_key_pair *pair = NULL;
     ocitrust_signing_key *signing_key = NULL, *untouched = NULL;
@@ -79,8 +69,8 @@ static void key_pairs_and_signing_keys(void) {
     size_t len;
 
     CHECK_RC(ocitrust_key_pair_generate((const uint8_t *)"pw", 2, &pair, &error), OCITRUST_OK);
-    private_pem = pem_of(ocitrust_key_pair_private_key_pem, pair);
-    public_pem = pem_of(ocitrust_key_pair_public_key_pem, pair);
+    private_pem = key_pair_pem(ocitrust_key_pair_private_key_pem, pair);
+    public_pem = key_pair_pem(ocitrust_key_pair_public_key_pem, pair);
     CHECK(strstr(private_pem, "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----") == private_pem);
     CHECK(strstr(public_pem, "-----BEGIN PUBLIC KEY-----") == public_pem);
     CHECK_RC(ocitrust_key_pair_public_key_pem(NULL, NULL, 0, &len), OCITRUST_ERR_NULL_ARGUMENT);

@@ -1,16 +1,6 @@
 /* Signing a layout with a generated key, then verifying the signature; failures change nothing. */
 #include "check.h"
 
-static char *copy_of(ocitrust_result (*field)(const ocitrust_key_pair *, char *, size_t, size_t *),
-                     const ocitrust_key_pair *pair) {
-    size_t len = 0;
-    char *text;
-    field(pair, NULL, 0, &len);
-    text = malloc(len + 1);
-    CHECK_RC(field(pair, text, len + 1, &len), OCITRUST_OK);
-    return text;
-}
-
 static int same_bytes(const char *path_a, const unsigned char *b, size_t b_len) {
     size_t a_len;
     unsigned char *a = read_all(path_a, &a_len);
@@ -33,8 +23,8 @@ int main(void) {
     size_t len, index_len;
 
     CHECK_RC(ocitrust_key_pair_generate(NULL, 0, &pair, &error), OCITRUST_OK); /* empty password */
-    private_pem = copy_of(ocitrust_key_pair_private_key_pem, pair);
-    public_pem = copy_of(ocitrust_key_pair_public_key_pem, pair);
+    private_pem = key_pair_pem(ocitrust_key_pair_private_key_pem, pair);
+    public_pem = key_pair_pem(ocitrust_key_pair_public_key_pem, pair);
     ocitrust_key_pair_free(&pair);
     CHECK_RC(ocitrust_signing_key_from_pem((const uint8_t *)private_pem, strlen(private_pem), NULL, 0, &key, &error),
              OCITRUST_OK);
