@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod evidence;
 mod keys;
 mod sign;
 mod tree;

@@ -8,13 +8,14 @@ use ocitrust_core::cosign::{
     verify_bundle, verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
 };
 use ocitrust_core::crypto::PublicKey;
-use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
-use ocitrust_core::verdict::SignatureReport;
-use ocitrust_core::verdict::Subject;
+use ocitrust_core::oci::{Manifest, Platform};
+use ocitrust_core::verdict::{SignatureReport, Subject};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::SIGNATURE_BLOB_SIZE_MAX;
-use ocitrust_registry::remote::{discover_in_registry, RegistryClient, RegistryOptions};
+use ocitrust_registry::remote::{discover_bundles, discover_in_registry, RegistryClient, RegistryOptions};
 use ocitrust_registry::{discover_in_layout, LayoutReference};
+
+use crate::evidence::{BundleEvidence, Evidence};
 
 /// The insecure option name recorded in verdicts when the tlog check is skipped.
 pub const INSECURE_IGNORE_TLOG: &str = "insecure-ignore-tlog";
@@ -116,60 +117,26 @@ impl Verifier {
             return self.verify_in_registry(reference);
         }
         let layout_ref = LayoutReference::parse(reference)?;
-        let evidence = discover_in_layout(&layout_ref, self.platform.as_ref())?;
-        let subject = Subject {
-            reference: reference.to_owned(),
-            digest: evidence.subject.digest().clone(),
-            platform: evidence.platform.as_ref().map(ToString::to_string),
-            index_digest: evidence.index.as_ref().map(|i| i.digest().clone()),
-        };
-        let signatures = evidence
-            .signatures
-            .as_ref()
-            .map(|(manifest, _, location)| (manifest, location.as_str()));
-        let index = evidence.index.as_ref().map(|index| IndexEvidence {
-            index,
-            signatures: evidence
-                .index_signatures
-                .as_ref()
-                .map(|(m, _, location)| (m, location.as_str())),
-        });
-        self.judge(subject, signatures, &[], index, &evidence.payloads, false)
+        let found = discover_in_layout(&layout_ref, self.platform.as_ref())?;
+        self.judge(Evidence::from_layout(reference, &found))
     }
 
+    /// Tag-scheme signatures first; bundles (one referrers listing more) only when those did not
+    /// make the image trusted.
     fn verify_in_registry(&self, reference: &str) -> Result<Verdict> {
         let parsed = Reference::parse(reference)?;
-        let evidence = discover_in_registry(&*self.registry_client()?, &parsed, self.platform.as_ref())?;
-        let subject = Subject {
-            reference: reference.to_owned(),
-            digest: evidence.subject.digest().clone(),
-            platform: evidence.platform.as_ref().map(ToString::to_string),
-            index_digest: evidence.index.as_ref().map(|i| i.digest().clone()),
-        };
-        let signatures = evidence
-            .signatures
-            .as_ref()
-            .map(|(manifest, location)| (manifest, location.as_str()));
-        let index = evidence.index.as_ref().map(|index| IndexEvidence {
-            index,
-            signatures: evidence
-                .index_signatures
-                .as_ref()
-                .map(|(m, location)| (m, location.as_str())),
-        });
-        let bundles: Vec<(&str, Result<&[u8]>)> = evidence
-            .bundles
-            .iter()
-            .map(|(location, bytes)| (location.as_str(), bytes.as_deref().map_err(Clone::clone)))
-            .collect();
-        self.judge(
-            subject,
-            signatures,
-            &bundles,
-            index,
-            &evidence.payloads,
-            self.registry.allow_insecure,
-        )
+        let client = self.registry_client()?;
+        let insecure = self.registry.allow_insecure;
+        let mut found = discover_in_registry(&client, &parsed, self.platform.as_ref())?;
+        let verdict = self.judge(Evidence::from_registry(reference, &found, insecure))?;
+        if verdict.trusted {
+            return Ok(verdict);
+        }
+        discover_bundles(&client, &mut found)?;
+        if found.bundles.is_empty() && found.index_bundles.is_empty() {
+            return Ok(verdict);
+        }
+        self.judge(Evidence::from_registry(reference, &found, insecure))
     }
 
     /// What is attached to the image `reference` in its registry ([`crate::tree`]), reached with this
@@ -212,35 +179,31 @@ impl Verifier {
             .as_ref()
             .map(|m| format!("signature manifest {}", m.digest()));
         let payloads = PayloadBlobs::from_blobs(payload_blobs.iter().map(|b| b.to_vec()));
-        let subject = Subject {
-            reference: reference.to_owned(),
-            digest: subject_manifest.digest().clone(),
-            platform: None,
-            index_digest: None,
-        };
-        self.judge(
-            subject,
-            signature_manifest.as_ref().zip(location.as_deref()),
-            &[],
-            None,
-            &payloads,
-            false,
-        )
+        self.judge(Evidence {
+            subject: Subject {
+                reference: reference.to_owned(),
+                digest: subject_manifest.digest().clone(),
+                platform: None,
+                index_digest: None,
+            },
+            signatures: signature_manifest.as_ref().zip(location.as_deref()),
+            bundles: Vec::new(),
+            index: None,
+            payloads: &payloads,
+            insecure_transport: false,
+        })
     }
 
-    fn judge(
-        &self,
-        subject: Subject,
-        signatures: Option<(&Manifest, &str)>,
-        bundles: &[(&str, Result<&[u8]>)],
-        index: Option<IndexEvidence<'_>>,
-        payloads: &PayloadBlobs,
-        insecure_transport: bool,
-    ) -> Result<Verdict> {
-        let mut reports = self.reports(&subject.digest, signatures, payloads)?;
-        reports.extend(bundles.iter().map(|(location, bytes)| {
-            verify_bundle(&subject.digest, bytes.clone(), &self.key, &self.requirements, location)
-        }));
+    fn judge(&self, evidence: Evidence<'_>) -> Result<Verdict> {
+        let Evidence {
+            subject,
+            signatures,
+            bundles,
+            index,
+            payloads,
+            insecure_transport,
+        } = evidence;
+        let mut reports = self.reports(&subject.digest, signatures, &bundles, payloads)?;
         let mut verified_through_index = None;
         if let (Some(index), false) = (
             index,
@@ -254,7 +217,7 @@ impl Verifier {
                     format!("{} is not listed in index {}", subject.digest, index.index.digest()),
                 ));
             }
-            let index_reports = self.reports(index.index.digest(), index.signatures, payloads)?;
+            let index_reports = self.reports(index.index.digest(), index.signatures, &index.bundles, payloads)?;
             if index_reports.iter().any(|r| r.verified) {
                 verified_through_index = Some(index.index.digest().clone());
             }
@@ -277,37 +240,26 @@ impl Verifier {
         })
     }
 
-    /// One report per signature layer of `signatures` on `digest`; none when there is no manifest.
+    /// One report per signature layer of the tag-scheme `signatures` on `digest`, then one per bundle.
     fn reports(
         &self,
         digest: &Digest,
         signatures: Option<(&Manifest, &str)>,
+        bundles: &[BundleEvidence<'_>],
         payloads: &PayloadBlobs,
     ) -> Result<Vec<SignatureReport>> {
-        match signatures {
+        let mut reports = match signatures {
             Some((manifest, location)) => {
-                verify_signature_manifest(digest, manifest, payloads, &self.key, &self.requirements, location)
+                verify_signature_manifest(digest, manifest, payloads, &self.key, &self.requirements, location)?
             }
-            None => Ok(Vec::new()),
-        }
-    }
-}
-
-/// An index a platform manifest was selected from, with the index's own signatures.
-struct IndexEvidence<'a> {
-    index: &'a Manifest,
-    signatures: Option<(&'a Manifest, &'a str)>,
-}
-
-impl IndexEvidence<'_> {
-    fn lists(&self, digest: &Digest) -> Result<bool> {
-        match self.index.kind() {
-            ManifestKind::Index(index) => Ok(index.manifests().iter().any(|d| d.digest().as_ref() == digest.as_str())),
-            _ => Err(Error::new(
-                ErrorCode::Internal,
-                format!("{} was used as an index but is an image manifest", self.index.digest()),
-            )),
-        }
+            None => Vec::new(),
+        };
+        reports.extend(
+            bundles
+                .iter()
+                .map(|(location, bytes)| verify_bundle(digest, bytes.clone(), &self.key, &self.requirements, location)),
+        );
+        Ok(reports)
     }
 }
 

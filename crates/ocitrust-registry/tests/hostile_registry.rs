@@ -412,10 +412,20 @@ fn referrers_fall_back_to_the_tag_schema_only_on_404() {
         }
         reply(404, b"")
     });
-    let (found, source) = client().referrers(&tag_ref(&server), &subject, None).unwrap();
+    let remembering = client();
+    let (found, source) = remembering.referrers(&tag_ref(&server), &subject, None).unwrap();
     assert_eq!(source, ocitrust_registry::remote::ReferrersSource::TagSchema);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].artifact_type.as_deref(), Some(NOTATION));
+    // A registry that answered 404 once has no referrers API: the next listing skips it.
+    let (again, _) = remembering.referrers(&tag_ref(&server), &subject, None).unwrap();
+    assert_eq!(again.len(), 1);
+    let api_calls = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/referrers/"))
+        .count();
+    assert_eq!(api_calls, 1, "{:?}", server.requests());
 
     // Any other failure is reported, never turned into "nothing attached".
     let server = Server::start(|_| reply(400, b"bad request"));

@@ -1,6 +1,6 @@
 //! `RegistryClient`: manifests and blobs from OCI registries, every byte checked against its digest.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use ocitrust_core::cosign::tag_schema_tag;
@@ -71,6 +71,9 @@ pub struct RegistryClient {
     runtime: tokio::runtime::Runtime,
     options: RegistryOptions,
     transports: Mutex<HashMap<String, Arc<Transport>>>,
+    /// Registries whose referrers API answered 404: a registry that has the API never does, so
+    /// later listings go straight to the tag schema.
+    without_referrers_api: Mutex<HashSet<String>>,
 }
 
 impl std::fmt::Debug for RegistryClient {
@@ -89,6 +92,7 @@ impl RegistryClient {
             runtime,
             options,
             transports: Mutex::new(HashMap::new()),
+            without_referrers_api: Mutex::new(HashSet::new()),
         })
     }
 
@@ -299,7 +303,8 @@ impl RegistryClient {
 
     /// Everything that refers to `subject` in `repository`'s repository, optionally only of
     /// `artifact_type`: the OCI 1.1 referrers API, following `Link` pages (at most
-    /// REFERRER_PAGES_MAX), falling back to the referrers tag schema only when the API answers 404.
+    /// REFERRER_PAGES_MAX), falling back to the referrers tag schema only when the API answers 404
+    /// (remembered per registry: the spec forbids a 404 from a registry that has the API).
     /// Any other failure is an error, never an empty list.
     pub fn referrers(
         &self,
@@ -308,6 +313,9 @@ impl RegistryClient {
         artifact_type: Option<&str>,
     ) -> Result<(Vec<Referrer>, ReferrersSource)> {
         let (registry, repo) = (repository.registry(), repository.repository());
+        if self.lacks_referrers_api(registry) {
+            return self.referrers_by_tag_schema(repository, subject, artifact_type);
+        }
         let mut path = format!("/v2/{repo}/referrers/{subject}");
         if let Some(t) = artifact_type {
             path.push_str(&format!("?artifactType={}", percent_encode(t)));
@@ -328,6 +336,9 @@ impl RegistryClient {
                 REFERRERS_PAGE_SIZE_MAX,
             )?;
             if fetched.status == StatusCode::NOT_FOUND && page == 0 {
+                if let Ok(mut without) = self.without_referrers_api.lock() {
+                    without.insert(registry.to_owned());
+                }
                 return self.referrers_by_tag_schema(repository, subject, artifact_type);
             }
             if !fetched.status.is_success() {
@@ -352,6 +363,12 @@ impl RegistryClient {
             }
         }
         Ok((referrers, ReferrersSource::Api))
+    }
+
+    fn lacks_referrers_api(&self, registry: &str) -> bool {
+        self.without_referrers_api
+            .lock()
+            .is_ok_and(|without| without.contains(registry))
     }
 
     fn referrers_by_tag_schema(

@@ -1,5 +1,6 @@
 //! Finding the cosign signatures of an image in a registry: the tag scheme (`sha256-<hex>.sig`),
-//! in the image's repository or the one `signature_repository` names (`COSIGN_REPOSITORY`).
+//! in the image's repository or the one `signature_repository` names (`COSIGN_REPOSITORY`), and, on
+//! request, the Sigstore bundles (cosign v3) attached as OCI 1.1 referrers.
 
 use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs, BUNDLE_SIZE_MAX, BUNDLE_V03_MEDIA_TYPE};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
@@ -13,6 +14,8 @@ use crate::limits::{BUNDLES_MAX, SIGNATURE_BLOB_SIZE_MAX};
 pub struct RegistryEvidence {
     /// The verified subject, pinned by digest.
     pub resolved: Reference,
+    /// The repository signatures are stored in: the subject's, or `COSIGN_REPOSITORY`'s.
+    pub signature_repository: Reference,
     /// The manifest whose signatures are checked (a platform manifest when `platform` was given).
     pub subject: Manifest,
     /// The index the subject was chosen from, when a platform was selected.
@@ -24,14 +27,19 @@ pub struct RegistryEvidence {
     /// The same for the index, when a platform was selected from one.
     pub index_signatures: Option<(Manifest, String)>,
     /// Sigstore bundles attached to the subject as referrers (cosign v3): where each was found, and
-    /// its bytes (checked against their digest) or why they could not be had.
+    /// its bytes (checked against their digest) or why they could not be had. Empty until
+    /// [`discover_bundles`] looked for them.
     pub bundles: Vec<(String, Result<Vec<u8>>)>,
+    /// The same for the index, when a platform was selected from one.
+    pub index_bundles: Vec<(String, Result<Vec<u8>>)>,
     /// The payload blobs its layers reference (a blob that could not be had is marked unavailable).
     pub payloads: PayloadBlobs,
 }
 
 /// Fetches the subject `reference` names (resolving an index to `platform` if given) and its cosign
-/// signatures. Transport failures are errors; a missing signature manifest means no signatures.
+/// tag-scheme signatures. Transport failures are errors; a missing signature manifest means no
+/// signatures. Bundles cost a referrers listing more, so they are looked for only on request
+/// ([`discover_bundles`]), when the tag scheme did not already settle the question.
 pub fn discover_in_registry(
     client: &RegistryClient,
     reference: &Reference,
@@ -84,17 +92,28 @@ pub fn discover_in_registry(
         Some(index) => signatures_of(client, &signature_repo, index.digest(), None, &mut payloads)?,
         None => None,
     };
-    let bundles = bundles_of(client, &signature_repo, subject.digest())?;
     Ok(RegistryEvidence {
         resolved,
+        signature_repository: signature_repo,
         subject,
         index,
         platform: platform.cloned(),
         signatures,
         index_signatures,
-        bundles,
+        bundles: Vec::new(),
+        index_bundles: Vec::new(),
         payloads,
     })
+}
+
+/// Adds to `evidence` the Sigstore bundles referring to its subject and, when a platform was
+/// selected, to its index.
+pub fn discover_bundles(client: &RegistryClient, evidence: &mut RegistryEvidence) -> Result<()> {
+    evidence.bundles = bundles_of(client, &evidence.signature_repository, evidence.subject.digest())?;
+    if let Some(index) = &evidence.index {
+        evidence.index_bundles = bundles_of(client, &evidence.signature_repository, index.digest())?;
+    }
+    Ok(())
 }
 
 /// The Sigstore bundles referring to `digest` in `repository`, through the referrers API or its

@@ -10,7 +10,7 @@ mod options;
 mod transport;
 
 pub use client::{Referrer, ReferrersSource, RegistryClient, REFERRERS_MAX, REFERRER_PAGES_MAX};
-pub use discover::{discover_in_registry, RegistryEvidence};
+pub use discover::{discover_bundles, discover_in_registry, RegistryEvidence};
 pub use endpoint::Endpoint;
 pub use https_fetch::fetch_https;
 pub use options::{Credentials, RegistryOptions};

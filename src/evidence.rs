@@ -1,0 +1,116 @@
+//! The evidence a verifier judges, whatever transport gathered it: the subject, its signatures and
+//! bundles, the index it was selected from (with the index's own), and the payload blobs.
+
+use ocitrust_core::cosign::PayloadBlobs;
+use ocitrust_core::oci::{Manifest, ManifestKind};
+use ocitrust_core::verdict::Subject;
+use ocitrust_core::{Digest, Error, ErrorCode, Result};
+use ocitrust_registry::remote::RegistryEvidence;
+use ocitrust_registry::CosignEvidence;
+
+/// A Sigstore bundle: where it was found, and its bytes or why they could not be had.
+pub(crate) type BundleEvidence<'a> = (&'a str, Result<&'a [u8]>);
+
+/// Everything one verification judges.
+pub(crate) struct Evidence<'a> {
+    pub subject: Subject,
+    /// The tag-scheme signature manifest of the subject and where it was found.
+    pub signatures: Option<(&'a Manifest, &'a str)>,
+    pub bundles: Vec<BundleEvidence<'a>>,
+    /// The index the subject was selected from, when a platform was.
+    pub index: Option<IndexEvidence<'a>>,
+    pub payloads: &'a PayloadBlobs,
+    /// The registry was reached over plain HTTP or unverified TLS by request.
+    pub insecure_transport: bool,
+}
+
+/// An index a platform manifest was selected from, with the index's own signatures and bundles.
+pub(crate) struct IndexEvidence<'a> {
+    pub index: &'a Manifest,
+    pub signatures: Option<(&'a Manifest, &'a str)>,
+    pub bundles: Vec<BundleEvidence<'a>>,
+}
+
+impl<'a> Evidence<'a> {
+    /// The evidence read from an OCI layout (layouts hold no referrers, so no bundles).
+    pub fn from_layout(reference: &str, found: &'a CosignEvidence) -> Self {
+        Evidence {
+            subject: subject(
+                reference,
+                found.subject.digest(),
+                found.platform.as_ref(),
+                found.index.as_ref(),
+            ),
+            signatures: found.signatures.as_ref().map(|(m, _, location)| (m, location.as_str())),
+            bundles: Vec::new(),
+            index: found.index.as_ref().map(|index| IndexEvidence {
+                index,
+                signatures: found
+                    .index_signatures
+                    .as_ref()
+                    .map(|(m, _, location)| (m, location.as_str())),
+                bundles: Vec::new(),
+            }),
+            payloads: &found.payloads,
+            insecure_transport: false,
+        }
+    }
+
+    /// The evidence fetched from a registry.
+    pub fn from_registry(reference: &str, found: &'a RegistryEvidence, insecure_transport: bool) -> Self {
+        Evidence {
+            subject: subject(
+                reference,
+                found.subject.digest(),
+                found.platform.as_ref(),
+                found.index.as_ref(),
+            ),
+            signatures: found.signatures.as_ref().map(|(m, location)| (m, location.as_str())),
+            bundles: bundle_views(&found.bundles),
+            index: found.index.as_ref().map(|index| IndexEvidence {
+                index,
+                signatures: found
+                    .index_signatures
+                    .as_ref()
+                    .map(|(m, location)| (m, location.as_str())),
+                bundles: bundle_views(&found.index_bundles),
+            }),
+            payloads: &found.payloads,
+            insecure_transport,
+        }
+    }
+}
+
+impl IndexEvidence<'_> {
+    /// Whether the index lists `digest` among its manifests.
+    pub fn lists(&self, digest: &Digest) -> Result<bool> {
+        match self.index.kind() {
+            ManifestKind::Index(index) => Ok(index.manifests().iter().any(|d| d.digest().as_ref() == digest.as_str())),
+            _ => Err(Error::new(
+                ErrorCode::Internal,
+                format!("{} was used as an index but is an image manifest", self.index.digest()),
+            )),
+        }
+    }
+}
+
+fn subject(
+    reference: &str,
+    digest: &Digest,
+    platform: Option<&ocitrust_core::oci::Platform>,
+    index: Option<&Manifest>,
+) -> Subject {
+    Subject {
+        reference: reference.to_owned(),
+        digest: digest.clone(),
+        platform: platform.map(ToString::to_string),
+        index_digest: index.map(|i| i.digest().clone()),
+    }
+}
+
+fn bundle_views(bundles: &[(String, Result<Vec<u8>>)]) -> Vec<BundleEvidence<'_>> {
+    bundles
+        .iter()
+        .map(|(location, bytes)| (location.as_str(), bytes.as_deref().map_err(Clone::clone)))
+        .collect()
+}
