@@ -1,7 +1,8 @@
-//! Interop with the real cosign (v2.4.3, tag-scheme signatures) through a loopback docker-registry, in
-//! both directions, with keys made by each tool loaded by the other. Built only with the `interop`
-//! feature; the test command installs the peers and sets OCITRUST_COSIGN, OCITRUST_CRANE and
-//! OCITRUST_DOCKER_REGISTRY. A missing peer fails the test.
+//! Interop with the real cosign (v2.4.3, tag-scheme signatures; v3.1.3, Sigstore bundles as referrers)
+//! through a loopback docker-registry, in both directions, with keys made by each tool loaded by the
+//! other. Built only with the `interop` feature; the test command installs the peers and sets
+//! OCITRUST_COSIGN, OCITRUST_COSIGN_V3, OCITRUST_CRANE and OCITRUST_DOCKER_REGISTRY. A missing peer
+//! fails the test.
 
 mod support;
 
@@ -1067,6 +1068,51 @@ fn a_platform_manifest_in_a_registry_is_verified_through_the_index_cosign_signed
     );
 }
 
+/// Signs `pinned` with cosign v3 and the key in `keys` (made by `generate_key_pair_in`), adding
+/// `annotations` (`-a k=v` each). cosign v3 refuses `--tlog-upload=false`; a signing config with no
+/// transparency log is its offline way.
+fn cosign_v3_sign(keys: &Path, pinned: &str, annotations: &[&str]) {
+    let cosign_v3 = tool("OCITRUST_COSIGN_V3");
+    if !keys.join("signing-config.json").exists() {
+        ok(
+            run(
+                &cosign_v3,
+                &["signing-config", "create", "--out", "signing-config.json"],
+                keys,
+                &[],
+            ),
+            "cosign v3 signing-config create",
+        );
+    }
+    let mut args = vec![
+        "sign",
+        "--key",
+        "cosign.key",
+        "--signing-config",
+        "signing-config.json",
+        "-y",
+    ];
+    for annotation in annotations {
+        args.extend(["-a", annotation]);
+    }
+    args.push(pinned);
+    ok(
+        run(&cosign_v3, &args, keys, &[("COSIGN_PASSWORD", "")]),
+        "cosign v3 sign (a Sigstore bundle as a referrer; docker-registry stores it under the tag schema)",
+    );
+}
+
+/// `cosign verify` v3 with the key in `keys`, offline.
+fn cosign_v3_verify(peers: &Peers, keys: &Path, args: &[&str]) -> Output {
+    let home = peers.work.to_str().unwrap();
+    run(
+        &tool("OCITRUST_COSIGN_V3"),
+        &[&["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"][..], args].concat(),
+        keys,
+        &[("HOME", home)],
+    )
+}
+
 #[test]
 fn cosign_v3_bundles_attached_as_referrers_verify_with_a_key() {
     let peers = Peers::new("registry-cosign-v3");
@@ -1074,37 +1120,8 @@ fn cosign_v3_bundles_attached_as_referrers_verify_with_a_key() {
     let digest = peers.digest(&reference);
     let keys = peers.dir("keys");
     generate_key_pair_in(&keys, "");
-    let cosign_v3 = tool("OCITRUST_COSIGN_V3");
-    // A signing config with no transparency log: cosign v3's way of --tlog-upload=false (offline).
-    ok(
-        run(
-            &cosign_v3,
-            &["signing-config", "create", "--out", "signing-config.json"],
-            &keys,
-            &[],
-        ),
-        "cosign v3 signing-config create",
-    );
     let pinned = format!("{}@{digest}", reference.trim_end_matches(":v1"));
-    ok(
-        run(
-            &cosign_v3,
-            &[
-                "sign",
-                "--key",
-                "cosign.key",
-                "--signing-config",
-                "signing-config.json",
-                "-y",
-                "-a",
-                "team=v3",
-                &pinned,
-            ],
-            &keys,
-            &[("COSIGN_PASSWORD", "")],
-        ),
-        "cosign v3 sign (a Sigstore bundle as a referrer; docker-registry stores it under the tag schema)",
-    );
+    cosign_v3_sign(&keys, &pinned, &["team=v3"]);
     let verify = ["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"];
     let out = ok(
         peers.ocitrust(
@@ -1117,6 +1134,25 @@ fn cosign_v3_bundles_attached_as_referrers_verify_with_a_key() {
     assert_eq!(verdict["trusted"], true);
     assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle");
     assert_eq!(verdict["subject"]["digest"], digest.as_str());
+
+    // What is printed is cosign v3's own output, byte for byte: a simple-signing payload it makes from
+    // the bundle's statement, naming the reference as given (tag or digest).
+    for (target, format) in [(&reference, "json"), (&pinned, "json"), (&pinned, "text")] {
+        let ours = ok(
+            peers.ocitrust(&keys, &[&verify[..], &["-o", format, target.as_str()]].concat()),
+            "ocitrust verify -o",
+        );
+        let theirs = ok(
+            cosign_v3_verify(&peers, &keys, &["-o", format, target.as_str()]),
+            "cosign v3 verify -o",
+        );
+        assert_eq!(stdout(&ours), stdout(&theirs), "{target} -o {format}");
+        assert!(
+            stdout(&ours).contains(r#""optional":{"team":"v3"}"#),
+            "{}",
+            stdout(&ours)
+        );
+    }
 
     assert_fails(
         &peers.ocitrust(
@@ -1138,4 +1174,58 @@ fn cosign_v3_bundles_attached_as_referrers_verify_with_a_key() {
         stdout(&tree)
     );
     assert!(stdout(&tree).contains("referrers tag schema"), "{}", stdout(&tree));
+}
+
+#[test]
+fn a_platform_manifest_is_verified_through_an_index_cosign_v3_signed() {
+    let peers = Peers::new("registry-index-v3");
+    let image = peers.push_image("multi");
+    let index = format!("{}/multi:index", peers.registry.address);
+    ok(
+        run(
+            &peers.crane,
+            &["index", "append", "--insecure", "-m", &image, "-t", &index],
+            &peers.work,
+            &[],
+        ),
+        "crane index append",
+    );
+    let index_digest = peers.digest(&index);
+    let image_digest = peers.digest(&image);
+    let keys = peers.dir("keys");
+    generate_key_pair_in(&keys, "");
+    cosign_v3_sign(&keys, &format!("{}/multi@{index_digest}", peers.registry.address), &[]);
+    let verify = [
+        "verify",
+        "--key",
+        "cosign.pub",
+        "--insecure-ignore-tlog",
+        "--platform",
+        "linux/amd64",
+    ];
+    let out = ok(
+        peers.ocitrust(&keys, &[&verify[..], &["-o", "verdict", index.as_str()]].concat()),
+        "verify the amd64 manifest through the index's bundle",
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["subject"]["digest"], image_digest.as_str());
+    assert_eq!(verdict["verified_through_index"], index_digest.as_str());
+    assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle");
+    assert_fails(
+        &peers.ocitrust(
+            &keys,
+            &[&verify[..], &["--require-platform-signature", index.as_str()]].concat(),
+        ),
+        10,
+        "no signatures found",
+    );
+    // The image itself carries no bundle: refused, and told so.
+    assert_fails(
+        &peers.ocitrust(
+            &keys,
+            &["verify", "--key", "cosign.pub", "--insecure-ignore-tlog", &image],
+        ),
+        10,
+        "no signatures found",
+    );
 }

@@ -226,13 +226,13 @@ pub fn run(cli: Cli) -> Result<()> {
                     );
                 }
                 if output == Format::Verdict {
-                    output::print_verdict(&verdict, output)?;
+                    output::print_verdict(reference, &verdict, output)?;
                     verdict.require_trusted()?;
                     continue;
                 }
                 verdict.require_trusted()?;
                 output::print_header(reference, &verdict, annotations_checked);
-                output::print_verdict(&verdict, output)?;
+                output::print_verdict(reference, &verdict, output)?;
             }
             Ok(())
         }

@@ -1,7 +1,7 @@
 //! Printing verification results: cosign's JSON array of payloads, text, or the full verdict.
 
-use ocitrust::core::cosign::SimpleSigningPayload;
-use ocitrust::{Error, ErrorCode, Result, Verdict};
+use ocitrust::core::cosign::{bundle_simple_signing_view, SimpleSigningPayload};
+use ocitrust::{Error, ErrorCode, Reference, Result, SignatureKind, Verdict};
 
 /// `--output` formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,19 +28,19 @@ pub fn print_header(reference: &str, verdict: &Verdict, annotations_checked: boo
     eprintln!("  - The signatures were verified against the specified public key");
 }
 
-/// Prints the verified payloads (or the verdict) on standard output.
-pub fn print_verdict(verdict: &Verdict, format: Format) -> Result<()> {
+/// Prints the verified payloads (or the verdict) of `reference` on standard output.
+pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Result<()> {
     match format {
         Format::Verdict => println!("{}", verdict.to_json()?),
         Format::Text => {
-            for payload in verdict.verified_payloads() {
-                println!("{}", String::from_utf8_lossy(payload));
+            for payload in cosign_payloads(reference, verdict)? {
+                println!("{}", String::from_utf8_lossy(&payload));
             }
         }
         Format::Json => {
-            let payloads = verdict
-                .verified_payloads()
-                .map(SimpleSigningPayload::parse)
+            let payloads = cosign_payloads(reference, verdict)?
+                .iter()
+                .map(|p| SimpleSigningPayload::parse(p))
                 .collect::<Result<Vec<_>>>()?;
             let text = ocitrust::core::go_json::to_go_json(&payloads)
                 .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
@@ -48,6 +48,26 @@ pub fn print_verdict(verdict: &Verdict, format: Format) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The payloads `cosign verify` prints: a tag-scheme signature's signed payload as it is, and for a
+/// Sigstore bundle the simple-signing payload cosign v3 makes from its statement.
+fn cosign_payloads(reference: &str, verdict: &Verdict) -> Result<Vec<Vec<u8>>> {
+    let name = Reference::parse(reference).map_or_else(|_| reference.to_owned(), |r| r.full_name());
+    verdict
+        .signatures
+        .iter()
+        .filter(|s| s.verified)
+        .filter_map(|s| s.payload.as_deref().map(|payload| (s.kind, payload)))
+        .map(|(kind, payload)| match kind {
+            SignatureKind::CosignSignature => Ok(payload.to_vec()),
+            SignatureKind::SigstoreBundle => bundle_simple_signing_view(payload, &name)?.to_bytes(),
+            other => Err(Error::new(
+                ErrorCode::Internal,
+                format!("cosign has no output form for {} signatures", other.name()),
+            )),
+        })
+        .collect()
 }
 
 /// Prints `tree` the way `cosign tree` does, with the referrers after the tag-scheme artifacts.

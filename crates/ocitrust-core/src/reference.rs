@@ -12,6 +12,8 @@ use crate::error::{Error, ErrorCode, Result};
 
 /// The registry assumed when a reference names none.
 pub const DEFAULT_REGISTRY: &str = "docker.io";
+/// How go-containerregistry, and so cosign, spells Docker Hub in names.
+const GO_CONTAINERREGISTRY_DEFAULT_REGISTRY: &str = "index.docker.io";
 /// The tag assumed when a reference names neither tag nor digest.
 pub const DEFAULT_TAG: &str = "latest";
 const NAME_TOTAL_LENGTH_MAX: usize = 255;
@@ -105,9 +107,24 @@ impl Reference {
         self.digest.as_ref()
     }
 
-    /// `registry/repository`, the name without tag or digest (cosign's `docker-reference`).
+    /// `registry/repository`, the name without tag or digest, spelled as cosign (go-containerregistry)
+    /// spells it in `docker-reference` and signature tags: Docker Hub is `index.docker.io`.
     pub fn name(&self) -> String {
-        format!("{}/{}", self.registry, self.repository)
+        let registry = if self.registry == DEFAULT_REGISTRY {
+            GO_CONTAINERREGISTRY_DEFAULT_REGISTRY
+        } else {
+            &self.registry
+        };
+        format!("{registry}/{}", self.repository)
+    }
+
+    /// The name with its digest, or else its tag (`latest` when none), as cosign prints a reference
+    /// (go-containerregistry's `Name()`: a digest wins over a tag given with it).
+    pub fn full_name(&self) -> String {
+        match (&self.digest, &self.tag) {
+            (Some(digest), _) => format!("{}@{digest}", self.name()),
+            (None, tag) => format!("{}:{}", self.name(), tag.as_deref().unwrap_or(DEFAULT_TAG)),
+        }
     }
 
     /// The same repository pinned to `digest` (the tag is dropped).
@@ -288,6 +305,19 @@ mod tests {
         assert_eq!(r.repository(), "vendor/agent_x.y__z-w--q");
         assert_eq!(r.tag(), Some("v_1.0-rc"));
         assert_eq!(r.name(), "public.ecr.aws/vendor/agent_x.y__z-w--q");
+        assert_eq!(r.full_name(), "public.ecr.aws/vendor/agent_x.y__z-w--q:v_1.0-rc");
+    }
+
+    #[test]
+    fn names_are_spelled_as_cosign_spells_them() {
+        let name = |s: &str| Reference::parse(s).unwrap().full_name();
+        assert_eq!(name("alpine"), "index.docker.io/library/alpine:latest");
+        assert_eq!(name("docker.io/user/app:1"), "index.docker.io/user/app:1");
+        assert_eq!(
+            name(&format!("ghcr.io/org/app:1.2@{D}")),
+            format!("ghcr.io/org/app@{D}")
+        );
+        assert_eq!(name("localhost:5000/app"), "localhost:5000/app:latest");
     }
 
     #[test]

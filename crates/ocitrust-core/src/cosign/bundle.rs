@@ -9,7 +9,7 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::checks::{Checks, Failure};
-use super::payload::check_required_annotations;
+use super::payload::{check_required_annotations, Critical, Identity, Image, SimpleSigningPayload};
 use super::verify::CosignRequirements;
 use crate::crypto::PublicKey;
 use crate::digest::Digest;
@@ -196,6 +196,38 @@ pub fn verify_bundle(
     }
 }
 
+/// What `cosign verify` (v3) prints for a verified bundle's `statement`: a simple-signing payload
+/// made from it. `docker-reference` is the name that was verified (`docker_reference`, as
+/// [`crate::Reference::full_name`] spells it), the digest is the statement's first subject's, the
+/// type its predicate type, and `optional` that subject's annotations (`{}` when there are none).
+pub fn bundle_simple_signing_view(statement: &[u8], docker_reference: &str) -> Result<SimpleSigningPayload> {
+    let statement: Statement = serde_json::from_slice(statement)
+        .map_err(|e| invalid(format!("the DSSE payload is not an in-toto statement: {e}")))?;
+    let subject = statement
+        .subject
+        .into_iter()
+        .next()
+        .ok_or_else(|| invalid("the statement has no subject".into()))?;
+    let digest = subject
+        .digest
+        .get_key_value("sha256")
+        .or_else(|| subject.digest.iter().next())
+        .map(|(algorithm, hex)| format!("{algorithm}:{hex}"))
+        .ok_or_else(|| invalid("the statement's subject has no digest".into()))?;
+    Ok(SimpleSigningPayload {
+        critical: Critical {
+            identity: Identity {
+                docker_reference: docker_reference.to_owned(),
+            },
+            image: Image {
+                docker_manifest_digest: digest,
+            },
+            kind: statement.predicate_type,
+        },
+        optional: Some(subject.annotations),
+    })
+}
+
 /// The annotations of the statement's subject entry naming `subject`, once the statement is cosign's.
 fn statement_subject(payload: &[u8], subject: &Digest) -> Result<BTreeMap<String, serde_json::Value>> {
     let statement: Statement = serde_json::from_slice(payload)
@@ -272,7 +304,16 @@ mod tests {
         let report = verify_bundle(&subject, Ok(&bytes), key.public_key(), &req, "here");
         assert!(report.verified, "{:?}", report.checks);
         assert_eq!(report.kind, SignatureKind::SigstoreBundle);
-        assert!(report.payload.unwrap().starts_with(b"{\"_type\""));
+        let signed = report.payload.unwrap();
+        assert!(signed.starts_with(b"{\"_type\""));
+        // What cosign v3 prints for it.
+        let view = bundle_simple_signing_view(&signed, "r.example/app:v1").unwrap();
+        assert_eq!(
+            String::from_utf8(view.to_bytes().unwrap()).unwrap(),
+            format!(
+                r#"{{"critical":{{"identity":{{"docker-reference":"r.example/app:v1"}},"image":{{"docker-manifest-digest":"{subject}"}},"type":"{COSIGN_SIGN_PREDICATE_TYPE}"}},"optional":{{"org":"x"}}}}"#
+            )
+        );
 
         // Strict: no transparency-log entry, and entries are not verified yet.
         let strict = CosignRequirements::default();

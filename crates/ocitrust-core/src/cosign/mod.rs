@@ -8,8 +8,10 @@ mod sign;
 mod signature_manifest;
 mod verify;
 
-pub use bundle::{verify_bundle, BUNDLE_SIZE_MAX, BUNDLE_V03_MEDIA_TYPE, COSIGN_SIGN_PREDICATE_TYPE};
-pub use payload::{SimpleSigningPayload, COSIGN_SIGNATURE_TYPE, PAYLOAD_SIZE_MAX};
+pub use bundle::{
+    bundle_simple_signing_view, verify_bundle, BUNDLE_SIZE_MAX, BUNDLE_V03_MEDIA_TYPE, COSIGN_SIGN_PREDICATE_TYPE,
+};
+pub use payload::{Critical, Identity, Image, SimpleSigningPayload, COSIGN_SIGNATURE_TYPE, PAYLOAD_SIZE_MAX};
 pub use private_key_file::{
     decrypt_key_file, encrypt_key_file, is_encrypted_key_file, load_signing_key, KEY_FILE_SIZE_MAX,
     LEGACY_COSIGN_KEY_PEM_TAG, SIGSTORE_KEY_PEM_TAG,
