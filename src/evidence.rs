@@ -1,11 +1,12 @@
-//! The evidence a verifier judges, whatever transport gathered it: the subject, its signatures and
-//! bundles, the index it was selected from (with the index's own), and the payload blobs.
+//! The evidence a verifier judges, whatever transport gathered it: the subject, its signatures
+//! (tag scheme and referrers), the index it was selected from (with the index's own), and the
+//! payload blobs.
 
 use ocitrust_core::cosign::PayloadBlobs;
 use ocitrust_core::oci::{Manifest, ManifestKind};
 use ocitrust_core::verdict::Subject;
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
-use ocitrust_registry::remote::RegistryEvidence;
+use ocitrust_registry::remote::{RegistryEvidence, SignatureReferrers};
 use ocitrust_registry::CosignEvidence;
 
 /// A Sigstore bundle: where it was found, and its bytes or why they could not be had.
@@ -16,7 +17,7 @@ pub(crate) struct Evidence<'a> {
     pub subject: Subject,
     /// The tag-scheme signature manifest of the subject and where it was found.
     pub signatures: Option<(&'a Manifest, &'a str)>,
-    pub bundles: Vec<BundleEvidence<'a>>,
+    pub referrers: ReferrerEvidence<'a>,
     /// The index the subject was selected from, when a platform was.
     pub index: Option<IndexEvidence<'a>>,
     pub payloads: &'a PayloadBlobs,
@@ -24,15 +25,36 @@ pub(crate) struct Evidence<'a> {
     pub insecure_transport: bool,
 }
 
-/// An index a platform manifest was selected from, with the index's own signatures and bundles.
+/// An index a platform manifest was selected from, with the index's own signatures.
 pub(crate) struct IndexEvidence<'a> {
     pub index: &'a Manifest,
     pub signatures: Option<(&'a Manifest, &'a str)>,
+    pub referrers: ReferrerEvidence<'a>,
+}
+
+/// The signatures attached to one digest as referrers.
+#[derive(Default)]
+pub(crate) struct ReferrerEvidence<'a> {
     pub bundles: Vec<BundleEvidence<'a>>,
+    /// Where each notation signature is; reported, not verified yet.
+    pub notation_signatures: Vec<&'a str>,
+}
+
+impl<'a> ReferrerEvidence<'a> {
+    fn of(found: &'a SignatureReferrers) -> Self {
+        ReferrerEvidence {
+            bundles: found
+                .bundles
+                .iter()
+                .map(|(location, bytes)| (location.as_str(), bytes.as_deref().map_err(Clone::clone)))
+                .collect(),
+            notation_signatures: found.notation_signatures.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 impl<'a> Evidence<'a> {
-    /// The evidence read from an OCI layout (layouts hold no referrers, so no bundles).
+    /// The evidence read from an OCI layout (referrers are not read from layouts yet).
     pub fn from_layout(reference: &str, found: &'a CosignEvidence) -> Self {
         Evidence {
             subject: subject(
@@ -42,14 +64,14 @@ impl<'a> Evidence<'a> {
                 found.index.as_ref(),
             ),
             signatures: found.signatures.as_ref().map(|(m, _, location)| (m, location.as_str())),
-            bundles: Vec::new(),
+            referrers: ReferrerEvidence::default(),
             index: found.index.as_ref().map(|index| IndexEvidence {
                 index,
                 signatures: found
                     .index_signatures
                     .as_ref()
                     .map(|(m, _, location)| (m, location.as_str())),
-                bundles: Vec::new(),
+                referrers: ReferrerEvidence::default(),
             }),
             payloads: &found.payloads,
             insecure_transport: false,
@@ -66,14 +88,14 @@ impl<'a> Evidence<'a> {
                 found.index.as_ref(),
             ),
             signatures: found.signatures.as_ref().map(|(m, location)| (m, location.as_str())),
-            bundles: bundle_views(&found.bundles),
+            referrers: ReferrerEvidence::of(&found.referrers),
             index: found.index.as_ref().map(|index| IndexEvidence {
                 index,
                 signatures: found
                     .index_signatures
                     .as_ref()
                     .map(|(m, location)| (m, location.as_str())),
-                bundles: bundle_views(&found.index_bundles),
+                referrers: ReferrerEvidence::of(&found.index_referrers),
             }),
             payloads: &found.payloads,
             insecure_transport,
@@ -106,11 +128,4 @@ fn subject(
         platform: platform.map(ToString::to_string),
         index_digest: index.map(|i| i.digest().clone()),
     }
-}
-
-fn bundle_views(bundles: &[(String, Result<Vec<u8>>)]) -> Vec<BundleEvidence<'_>> {
-    bundles
-        .iter()
-        .map(|(location, bytes)| (location.as_str(), bytes.as_deref().map_err(Clone::clone)))
-        .collect()
 }

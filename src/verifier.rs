@@ -8,14 +8,15 @@ use ocitrust_core::cosign::{
     verify_bundle, verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
 };
 use ocitrust_core::crypto::PublicKey;
+use ocitrust_core::notation::notation_signature_not_verified;
 use ocitrust_core::oci::{Manifest, Platform};
 use ocitrust_core::verdict::{SignatureReport, Subject};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::SIGNATURE_BLOB_SIZE_MAX;
-use ocitrust_registry::remote::{discover_bundles, discover_in_registry, RegistryClient, RegistryOptions};
+use ocitrust_registry::remote::{discover_in_registry, discover_referrers, RegistryClient, RegistryOptions};
 use ocitrust_registry::{discover_in_layout, LayoutReference};
 
-use crate::evidence::{BundleEvidence, Evidence};
+use crate::evidence::{Evidence, ReferrerEvidence};
 
 /// The insecure option name recorded in verdicts when the tlog check is skipped.
 pub const INSECURE_IGNORE_TLOG: &str = "insecure-ignore-tlog";
@@ -121,8 +122,8 @@ impl Verifier {
         self.judge(Evidence::from_layout(reference, &found))
     }
 
-    /// Tag-scheme signatures first; bundles (one referrers listing more) only when those did not
-    /// make the image trusted.
+    /// Tag-scheme signatures first; referrers (a listing more) only when those did not make the
+    /// image trusted.
     fn verify_in_registry(&self, reference: &str) -> Result<Verdict> {
         let parsed = Reference::parse(reference)?;
         let client = self.registry_client()?;
@@ -132,8 +133,8 @@ impl Verifier {
         if verdict.trusted {
             return Ok(verdict);
         }
-        discover_bundles(&client, &mut found)?;
-        if found.bundles.is_empty() && found.index_bundles.is_empty() {
+        discover_referrers(&client, &mut found)?;
+        if found.referrers.is_empty() && found.index_referrers.is_empty() {
             return Ok(verdict);
         }
         self.judge(Evidence::from_registry(reference, &found, insecure))
@@ -187,7 +188,7 @@ impl Verifier {
                 index_digest: None,
             },
             signatures: signature_manifest.as_ref().zip(location.as_deref()),
-            bundles: Vec::new(),
+            referrers: ReferrerEvidence::default(),
             index: None,
             payloads: &payloads,
             insecure_transport: false,
@@ -198,12 +199,12 @@ impl Verifier {
         let Evidence {
             subject,
             signatures,
-            bundles,
+            referrers,
             index,
             payloads,
             insecure_transport,
         } = evidence;
-        let mut reports = self.reports(&subject.digest, signatures, &bundles, payloads)?;
+        let mut reports = self.reports(&subject.digest, signatures, &referrers, payloads)?;
         let mut verified_through_index = None;
         if let (Some(index), false) = (
             index,
@@ -217,7 +218,7 @@ impl Verifier {
                     format!("{} is not listed in index {}", subject.digest, index.index.digest()),
                 ));
             }
-            let index_reports = self.reports(index.index.digest(), index.signatures, &index.bundles, payloads)?;
+            let index_reports = self.reports(index.index.digest(), index.signatures, &index.referrers, payloads)?;
             if index_reports.iter().any(|r| r.verified) {
                 verified_through_index = Some(index.index.digest().clone());
             }
@@ -240,12 +241,13 @@ impl Verifier {
         })
     }
 
-    /// One report per signature layer of the tag-scheme `signatures` on `digest`, then one per bundle.
+    /// One report per signature layer of the tag-scheme `signatures` on `digest`, then one per
+    /// bundle and notation signature among its `referrers`.
     fn reports(
         &self,
         digest: &Digest,
         signatures: Option<(&Manifest, &str)>,
-        bundles: &[BundleEvidence<'_>],
+        referrers: &ReferrerEvidence<'_>,
         payloads: &PayloadBlobs,
     ) -> Result<Vec<SignatureReport>> {
         let mut reports = match signatures {
@@ -255,9 +257,16 @@ impl Verifier {
             None => Vec::new(),
         };
         reports.extend(
-            bundles
+            referrers
+                .bundles
                 .iter()
                 .map(|(location, bytes)| verify_bundle(digest, bytes.clone(), &self.key, &self.requirements, location)),
+        );
+        reports.extend(
+            referrers
+                .notation_signatures
+                .iter()
+                .map(|location| notation_signature_not_verified(location)),
         );
         Ok(reports)
     }

@@ -4,291 +4,15 @@
 //! OCITRUST_COSIGN, OCITRUST_COSIGN_V3, OCITRUST_CRANE and OCITRUST_DOCKER_REGISTRY. A missing peer
 //! fails the test.
 
+#[path = "support/peers.rs"]
+mod peers;
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use peers::*;
 use support::*;
-
-fn tool(var: &str) -> String {
-    std::env::var(var).unwrap_or_else(|_| {
-        panic!("{var} is not set: run the test command (tests/run.sh), which installs the interop peers")
-    })
-}
-
-fn run(program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(program);
-    cmd.args(args)
-        .current_dir(cwd)
-        .env("HOME", cwd)
-        .env_remove("COSIGN_PASSWORD");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap_or_else(|e| panic!("running {program}: {e}"))
-}
-
-#[track_caller]
-fn ok(out: Output, what: &str) -> Output {
-    assert!(
-        out.status.success(),
-        "{what} failed ({:?})\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        stdout(&out),
-        stderr(&out)
-    );
-    out
-}
-
-/// A docker-registry on a free loopback port, stopped on drop.
-struct Registry {
-    address: String,
-    dir: PathBuf,
-}
-
-impl Registry {
-    /// With `htpasswd`, the registry demands HTTP Basic authentication.
-    fn start_with(dir: PathBuf, auth: &Auth) -> Self {
-        let script = root().join("tests/tools/registry.sh");
-        let mut args = vec![script.to_str().unwrap().to_owned(), dir.to_str().unwrap().to_owned()];
-        let mut env = Vec::new();
-        match auth {
-            Auth::Open => {}
-            Auth::Basic { htpasswd } => args.push(htpasswd.to_str().unwrap().to_owned()),
-            Auth::Token { realm, root_certs } => {
-                env.push(("OCITRUST_TOKEN_REALM", realm.clone()));
-                env.push(("OCITRUST_TOKEN_SERVICE", TOKEN_SERVICE.to_owned()));
-                env.push(("OCITRUST_TOKEN_ISSUER", TOKEN_ISSUER.to_owned()));
-                env.push(("OCITRUST_TOKEN_ROOTCERTS", root_certs.to_str().unwrap().to_owned()));
-            }
-        }
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let out = ok(run("bash", &args, &dir, &env), "starting docker-registry");
-        Registry {
-            address: stdout(&out).trim().to_owned(),
-            dir,
-        }
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        if let Ok(pid) = std::fs::read_to_string(self.dir.join("pid")) {
-            let _ = Command::new("kill").arg(pid.trim()).status();
-        }
-    }
-}
-
-/// How the test registry authenticates clients.
-enum Auth {
-    Open,
-    /// HTTP Basic against a bcrypt htpasswd file.
-    Basic {
-        htpasswd: PathBuf,
-    },
-    /// Bearer tokens from `realm` (tests/tools/token_server.py), signed by a key certified in `root_certs`.
-    Token {
-        realm: String,
-        root_certs: PathBuf,
-    },
-}
-
-const TOKEN_SERVICE: &str = "ocitrust-test-registry";
-const TOKEN_ISSUER: &str = "ocitrust-test-token-issuer";
-
-/// A child process killed on drop.
-struct Background(std::process::Child);
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct Peers {
-    cosign: String,
-    crane: String,
-    work: PathBuf,
-    registry: Registry,
-    _token_server: Option<Background>,
-}
-
-impl Peers {
-    fn new(name: &str) -> Self {
-        Self::with_registry(scratch(name), &Auth::Open, None)
-    }
-
-    /// Peers whose registry demands Basic authentication as `user`/`password`; the peers' HOME
-    /// (the work dir) holds a Docker config.json with those credentials.
-    fn with_basic_auth(name: &str, user: &str, password: &str) -> Self {
-        let work = scratch(name);
-        let htpasswd = work.join("htpasswd");
-        ok(
-            run(
-                "htpasswd",
-                &["-Bbc", htpasswd.to_str().unwrap(), user, password],
-                &work,
-                &[],
-            ),
-            "htpasswd",
-        );
-        let peers = Self::with_registry(work.clone(), &Auth::Basic { htpasswd }, None);
-        peers.write_docker_config(user, password);
-        peers
-    }
-
-    /// Peers whose registry demands Bearer tokens from a token server that grants them to
-    /// `user`/`password`; the peers' HOME holds a Docker config.json with those credentials.
-    fn with_token_auth(name: &str, user: &str, password: &str) -> Self {
-        let work = scratch(name);
-        ok(
-            run(
-                "openssl",
-                &[
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-keyout",
-                    "token.key",
-                    "-out",
-                    "token.pem",
-                    "-days",
-                    "2",
-                    "-subj",
-                    "/CN=ocitrust test token issuer",
-                ],
-                &work,
-                &[],
-            ),
-            "making the token signing key",
-        );
-        let port_file = work.join("token-port");
-        let child = Command::new("python3")
-            .args([
-                root().join("tests/tools/token_server.py").to_str().unwrap(),
-                port_file.to_str().unwrap(),
-                work.join("token.key").to_str().unwrap(),
-                work.join("token.pem").to_str().unwrap(),
-                TOKEN_ISSUER,
-                TOKEN_SERVICE,
-                user,
-                password,
-            ])
-            .spawn()
-            .expect("starting the token server");
-        let server = Background(child);
-        let mut port = String::new();
-        for _ in 0..100 {
-            port = std::fs::read_to_string(&port_file).unwrap_or_default();
-            if !port.is_empty() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        assert!(!port.is_empty(), "the token server did not start");
-        let auth = Auth::Token {
-            realm: format!("http://127.0.0.1:{port}/token"),
-            root_certs: work.join("token.pem"),
-        };
-        let peers = Self::with_registry(work, &auth, Some(server));
-        peers.write_docker_config(user, password);
-        peers
-    }
-
-    /// Docker's config.json in the peers' HOME, with Basic credentials for the registry.
-    fn write_docker_config(&self, user: &str, password: &str) {
-        let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{user}:{password}"));
-        let config = serde_json::json!({"auths": {self.registry.address.clone(): {"auth": auth}}});
-        let docker = self.work.join(".docker");
-        std::fs::create_dir_all(&docker).unwrap();
-        std::fs::write(docker.join("config.json"), config.to_string()).unwrap();
-    }
-
-    fn with_registry(work: PathBuf, auth: &Auth, token_server: Option<Background>) -> Self {
-        let reg_dir = work.join("registry");
-        std::fs::create_dir_all(&reg_dir).unwrap();
-        Peers {
-            cosign: tool("OCITRUST_COSIGN"),
-            crane: tool("OCITRUST_CRANE"),
-            registry: Registry::start_with(reg_dir, auth),
-            work,
-            _token_server: token_server,
-        }
-    }
-
-    fn dir(&self, name: &str) -> PathBuf {
-        let d = self.work.join(name);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    /// Builds the tiny test image and pushes it as REPO:v1; returns the reference.
-    fn push_image(&self, repo: &str) -> String {
-        let image = self.work.join(format!("image-{repo}"));
-        ok(
-            run(
-                "python3",
-                &[
-                    root().join("examples/sample-image/build_image.py").to_str().unwrap(),
-                    image.to_str().unwrap(),
-                ],
-                &self.work,
-                &[],
-            ),
-            "building the image",
-        );
-        let reference = format!("{}/{repo}:v1", self.registry.address);
-        ok(
-            run(
-                &self.crane,
-                &["push", "--insecure", image.to_str().unwrap(), &reference],
-                &self.work,
-                &[],
-            ),
-            "crane push",
-        );
-        reference
-    }
-
-    /// The digest of `reference`, as crane sees it.
-    fn digest(&self, reference: &str) -> String {
-        let out = ok(
-            run(&self.crane, &["digest", "--insecure", reference], &self.work, &[]),
-            "crane digest",
-        );
-        stdout(&out).trim().to_owned()
-    }
-
-    /// Runs ocitrust with the peers' HOME (and so their Docker config), in `cwd`.
-    fn ocitrust(&self, cwd: &Path, args: &[&str]) -> Output {
-        let home = self.work.to_str().unwrap();
-        ocitrust_in(
-            cwd,
-            args,
-            &[("HOME", home), ("DOCKER_CONFIG", &format!("{home}/.docker"))],
-        )
-    }
-
-    fn cosign(&self, args: &[&str], cwd: &Path, password: &str) -> Output {
-        let docker_config = self.work.join(".docker");
-        run(
-            &self.cosign,
-            args,
-            cwd,
-            &[
-                ("COSIGN_PASSWORD", password),
-                ("DOCKER_CONFIG", docker_config.to_str().unwrap()),
-            ],
-        )
-    }
-}
 
 #[test]
 fn cosign_signs_ocitrust_verifies_with_identical_output() {
@@ -620,6 +344,7 @@ fn basic_auth_from_docker_config_or_flags() {
         peers.ocitrust(&keys, &[&verify[..], &[reference.as_str()]].concat()),
         "verify with config.json",
     );
+    assert_cosign_v3_bundle_verifies(&peers, "private-v3");
 
     // Without any credentials, and with wrong ones: refused, never "no signatures".
     let bare = |args: &[&str]| {
@@ -965,6 +690,7 @@ fn bearer_tokens_from_a_real_token_server() {
         "verify with tokens",
     );
     assert!(stderr(&out).contains("is a tag"), "{}", stderr(&out));
+    assert_cosign_v3_bundle_verifies(&peers, "tokens-v3");
     // ocitrust signs through the same flow (a push scope), and cosign accepts the result.
     let home = peers.work.to_str().unwrap();
     ok(
@@ -1069,9 +795,9 @@ fn a_platform_manifest_in_a_registry_is_verified_through_the_index_cosign_signed
 }
 
 /// Signs `pinned` with cosign v3 and the key in `keys` (made by `generate_key_pair_in`), adding
-/// `annotations` (`-a k=v` each). cosign v3 refuses `--tlog-upload=false`; a signing config with no
-/// transparency log is its offline way.
-fn cosign_v3_sign(keys: &Path, pinned: &str, annotations: &[&str]) {
+/// `annotations` (`-a k=v` each), with the peers' Docker config. cosign v3 refuses
+/// `--tlog-upload=false`; a signing config with no transparency log is its offline way.
+fn cosign_v3_sign(peers: &Peers, keys: &Path, pinned: &str, annotations: &[&str]) {
     let cosign_v3 = tool("OCITRUST_COSIGN_V3");
     if !keys.join("signing-config.json").exists() {
         ok(
@@ -1096,10 +822,52 @@ fn cosign_v3_sign(keys: &Path, pinned: &str, annotations: &[&str]) {
         args.extend(["-a", annotation]);
     }
     args.push(pinned);
+    let docker_config = peers.work.join(".docker");
     ok(
-        run(&cosign_v3, &args, keys, &[("COSIGN_PASSWORD", "")]),
+        run(
+            &cosign_v3,
+            &args,
+            keys,
+            &[
+                ("COSIGN_PASSWORD", ""),
+                ("DOCKER_CONFIG", docker_config.to_str().unwrap()),
+            ],
+        ),
         "cosign v3 sign (a Sigstore bundle as a referrer; docker-registry stores it under the tag schema)",
     );
+}
+
+/// Pushes `repo`, signs it with cosign v3 (a bundle), and checks ocitrust verifies that bundle with
+/// the peers' credentials.
+fn assert_cosign_v3_bundle_verifies(peers: &Peers, repo: &str) {
+    let reference = peers.push_image(repo);
+    let digest = peers.digest(&reference);
+    let keys = peers.dir(&format!("keys-{repo}"));
+    generate_key_pair_in(&keys, "");
+    cosign_v3_sign(
+        peers,
+        &keys,
+        &format!("{}/{repo}@{digest}", peers.registry.address),
+        &[],
+    );
+    let out = ok(
+        peers.ocitrust(
+            &keys,
+            &[
+                "verify",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "-o",
+                "verdict",
+                &reference,
+            ],
+        ),
+        "ocitrust verify of a cosign v3 bundle",
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["trusted"], true, "{verdict}");
+    assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle", "{verdict}");
 }
 
 /// `cosign verify` v3 with the key in `keys`, offline.
@@ -1121,7 +889,7 @@ fn cosign_v3_bundles_attached_as_referrers_verify_with_a_key() {
     let keys = peers.dir("keys");
     generate_key_pair_in(&keys, "");
     let pinned = format!("{}@{digest}", reference.trim_end_matches(":v1"));
-    cosign_v3_sign(&keys, &pinned, &["team=v3"]);
+    cosign_v3_sign(&peers, &keys, &pinned, &["team=v3"]);
     let verify = ["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"];
     let out = ok(
         peers.ocitrust(
@@ -1194,7 +962,12 @@ fn a_platform_manifest_is_verified_through_an_index_cosign_v3_signed() {
     let image_digest = peers.digest(&image);
     let keys = peers.dir("keys");
     generate_key_pair_in(&keys, "");
-    cosign_v3_sign(&keys, &format!("{}/multi@{index_digest}", peers.registry.address), &[]);
+    cosign_v3_sign(
+        &peers,
+        &keys,
+        &format!("{}/multi@{index_digest}", peers.registry.address),
+        &[],
+    );
     let verify = [
         "verify",
         "--key",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers the test suite drives, pinned, idempotently:
 #   cosign v2.4.3 (tag-scheme signatures), cosign v3.1.3 (Sigstore bundles attached as referrers),
-#   crane v0.20.3 (pushes test images), Debian's docker-registry (a loopback registry), and the C
+#   crane v0.20.3 (pushes test images), notation v1.3.2 (Notary Project signatures), Debian's
+#   docker-registry (a loopback registry), and the C
 #   toolchain pieces the C ABI tests use (gcc, make, pkg-config, valgrind).
 # Prints `export` lines for the test harness; source its output:  eval "$(tests/tools/install.sh)"
 set -euo pipefail
@@ -10,6 +11,7 @@ TOOLS_DIR="${OCITRUST_TOOLS_DIR:-$HOME/.cache/ocitrust-tools}"
 COSIGN_V2_VERSION=v2.4.3
 COSIGN_V3_VERSION=v3.1.3
 CRANE_VERSION=v0.20.3
+NOTATION_VERSION=v1.3.2
 
 go_install() { # dir module version
   local dir="$1" module="$2" version="$3" name
@@ -21,9 +23,25 @@ go_install() { # dir module version
   echo "$version" > "$dir/.version"
 }
 
+# Builds a command from the downloaded module, with the module's own go.mod and go.sum: the same
+# build `go install` makes, without the module version listing `go install` reads first (which
+# the module proxy refuses for some modules).
+go_build_from_module() { # dir module version package
+  local dir="$1" module="$2" version="$3" package="$4" name source
+  name="$(basename "$package")"
+  if [ -x "$dir/$name" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$version" ]; then return 0; fi
+  mkdir -p "$dir"
+  echo "building $module/$package@$version into $dir" >&2
+  source="$(cd / && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$source" ] || { echo "go mod download $module@$version gave no source directory" >&2; exit 1; }
+  (cd "$source" && go build -o "$dir/$name" "./$package") >&2
+  echo "$version" > "$dir/.version"
+}
+
 go_install "$TOOLS_DIR/cosign-$COSIGN_V2_VERSION" github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN_V2_VERSION"
 go_install "$TOOLS_DIR/crane-$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
 go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_V3_VERSION"
+go_build_from_module "$TOOLS_DIR/notation-$NOTATION_VERSION" github.com/notaryproject/notation "$NOTATION_VERSION" cmd/notation
 
 # Debian packages: the loopback registry (and htpasswd for its Basic auth), and what the C tests need (compiler, make, pkg-config,
 # valgrind). Installed only when one is missing, so a prepared machine never touches apt.
@@ -39,5 +57,6 @@ fi
 
 echo "export OCITRUST_COSIGN='$TOOLS_DIR/cosign-$COSIGN_V2_VERSION/cosign'"
 echo "export OCITRUST_COSIGN_V3='$TOOLS_DIR/cosign-$COSIGN_V3_VERSION/cosign'"
+echo "export OCITRUST_NOTATION='$TOOLS_DIR/notation-$NOTATION_VERSION/notation'"
 echo "export OCITRUST_CRANE='$TOOLS_DIR/crane-$CRANE_VERSION/crane'"
 echo "export OCITRUST_DOCKER_REGISTRY='$(command -v docker-registry)'"

@@ -51,6 +51,8 @@ pub enum SignatureKind {
     CosignSignature,
     /// A Sigstore bundle attached as an OCI referrer (cosign v3).
     SigstoreBundle,
+    /// A Notary Project signature attached as an OCI referrer (notation); reported, not verified yet.
+    NotationSignature,
 }
 
 impl SignatureKind {
@@ -59,6 +61,7 @@ impl SignatureKind {
         match self {
             SignatureKind::CosignSignature => "cosign-signature",
             SignatureKind::SigstoreBundle => "sigstore-bundle",
+            SignatureKind::NotationSignature => "notation-signature",
         }
     }
 }
@@ -212,7 +215,11 @@ mod tests {
 
     #[test]
     fn signature_kind_names_match_the_json() {
-        for kind in [SignatureKind::CosignSignature, SignatureKind::SigstoreBundle] {
+        for kind in [
+            SignatureKind::CosignSignature,
+            SignatureKind::SigstoreBundle,
+            SignatureKind::NotationSignature,
+        ] {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
         }
     }

@@ -346,6 +346,33 @@ fn bearer_tokens_are_fetched_with_credentials_and_cached_per_scope() {
 }
 
 #[test]
+fn a_token_realm_inside_the_network_is_never_asked() {
+    // The realm names another service on loopback, or the cloud metadata address: the client must
+    // not send the registry's credentials (or any request) there.
+    let elsewhere = Server::start(|_| reply(200, br#"{"token":"stolen"}"#));
+    for realm in [
+        format!("http://{}/token", elsewhere.address),
+        "http://169.254.169.254/latest/meta-data/iam".to_owned(),
+    ] {
+        let server = Server::start(move |_| {
+            reply(401, b"").header("WWW-Authenticate", format!("Bearer realm=\"{realm}\",service=\"x\""))
+        });
+        let client = RegistryClient::new(RegistryOptions {
+            credentials: Some(Credentials {
+                username: "alice".into(),
+                password: "s3cr3t".into(),
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+        let err = client.manifest(&tag_ref(&server)).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Network, "{err}");
+        assert!(err.message().contains("not the registry itself"), "{err}");
+    }
+    assert!(elsewhere.requests().is_empty(), "{:?}", elsewhere.requests());
+}
+
+#[test]
 fn an_unreachable_registry_is_a_network_error() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap().to_string();

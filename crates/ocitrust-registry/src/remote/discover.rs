@@ -1,8 +1,10 @@
 //! Finding the cosign signatures of an image in a registry: the tag scheme (`sha256-<hex>.sig`),
 //! in the image's repository or the one `signature_repository` names (`COSIGN_REPOSITORY`), and, on
-//! request, the Sigstore bundles (cosign v3) attached as OCI 1.1 referrers.
+//! request, what is attached as OCI 1.1 referrers: Sigstore bundles (cosign v3) and notation
+//! signatures.
 
 use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs, BUNDLE_SIZE_MAX, BUNDLE_V03_MEDIA_TYPE};
+use ocitrust_core::notation::NOTATION_SIGNATURE_ARTIFACT_TYPE;
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 
@@ -26,20 +28,37 @@ pub struct RegistryEvidence {
     pub signatures: Option<(Manifest, String)>,
     /// The same for the index, when a platform was selected from one.
     pub index_signatures: Option<(Manifest, String)>,
-    /// Sigstore bundles attached to the subject as referrers (cosign v3): where each was found, and
-    /// its bytes (checked against their digest) or why they could not be had. Empty until
-    /// [`discover_bundles`] looked for them.
-    pub bundles: Vec<(String, Result<Vec<u8>>)>,
+    /// The signatures attached to the subject as referrers; empty until [`discover_referrers`]
+    /// looked for them.
+    pub referrers: SignatureReferrers,
     /// The same for the index, when a platform was selected from one.
-    pub index_bundles: Vec<(String, Result<Vec<u8>>)>,
+    pub index_referrers: SignatureReferrers,
     /// The payload blobs its layers reference (a blob that could not be had is marked unavailable).
     pub payloads: PayloadBlobs,
 }
 
+/// The signatures attached to one digest as OCI 1.1 referrers.
+#[derive(Debug, Clone, Default)]
+pub struct SignatureReferrers {
+    /// Sigstore bundles (cosign v3): where each was found, and its bytes (checked against their
+    /// digest) or why they could not be had.
+    pub bundles: Vec<(String, Result<Vec<u8>>)>,
+    /// Where each notation signature manifest is (`registry/repo@sha256:…`); listed, not fetched,
+    /// since they are not verified yet.
+    pub notation_signatures: Vec<String>,
+}
+
+impl SignatureReferrers {
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.bundles.is_empty() && self.notation_signatures.is_empty()
+    }
+}
+
 /// Fetches the subject `reference` names (resolving an index to `platform` if given) and its cosign
 /// tag-scheme signatures. Transport failures are errors; a missing signature manifest means no
-/// signatures. Bundles cost a referrers listing more, so they are looked for only on request
-/// ([`discover_bundles`]), when the tag scheme did not already settle the question.
+/// signatures. Referrers cost a listing more, so they are looked for only on request
+/// ([`discover_referrers`]), when the tag scheme did not already settle the question.
 pub fn discover_in_registry(
     client: &RegistryClient,
     reference: &Reference,
@@ -100,42 +119,51 @@ pub fn discover_in_registry(
         platform: platform.cloned(),
         signatures,
         index_signatures,
-        bundles: Vec::new(),
-        index_bundles: Vec::new(),
+        referrers: SignatureReferrers::default(),
+        index_referrers: SignatureReferrers::default(),
         payloads,
     })
 }
 
-/// Adds to `evidence` the Sigstore bundles referring to its subject and, when a platform was
-/// selected, to its index.
-pub fn discover_bundles(client: &RegistryClient, evidence: &mut RegistryEvidence) -> Result<()> {
-    evidence.bundles = bundles_of(client, &evidence.signature_repository, evidence.subject.digest())?;
+/// Adds to `evidence` the signatures referring to its subject and, when a platform was selected,
+/// to its index.
+pub fn discover_referrers(client: &RegistryClient, evidence: &mut RegistryEvidence) -> Result<()> {
+    evidence.referrers = signature_referrers(client, &evidence.signature_repository, evidence.subject.digest())?;
     if let Some(index) = &evidence.index {
-        evidence.index_bundles = bundles_of(client, &evidence.signature_repository, index.digest())?;
+        evidence.index_referrers = signature_referrers(client, &evidence.signature_repository, index.digest())?;
     }
     Ok(())
 }
 
-/// The Sigstore bundles referring to `digest` in `repository`, through the referrers API or its
-/// tag-schema fallback. Transport failures are errors; a bundle that cannot be had is reported.
-fn bundles_of(
-    client: &RegistryClient,
-    repository: &Reference,
-    digest: &Digest,
-) -> Result<Vec<(String, Result<Vec<u8>>)>> {
-    let (referrers, _) = client.referrers(repository, digest, Some(BUNDLE_V03_MEDIA_TYPE))?;
-    if referrers.len() > BUNDLES_MAX {
+/// The signatures referring to `digest` in `repository`, through one referrers listing (the API or
+/// its tag-schema fallback). Transport failures are errors; a bundle that cannot be had is reported.
+fn signature_referrers(client: &RegistryClient, repository: &Reference, digest: &Digest) -> Result<SignatureReferrers> {
+    let (referrers, _) = client.referrers(repository, digest, None)?;
+    let of_type = |artifact_type: &str| -> Vec<Reference> {
+        referrers
+            .iter()
+            .filter(|r| r.artifact_type.as_deref() == Some(artifact_type))
+            .map(|r| repository.with_digest(r.digest.clone()))
+            .collect()
+    };
+    let bundle_refs = of_type(BUNDLE_V03_MEDIA_TYPE);
+    if bundle_refs.len() > BUNDLES_MAX {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
             format!(
                 "{} Sigstore bundles refer to {digest}, limit is {BUNDLES_MAX}",
-                referrers.len()
+                bundle_refs.len()
             ),
         ));
     }
-    let mut bundles = Vec::new();
-    for referrer in referrers {
-        let pinned = repository.with_digest(referrer.digest.clone());
+    let mut found = SignatureReferrers {
+        bundles: Vec::new(),
+        notation_signatures: of_type(NOTATION_SIGNATURE_ARTIFACT_TYPE)
+            .into_iter()
+            .map(|pinned| format!("{pinned} (notation signature)"))
+            .collect(),
+    };
+    for pinned in bundle_refs {
         let location = format!("{pinned} (Sigstore bundle)");
         let fetched = match client.manifest(&pinned)? {
             None => Err(Error::new(
@@ -148,10 +176,10 @@ fn bundles_of(
             Err(e) if matches!(e.code(), ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io) => {
                 return Err(e)
             }
-            other => bundles.push((location, other)),
+            other => found.bundles.push((location, other)),
         }
     }
-    Ok(bundles)
+    Ok(found)
 }
 
 /// The bundle blob of a cosign v3 referrer manifest (its one layer of the bundle media type).

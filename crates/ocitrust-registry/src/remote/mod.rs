@@ -7,10 +7,11 @@ mod discover;
 mod endpoint;
 mod https_fetch;
 mod options;
+mod token_realm;
 mod transport;
 
 pub use client::{Referrer, ReferrersSource, RegistryClient, REFERRERS_MAX, REFERRER_PAGES_MAX};
-pub use discover::{discover_bundles, discover_in_registry, RegistryEvidence};
+pub use discover::{discover_in_registry, discover_referrers, RegistryEvidence, SignatureReferrers};
 pub use endpoint::Endpoint;
 pub use https_fetch::fetch_https;
 pub use options::{Credentials, RegistryOptions};

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::auth::Challenge;
 use super::endpoint::Endpoint;
 use super::options::Credentials;
+use super::token_realm::check_token_url;
 
 /// Redirects followed for one request.
 pub(crate) const REDIRECTS_MAX: usize = 5;
@@ -155,7 +156,7 @@ impl Transport {
         loop {
             let authorization = self.authorization(scope).await?;
             let fetched = self
-                .send_following_redirects(&url, call, authorization.as_deref())
+                .send_following_redirects(&url, call, authorization.as_deref(), None)
                 .await?;
             if fetched.status != StatusCode::UNAUTHORIZED || retried_auth {
                 if fetched.status == StatusCode::UNAUTHORIZED || fetched.status == StatusCode::FORBIDDEN {
@@ -219,11 +220,7 @@ impl Transport {
 
     async fn fetch_token(&self, realm: &str, service: Option<&str>, scope: &str) -> Result<String> {
         let mut url = Url::parse(realm).map_err(|e| network(format!("token realm {realm:?} is not a URL: {e}")))?;
-        if self.endpoint.scheme == "https" && url.scheme() != "https" {
-            return Err(network(format!(
-                "token realm {realm} is not HTTPS; refusing to send credentials in clear"
-            )));
-        }
+        self.check_token_url(&url)?;
         {
             let mut query = url.query_pairs_mut();
             if let Some(service) = service {
@@ -239,7 +236,12 @@ impl Transport {
             size_max: TOKEN_SIZE_MAX,
         };
         let fetched = self
-            .send_following_redirects(url.as_str(), call, authorization.as_deref())
+            .send_following_redirects(
+                url.as_str(),
+                call,
+                authorization.as_deref(),
+                Some(&|next| self.check_token_url(next)),
+            )
             .await?;
         if !fetched.status.is_success() {
             let code = if matches!(fetched.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
@@ -265,12 +267,20 @@ impl Transport {
             .ok_or_else(|| network(format!("token endpoint {realm}: no usable token in the answer")))
     }
 
-    /// GETs `url`, following at most REDIRECTS_MAX redirects; retries 429 and 5xx.
+    /// Whether the token server may be asked at `url` ([`check_token_url`]).
+    fn check_token_url(&self, url: &Url) -> Result<()> {
+        let over_http = self.endpoint.scheme == "http" || self.endpoint.insecure;
+        check_token_url(url, &self.endpoint.host, over_http)
+    }
+
+    /// GETs `url`, following at most REDIRECTS_MAX redirects (each one first passed to
+    /// `check_redirect`, when given); retries 429 and 5xx.
     async fn send_following_redirects(
         &self,
         url: &str,
         call: Call<'_>,
         authorization: Option<&str>,
+        check_redirect: Option<&(dyn Fn(&Url) -> Result<()> + Sync)>,
     ) -> Result<Fetched> {
         let mut url = Url::parse(url).map_err(|e| network(format!("{url}: not a URL: {e}")))?;
         let origin = url.clone();
@@ -298,6 +308,9 @@ impl Transport {
             }
             if !matches!(next.scheme(), "https" | "http") {
                 return Err(network(format!("{url}: redirect to unsupported scheme {next}")));
+            }
+            if let Some(check) = check_redirect {
+                check(&next)?;
             }
             url = next;
         }
