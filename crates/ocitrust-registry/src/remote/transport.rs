@@ -156,7 +156,7 @@ impl Transport {
         loop {
             let authorization = self.authorization(scope).await?;
             let fetched = self
-                .send_following_redirects(&url, call, authorization.as_deref(), None)
+                .send_following_redirects(&url, call, authorization.as_deref(), false)
                 .await?;
             if fetched.status != StatusCode::UNAUTHORIZED || retried_auth {
                 if fetched.status == StatusCode::UNAUTHORIZED || fetched.status == StatusCode::FORBIDDEN {
@@ -236,12 +236,7 @@ impl Transport {
             size_max: TOKEN_SIZE_MAX,
         };
         let fetched = self
-            .send_following_redirects(
-                url.as_str(),
-                call,
-                authorization.as_deref(),
-                Some(&|next| self.check_token_url(next)),
-            )
+            .send_following_redirects(url.as_str(), call, authorization.as_deref(), true)
             .await?;
         if !fetched.status.is_success() {
             let code = if matches!(fetched.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
@@ -273,14 +268,14 @@ impl Transport {
         check_token_url(url, &self.endpoint.host, over_http)
     }
 
-    /// GETs `url`, following at most REDIRECTS_MAX redirects (each one first passed to
-    /// `check_redirect`, when given); retries 429 and 5xx.
+    /// GETs `url`, following at most REDIRECTS_MAX redirects (for a token request, only to where a
+    /// token may be asked: [`check_token_url`]); retries 429 and 5xx.
     async fn send_following_redirects(
         &self,
         url: &str,
         call: Call<'_>,
         authorization: Option<&str>,
-        check_redirect: Option<&(dyn Fn(&Url) -> Result<()> + Sync)>,
+        token_request: bool,
     ) -> Result<Fetched> {
         let mut url = Url::parse(url).map_err(|e| network(format!("{url}: not a URL: {e}")))?;
         let origin = url.clone();
@@ -309,8 +304,8 @@ impl Transport {
             if !matches!(next.scheme(), "https" | "http") {
                 return Err(network(format!("{url}: redirect to unsupported scheme {next}")));
             }
-            if let Some(check) = check_redirect {
-                check(&next)?;
+            if token_request {
+                self.check_token_url(&next)?;
             }
             url = next;
         }
