@@ -212,6 +212,131 @@ fn ocitrust_signs_cosign_verifies() {
     );
 }
 
+#[test]
+fn a_registry_with_its_own_ca_is_reached_over_verified_tls() {
+    let peers = Peers::with_own_ca("registry-own-ca");
+    let ca = peers.work.join("tls/ca.pem");
+    let ca = ca.to_str().unwrap();
+    let reference = peers.push_image("tls"); // crane --insecure: TLS without checks
+    let keys = peers.dir("keys");
+    ok(
+        peers.cosign(&["generate-key-pair"], &keys, "cpw"),
+        "cosign generate-key-pair",
+    );
+    ok(
+        peers.cosign(
+            &[
+                "sign",
+                "--key",
+                "cosign.key",
+                "--registry-cacert",
+                ca,
+                "--tlog-upload=false",
+                "-y",
+                &reference,
+            ],
+            &keys,
+            "cpw",
+        ),
+        "cosign sign --registry-cacert",
+    );
+    let verify = ["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"];
+
+    // The registry's CA, and only it, verifies the certificate; nothing insecure is recorded.
+    let out = ok(
+        peers.ocitrust(
+            &keys,
+            &[
+                &verify[..],
+                &["--registry-cacert", ca, "-o", "verdict", reference.as_str()],
+            ]
+            .concat(),
+        ),
+        "verify --registry-cacert",
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["trusted"], true);
+    assert_eq!(verdict["insecure"], serde_json::json!(["insecure-ignore-tlog"]));
+
+    // Another CA: the certificate is refused, and the error says so.
+    let other = peers.dir("other-ca");
+    make_test_ca_and_server_certificate(&other);
+    let other_ca = other.join("ca.pem");
+    assert_fails(
+        &peers.ocitrust(
+            &keys,
+            &[
+                &verify[..],
+                &["--registry-cacert", other_ca.to_str().unwrap(), reference.as_str()],
+            ]
+            .concat(),
+        ),
+        1,
+        "certificate",
+    );
+    // A file with no certificate in it is refused before anything is fetched.
+    assert_fails(
+        &peers.ocitrust(
+            &keys,
+            &[&verify[..], &["--registry-cacert", "cosign.pub", reference.as_str()]].concat(),
+        ),
+        1,
+        "no CA certificates",
+    );
+    // Without the CA the loopback registry is tried over plain HTTP, which it refuses.
+    assert_eq!(
+        peers
+            .ocitrust(&keys, &[&verify[..], &[reference.as_str()]].concat())
+            .status
+            .code(),
+        Some(1)
+    );
+    // --allow-insecure-registry accepts the certificate unchecked, and the verdict says so.
+    let out = ok(
+        peers.ocitrust(
+            &keys,
+            &[
+                &verify[..],
+                &["--allow-insecure-registry", "-o", "verdict", reference.as_str()],
+            ]
+            .concat(),
+        ),
+        "verify --allow-insecure-registry",
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        verdict["insecure"],
+        serde_json::json!(["insecure-ignore-tlog", "allow-insecure-registry"])
+    );
+
+    // ocitrust signs over the same verified TLS, and cosign accepts it.
+    ok(
+        ocitrust_in(
+            &keys,
+            &[
+                "sign",
+                "--key",
+                "cosign.key",
+                "--registry-cacert",
+                ca,
+                "-a",
+                "by=ocitrust",
+                &reference,
+            ],
+            &[("HOME", peers.work.to_str().unwrap()), ("COSIGN_PASSWORD", "cpw")],
+        ),
+        "ocitrust sign --registry-cacert",
+    );
+    ok(
+        peers.cosign(
+            &[&verify[..], &["--registry-cacert", ca, "-a", "by=ocitrust", &reference]].concat(),
+            &keys,
+            "",
+        ),
+        "cosign verify of ocitrust's signature over TLS",
+    );
+}
+
 /// Signs with cosign into a key pair made in `keys`, with annotation from=cosign.
 fn cosign_sign(peers: &Peers, keys: &Path, reference: &str) {
     ok(

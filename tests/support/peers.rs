@@ -51,6 +51,10 @@ impl Registry {
         let mut env = Vec::new();
         match auth {
             Auth::Open => {}
+            Auth::OpenOverTls { certificate, key } => {
+                env.push(("OCITRUST_REGISTRY_TLS_CERT", certificate.to_str().unwrap().to_owned()));
+                env.push(("OCITRUST_REGISTRY_TLS_KEY", key.to_str().unwrap().to_owned()));
+            }
             Auth::Basic { htpasswd } => args.push(htpasswd.to_str().unwrap().to_owned()),
             Auth::Token { realm, root_certs } => {
                 env.push(("OCITRUST_TOKEN_REALM", realm.clone()));
@@ -80,6 +84,11 @@ impl Drop for Registry {
 /// How the test registry authenticates clients.
 pub enum Auth {
     Open,
+    /// No authentication, over HTTPS with this certificate and key.
+    OpenOverTls {
+        certificate: PathBuf,
+        key: PathBuf,
+    },
     /// HTTP Basic against a bcrypt htpasswd file.
     Basic {
         htpasswd: PathBuf,
@@ -115,6 +124,20 @@ pub struct Peers {
 impl Peers {
     pub fn new(name: &str) -> Self {
         Self::with_registry(scratch(name), &Auth::Open, None)
+    }
+
+    /// Peers whose registry serves HTTPS with a certificate for 127.0.0.1 from a throwaway CA, whose
+    /// certificate is `self.work/tls/ca.pem`.
+    pub fn with_own_ca(name: &str) -> Self {
+        let work = scratch(name);
+        let tls = work.join("tls");
+        std::fs::create_dir_all(&tls).unwrap();
+        make_test_ca_and_server_certificate(&tls);
+        let auth = Auth::OpenOverTls {
+            certificate: tls.join("server.pem"),
+            key: tls.join("server.key"),
+        };
+        Self::with_registry(work, &auth, None)
     }
 
     /// Peers whose registry demands Basic authentication as `user`/`password`; the peers' HOME

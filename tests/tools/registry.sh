@@ -3,7 +3,8 @@
 # Usage: registry.sh DIR [HTPASSWD]  (the registry's pid is written to DIR/pid; kill it when done)
 # With HTPASSWD (a bcrypt htpasswd file), the registry demands HTTP Basic authentication. With
 # OCITRUST_TOKEN_REALM, OCITRUST_TOKEN_SERVICE, OCITRUST_TOKEN_ISSUER and OCITRUST_TOKEN_ROOTCERTS set,
-# it demands Bearer tokens from that realm instead (tests/tools/token_server.py issues them).
+# it demands Bearer tokens from that realm instead (tests/tools/token_server.py issues them). With
+# OCITRUST_REGISTRY_TLS_CERT and OCITRUST_REGISTRY_TLS_KEY (PEM files), it serves HTTPS with them.
 set -euo pipefail
 dir="$1"
 mkdir -p "$dir/data"
@@ -18,6 +19,15 @@ storage:
 http:
   addr: 127.0.0.1:$port
 YAML
+scheme=http
+if [ -n "${OCITRUST_REGISTRY_TLS_CERT:-}" ]; then
+  scheme=https
+  cat >> "$dir/config.yml" <<YAML
+  tls:
+    certificate: $OCITRUST_REGISTRY_TLS_CERT
+    key: $OCITRUST_REGISTRY_TLS_KEY
+YAML
+fi
 if [ -n "${OCITRUST_TOKEN_REALM:-}" ]; then
   cat >> "$dir/config.yml" <<YAML
 auth:
@@ -38,7 +48,7 @@ fi
 "${OCITRUST_DOCKER_REGISTRY:-docker-registry}" serve "$dir/config.yml" >"$dir/log" 2>&1 &
 echo $! > "$dir/pid"
 for _ in $(seq 1 50); do
-  status="$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/" 2>/dev/null || true)"
+  status="$(curl -sSk -o /dev/null -w '%{http_code}' "$scheme://127.0.0.1:$port/v2/" 2>/dev/null || true)"
   if [ "$status" = 200 ] || [ "$status" = 401 ]; then echo "127.0.0.1:$port"; exit 0; fi
   sleep 0.1
 done

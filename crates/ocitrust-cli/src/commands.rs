@@ -97,9 +97,13 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct RegistryArgs {
     /// INSECURE: accept any TLS certificate, and plain HTTP, from registries (loopback registries are
-    /// always reached over plain HTTP). Recorded in the verdict.
+    /// reached over plain HTTP unless --registry-cacert is given). Recorded in the verdict.
     #[arg(long)]
     allow_insecure_registry: bool,
+    /// PEM file of the CA certificates that alone verify registries' TLS certificates (instead of
+    /// the system's). With it, loopback registries are reached over TLS too.
+    #[arg(long, value_name = "FILE")]
+    registry_cacert: Option<std::path::PathBuf>,
     /// Registry username (default: Docker's config.json and credential helpers).
     #[arg(long, requires = "registry_password")]
     registry_username: Option<String>,
@@ -130,6 +134,7 @@ impl RegistryArgs {
             docker_config_dir: None,
             signature_repository: self.signature_repository,
             timeout: Some(self.timeout),
+            ca_file: self.registry_cacert,
         }
     }
 }

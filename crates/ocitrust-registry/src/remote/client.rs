@@ -12,6 +12,7 @@ use reqwest::{Method, StatusCode, Url};
 use super::auth::credentials_for;
 use super::endpoint::Endpoint;
 use super::options::RegistryOptions;
+use super::tls_roots::TlsRoots;
 use super::transport::{blocking_runtime, Call, Fetched, Transport, REQUEST_TIMEOUT_DEFAULT};
 use crate::limits::MANIFEST_SIZE_MAX;
 
@@ -70,6 +71,7 @@ fn push_failed(what: &str, answer: &Fetched) -> Error {
 pub struct RegistryClient {
     runtime: tokio::runtime::Runtime,
     options: RegistryOptions,
+    roots: TlsRoots,
     transports: Mutex<HashMap<String, Arc<Transport>>>,
     /// Registries whose referrers API answered 404: a registry that has the API never does, so
     /// later listings go straight to the tag schema.
@@ -85,12 +87,17 @@ impl std::fmt::Debug for RegistryClient {
 }
 
 impl RegistryClient {
-    /// A client reaching registries as `options` says.
+    /// A client reaching registries as `options` says. A CA file is read here.
     pub fn new(options: RegistryOptions) -> Result<Self> {
         let runtime = blocking_runtime()?;
+        let roots = match &options.ca_file {
+            Some(path) => TlsRoots::from_pem_file(path)?,
+            None => TlsRoots::System,
+        };
         Ok(RegistryClient {
             runtime,
             options,
+            roots,
             transports: Mutex::new(HashMap::new()),
             without_referrers_api: Mutex::new(HashSet::new()),
         })
@@ -106,12 +113,13 @@ impl RegistryClient {
         if let Some(t) = transports.get(registry) {
             return Ok(t.clone());
         }
-        let endpoint = Endpoint::for_registry(registry, self.options.allow_insecure)?;
+        let endpoint = Endpoint::for_registry(registry, &self.options)?;
         let timeout = self.options.timeout.unwrap_or(REQUEST_TIMEOUT_DEFAULT);
         let transport = Arc::new(Transport::new(
             endpoint,
             credentials_for(registry, &self.options)?,
             timeout,
+            &self.roots,
         )?);
         transports.insert(registry.to_owned(), transport.clone());
         Ok(transport)

@@ -4,6 +4,8 @@ use std::net::IpAddr;
 
 use ocitrust_core::{Error, ErrorCode, Result};
 
+use super::options::RegistryOptions;
+
 /// The base URL of a registry's API (`https://host[:port]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
@@ -17,11 +19,13 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// The endpoint for `registry` (as in a reference). Docker Hub's names map to its API host.
-    /// TLS is used unless the registry is on loopback (`localhost`, `127.0.0.0/8`, `[::1]`), which
-    /// cosign (go-containerregistry) also reaches over plain HTTP. With `allow_insecure`, TLS is tried
-    /// first without checking the certificate, then plain HTTP.
-    pub fn for_registry(registry: &str, allow_insecure: bool) -> Result<Self> {
+    /// The endpoint for `registry` (as in a reference), reached as `options` say. Docker Hub's names
+    /// map to its API host. TLS is used unless the registry is on loopback (`localhost`,
+    /// `127.0.0.0/8`, `[::1]`), which cosign (go-containerregistry) also reaches over plain HTTP, and
+    /// no CA file was given for it. With `allow_insecure`, TLS is tried first without checking the
+    /// certificate, then plain HTTP.
+    pub fn for_registry(registry: &str, options: &RegistryOptions) -> Result<Self> {
+        let allow_insecure = options.allow_insecure;
         if registry.is_empty() || registry.contains(['/', '?', '#', '@', ' ']) {
             return Err(Error::new(
                 ErrorCode::InvalidReference,
@@ -32,7 +36,7 @@ impl Endpoint {
             "docker.io" | "index.docker.io" => "registry-1.docker.io".to_owned(),
             other => other.to_owned(),
         };
-        let scheme = if !allow_insecure && is_loopback(&host) {
+        let scheme = if !allow_insecure && options.ca_file.is_none() && is_loopback(&host) {
             "http"
         } else {
             "https"
@@ -72,7 +76,13 @@ mod tests {
 
     #[test]
     fn tls_except_loopback_or_when_insecure_is_asked() {
-        let e = |r: &str, insecure| Endpoint::for_registry(r, insecure).unwrap();
+        let e = |r: &str, allow_insecure| {
+            let options = RegistryOptions {
+                allow_insecure,
+                ..Default::default()
+            };
+            Endpoint::for_registry(r, &options).unwrap()
+        };
         assert_eq!(e("ghcr.io", false).url("/v2/"), "https://ghcr.io/v2/");
         assert_eq!(e("docker.io", false).host, "registry-1.docker.io");
         assert_eq!(e("127.0.0.1:5000", false).scheme, "http");
@@ -89,6 +99,15 @@ mod tests {
             "TLS first, unverified"
         );
         assert_eq!(e("127.0.0.1:5000", true).scheme, "https");
-        assert!(Endpoint::for_registry("a/b", false).is_err());
+        assert!(Endpoint::for_registry("a/b", &RegistryOptions::default()).is_err());
+        let own_ca = RegistryOptions {
+            ca_file: Some("ca.pem".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Endpoint::for_registry("localhost:5000", &own_ca).unwrap().scheme,
+            "https",
+            "a CA file means the loopback registry speaks TLS"
+        );
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use ocitrust_core::{Error, ErrorCode, Result};
 use reqwest::{redirect, StatusCode, Url};
 
+use super::tls_roots::TlsRoots;
 use super::transport::{blocking_runtime, error_chain, read_body, rustls_config};
 
 /// Redirects followed when fetching a document.
@@ -33,7 +34,7 @@ pub fn fetch_https(url: &str, size_max: u64, timeout: Duration) -> Result<Vec<u8
         }
     });
     let client = reqwest::Client::builder()
-        .use_preconfigured_tls(rustls_config(true)?)
+        .use_preconfigured_tls(rustls_config(TlsRoots::System.store()?)?)
         .redirect(policy)
         .timeout(timeout)
         .user_agent(concat!("ocitrust/", env!("CARGO_PKG_VERSION")))

@@ -7,6 +7,7 @@ mod discover;
 mod endpoint;
 mod https_fetch;
 mod options;
+mod tls_roots;
 mod token_realm;
 mod transport;
 
@@ -15,3 +16,4 @@ pub use discover::{discover_in_registry, discover_referrers, RegistryEvidence, S
 pub use endpoint::Endpoint;
 pub use https_fetch::fetch_https;
 pub use options::{Credentials, RegistryOptions};
+pub use tls_roots::CA_FILE_SIZE_MAX;

@@ -37,4 +37,8 @@ pub struct RegistryOptions {
     pub signature_repository: Option<String>,
     /// How long one HTTP request (headers and body) may take; `None` means 60 seconds.
     pub timeout: Option<Duration>,
+    /// A PEM file of CA certificates that alone verify registries' TLS certificates instead of the
+    /// system's (cosign's `--registry-cacert`). With it, loopback registries are reached over TLS
+    /// too (a registry on localhost with its own CA).
+    pub ca_file: Option<PathBuf>,
 }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::auth::Challenge;
 use super::endpoint::Endpoint;
 use super::options::Credentials;
+use super::tls_roots::TlsRoots;
 use super::token_realm::check_token_url;
 
 /// Redirects followed for one request.
@@ -83,13 +84,20 @@ fn network(message: String) -> Error {
 }
 
 impl Transport {
-    pub(crate) fn new(endpoint: Endpoint, credentials: Option<Credentials>, timeout: Duration) -> Result<Self> {
-        // Plain-HTTP endpoints (loopback, --allow-insecure-registry) never use TLS: skip reading the
-        // system's certificate store, which is most of the start-up cost of a verification.
+    pub(crate) fn new(
+        endpoint: Endpoint,
+        credentials: Option<Credentials>,
+        timeout: Duration,
+        roots: &TlsRoots,
+    ) -> Result<Self> {
+        // Plain-HTTP endpoints (loopback) never use TLS: skip reading the system's certificate
+        // store, which is most of the start-up cost of a verification.
         let tls = if endpoint.insecure {
             insecure_rustls_config()?
+        } else if endpoint.scheme == "https" {
+            rustls_config(roots.store()?)?
         } else {
-            rustls_config(endpoint.scheme == "https")?
+            rustls_config(rustls::RootCertStore::empty())?
         };
         let client = Client::builder()
             .use_preconfigured_tls(tls)
@@ -146,6 +154,9 @@ impl Transport {
                     )
                 })
             }
+            Ok(fetched) if url.starts_with("http://") && speaks_only_https(&fetched) => Err(network(format!(
+                "{url}: the registry speaks HTTPS; give its CA certificate with --registry-cacert (or, insecurely, skip the check with --allow-insecure-registry)"
+            ))),
             other => other,
         }
     }
@@ -417,18 +428,19 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 
 /// TLS with rustls on ring, trusting the system's certificate store (`with_system_roots`: the
 /// platform bundle, or `SSL_CERT_FILE` / `SSL_CERT_DIR` when set) or nothing.
-pub(crate) fn rustls_config(with_system_roots: bool) -> Result<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    if with_system_roots {
-        for cert in rustls_native_certs::load_native_certs().certs {
-            // A malformed certificate in the system store is skipped, as Go's crypto/x509 does.
-            let _ = roots.add(cert);
-        }
-    }
+pub(crate) fn rustls_config(roots: rustls::RootCertStore) -> Result<rustls::ClientConfig> {
     rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| network(format!("configuring TLS: {e}")))
         .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+}
+
+/// Whether a plain-HTTP answer is a TLS server's refusal (Go's net/http, nginx).
+fn speaks_only_https(fetched: &Fetched) -> bool {
+    let body = String::from_utf8_lossy(&fetched.body[..fetched.body.len().min(256)]);
+    fetched.status == StatusCode::BAD_REQUEST
+        && (body.contains("HTTP request to an HTTPS server")
+            || body.contains("plain HTTP request was sent to HTTPS port"))
 }
 
 /// INSECURE (`--allow-insecure-registry` only): TLS that accepts any certificate for any name.
