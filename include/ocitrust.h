@@ -80,6 +80,14 @@ typedef struct ocitrust_key_pair ocitrust_key_pair;
 typedef struct ocitrust_public_key ocitrust_public_key;
 
 /**
+ * How to reach registries: credentials, a CA file, a signature repository, a timeout, and the
+ * insecure opt-in. Made with `ocitrust_registry_options_new` (strict defaults: TLS verified against
+ * the system's roots except for loopback registries, credentials from Docker's configuration,
+ * 60 s per request); copied by the functions that take it, so it may be freed right after.
+ */
+typedef struct ocitrust_registry_options ocitrust_registry_options;
+
+/**
  * What `ocitrust_sign` wrote: the signed digest, the new signature manifest and where it is stored.
  */
 typedef struct ocitrust_sign_outcome ocitrust_sign_outcome;
@@ -403,6 +411,67 @@ ocitrust_result ocitrust_public_key_id(const ocitrust_public_key *key,
 void ocitrust_public_key_free(ocitrust_public_key **key);
 
 /**
+ * Makes registry options with the strict defaults.
+ */
+ocitrust_result ocitrust_registry_options_new(ocitrust_registry_options **options_out);
+
+/**
+ * Frees the options `*options` points to and sets `*options` to NULL; NULL or a pointer to NULL
+ * does nothing.
+ */
+void ocitrust_registry_options_free(ocitrust_registry_options **options);
+
+/**
+ * INSECURE when `allow` is true (`--allow-insecure-registry`): accepts any TLS certificate from
+ * registries and falls back to plain HTTP when one does not speak TLS; verdicts record it.
+ */
+ocitrust_result ocitrust_registry_options_set_allow_insecure(ocitrust_registry_options *options,
+                                                             bool allow,
+                                                             ocitrust_error **error_out);
+
+/**
+ * Uses `username`/`password` (NUL-terminated) for every registry instead of Docker's
+ * configuration (`config.json`, credential helpers), which is the default.
+ */
+ocitrust_result ocitrust_registry_options_set_credentials(ocitrust_registry_options *options,
+                                                          const char *username,
+                                                          const char *password,
+                                                          ocitrust_error **error_out);
+
+/**
+ * Reads Docker's `config.json` from directory `dir` (NUL-terminated) instead of
+ * `$DOCKER_CONFIG` or `$HOME/.docker`.
+ */
+ocitrust_result ocitrust_registry_options_set_docker_config_dir(ocitrust_registry_options *options,
+                                                                const char *dir,
+                                                                ocitrust_error **error_out);
+
+/**
+ * Keeps signatures in `repository` (NUL-terminated, `registry/path`) instead of the image's own
+ * repository, as `COSIGN_REPOSITORY` does. Errors: `OCITRUST_ERR_INVALID_REFERENCE`.
+ */
+ocitrust_result ocitrust_registry_options_set_signature_repository(ocitrust_registry_options *options,
+                                                                   const char *repository,
+                                                                   ocitrust_error **error_out);
+
+/**
+ * Verifies registries' TLS certificates against only the CA certificates in the PEM file `path`
+ * (NUL-terminated; cosign's `--registry-cacert`), read when a registry is first reached. Loopback
+ * registries are then reached over TLS too.
+ */
+ocitrust_result ocitrust_registry_options_set_ca_file(ocitrust_registry_options *options,
+                                                      const char *path,
+                                                      ocitrust_error **error_out);
+
+/**
+ * Lets one registry request (headers and body) take at most `milliseconds` (default 60000).
+ * Errors: `OCITRUST_ERR_INVALID_ARGUMENT` for 0.
+ */
+ocitrust_result ocitrust_registry_options_set_timeout_ms(ocitrust_registry_options *options,
+                                                         uint64_t milliseconds,
+                                                         ocitrust_error **error_out);
+
+/**
  * The stable name of `result` (`"ok"`, `"no_signatures"`, …), or `"unknown"` for a value that is
  * not a code. The string is NUL-terminated, static, and must not be freed.
  */
@@ -429,7 +498,8 @@ void ocitrust_signing_key_free(ocitrust_signing_key **key);
 
 /**
  * Signs the image `reference` names as `cosign sign --key` does: in a registry
- * (`registry/repo[:tag|@digest]`, credentials from Docker's configuration) the signature goes to the
+ * (`registry/repo[:tag|@digest]`, reached as `registry` says, or with the strict defaults when it
+ * is NULL: credentials from Docker's configuration) the signature goes to the
  * `sha256-<hex>.sig` tag; in an OCI layout (`oci:PATH[:TAG|@DIGEST]`) to that tag or the
  * `cosign save` signatures entry. `annotations` (`annotation_count` of them; NULL when 0) go into the signed payload.
  * `identity` (NUL-terminated, or NULL for the layout path) is the payload's docker-reference.
@@ -440,6 +510,7 @@ ocitrust_result ocitrust_sign(const ocitrust_signing_key *key,
                               const ocitrust_annotation *annotations,
                               size_t annotation_count,
                               const char *identity,
+                              const ocitrust_registry_options *registry,
                               ocitrust_sign_outcome **outcome_out,
                               ocitrust_error **error_out);
 
@@ -756,39 +827,12 @@ ocitrust_result ocitrust_verifier_set_verification_time(ocitrust_verifier *verif
                                                         ocitrust_error **error_out);
 
 /**
- * INSECURE when `allow` is true (`--allow-insecure-registry`): accepts any TLS certificate from
- * registries and falls back to plain HTTP when one does not speak TLS; verdicts record it.
- * Loopback registries are always reached over plain HTTP, as cosign does; every other registry over
- * TLS, verified against the system's roots.
+ * Reaches registries as `options` say (copied; `options` may be freed afterwards). Without this
+ * call the strict defaults of `ocitrust_registry_options_new` apply.
  */
-ocitrust_result ocitrust_verifier_set_allow_insecure_registry(ocitrust_verifier *verifier,
-                                                              bool allow,
-                                                              ocitrust_error **error_out);
-
-/**
- * Uses `username`/`password` (NUL-terminated) for every registry instead of Docker's
- * configuration (`config.json`, credential helpers), which is the default.
- */
-ocitrust_result ocitrust_verifier_set_registry_credentials(ocitrust_verifier *verifier,
-                                                           const char *username,
-                                                           const char *password,
-                                                           ocitrust_error **error_out);
-
-/**
- * Reads Docker's `config.json` from directory `dir` (NUL-terminated) instead of
- * `$DOCKER_CONFIG` or `$HOME/.docker`.
- */
-ocitrust_result ocitrust_verifier_set_docker_config_dir(ocitrust_verifier *verifier,
-                                                        const char *dir,
-                                                        ocitrust_error **error_out);
-
-/**
- * Looks for signatures in `repository` (NUL-terminated, `registry/path`) instead of the image's
- * own repository, as `COSIGN_REPOSITORY` does. Errors: `OCITRUST_ERR_INVALID_REFERENCE`.
- */
-ocitrust_result ocitrust_verifier_set_signature_repository(ocitrust_verifier *verifier,
-                                                           const char *repository,
-                                                           ocitrust_error **error_out);
+ocitrust_result ocitrust_verifier_set_registry_options(ocitrust_verifier *verifier,
+                                                       const ocitrust_registry_options *options,
+                                                       ocitrust_error **error_out);
 
 /**
  * Verifies the image `reference` names: `registry/repository[:tag|@digest]` in an OCI registry, or

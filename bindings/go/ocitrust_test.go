@@ -208,7 +208,9 @@ func TestPlatformsOfAnIndex(t *testing.T) {
 	}
 }
 
-func TestAPlatformManifestIsVerifiedThroughItsSignedIndex(t *testing.T) {
+// loadSigningKey loads the sample's signing key (the private half of sampleKey), closed at cleanup.
+func loadSigningKey(t *testing.T) *ocitrust.SigningKey {
+	t.Helper()
 	keyPEM, err := os.ReadFile(fixture("cosign.key"))
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +219,12 @@ func TestAPlatformManifestIsVerifiedThroughItsSignedIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer signingKey.Close()
+	t.Cleanup(signingKey.Close)
+	return signingKey
+}
+
+func TestAPlatformManifestIsVerifiedThroughItsSignedIndex(t *testing.T) {
+	signingKey := loadSigningKey(t)
 	ref := layout("multiarch-index") + ":multi"
 	outcome, err := ocitrust.Sign(ref, signingKey, ocitrust.SignOptions{})
 	if err != nil {

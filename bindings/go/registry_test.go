@@ -3,8 +3,9 @@
 package ocitrust_test
 
 // Verifying images in a real registry (Debian's docker-registry on loopback) signed by the real
-// cosign. Built with -tags interop by bindings/go/test.sh, which installs the peers and sets
-// OCITRUST_COSIGN, OCITRUST_CRANE and OCITRUST_DOCKER_REGISTRY; a missing peer fails the test.
+// cosign (v2 tag scheme, v3 bundles). Built with -tags interop by bindings/go/test.sh, which installs
+// the peers and sets OCITRUST_COSIGN, OCITRUST_COSIGN_V3, OCITRUST_CRANE and OCITRUST_DOCKER_REGISTRY;
+// a missing peer fails the test.
 
 import (
 	"context"
@@ -70,7 +71,7 @@ func TestVerifiesCosignSignaturesInARegistry(t *testing.T) {
 
 	ctx := context.Background()
 	v := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithAnnotation("org", "ocitrust-sample"),
-		ocitrust.WithDockerConfigDir(home))
+		ocitrust.WithRegistryOptions(ocitrust.RegistryOptions{DockerConfigDir: home}))
 	verdict, err := v.Verify(ctx, signed)
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +100,7 @@ func TestVerifiesCosignSignaturesInARegistry(t *testing.T) {
 	}
 
 	pinned := strings.TrimSuffix(signed, ":v1") + "@" + digest
-	insecure := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithAllowInsecureRegistry())
+	insecure := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithRegistryOptions(ocitrust.RegistryOptions{AllowInsecure: true}))
 	verdict, err = insecure.Verify(ctx, pinned)
 	if err != nil {
 		t.Fatal(err)
@@ -119,12 +120,54 @@ func TestVerifiesCosignSignaturesInARegistry(t *testing.T) {
 	if _, err := v.Verify(ctx, address+"/signed:missing"); !errors.Is(err, ocitrust.ErrNotFound) {
 		t.Fatalf("missing tag: %v", err)
 	}
-	elsewhere := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithSignatureRepository(address+"/elsewhere"))
+	elsewhereRegistry := ocitrust.RegistryOptions{SignatureRepository: address + "/elsewhere"}
+	elsewhere := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithRegistryOptions(elsewhereRegistry))
 	verdict, err = elsewhere.Verify(ctx, signed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := verdict.RequireTrusted(); !errors.Is(err, ocitrust.ErrNoSignatures) {
 		t.Fatalf("signatures looked for in another repository: %v", err)
+	}
+
+	// Sign takes registry options too: a signature stored in the other repository is found there.
+	signingKey := loadSigningKey(t)
+	outcome, err := ocitrust.Sign(signed, signingKey, ocitrust.SignOptions{Registry: elsewhereRegistry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(outcome.Location, address+"/elsewhere:sha256-") {
+		t.Fatalf("signature stored at %s", outcome.Location)
+	}
+	verdict, err = elsewhere.Verify(ctx, signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verdict.RequireTrusted(); err != nil {
+		t.Fatalf("signature in the other repository: %v", err)
+	}
+	if _, err := ocitrust.Sign(signed, signingKey, ocitrust.SignOptions{Registry: ocitrust.RegistryOptions{Timeout: -1}}); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+		t.Fatalf("negative timeout: %v", err)
+	}
+}
+
+func TestVerifiesCosignV3Bundles(t *testing.T) {
+	address := startRegistry(t)
+	image := pushImage(t, address, "bundled")
+	digest := mustRun(t, nil, peer(t, "OCITRUST_CRANE"), "digest", "--insecure", image)
+	work := t.TempDir()
+	cosign := peer(t, "OCITRUST_COSIGN_V3")
+	config := filepath.Join(work, "signing-config.json")
+	mustRun(t, []string{"HOME=" + work}, cosign, "signing-config", "create", "--out", config)
+	mustRun(t, []string{"HOME=" + work, "COSIGN_PASSWORD="}, cosign, "sign", "--key", "../../examples/sample-image/cosign.key",
+		"--signing-config", config, "-y", strings.TrimSuffix(image, ":v1")+"@"+digest)
+
+	v := newVerifier(t, ocitrust.WithInsecureIgnoreTlog())
+	verdict, err := v.Verify(context.Background(), image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verdict.RequireTrusted(); err != nil || verdict.Signatures[0].Kind != "sigstore-bundle" {
+		t.Fatalf("cosign v3 bundle: err = %v, verdict = %+v", err, verdict)
 	}
 }

@@ -80,12 +80,14 @@ func (k *SigningKey) Close() {
 	k.h.close(func(p **C.ocitrust_signing_key) { C.ocitrust_signing_key_free(p) })
 }
 
-// SignOptions says what goes into the signed payload.
+// SignOptions says what goes into the signed payload, and how to reach the registry.
 type SignOptions struct {
 	// Annotations go into the payload's "optional" section (cosign sign -a key=value).
 	Annotations map[string]string
-	// Identity is the payload's docker-reference; empty means the layout path.
+	// Identity is the payload's docker-reference; empty means the layout path or the repository.
 	Identity string
+	// Registry says how to reach the registry when signing an image in one.
+	Registry RegistryOptions
 }
 
 // SignOutcome says what Sign wrote.
@@ -98,8 +100,9 @@ type SignOutcome struct {
 	Location string
 }
 
-// Sign signs the image reference names (oci:PATH[:TAG|@DIGEST]) as cosign sign --key does, storing
-// the signature in the layout. The layout changes only when signing succeeds.
+// Sign signs the image reference names as cosign sign --key does: in a registry
+// (registry/repo[:tag|@digest], reached as opts.Registry says) at the sha256-<hex>.sig tag, or in an
+// OCI layout (oci:PATH[:TAG|@DIGEST]). The registry or layout changes only when signing succeeds.
 func Sign(reference string, key *SigningKey, opts SignOptions) (*SignOutcome, error) {
 	cref, err := cString(reference, "reference")
 	if err != nil {
@@ -141,8 +144,11 @@ func Sign(reference string, key *SigningKey, opts SignOptions) (*SignOutcome, er
 	err = key.h.use(func(ptr *C.ocitrust_signing_key) error {
 		var out *C.ocitrust_sign_outcome
 		var cerr *C.ocitrust_error
-		rc := C.ocitrust_sign(ptr, cref, annotations, C.size_t(len(keys)), identity, &out, &cerr)
-		if err := takeError(rc, cerr); err != nil {
+		err := opts.Registry.withC(func(registry *C.ocitrust_registry_options) error {
+			rc := C.ocitrust_sign(ptr, cref, annotations, C.size_t(len(keys)), identity, registry, &out, &cerr)
+			return takeError(rc, cerr)
+		})
+		if err != nil {
 			return err
 		}
 		defer C.ocitrust_sign_outcome_free(&out)

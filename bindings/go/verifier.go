@@ -87,66 +87,6 @@ func WithVerificationTime(t time.Time) Option {
 	}
 }
 
-// WithAllowInsecureRegistry accepts any TLS certificate from registries and falls back to plain
-// HTTP when one does not speak TLS (--allow-insecure-registry).
-// INSECURE; verdicts of registry images record it. Loopback registries are always reached over
-// plain HTTP, as cosign does; every other registry over TLS, verified against the system's roots.
-func WithAllowInsecureRegistry() Option {
-	return func(v *C.ocitrust_verifier) error {
-		var cerr *C.ocitrust_error
-		return takeError(C.ocitrust_verifier_set_allow_insecure_registry(v, true, &cerr), cerr)
-	}
-}
-
-// WithRegistryCredentials uses username and password for every registry instead of Docker's
-// configuration (config.json and credential helpers), which is the default.
-func WithRegistryCredentials(username, password string) Option {
-	return func(v *C.ocitrust_verifier) error {
-		cuser, err := cString(username, "username")
-		if err != nil {
-			return err
-		}
-		defer C.free(unsafe.Pointer(cuser))
-		cpass, err := cString(password, "password")
-		if err != nil {
-			return err
-		}
-		defer func() {
-			C.memset(unsafe.Pointer(cpass), 0, C.size_t(len(password)))
-			C.free(unsafe.Pointer(cpass))
-		}()
-		var cerr *C.ocitrust_error
-		return takeError(C.ocitrust_verifier_set_registry_credentials(v, cuser, cpass, &cerr), cerr)
-	}
-}
-
-// WithDockerConfigDir reads Docker's config.json from dir instead of $DOCKER_CONFIG or ~/.docker.
-func WithDockerConfigDir(dir string) Option {
-	return func(v *C.ocitrust_verifier) error {
-		cdir, err := cString(dir, "docker config dir")
-		if err != nil {
-			return err
-		}
-		defer C.free(unsafe.Pointer(cdir))
-		var cerr *C.ocitrust_error
-		return takeError(C.ocitrust_verifier_set_docker_config_dir(v, cdir, &cerr), cerr)
-	}
-}
-
-// WithSignatureRepository looks for signatures in repository ("registry/path") instead of the
-// image's own, as COSIGN_REPOSITORY does.
-func WithSignatureRepository(repository string) Option {
-	return func(v *C.ocitrust_verifier) error {
-		crepo, err := cString(repository, "signature repository")
-		if err != nil {
-			return err
-		}
-		defer C.free(unsafe.Pointer(crepo))
-		var cerr *C.ocitrust_error
-		return takeError(C.ocitrust_verifier_set_signature_repository(v, crepo, &cerr), cerr)
-	}
-}
-
 // NewVerifier makes a verifier trusting key (copied), with opts applied in order. Defaults are
 // strict: a transparency-log proof is required.
 func NewVerifier(key *PublicKey, opts ...Option) (*Verifier, error) {

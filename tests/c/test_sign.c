@@ -35,7 +35,7 @@ int main(void) {
     annotations[0].value = "platform";
     annotations[1].key = "ci";
     annotations[1].value = "true";
-    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), annotations, 2, "registry.example/app", &outcome, &error),
+    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), annotations, 2, "registry.example/app", NULL, &outcome, &error),
              OCITRUST_OK);
     CHECK(outcome != NULL && error == NULL);
     CHECK_RC(ocitrust_sign_outcome_subject_digest(outcome, text, sizeof text, &len), OCITRUST_OK);
@@ -70,7 +70,7 @@ int main(void) {
         ocitrust_verifier *through = NULL;
         char digest[128];
         CHECK_RC(ocitrust_signing_key_from_pem(sample_key_pem, key_len, NULL, 0, &sample_key, &error), OCITRUST_OK);
-        CHECK_RC(ocitrust_sign(sample_key, layout_ref("multiarch-index", ":multi"), NULL, 0, NULL, &outcome, &error),
+        CHECK_RC(ocitrust_sign(sample_key, layout_ref("multiarch-index", ":multi"), NULL, 0, NULL, NULL, &outcome, &error),
                  OCITRUST_OK);
         CHECK_RC(ocitrust_sign_outcome_subject_digest(outcome, digest, sizeof digest, &len), OCITRUST_OK);
         ocitrust_sign_outcome_free(&outcome);
@@ -101,27 +101,37 @@ int main(void) {
 
     /* Failures leave the layout byte-identical. */
     index_before = read_all(fixture("tampered-manifest/index.json"), &index_len);
-    CHECK_RC(ocitrust_sign(key, layout_ref("tampered-manifest", ""), NULL, 0, NULL, &outcome, &error),
+    CHECK_RC(ocitrust_sign(key, layout_ref("tampered-manifest", ""), NULL, 0, NULL, NULL, &outcome, &error),
              OCITRUST_ERR_DIGEST_MISMATCH);
     CHECK(outcome == NULL && error_says(&error, OCITRUST_ERR_DIGEST_MISMATCH, "digest mismatch"));
     CHECK(same_bytes(fixture("tampered-manifest/index.json"), index_before, index_len));
     free(index_before);
-    CHECK_RC(ocitrust_sign(key, layout_ref("missing", ""), NULL, 0, NULL, &outcome, &error), OCITRUST_ERR_NOT_FOUND);
+    CHECK_RC(ocitrust_sign(key, layout_ref("missing", ""), NULL, 0, NULL, NULL, &outcome, &error), OCITRUST_ERR_NOT_FOUND);
     CHECK(error_says(&error, OCITRUST_ERR_NOT_FOUND, "missing"));
-    CHECK_RC(ocitrust_sign(key, "127.0.0.1:1/org/app:1", NULL, 0, NULL, &outcome, &error), OCITRUST_ERR_NETWORK);
+    CHECK_RC(ocitrust_sign(key, "127.0.0.1:1/org/app:1", NULL, 0, NULL, NULL, &outcome, &error), OCITRUST_ERR_NETWORK);
     CHECK(error_says(&error, OCITRUST_ERR_NETWORK, "127.0.0.1:1")); /* nothing listens there */
+    {
+        /* Registry options reach the signer: its CA file is read when the registry is first reached. */
+        ocitrust_registry_options *registry = NULL;
+        CHECK_RC(ocitrust_registry_options_new(&registry), OCITRUST_OK);
+        CHECK_RC(ocitrust_registry_options_set_ca_file(registry, fixture("no-such-ca.pem"), &error), OCITRUST_OK);
+        CHECK_RC(ocitrust_sign(key, "127.0.0.1:1/org/app:1", NULL, 0, NULL, registry, &outcome, &error),
+                 OCITRUST_ERR_NOT_FOUND);
+        CHECK(outcome == NULL && error_says(&error, OCITRUST_ERR_NOT_FOUND, "no-such-ca.pem"));
+        ocitrust_registry_options_free(&registry);
+    }
 
     /* NULL arguments. */
     annotations[1].value = NULL;
-    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), annotations, 2, NULL, &outcome, &error),
+    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), annotations, 2, NULL, NULL, &outcome, &error),
              OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "annotations[1].value"));
-    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), NULL, 1, NULL, &outcome, &error),
+    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), NULL, 1, NULL, NULL, &outcome, &error),
              OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`annotations`"));
-    CHECK_RC(ocitrust_sign(NULL, layout_ref("signable", ""), NULL, 0, NULL, &outcome, NULL), OCITRUST_ERR_NULL_ARGUMENT);
-    CHECK_RC(ocitrust_sign(key, NULL, NULL, 0, NULL, &outcome, NULL), OCITRUST_ERR_NULL_ARGUMENT);
-    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), NULL, 0, NULL, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_sign(NULL, layout_ref("signable", ""), NULL, 0, NULL, NULL, &outcome, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_sign(key, NULL, NULL, 0, NULL, NULL, &outcome, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_sign(key, layout_ref("signable", ""), NULL, 0, NULL, NULL, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(outcome == NULL);
 
     ocitrust_verifier_free(&verifier);

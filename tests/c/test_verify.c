@@ -327,15 +327,24 @@ static void verify_bytes_sans_io(void) {
 
 static void registry_options(void) {
     ocitrust_verifier *verifier = sample_verifier(1);
+    ocitrust_registry_options *options = NULL;
     ocitrust_verdict *verdict = NULL;
     ocitrust_error *error = NULL;
 
-    CHECK_RC(ocitrust_verifier_set_allow_insecure_registry(verifier, true, &error), OCITRUST_OK);
-    CHECK_RC(ocitrust_verifier_set_registry_credentials(verifier, "alice", "s3cr3t", &error), OCITRUST_OK);
-    CHECK_RC(ocitrust_verifier_set_docker_config_dir(verifier, fixture("not-a-file"), &error), OCITRUST_OK);
-    CHECK_RC(ocitrust_verifier_set_signature_repository(verifier, "127.0.0.1:1/signatures", &error), OCITRUST_OK);
-    CHECK_RC(ocitrust_verifier_set_signature_repository(verifier, "Not A Repo", &error), OCITRUST_ERR_INVALID_REFERENCE);
+    CHECK_RC(ocitrust_registry_options_new(&options), OCITRUST_OK);
+    CHECK_RC(ocitrust_registry_options_set_allow_insecure(options, true, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_registry_options_set_credentials(options, "alice", "s3cr3t", &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_registry_options_set_docker_config_dir(options, fixture("not-a-file"), &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_registry_options_set_signature_repository(options, "127.0.0.1:1/signatures", &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_registry_options_set_signature_repository(options, "Not A Repo", &error),
+             OCITRUST_ERR_INVALID_REFERENCE);
     CHECK(error_says(&error, OCITRUST_ERR_INVALID_REFERENCE, "Not A Repo"));
+    CHECK_RC(ocitrust_registry_options_set_timeout_ms(options, 2000, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_registry_options_set_timeout_ms(options, 0, &error), OCITRUST_ERR_INVALID_ARGUMENT);
+    CHECK(error_says(&error, OCITRUST_ERR_INVALID_ARGUMENT, "0 ms"));
+    CHECK_RC(ocitrust_verifier_set_registry_options(verifier, options, &error), OCITRUST_OK);
+    ocitrust_registry_options_free(&options); /* copied: the verifier keeps its own */
+    CHECK(options == NULL);
 
     /* Registry options leave layouts alone: no insecure transport is recorded for them. */
     CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("sample", ""), &verdict, &error), OCITRUST_OK);
@@ -345,16 +354,30 @@ static void registry_options(void) {
     expect_error(verifier, "127.0.0.1:1/org/app@sha256:198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524",
                  OCITRUST_ERR_NETWORK, "127.0.0.1:1");
 
-    CHECK_RC(ocitrust_verifier_set_allow_insecure_registry(NULL, true, NULL), OCITRUST_ERR_NULL_ARGUMENT);
-    CHECK_RC(ocitrust_verifier_set_registry_credentials(verifier, NULL, "p", &error), OCITRUST_ERR_NULL_ARGUMENT);
+    /* A CA file is read when a registry is first reached: a missing one is reported then. */
+    CHECK_RC(ocitrust_registry_options_new(&options), OCITRUST_OK);
+    CHECK_RC(ocitrust_registry_options_set_ca_file(options, fixture("no-such-ca.pem"), &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_set_registry_options(verifier, options, &error), OCITRUST_OK);
+    expect_error(verifier, "127.0.0.1:1/org/app:1", OCITRUST_ERR_NOT_FOUND, "no-such-ca.pem");
+
+    CHECK_RC(ocitrust_registry_options_new(NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_allow_insecure(NULL, true, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_credentials(options, NULL, "p", &error), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`username`"));
-    CHECK_RC(ocitrust_verifier_set_registry_credentials(verifier, "u", NULL, &error), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_credentials(options, "u", NULL, &error), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`password`"));
-    CHECK_RC(ocitrust_verifier_set_registry_credentials(NULL, "u", "p", NULL), OCITRUST_ERR_NULL_ARGUMENT);
-    CHECK_RC(ocitrust_verifier_set_docker_config_dir(verifier, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
-    CHECK_RC(ocitrust_verifier_set_docker_config_dir(NULL, "/", NULL), OCITRUST_ERR_NULL_ARGUMENT);
-    CHECK_RC(ocitrust_verifier_set_signature_repository(verifier, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
-    CHECK_RC(ocitrust_verifier_set_signature_repository(NULL, "r.example/x", NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_credentials(NULL, "u", "p", NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_docker_config_dir(options, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_docker_config_dir(NULL, "/", NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_signature_repository(options, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_signature_repository(NULL, "r.example/x", NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_ca_file(options, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_timeout_ms(NULL, 1, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_set_registry_options(verifier, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_set_registry_options(NULL, options, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    ocitrust_registry_options_free(&options);
+    ocitrust_registry_options_free(&options); /* second free of the same variable: no-op */
+    ocitrust_registry_options_free(NULL);
     ocitrust_verifier_free(&verifier);
 }
 

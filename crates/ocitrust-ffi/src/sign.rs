@@ -1,4 +1,5 @@
-//! Signing an image in an OCI layout with a cosign key: `ocitrust_signing_key`, `ocitrust_sign`.
+//! Signing an image in a registry or an OCI layout with a cosign key: `ocitrust_signing_key`,
+//! `ocitrust_sign`.
 
 use std::ffi::c_char;
 
@@ -7,6 +8,7 @@ use ocitrust::{SignOptions, SignOutcome, SigningKey};
 use crate::boundary::{arg, arg_array, arg_bytes, arg_str, free_handle, give, out_param, run};
 use crate::buffer::copy_field;
 use crate::error::ocitrust_error;
+use crate::registry_options::ocitrust_registry_options;
 use crate::result::ocitrust_result;
 
 /// A private key that signs images. Its secret bytes are wiped when it is freed.
@@ -59,7 +61,8 @@ pub unsafe extern "C" fn ocitrust_signing_key_free(key: *mut *mut ocitrust_signi
 }
 
 /// Signs the image `reference` names as `cosign sign --key` does: in a registry
-/// (`registry/repo[:tag|@digest]`, credentials from Docker's configuration) the signature goes to the
+/// (`registry/repo[:tag|@digest]`, reached as `registry` says, or with the strict defaults when it
+/// is NULL: credentials from Docker's configuration) the signature goes to the
 /// `sha256-<hex>.sig` tag; in an OCI layout (`oci:PATH[:TAG|@DIGEST]`) to that tag or the
 /// `cosign save` signatures entry. `annotations` (`annotation_count` of them; NULL when 0) go into the signed payload.
 /// `identity` (NUL-terminated, or NULL for the layout path) is the payload's docker-reference.
@@ -71,6 +74,7 @@ pub unsafe extern "C" fn ocitrust_sign(
     annotations: *const ocitrust_annotation,
     annotation_count: usize,
     identity: *const c_char,
+    registry: *const ocitrust_registry_options,
     outcome_out: *mut *mut ocitrust_sign_outcome,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
@@ -88,6 +92,9 @@ pub unsafe extern "C" fn ocitrust_sign(
         }
         if !identity.is_null() {
             options.identity = Some(arg_str(identity, "identity")?.to_owned());
+        }
+        if !registry.is_null() {
+            options.registry = arg(registry, "registry")?.options.clone();
         }
         let out = out_param(outcome_out, "outcome_out")?;
         let outcome = ocitrust::sign(reference, &key.key, &options)?;

@@ -1,14 +1,14 @@
 //! `ocitrust_verifier`: trust material plus requirements; verifies OCI layouts or caller-fetched bytes.
 
 use std::ffi::c_char;
-use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
-use ocitrust::{Credentials, Platform, Reference, RegistryOptions, Verifier};
+use ocitrust::{Platform, Verifier};
 
 use crate::boundary::{arg, arg_array, arg_bytes, arg_mut, arg_str, free_handle, give, out_param, run};
 use crate::error::ocitrust_error;
 use crate::public_key::ocitrust_public_key;
+use crate::registry_options::ocitrust_registry_options;
 use crate::result::ocitrust_result;
 use crate::verdict::ocitrust_verdict;
 
@@ -16,7 +16,6 @@ use crate::verdict::ocitrust_verdict;
 /// sharing it; `ocitrust_verifier_verify*` take it `const` and may run on many threads at once.
 pub struct ocitrust_verifier {
     verifier: Verifier,
-    registry: RegistryOptions,
 }
 
 /// Runs `change` on the verifier behind the panic boundary, after checking the pointer.
@@ -37,13 +36,6 @@ impl ocitrust_verifier {
     /// The facade verifier.
     pub(crate) fn inner(&self) -> &Verifier {
         &self.verifier
-    }
-
-    /// Changes the registry options and hands the verifier the new set.
-    fn update_registry(&mut self, change: impl FnOnce(&mut RegistryOptions)) {
-        change(&mut self.registry);
-        let registry = self.registry.clone();
-        self.rebuild(|v| v.registry_options(registry));
     }
 }
 
@@ -71,7 +63,6 @@ pub unsafe extern "C" fn ocitrust_verifier_new(
             out,
             ocitrust_verifier {
                 verifier: Verifier::new(key.key.clone()),
-                registry: RegistryOptions::default(),
             },
         );
         Ok(())
@@ -163,69 +154,17 @@ pub unsafe extern "C" fn ocitrust_verifier_set_verification_time(
     })
 }
 
-/// INSECURE when `allow` is true (`--allow-insecure-registry`): accepts any TLS certificate from
-/// registries and falls back to plain HTTP when one does not speak TLS; verdicts record it.
-/// Loopback registries are always reached over plain HTTP, as cosign does; every other registry over
-/// TLS, verified against the system's roots.
+/// Reaches registries as `options` say (copied; `options` may be freed afterwards). Without this
+/// call the strict defaults of `ocitrust_registry_options_new` apply.
 #[no_mangle]
-pub unsafe extern "C" fn ocitrust_verifier_set_allow_insecure_registry(
+pub unsafe extern "C" fn ocitrust_verifier_set_registry_options(
     verifier: *mut ocitrust_verifier,
-    allow: bool,
+    options: *const ocitrust_registry_options,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
     configure(verifier, error_out, |verifier| {
-        verifier.update_registry(|r| r.allow_insecure = allow);
-        Ok(())
-    })
-}
-
-/// Uses `username`/`password` (NUL-terminated) for every registry instead of Docker's
-/// configuration (`config.json`, credential helpers), which is the default.
-#[no_mangle]
-pub unsafe extern "C" fn ocitrust_verifier_set_registry_credentials(
-    verifier: *mut ocitrust_verifier,
-    username: *const c_char,
-    password: *const c_char,
-    error_out: *mut *mut ocitrust_error,
-) -> ocitrust_result {
-    configure(verifier, error_out, |verifier| {
-        let credentials = Credentials {
-            username: arg_str(username, "username")?.to_owned(),
-            password: arg_str(password, "password")?.to_owned(),
-        };
-        verifier.update_registry(|r| r.credentials = Some(credentials));
-        Ok(())
-    })
-}
-
-/// Reads Docker's `config.json` from directory `dir` (NUL-terminated) instead of
-/// `$DOCKER_CONFIG` or `$HOME/.docker`.
-#[no_mangle]
-pub unsafe extern "C" fn ocitrust_verifier_set_docker_config_dir(
-    verifier: *mut ocitrust_verifier,
-    dir: *const c_char,
-    error_out: *mut *mut ocitrust_error,
-) -> ocitrust_result {
-    configure(verifier, error_out, |verifier| {
-        let dir = PathBuf::from(arg_str(dir, "dir")?);
-        verifier.update_registry(|r| r.docker_config_dir = Some(dir));
-        Ok(())
-    })
-}
-
-/// Looks for signatures in `repository` (NUL-terminated, `registry/path`) instead of the image's
-/// own repository, as `COSIGN_REPOSITORY` does. Errors: `OCITRUST_ERR_INVALID_REFERENCE`.
-#[no_mangle]
-pub unsafe extern "C" fn ocitrust_verifier_set_signature_repository(
-    verifier: *mut ocitrust_verifier,
-    repository: *const c_char,
-    error_out: *mut *mut ocitrust_error,
-) -> ocitrust_result {
-    configure(verifier, error_out, |verifier| {
-        let repository = arg_str(repository, "repository")?;
-        Reference::parse(repository)?;
-        let repository = repository.to_owned();
-        verifier.update_registry(|r| r.signature_repository = Some(repository));
+        let registry = arg(options, "options")?.options.clone();
+        verifier.rebuild(|v| v.registry_options(registry));
         Ok(())
     })
 }
