@@ -6,8 +6,8 @@ use ocitrust_core::cosign::PayloadBlobs;
 use ocitrust_core::oci::{Manifest, ManifestKind};
 use ocitrust_core::verdict::Subject;
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
-use ocitrust_registry::remote::{RegistryEvidence, SignatureReferrers};
-use ocitrust_registry::CosignEvidence;
+use ocitrust_registry::remote::RegistryEvidence;
+use ocitrust_registry::{CosignEvidence, SignatureReferrers};
 
 /// A Sigstore bundle: where it was found, and its bytes or why they could not be had.
 pub(crate) type BundleEvidence<'a> = (&'a str, Result<&'a [u8]>);
@@ -54,7 +54,7 @@ impl<'a> ReferrerEvidence<'a> {
 }
 
 impl<'a> Evidence<'a> {
-    /// The evidence read from an OCI layout (referrers are not read from layouts yet).
+    /// The evidence read from an OCI layout.
     pub fn from_layout(reference: &str, found: &'a CosignEvidence) -> Self {
         Evidence {
             subject: subject(
@@ -64,14 +64,14 @@ impl<'a> Evidence<'a> {
                 found.index.as_ref(),
             ),
             signatures: found.signatures.as_ref().map(|(m, _, location)| (m, location.as_str())),
-            referrers: ReferrerEvidence::default(),
+            referrers: ReferrerEvidence::of(&found.referrers),
             index: found.index.as_ref().map(|index| IndexEvidence {
                 index,
                 signatures: found
                     .index_signatures
                     .as_ref()
                     .map(|(m, _, location)| (m, location.as_str())),
-                referrers: ReferrerEvidence::default(),
+                referrers: ReferrerEvidence::of(&found.index_referrers),
             }),
             payloads: &found.payloads,
             insecure_transport: false,
@@ -100,6 +100,32 @@ impl<'a> Evidence<'a> {
             payloads: &found.payloads,
             insecure_transport,
         }
+    }
+}
+
+/// Evidence gathered in two steps: tag-scheme signatures first, referrers on request.
+pub(crate) trait Found {
+    /// The evidence to judge, labelled with `reference`.
+    fn evidence<'a>(&'a self, reference: &str, insecure_transport: bool) -> Evidence<'a>;
+    /// Whether any signature referrer was found (for the subject or its index).
+    fn has_signature_referrers(&self) -> bool;
+}
+
+impl Found for CosignEvidence {
+    fn evidence<'a>(&'a self, reference: &str, _insecure_transport: bool) -> Evidence<'a> {
+        Evidence::from_layout(reference, self)
+    }
+    fn has_signature_referrers(&self) -> bool {
+        !self.referrers.is_empty() || !self.index_referrers.is_empty()
+    }
+}
+
+impl Found for RegistryEvidence {
+    fn evidence<'a>(&'a self, reference: &str, insecure_transport: bool) -> Evidence<'a> {
+        Evidence::from_registry(reference, self, insecure_transport)
+    }
+    fn has_signature_referrers(&self) -> bool {
+        !self.referrers.is_empty() || !self.index_referrers.is_empty()
     }
 }
 

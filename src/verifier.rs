@@ -14,9 +14,9 @@ use ocitrust_core::verdict::{SignatureReport, Subject};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::SIGNATURE_BLOB_SIZE_MAX;
 use ocitrust_registry::remote::{discover_in_registry, discover_referrers, RegistryClient, RegistryOptions};
-use ocitrust_registry::{discover_in_layout, LayoutReference};
+use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference};
 
-use crate::evidence::{Evidence, ReferrerEvidence};
+use crate::evidence::{Evidence, Found, ReferrerEvidence};
 
 /// The insecure option name recorded in verdicts when the tlog check is skipped.
 pub const INSECURE_IGNORE_TLOG: &str = "insecure-ignore-tlog";
@@ -118,26 +118,40 @@ impl Verifier {
             return self.verify_in_registry(reference);
         }
         let layout_ref = LayoutReference::parse(reference)?;
-        let found = discover_in_layout(&layout_ref, self.platform.as_ref())?;
-        self.judge(Evidence::from_layout(reference, &found))
+        let mut found = discover_in_layout(&layout_ref, self.platform.as_ref())?;
+        self.judge_tag_scheme_then_referrers(reference, &mut found, false, |found| {
+            discover_layout_referrers(&layout_ref, found)
+        })
     }
 
-    /// Tag-scheme signatures first; referrers (a listing more) only when those did not make the
-    /// image trusted.
     fn verify_in_registry(&self, reference: &str) -> Result<Verdict> {
         let parsed = Reference::parse(reference)?;
         let client = self.registry_client()?;
-        let insecure = self.registry.allow_insecure;
         let mut found = discover_in_registry(&client, &parsed, self.platform.as_ref())?;
-        let verdict = self.judge(Evidence::from_registry(reference, &found, insecure))?;
+        self.judge_tag_scheme_then_referrers(reference, &mut found, self.registry.allow_insecure, |found| {
+            discover_referrers(&client, found)
+        })
+    }
+
+    /// Judges the tag-scheme signatures first; only when they do not make the image trusted are the
+    /// referrers looked for (`add_referrers`: a listing more in a registry, a read of every manifest
+    /// in a layout), and everything judged again.
+    fn judge_tag_scheme_then_referrers<F: Found>(
+        &self,
+        reference: &str,
+        found: &mut F,
+        insecure_transport: bool,
+        add_referrers: impl FnOnce(&mut F) -> Result<()>,
+    ) -> Result<Verdict> {
+        let verdict = self.judge(found.evidence(reference, insecure_transport))?;
         if verdict.trusted {
             return Ok(verdict);
         }
-        discover_referrers(&client, &mut found)?;
-        if found.referrers.is_empty() && found.index_referrers.is_empty() {
+        add_referrers(found)?;
+        if !found.has_signature_referrers() {
             return Ok(verdict);
         }
-        self.judge(Evidence::from_registry(reference, &found, insecure))
+        self.judge(found.evidence(reference, insecure_transport))
     }
 
     /// What is attached to the image `reference` in its registry ([`crate::tree`]), reached with this

@@ -1067,6 +1067,68 @@ fn cosign_v3_bundles_attached_as_referrers_verify_with_a_key() {
         stdout(&tree)
     );
     assert!(stdout(&tree).contains("referrers tag schema"), "{}", stdout(&tree));
+
+    // Offline: the image and its bundle pulled into an OCI layout (crane lists the bundle manifest in
+    // index.json, untagged) verify from disk, and a tampered bundle is refused.
+    let fallback_index = stdout(&ok(
+        run(
+            &peers.crane,
+            &[
+                "manifest",
+                "--insecure",
+                &format!("{}:sha256-{}", reference.trim_end_matches(":v1"), &digest[7..]),
+            ],
+            &peers.work,
+            &[],
+        ),
+        "crane manifest of the referrers tag schema",
+    ));
+    let fallback_index: serde_json::Value = serde_json::from_str(&fallback_index).unwrap();
+    let bundle_manifest = fallback_index["manifests"][0]["digest"].as_str().unwrap().to_owned();
+    let layout = peers.work.join("v3-layout");
+    let bundle_ref = format!("{}@{bundle_manifest}", reference.trim_end_matches(":v1"));
+    ok(
+        run(
+            &peers.crane,
+            &[
+                "pull",
+                "--insecure",
+                "--format",
+                "oci",
+                &reference,
+                &bundle_ref,
+                layout.to_str().unwrap(),
+            ],
+            &peers.work,
+            &[],
+        ),
+        "crane pull into a layout",
+    );
+    let oci = format!("oci:{}", layout.display());
+    let out = ok(
+        peers.ocitrust(
+            &keys,
+            &[&verify[..], &["-a", "team=v3", "-o", "verdict", oci.as_str()]].concat(),
+        ),
+        "verify the bundle in a layout",
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle", "{verdict}");
+    assert_eq!(verdict["subject"]["digest"], digest.as_str());
+    let bundle_layer = read_blob_json(&layout, &bundle_manifest)["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let blob = blob_path(&layout, &bundle_layer);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] ^= 1;
+    std::fs::write(&blob, bytes).unwrap();
+    assert_fails(
+        &peers.ocitrust(&keys, &[&verify[..], &[oci.as_str()]].concat()),
+        12,
+        "digest mismatch",
+    );
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! Interop with the real notation (v1.3.2) through a loopback docker-registry: notation signs with a
 //! test certificate, storing its signature under the referrers tag schema (docker-registry has no
-//! referrers API), and ocitrust finds it. Verifying notation signatures is not implemented yet, so
-//! the verdict must report the signature and refuse to count it. Built only with the `interop`
-//! feature; the test command installs the peers and sets OCITRUST_NOTATION too.
+//! referrers API), or with `--oci-layout` into an OCI layout, and ocitrust finds it. Verifying
+//! notation signatures is not implemented yet, so the verdict must report the signature and refuse
+//! to count it. Built only with the `interop` feature; the test command installs the peers and sets
+//! OCITRUST_NOTATION too.
 
 #[path = "support/peers.rs"]
 mod peers;
@@ -90,4 +91,68 @@ fn notation_signatures_are_found_and_reported_not_trusted() {
         12,
         "notation signatures are not verified by ocitrust yet",
     );
+}
+
+#[test]
+fn notation_signatures_in_an_oci_layout_are_found_offline() {
+    let work = scratch("layout-notation");
+    let layout = work.join("image");
+    ok(
+        run(
+            "python3",
+            &[
+                root().join("examples/sample-image/build_image.py").to_str().unwrap(),
+                layout.to_str().unwrap(),
+            ],
+            &work,
+            &[],
+        ),
+        "building the image layout",
+    );
+    let digest = read_index(&layout)["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(
+        notation(&work, &["cert", "generate-test", "--default", "ocitrust-test"]),
+        "notation cert generate-test",
+    );
+    let config = work.join("notation-config");
+    ok(
+        run(
+            &tool("OCITRUST_NOTATION"),
+            &["sign", "--oci-layout", &format!("{}@{digest}", layout.display())],
+            &work,
+            &[
+                ("XDG_CONFIG_HOME", config.to_str().unwrap()),
+                ("NOTATION_EXPERIMENTAL", "1"),
+            ],
+        ),
+        "notation sign --oci-layout",
+    );
+    assert_eq!(
+        read_index(&layout)["manifests"].as_array().unwrap().len(),
+        2,
+        "notation adds its signature to index.json"
+    );
+
+    // The layout's only image is still found without naming it; its notation signature is reported.
+    let key = sample_pub();
+    let out = ocitrust_in(
+        &work,
+        &[
+            "verify",
+            "--key",
+            key.to_str().unwrap(),
+            "--insecure-ignore-tlog",
+            "-o",
+            "verdict",
+            &format!("oci:{}", layout.display()),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["subject"]["digest"], digest.as_str());
+    assert_eq!(verdict["signatures"][0]["kind"], "notation-signature", "{verdict}");
 }

@@ -1,7 +1,8 @@
 //! Finding what is attached to a subject in a layout: the cosign signature manifest, either at tag
-//! `sha256-<hex>.sig` or, in a `cosign save` layout, the entry of kind `dev.cosignproject.cosign/sigs`.
+//! `sha256-<hex>.sig` or, in a `cosign save` layout, the entry of kind `dev.cosignproject.cosign/sigs`;
+//! and, on request, the signatures kept as referrers (Sigstore bundles, notation signatures).
 
-use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs};
+use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs, BUNDLE_SIZE_MAX};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Result};
 
@@ -9,6 +10,7 @@ use crate::layout::{
     IndexEntry, LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
 };
 use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
+use crate::signature_referrers::{bundle_layer, check_bundle_count, SignatureReferrerKind, SignatureReferrers};
 
 /// Where a signature manifest was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +38,11 @@ pub struct CosignEvidence {
     pub index_signatures: Option<(Manifest, SignatureSource, String)>,
     /// The payload blobs its layers reference.
     pub payloads: PayloadBlobs,
+    /// The signatures kept in the layout as referrers of the subject; empty until
+    /// [`discover_layout_referrers`] looked for them.
+    pub referrers: SignatureReferrers,
+    /// The same for the index, when a platform was selected from one.
+    pub index_referrers: SignatureReferrers,
 }
 
 /// Reads the subject named by `reference` (resolving an index to `platform` if given) and its cosign
@@ -83,7 +90,57 @@ pub fn discover_in_layout(reference: &LayoutReference, platform: Option<&Platfor
         signatures,
         index_signatures,
         payloads,
+        referrers: SignatureReferrers::default(),
+        index_referrers: SignatureReferrers::default(),
     })
+}
+
+/// Adds to `evidence` the signatures the layout keeps as referrers of its subject and, when a
+/// platform was selected, of its index. Reading them costs a read of every image manifest listed,
+/// so it is done only on request, when the tag-scheme signatures did not settle the question.
+pub fn discover_layout_referrers(reference: &LayoutReference, evidence: &mut CosignEvidence) -> Result<()> {
+    let layout = OciLayout::open(&reference.path)?;
+    let manifests = layout.referrer_manifests()?;
+    evidence.referrers = signature_referrers(&layout, &manifests, evidence.subject.digest(), reference)?;
+    if let Some(index) = &evidence.index {
+        evidence.index_referrers = signature_referrers(&layout, &manifests, index.digest(), reference)?;
+    }
+    Ok(())
+}
+
+/// The signatures among `manifests` (the layout's referrers) that refer to `digest`.
+fn signature_referrers(
+    layout: &OciLayout,
+    manifests: &[Manifest],
+    digest: &Digest,
+    reference: &LayoutReference,
+) -> Result<SignatureReferrers> {
+    let signatures: Vec<(SignatureReferrerKind, &Manifest)> = manifests
+        .iter()
+        .filter(|m| m.subject() == Some(digest.as_str()))
+        .filter_map(|m| SignatureReferrerKind::of(m.artifact_type().as_deref()).map(|kind| (kind, m)))
+        .collect();
+    check_bundle_count(
+        signatures
+            .iter()
+            .filter(|(kind, _)| *kind == SignatureReferrerKind::Bundle)
+            .count(),
+        digest,
+    )?;
+    let mut found = SignatureReferrers::default();
+    for (kind, manifest) in signatures {
+        let place = format!("{}@{}", reference.path.display(), manifest.digest());
+        let location = kind.location(&place);
+        match kind {
+            SignatureReferrerKind::NotationSignature => found.notation_signatures.push(location),
+            SignatureReferrerKind::Bundle => {
+                let bytes = bundle_layer(&place, manifest)
+                    .and_then(|(digest, size)| layout.read_blob(&digest, size.min(BUNDLE_SIZE_MAX as u64)));
+                found.bundles.push((location, bytes));
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// The signature manifest of `digest` (at its tag-scheme tag, or the `cosign save` `sigs` entry when

@@ -9,6 +9,8 @@ pub mod file;
 pub mod layout;
 pub mod limits;
 pub mod remote;
+mod signature_referrers;
 
-pub use discover::{discover_in_layout, CosignEvidence, SignatureSource};
+pub use discover::{discover_in_layout, discover_layout_referrers, CosignEvidence, SignatureSource};
 pub use layout::{LayoutReference, LayoutSelector, OciLayout};
+pub use signature_referrers::SignatureReferrers;

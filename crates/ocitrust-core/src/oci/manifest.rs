@@ -74,6 +74,28 @@ impl Manifest {
         &self.kind
     }
 
+    /// The digest in the manifest's `subject` field: what this manifest refers to, when it is an
+    /// OCI 1.1 referrer (a signature, SBOM, …). `None` for indexes and manifests without one.
+    pub fn subject(&self) -> Option<&str> {
+        match &self.kind {
+            ManifestKind::Image(m) => m.subject().as_ref().map(|d| d.digest().as_ref()),
+            ManifestKind::Index(i) => i.subject().as_ref().map(|d| d.digest().as_ref()),
+        }
+    }
+
+    /// The artifact type the referrers API would list for this manifest: its `artifactType`, else
+    /// (for an image manifest) its config's media type.
+    pub fn artifact_type(&self) -> Option<String> {
+        match &self.kind {
+            ManifestKind::Image(m) => Some(
+                m.artifact_type()
+                    .as_ref()
+                    .map_or_else(|| m.config().media_type().to_string(), ToString::to_string),
+            ),
+            ManifestKind::Index(i) => i.artifact_type().as_ref().map(ToString::to_string),
+        }
+    }
+
     /// The image manifest, or an error naming what this is instead.
     pub fn as_image(&self) -> Result<&ImageManifest> {
         match &self.kind {

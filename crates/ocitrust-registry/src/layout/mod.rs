@@ -2,6 +2,7 @@
 //! against its digest, and written atomically (temporary file, then rename).
 
 mod reference;
+mod referrers;
 mod store;
 
 pub use reference::{LayoutReference, LayoutSelector};

@@ -144,7 +144,7 @@ impl OciLayout {
                     .filter(|e| matches!(e.cosign_kind(), Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX)))
                     .collect();
                 if cosign.is_empty() {
-                    entries.iter().filter(|e| !e.is_attached_artifact()).collect()
+                    self.without_referrers(entries.iter().filter(|e| !e.is_attached_artifact()).collect())?
                 } else {
                     cosign
                 }
@@ -173,6 +173,21 @@ impl OciLayout {
                 ))
             }
         }
+    }
+
+    /// `candidates` less the referrers among them (signatures notation or crane put in `index.json`
+    /// untagged), when there is more than one: those are attached to an image, not images to use.
+    fn without_referrers<'a>(&self, candidates: Vec<&'a IndexEntry>) -> Result<Vec<&'a IndexEntry>> {
+        if candidates.len() < 2 {
+            return Ok(candidates);
+        }
+        let mut images = Vec::new();
+        for entry in candidates {
+            if self.read_manifest(&entry.digest)?.subject().is_none() {
+                images.push(entry);
+            }
+        }
+        Ok(images)
     }
 
     /// Reads the blob `digest`, refusing more than `size_max` bytes and checking the digest.

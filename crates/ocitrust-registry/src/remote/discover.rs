@@ -3,13 +3,13 @@
 //! request, what is attached as OCI 1.1 referrers: Sigstore bundles (cosign v3) and notation
 //! signatures.
 
-use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs, BUNDLE_SIZE_MAX, BUNDLE_V03_MEDIA_TYPE};
-use ocitrust_core::notation::NOTATION_SIGNATURE_ARTIFACT_TYPE;
+use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs, BUNDLE_SIZE_MAX};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 
 use super::client::RegistryClient;
-use crate::limits::{BUNDLES_MAX, SIGNATURE_BLOB_SIZE_MAX};
+use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
+use crate::signature_referrers::{bundle_layer, check_bundle_count, SignatureReferrerKind, SignatureReferrers};
 
 /// Everything the core needs to verify the cosign signatures of one image in a registry.
 #[derive(Debug, Clone)]
@@ -35,24 +35,6 @@ pub struct RegistryEvidence {
     pub index_referrers: SignatureReferrers,
     /// The payload blobs its layers reference (a blob that could not be had is marked unavailable).
     pub payloads: PayloadBlobs,
-}
-
-/// The signatures attached to one digest as OCI 1.1 referrers.
-#[derive(Debug, Clone, Default)]
-pub struct SignatureReferrers {
-    /// Sigstore bundles (cosign v3): where each was found, and its bytes (checked against their
-    /// digest) or why they could not be had.
-    pub bundles: Vec<(String, Result<Vec<u8>>)>,
-    /// Where each notation signature manifest is (`registry/repo@sha256:…`); listed, not fetched,
-    /// since they are not verified yet.
-    pub notation_signatures: Vec<String>,
-}
-
-impl SignatureReferrers {
-    /// Whether nothing was found.
-    pub fn is_empty(&self) -> bool {
-        self.bundles.is_empty() && self.notation_signatures.is_empty()
-    }
 }
 
 /// Fetches the subject `reference` names (resolving an index to `platform` if given) and its cosign
@@ -139,38 +121,41 @@ pub fn discover_referrers(client: &RegistryClient, evidence: &mut RegistryEviden
 /// its tag-schema fallback). Transport failures are errors; a bundle that cannot be had is reported.
 fn signature_referrers(client: &RegistryClient, repository: &Reference, digest: &Digest) -> Result<SignatureReferrers> {
     let (referrers, _) = client.referrers(repository, digest, None)?;
-    let of_type = |artifact_type: &str| -> Vec<Reference> {
-        referrers
+    let signatures: Vec<(SignatureReferrerKind, Reference)> = referrers
+        .iter()
+        .filter_map(|r| {
+            SignatureReferrerKind::of(r.artifact_type.as_deref())
+                .map(|kind| (kind, repository.with_digest(r.digest.clone())))
+        })
+        .collect();
+    check_bundle_count(
+        signatures
             .iter()
-            .filter(|r| r.artifact_type.as_deref() == Some(artifact_type))
-            .map(|r| repository.with_digest(r.digest.clone()))
-            .collect()
-    };
-    let bundle_refs = of_type(BUNDLE_V03_MEDIA_TYPE);
-    if bundle_refs.len() > BUNDLES_MAX {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
-            format!(
-                "{} Sigstore bundles refer to {digest}, limit is {BUNDLES_MAX}",
-                bundle_refs.len()
-            ),
-        ));
-    }
-    let mut found = SignatureReferrers {
-        bundles: Vec::new(),
-        notation_signatures: of_type(NOTATION_SIGNATURE_ARTIFACT_TYPE)
-            .into_iter()
-            .map(|pinned| format!("{pinned} (notation signature)"))
-            .collect(),
-    };
-    for pinned in bundle_refs {
-        let location = format!("{pinned} (Sigstore bundle)");
+            .filter(|(kind, _)| *kind == SignatureReferrerKind::Bundle)
+            .count(),
+        digest,
+    )?;
+    let mut found = SignatureReferrers::default();
+    for (kind, pinned) in signatures {
+        let location = kind.location(&pinned.to_string());
+        if kind == SignatureReferrerKind::NotationSignature {
+            found.notation_signatures.push(location);
+            continue;
+        }
         let fetched = match client.manifest(&pinned)? {
             None => Err(Error::new(
                 ErrorCode::NotFound,
                 format!("{pinned}: listed as a referrer, not in the registry"),
             )),
-            Some(manifest) => bundle_layer(client, &pinned, &manifest),
+            Some(manifest) => bundle_layer(&pinned.to_string(), &manifest).and_then(|(digest, size)| {
+                client.blob(
+                    pinned.registry(),
+                    pinned.repository(),
+                    &digest,
+                    size,
+                    BUNDLE_SIZE_MAX as u64,
+                )
+            }),
         };
         match fetched {
             Err(e) if matches!(e.code(), ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io) => {
@@ -180,34 +165,6 @@ fn signature_referrers(client: &RegistryClient, repository: &Reference, digest: 
         }
     }
     Ok(found)
-}
-
-/// The bundle blob of a cosign v3 referrer manifest (its one layer of the bundle media type).
-fn bundle_layer(client: &RegistryClient, pinned: &Reference, manifest: &Manifest) -> Result<Vec<u8>> {
-    let ManifestKind::Image(image) = manifest.kind() else {
-        return Err(Error::new(
-            ErrorCode::InvalidManifest,
-            format!("{pinned}: a bundle referrer must be an image manifest"),
-        ));
-    };
-    let layer = image
-        .layers()
-        .iter()
-        .find(|l| l.media_type().to_string() == BUNDLE_V03_MEDIA_TYPE)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::InvalidManifest,
-                format!("{pinned}: no layer of type {BUNDLE_V03_MEDIA_TYPE}"),
-            )
-        })?;
-    let digest = Digest::parse(layer.digest().as_ref())?;
-    client.blob(
-        pinned.registry(),
-        pinned.repository(),
-        &digest,
-        layer.size(),
-        BUNDLE_SIZE_MAX as u64,
-    )
 }
 
 /// The signature manifest of `digest` at its tag-scheme tag in `repository` (unless already

@@ -12,7 +12,7 @@ mod token_realm;
 mod transport;
 
 pub use client::{Referrer, ReferrersSource, RegistryClient, REFERRERS_MAX, REFERRER_PAGES_MAX};
-pub use discover::{discover_in_registry, discover_referrers, RegistryEvidence, SignatureReferrers};
+pub use discover::{discover_in_registry, discover_referrers, RegistryEvidence};
 pub use endpoint::Endpoint;
 pub use https_fetch::fetch_https;
 pub use options::{Credentials, RegistryOptions};
