@@ -73,6 +73,25 @@ fn registry_references_reach_the_registry_and_report_transport_failures() {
     );
 }
 
+#[test]
+fn verifying_from_inside_an_async_runtime_works_and_drops_cleanly() {
+    // An admission webhook calls the blocking API from a tokio task: no "runtime within a runtime"
+    // panic, neither when verifying nor when the verifier (and its runtime) is dropped there.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let verifier = Verifier::new(sample_key()).insecure_ignore_tlog(true);
+        let err = verifier.verify("127.0.0.1:1/org/app:1").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Network, "{err}");
+        assert!(verifier.verify(&sample_ref()).unwrap().trusted);
+        drop(verifier);
+        let err = ocitrust::load_public_key("https://127.0.0.1:1/cosign.pub").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Network, "{err}");
+    });
+}
+
 /// The sample image's evidence as a caller that fetched it itself would hold it.
 struct SampleBytes {
     subject_manifest: Vec<u8>,

@@ -10,10 +10,11 @@ use reqwest::header::LOCATION;
 use reqwest::{Method, StatusCode, Url};
 
 use super::auth::credentials_for;
+use super::blocking::BlockingRuntime;
 use super::endpoint::Endpoint;
 use super::options::RegistryOptions;
 use super::tls_roots::TlsRoots;
-use super::transport::{blocking_runtime, Call, Fetched, Transport, REQUEST_TIMEOUT_DEFAULT};
+use super::transport::{Call, Fetched, Transport, REQUEST_TIMEOUT_DEFAULT};
 use crate::limits::MANIFEST_SIZE_MAX;
 
 /// The media types asked for when fetching a manifest: OCI and Docker, images and indexes.
@@ -67,9 +68,10 @@ fn push_failed(what: &str, answer: &Fetched) -> Error {
 }
 
 /// A client for OCI registries with a blocking interface; it runs its own single-threaded async
-/// runtime, so it must not be called from inside another async runtime's task.
+/// runtime, and may be called (and dropped) from inside another tokio runtime's task, which it then
+/// blocks while the request runs on a thread of its own.
 pub struct RegistryClient {
-    runtime: tokio::runtime::Runtime,
+    runtime: BlockingRuntime,
     options: RegistryOptions,
     roots: TlsRoots,
     transports: Mutex<HashMap<String, Arc<Transport>>>,
@@ -89,7 +91,7 @@ impl std::fmt::Debug for RegistryClient {
 impl RegistryClient {
     /// A client reaching registries as `options` says. A CA file is read here.
     pub fn new(options: RegistryOptions) -> Result<Self> {
-        let runtime = blocking_runtime()?;
+        let runtime = BlockingRuntime::new()?;
         let roots = match &options.ca_file {
             Some(path) => TlsRoots::from_pem_file(path)?,
             None => TlsRoots::System,

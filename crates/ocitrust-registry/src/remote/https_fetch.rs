@@ -7,8 +7,9 @@ use std::time::Duration;
 use ocitrust_core::{Error, ErrorCode, Result};
 use reqwest::{redirect, StatusCode, Url};
 
+use super::blocking::BlockingRuntime;
 use super::tls_roots::TlsRoots;
-use super::transport::{blocking_runtime, error_chain, read_body, rustls_config};
+use super::transport::{error_chain, read_body, rustls_config};
 
 /// Redirects followed when fetching a document.
 const REDIRECTS_MAX: usize = 5;
@@ -40,7 +41,7 @@ pub fn fetch_https(url: &str, size_max: u64, timeout: Duration) -> Result<Vec<u8
         .user_agent(concat!("ocitrust/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| Error::new(ErrorCode::Network, format!("building the HTTP client: {e}")))?;
-    blocking_runtime()?.block_on(async {
+    BlockingRuntime::new()?.block_on(async {
         let network = |e: reqwest::Error| Error::new(ErrorCode::Network, format!("{url}: {}", error_chain(&e)));
         let mut response = client.get(parsed.clone()).send().await.map_err(network)?;
         match response.status() {

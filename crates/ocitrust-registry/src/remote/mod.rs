@@ -2,6 +2,7 @@
 //! a private tokio runtime behind a blocking interface) and the discovery of cosign signatures in it.
 
 mod auth;
+mod blocking;
 mod client;
 mod discover;
 mod endpoint;

@@ -401,14 +401,6 @@ pub(crate) async fn read_body(response: &mut reqwest::Response, url: &str, size_
     Ok(body)
 }
 
-/// The single-threaded async runtime a blocking caller drives the client with.
-pub(crate) fn blocking_runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::new(ErrorCode::Io, format!("starting the async runtime: {e}")))
-}
-
 fn basic(credentials: &Credentials) -> String {
     let raw = format!("{}:{}", credentials.username, credentials.password);
     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
