@@ -80,8 +80,8 @@ typedef struct ocitrust_key_pair ocitrust_key_pair;
 typedef struct ocitrust_public_key ocitrust_public_key;
 
 /**
- * How to reach registries: credentials, a CA file, a signature repository, a timeout, and the
- * insecure opt-in. Made with `ocitrust_registry_options_new` (strict defaults: TLS verified against
+ * How to reach registries: credentials, a CA file, a client certificate, a signature repository, a
+ * timeout, and the insecure opt-in. Made with `ocitrust_registry_options_new` (strict defaults: TLS verified against
  * the system's roots except for loopback registries, credentials from Docker's configuration,
  * 60 s per request); copied by the functions that take it, so it may be freed right after.
  */
@@ -462,6 +462,17 @@ ocitrust_result ocitrust_registry_options_set_signature_repository(ocitrust_regi
 ocitrust_result ocitrust_registry_options_set_ca_file(ocitrust_registry_options *options,
                                                       const char *path,
                                                       ocitrust_error **error_out);
+
+/**
+ * Presents the client certificate (with its chain) in the PEM file `certificate_path` and its
+ * private key in the PEM file `key_path` (both NUL-terminated; cosign's `--registry-client-cert`
+ * and `--registry-client-key`) to registries that demand mutual TLS. Both are read when a
+ * registry is first reached.
+ */
+ocitrust_result ocitrust_registry_options_set_client_certificate(ocitrust_registry_options *options,
+                                                                 const char *certificate_path,
+                                                                 const char *key_path,
+                                                                 ocitrust_error **error_out);
 
 /**
  * Lets one registry request (headers and body) take at most `milliseconds` (default 60000).

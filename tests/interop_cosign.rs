@@ -281,7 +281,7 @@ fn a_registry_with_its_own_ca_is_reached_over_verified_tls() {
             &[&verify[..], &["--registry-cacert", "cosign.pub", reference.as_str()]].concat(),
         ),
         1,
-        "no CA certificates",
+        "no certificates in it",
     );
     // Without the CA the loopback registry is tried over plain HTTP, which it refuses.
     assert_eq!(
@@ -334,6 +334,105 @@ fn a_registry_with_its_own_ca_is_reached_over_verified_tls() {
             "",
         ),
         "cosign verify of ocitrust's signature over TLS",
+    );
+}
+
+#[test]
+fn a_registry_demanding_client_certificates_is_reached_with_one() {
+    // An open registry to push and sign through, and a second one serving the same storage over
+    // mutual TLS: only clients with a certificate from the registry's CA get an answer.
+    let peers = Peers::new("registry-mutual-tls");
+    let reference = peers.push_image("mtls");
+    let keys = peers.dir("keys");
+    cosign_sign(&peers, &keys, &reference);
+    let tls = peers.dir("tls");
+    make_test_ca_and_server_certificate(&tls);
+    make_test_client_certificate(&tls);
+    let guarded = Registry::start_mutual_tls(
+        peers.work.join("registry-mtls"),
+        &peers.work.join("registry/data"),
+        &tls,
+    );
+    let reference = reference.replace(&peers.registry.address, &guarded.address);
+    let file = |name: &str| tls.join(name).to_str().unwrap().to_owned();
+    let (ca, cert, key) = (file("ca.pem"), file("client.pem"), file("client.key"));
+    let verify = [
+        "verify",
+        "--key",
+        "cosign.pub",
+        "--insecure-ignore-tlog",
+        "-a",
+        "from=cosign",
+        "--registry-cacert",
+        ca.as_str(),
+    ];
+
+    let with_certificate = [
+        &verify[..],
+        &[
+            "--registry-client-cert",
+            &cert,
+            "--registry-client-key",
+            &key,
+            &reference,
+        ],
+    ]
+    .concat();
+    ok(
+        peers.ocitrust(&keys, &with_certificate),
+        "verify with a client certificate",
+    );
+    // cosign reaches it the same way (its flags are the same).
+    ok(
+        peers.cosign(
+            &[
+                &verify[..],
+                &[
+                    "--registry-client-cert",
+                    &cert,
+                    "--registry-client-key",
+                    &key,
+                    &reference,
+                ],
+            ]
+            .concat(),
+            &keys,
+            "",
+        ),
+        "cosign verify with a client certificate",
+    );
+    // Without one, the handshake fails: a transport error that says why, never "no signatures".
+    assert_fails(
+        &peers.ocitrust(&keys, &[&verify[..], &[reference.as_str()]].concat()),
+        1,
+        "the registry refused the client certificate, or wants one",
+    );
+    // A certificate without its key is refused before anything is sent.
+    assert_fails(
+        &peers.ocitrust(
+            &keys,
+            &[&verify[..], &["--registry-client-cert", &cert, &reference]].concat(),
+        ),
+        1,
+        "--registry-client-key",
+    );
+    assert_fails(
+        &peers.ocitrust(
+            &keys,
+            &[
+                &verify[..],
+                &[
+                    "--registry-client-cert",
+                    &cert,
+                    "--registry-client-key",
+                    &ca,
+                    &reference,
+                ],
+            ]
+            .concat(),
+        ),
+        1,
+        "registry client key file",
     );
 }
 

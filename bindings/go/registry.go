@@ -33,6 +33,11 @@ type RegistryOptions struct {
 	// CAFile is a PEM file of the CA certificates that alone verify registries' TLS certificates
 	// (cosign's --registry-cacert). With it, loopback registries are reached over TLS too.
 	CAFile string
+	// ClientCertFile and ClientKeyFile are PEM files of a client certificate (with its chain) and
+	// its key, presented to registries that demand mutual TLS (cosign's --registry-client-cert and
+	// --registry-client-key). Both or neither.
+	ClientCertFile string
+	ClientKeyFile  string
 	// Timeout bounds one registry request (headers and body); 0 means 60 seconds.
 	Timeout time.Duration
 }
@@ -100,6 +105,11 @@ func (o RegistryOptions) apply(c *C.ocitrust_registry_options) error {
 			return err
 		}
 	}
+	if o.ClientCertFile != "" || o.ClientKeyFile != "" {
+		if err := setClientCertificate(c, o.ClientCertFile, o.ClientKeyFile); err != nil {
+			return err
+		}
+	}
 	if o.Timeout < 0 {
 		return &Error{Code: CodeInvalidArgument, Message: fmt.Sprintf("registry timeout %v is negative", o.Timeout)}
 	}
@@ -127,4 +137,23 @@ func setCredentials(c *C.ocitrust_registry_options, username, password string) e
 	}()
 	var cerr *C.ocitrust_error
 	return takeError(C.ocitrust_registry_options_set_credentials(c, cuser, cpass, &cerr), cerr)
+}
+
+// setClientCertificate hands the client certificate and key files to c; both must be named.
+func setClientCertificate(c *C.ocitrust_registry_options, certFile, keyFile string) error {
+	if certFile == "" || keyFile == "" {
+		return &Error{Code: CodeInvalidArgument, Message: "ClientCertFile and ClientKeyFile go together: give both or neither"}
+	}
+	ccert, err := cString(certFile, "client certificate file")
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(ccert))
+	ckey, err := cString(keyFile, "client key file")
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(ckey))
+	var cerr *C.ocitrust_error
+	return takeError(C.ocitrust_registry_options_set_client_certificate(c, ccert, ckey, &cerr), cerr)
 }

@@ -149,6 +149,14 @@ func TestVerifiesCosignSignaturesInARegistry(t *testing.T) {
 	if _, err := ocitrust.Sign(signed, signingKey, ocitrust.SignOptions{Registry: ocitrust.RegistryOptions{Timeout: -1}}); !errors.Is(err, ocitrust.ErrInvalidArgument) {
 		t.Fatalf("negative timeout: %v", err)
 	}
+	lone := ocitrust.RegistryOptions{ClientCertFile: "client.pem"}
+	if _, err := ocitrust.Sign(signed, signingKey, ocitrust.SignOptions{Registry: lone}); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+		t.Fatalf("client certificate without its key: %v", err)
+	}
+	missing := ocitrust.RegistryOptions{CAFile: filepath.Join(t.TempDir(), "no-such-ca.pem")}
+	if _, err := newVerifier(t, ocitrust.WithRegistryOptions(missing)).Verify(ctx, signed); !errors.Is(err, ocitrust.ErrNotFound) {
+		t.Fatalf("missing CA file: %v", err)
+	}
 }
 
 func TestVerifiesCosignV3Bundles(t *testing.T) {

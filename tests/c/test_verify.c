@@ -354,8 +354,13 @@ static void registry_options(void) {
     expect_error(verifier, "127.0.0.1:1/org/app@sha256:198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524",
                  OCITRUST_ERR_NETWORK, "127.0.0.1:1");
 
-    /* A CA file is read when a registry is first reached: a missing one is reported then. */
+    /* TLS files are read when a registry is first reached: a missing one is reported then. */
     CHECK_RC(ocitrust_registry_options_new(&options), OCITRUST_OK);
+    CHECK_RC(ocitrust_registry_options_set_client_certificate(options, fixture("no-such-client.pem"),
+                                                              fixture("no-such-client.key"), &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_set_registry_options(verifier, options, &error), OCITRUST_OK);
+    expect_error(verifier, "127.0.0.1:1/org/app:1", OCITRUST_ERR_NOT_FOUND, "no-such-client.pem");
     CHECK_RC(ocitrust_registry_options_set_ca_file(options, fixture("no-such-ca.pem"), &error), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_set_registry_options(verifier, options, &error), OCITRUST_OK);
     expect_error(verifier, "127.0.0.1:1/org/app:1", OCITRUST_ERR_NOT_FOUND, "no-such-ca.pem");
@@ -372,6 +377,9 @@ static void registry_options(void) {
     CHECK_RC(ocitrust_registry_options_set_signature_repository(options, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK_RC(ocitrust_registry_options_set_signature_repository(NULL, "r.example/x", NULL), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK_RC(ocitrust_registry_options_set_ca_file(options, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_registry_options_set_client_certificate(options, NULL, "k.pem", &error), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`certificate_path`"));
+    CHECK_RC(ocitrust_registry_options_set_client_certificate(options, "c.pem", NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK_RC(ocitrust_registry_options_set_timeout_ms(NULL, 1, NULL), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK_RC(ocitrust_verifier_set_registry_options(verifier, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK_RC(ocitrust_verifier_set_registry_options(NULL, options, NULL), OCITRUST_ERR_NULL_ARGUMENT);

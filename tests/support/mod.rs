@@ -147,14 +147,7 @@ pub fn generate_key_pair_in(dir: &Path, password: &str) {
 /// A throwaway CA (`dir/ca.pem`, `ca.key`) and a certificate it issued for 127.0.0.1
 /// (`dir/server.pem`, `server.key`), made with openssl, for loopback TLS servers.
 pub fn make_test_ca_and_server_certificate(dir: &Path) {
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("running openssl");
-        assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
-    };
+    let openssl = |args: &[&str]| openssl_in(dir, args);
     openssl(&[
         "req",
         "-x509",
@@ -204,4 +197,52 @@ pub fn make_test_ca_and_server_certificate(dir: &Path) {
         "-extfile",
         "san.ext",
     ]);
+}
+
+/// A client certificate (`dir/client.pem`, `client.key`) issued by the CA that
+/// `make_test_ca_and_server_certificate` made in `dir`, for mutual TLS.
+pub fn make_test_client_certificate(dir: &Path) {
+    let openssl = |args: &[&str]| openssl_in(dir, args);
+    openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "client.key",
+        "-out",
+        "client.csr",
+        "-subj",
+        "/CN=ocitrust test client",
+    ]);
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "client.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "client.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "client.ext",
+    ]);
+}
+
+/// Runs openssl with `args` in `dir`; it must succeed.
+fn openssl_in(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running openssl");
+    assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
 }

@@ -65,7 +65,28 @@ impl Registry {
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let out = ok(run("bash", &args, &dir, &env), "starting docker-registry");
+        Self::launch(dir, &args, &env)
+    }
+
+    /// Another registry serving `storage` (a registry's data directory, so it holds what was pushed
+    /// there) over HTTPS with the server certificate in `tls` (made by
+    /// `make_test_ca_and_server_certificate`), demanding a client certificate from the same CA.
+    pub fn start_mutual_tls(dir: PathBuf, storage: &Path, tls: &Path) -> Self {
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = root().join("tests/tools/registry.sh");
+        let file = |name: &str| tls.join(name).to_str().unwrap().to_owned();
+        let (certificate, key, cas) = (file("server.pem"), file("server.key"), file("ca.pem"));
+        let env = [
+            ("OCITRUST_REGISTRY_STORAGE", storage.to_str().unwrap()),
+            ("OCITRUST_REGISTRY_TLS_CERT", certificate.as_str()),
+            ("OCITRUST_REGISTRY_TLS_KEY", key.as_str()),
+            ("OCITRUST_REGISTRY_TLS_CLIENT_CAS", cas.as_str()),
+        ];
+        Self::launch(dir.clone(), &[script.to_str().unwrap(), dir.to_str().unwrap()], &env)
+    }
+
+    fn launch(dir: PathBuf, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let out = ok(run("bash", args, &dir, env), "starting docker-registry");
         Registry {
             address: stdout(&out).trim().to_owned(),
             dir,

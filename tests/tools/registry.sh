@@ -4,10 +4,13 @@
 # With HTPASSWD (a bcrypt htpasswd file), the registry demands HTTP Basic authentication. With
 # OCITRUST_TOKEN_REALM, OCITRUST_TOKEN_SERVICE, OCITRUST_TOKEN_ISSUER and OCITRUST_TOKEN_ROOTCERTS set,
 # it demands Bearer tokens from that realm instead (tests/tools/token_server.py issues them). With
-# OCITRUST_REGISTRY_TLS_CERT and OCITRUST_REGISTRY_TLS_KEY (PEM files), it serves HTTPS with them.
+# OCITRUST_REGISTRY_TLS_CERT and OCITRUST_REGISTRY_TLS_KEY (PEM files), it serves HTTPS with them,
+# and with OCITRUST_REGISTRY_TLS_CLIENT_CAS too it demands client certificates issued by those CAs.
+# OCITRUST_REGISTRY_STORAGE serves another registry's storage directory instead of DIR/data.
 set -euo pipefail
 dir="$1"
-mkdir -p "$dir/data"
+storage="${OCITRUST_REGISTRY_STORAGE:-$dir/data}"
+mkdir -p "$dir" "$storage"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 cat > "$dir/config.yml" <<YAML
 version: 0.1
@@ -15,7 +18,7 @@ log:
   level: error
 storage:
   filesystem:
-    rootdirectory: $dir/data
+    rootdirectory: $storage
 http:
   addr: 127.0.0.1:$port
 YAML
@@ -27,6 +30,12 @@ if [ -n "${OCITRUST_REGISTRY_TLS_CERT:-}" ]; then
     certificate: $OCITRUST_REGISTRY_TLS_CERT
     key: $OCITRUST_REGISTRY_TLS_KEY
 YAML
+  if [ -n "${OCITRUST_REGISTRY_TLS_CLIENT_CAS:-}" ]; then
+    cat >> "$dir/config.yml" <<YAML
+    clientcas:
+      - $OCITRUST_REGISTRY_TLS_CLIENT_CAS
+YAML
+  fi
 fi
 if [ -n "${OCITRUST_TOKEN_REALM:-}" ]; then
   cat >> "$dir/config.yml" <<YAML
@@ -48,8 +57,13 @@ fi
 "${OCITRUST_DOCKER_REGISTRY:-docker-registry}" serve "$dir/config.yml" >"$dir/log" 2>&1 &
 echo $! > "$dir/pid"
 for _ in $(seq 1 50); do
-  status="$(curl -sSk -o /dev/null -w '%{http_code}' "$scheme://127.0.0.1:$port/v2/" 2>/dev/null || true)"
-  if [ "$status" = 200 ] || [ "$status" = 401 ]; then echo "127.0.0.1:$port"; exit 0; fi
+  if [ -n "${OCITRUST_REGISTRY_TLS_CLIENT_CAS:-}" ]; then
+    # Without a client certificate no request gets an answer: a listening port will do.
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "127.0.0.1:$port"; exit 0; fi
+  else
+    status="$(curl -sSk -o /dev/null -w '%{http_code}' "$scheme://127.0.0.1:$port/v2/" 2>/dev/null || true)"
+    if [ "$status" = 200 ] || [ "$status" = 401 ]; then echo "127.0.0.1:$port"; exit 0; fi
+  fi
   sleep 0.1
 done
 echo "docker-registry did not start; its log:" >&2; cat "$dir/log" >&2; exit 1

@@ -104,6 +104,12 @@ struct RegistryArgs {
     /// the system's). With it, loopback registries are reached over TLS too.
     #[arg(long, value_name = "FILE")]
     registry_cacert: Option<std::path::PathBuf>,
+    /// PEM file of the client certificate for registries that demand mutual TLS.
+    #[arg(long, value_name = "FILE", requires = "registry_client_key")]
+    registry_client_cert: Option<std::path::PathBuf>,
+    /// PEM file of that client certificate's private key.
+    #[arg(long, value_name = "FILE", requires = "registry_client_cert")]
+    registry_client_key: Option<std::path::PathBuf>,
     /// Registry username (default: Docker's config.json and credential helpers).
     #[arg(long, requires = "registry_password")]
     registry_username: Option<String>,
@@ -135,6 +141,8 @@ impl RegistryArgs {
             signature_repository: self.signature_repository,
             timeout: Some(self.timeout),
             ca_file: self.registry_cacert,
+            client_certificate_file: self.registry_client_cert,
+            client_key_file: self.registry_client_key,
         }
     }
 }

@@ -11,8 +11,8 @@ use crate::boundary::{arg_mut, arg_str, free_handle, give, out_param, run};
 use crate::error::ocitrust_error;
 use crate::result::ocitrust_result;
 
-/// How to reach registries: credentials, a CA file, a signature repository, a timeout, and the
-/// insecure opt-in. Made with `ocitrust_registry_options_new` (strict defaults: TLS verified against
+/// How to reach registries: credentials, a CA file, a client certificate, a signature repository, a
+/// timeout, and the insecure opt-in. Made with `ocitrust_registry_options_new` (strict defaults: TLS verified against
 /// the system's roots except for loopback registries, credentials from Docker's configuration,
 /// 60 s per request); copied by the functions that take it, so it may be freed right after.
 pub struct ocitrust_registry_options {
@@ -125,6 +125,26 @@ pub unsafe extern "C" fn ocitrust_registry_options_set_ca_file(
 ) -> ocitrust_result {
     configure(options, error_out, |o| {
         o.ca_file = Some(PathBuf::from(arg_str(path, "path")?));
+        Ok(())
+    })
+}
+
+/// Presents the client certificate (with its chain) in the PEM file `certificate_path` and its
+/// private key in the PEM file `key_path` (both NUL-terminated; cosign's `--registry-client-cert`
+/// and `--registry-client-key`) to registries that demand mutual TLS. Both are read when a
+/// registry is first reached.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_registry_options_set_client_certificate(
+    options: *mut ocitrust_registry_options,
+    certificate_path: *const c_char,
+    key_path: *const c_char,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    configure(options, error_out, |o| {
+        let certificate = PathBuf::from(arg_str(certificate_path, "certificate_path")?);
+        let key = PathBuf::from(arg_str(key_path, "key_path")?);
+        o.client_certificate_file = Some(certificate);
+        o.client_key_file = Some(key);
         Ok(())
     })
 }

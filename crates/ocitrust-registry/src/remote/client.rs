@@ -13,7 +13,7 @@ use super::auth::credentials_for;
 use super::blocking::BlockingRuntime;
 use super::endpoint::Endpoint;
 use super::options::RegistryOptions;
-use super::tls_roots::TlsRoots;
+use super::tls::TlsSettings;
 use super::transport::{Call, Fetched, Transport, REQUEST_TIMEOUT_DEFAULT};
 use crate::limits::MANIFEST_SIZE_MAX;
 
@@ -73,7 +73,7 @@ fn push_failed(what: &str, answer: &Fetched) -> Error {
 pub struct RegistryClient {
     runtime: BlockingRuntime,
     options: RegistryOptions,
-    roots: TlsRoots,
+    tls: TlsSettings,
     transports: Mutex<HashMap<String, Arc<Transport>>>,
     /// Registries whose referrers API answered 404: a registry that has the API never does, so
     /// later listings go straight to the tag schema.
@@ -89,17 +89,14 @@ impl std::fmt::Debug for RegistryClient {
 }
 
 impl RegistryClient {
-    /// A client reaching registries as `options` says. A CA file is read here.
+    /// A client reaching registries as `options` says. The TLS files it names are read here.
     pub fn new(options: RegistryOptions) -> Result<Self> {
         let runtime = BlockingRuntime::new()?;
-        let roots = match &options.ca_file {
-            Some(path) => TlsRoots::from_pem_file(path)?,
-            None => TlsRoots::System,
-        };
+        let tls = TlsSettings::from_options(&options)?;
         Ok(RegistryClient {
             runtime,
             options,
-            roots,
+            tls,
             transports: Mutex::new(HashMap::new()),
             without_referrers_api: Mutex::new(HashSet::new()),
         })
@@ -121,7 +118,7 @@ impl RegistryClient {
             endpoint,
             credentials_for(registry, &self.options)?,
             timeout,
-            &self.roots,
+            &self.tls,
         )?);
         transports.insert(registry.to_owned(), transport.clone());
         Ok(transport)

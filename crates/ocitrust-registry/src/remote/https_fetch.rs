@@ -8,8 +8,8 @@ use ocitrust_core::{Error, ErrorCode, Result};
 use reqwest::{redirect, StatusCode, Url};
 
 use super::blocking::BlockingRuntime;
-use super::tls_roots::TlsRoots;
-use super::transport::{error_chain, read_body, rustls_config};
+use super::tls::{verified_config, TlsRoots};
+use super::transport::{error_chain, read_body};
 
 /// Redirects followed when fetching a document.
 const REDIRECTS_MAX: usize = 5;
@@ -35,7 +35,7 @@ pub fn fetch_https(url: &str, size_max: u64, timeout: Duration) -> Result<Vec<u8
         }
     });
     let client = reqwest::Client::builder()
-        .use_preconfigured_tls(rustls_config(TlsRoots::System.store()?)?)
+        .use_preconfigured_tls(verified_config(TlsRoots::System.store()?, None)?)
         .redirect(policy)
         .timeout(timeout)
         .user_agent(concat!("ocitrust/", env!("CARGO_PKG_VERSION")))

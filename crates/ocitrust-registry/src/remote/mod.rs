@@ -8,7 +8,7 @@ mod discover;
 mod endpoint;
 mod https_fetch;
 mod options;
-mod tls_roots;
+mod tls;
 mod token_realm;
 mod transport;
 
@@ -17,4 +17,4 @@ pub use discover::{discover_in_registry, discover_referrers, RegistryEvidence};
 pub use endpoint::Endpoint;
 pub use https_fetch::fetch_https;
 pub use options::{Credentials, RegistryOptions};
-pub use tls_roots::CA_FILE_SIZE_MAX;
+pub use tls::TLS_PEM_FILE_SIZE_MAX;

@@ -41,4 +41,9 @@ pub struct RegistryOptions {
     /// system's (cosign's `--registry-cacert`). With it, loopback registries are reached over TLS
     /// too (a registry on localhost with its own CA).
     pub ca_file: Option<PathBuf>,
+    /// A PEM file with the client certificate (and its chain) presented to registries that demand
+    /// mutual TLS (cosign's `--registry-client-cert`); goes with `client_key_file`.
+    pub client_certificate_file: Option<PathBuf>,
+    /// The PEM file with that certificate's private key (cosign's `--registry-client-key`).
+    pub client_key_file: Option<PathBuf>,
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::auth::Challenge;
 use super::endpoint::Endpoint;
 use super::options::Credentials;
-use super::tls_roots::TlsRoots;
+use super::tls::TlsSettings;
 use super::token_realm::check_token_url;
 
 /// Redirects followed for one request.
@@ -88,17 +88,9 @@ impl Transport {
         endpoint: Endpoint,
         credentials: Option<Credentials>,
         timeout: Duration,
-        roots: &TlsRoots,
+        tls: &TlsSettings,
     ) -> Result<Self> {
-        // Plain-HTTP endpoints (loopback) never use TLS: skip reading the system's certificate
-        // store, which is most of the start-up cost of a verification.
-        let tls = if endpoint.insecure {
-            insecure_rustls_config()?
-        } else if endpoint.scheme == "https" {
-            rustls_config(roots.store()?)?
-        } else {
-            rustls_config(rustls::RootCertStore::empty())?
-        };
+        let tls = tls.client_config(&endpoint)?;
         let client = Client::builder()
             .use_preconfigured_tls(tls)
             .redirect(reqwest::redirect::Policy::none())
@@ -364,7 +356,7 @@ impl Transport {
         let mut response = request
             .send()
             .await
-            .map_err(|e| network(format!("{url}: {}", error_chain(&e))))?;
+            .map_err(|e| network(format!("{url}: {}{}", error_chain(&e), client_certificate_hint(&e))))?;
         let status = response.status();
         let headers = response.headers().clone();
         // A HEAD answer's Content-Length describes the resource, not a body.
@@ -418,13 +410,15 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// TLS with rustls on ring, trusting the system's certificate store (`with_system_roots`: the
-/// platform bundle, or `SSL_CERT_FILE` / `SSL_CERT_DIR` when set) or nothing.
-pub(crate) fn rustls_config(roots: rustls::RootCertStore) -> Result<rustls::ClientConfig> {
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| network(format!("configuring TLS: {e}")))
-        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+/// What to do when the server ended the handshake over the client certificate: it demands one
+/// (mutual TLS), or did not accept the one presented.
+fn client_certificate_hint(error: &reqwest::Error) -> &'static str {
+    let chain = error_chain(error);
+    if chain.contains("BadCertificate") || chain.contains("CertificateRequired") {
+        " (the registry refused the client certificate, or wants one: see --registry-client-cert and --registry-client-key)"
+    } else {
+        ""
+    }
 }
 
 /// Whether a plain-HTTP answer is a TLS server's refusal (Go's net/http, nginx).
@@ -433,58 +427,4 @@ fn speaks_only_https(fetched: &Fetched) -> bool {
     fetched.status == StatusCode::BAD_REQUEST
         && (body.contains("HTTP request to an HTTPS server")
             || body.contains("plain HTTP request was sent to HTTPS port"))
-}
-
-/// INSECURE (`--allow-insecure-registry` only): TLS that accepts any certificate for any name.
-fn insecure_rustls_config() -> Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Arc::new(AnyCertificate(provider.clone()));
-    rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| network(format!("configuring TLS: {e}")))
-        .map(|b| {
-            b.dangerous()
-                .with_custom_certificate_verifier(verifier)
-                .with_no_client_auth()
-        })
-}
-
-/// Accepts every server certificate, but still checks that the server holds the certificate's key
-/// (the handshake signature), so the connection is at least to whoever presented it.
-#[derive(Debug)]
-struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
