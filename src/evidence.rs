@@ -41,6 +41,10 @@ pub(crate) struct ReferrerEvidence<'a> {
 }
 
 impl<'a> ReferrerEvidence<'a> {
+    fn is_empty(&self) -> bool {
+        self.bundles.is_empty() && self.notation_signatures.is_empty()
+    }
+
     fn of(found: &'a SignatureReferrers) -> Self {
         ReferrerEvidence {
             bundles: found
@@ -107,16 +111,11 @@ impl<'a> Evidence<'a> {
 pub(crate) trait Found {
     /// The evidence to judge, labelled with `reference`.
     fn evidence<'a>(&'a self, reference: &str, insecure_transport: bool) -> Evidence<'a>;
-    /// Whether any signature referrer was found (for the subject or its index).
-    fn has_signature_referrers(&self) -> bool;
 }
 
 impl Found for CosignEvidence {
     fn evidence<'a>(&'a self, reference: &str, _insecure_transport: bool) -> Evidence<'a> {
         Evidence::from_layout(reference, self)
-    }
-    fn has_signature_referrers(&self) -> bool {
-        !self.referrers.is_empty() || !self.index_referrers.is_empty()
     }
 }
 
@@ -124,8 +123,12 @@ impl Found for RegistryEvidence {
     fn evidence<'a>(&'a self, reference: &str, insecure_transport: bool) -> Evidence<'a> {
         Evidence::from_registry(reference, self, insecure_transport)
     }
-    fn has_signature_referrers(&self) -> bool {
-        !self.referrers.is_empty() || !self.index_referrers.is_empty()
+}
+
+impl Evidence<'_> {
+    /// Whether any signature was found among the referrers (of the subject or its index).
+    pub fn has_referrers(&self) -> bool {
+        !self.referrers.is_empty() || self.index.as_ref().is_some_and(|i| !i.referrers.is_empty())
     }
 }
 

@@ -148,10 +148,11 @@ impl Verifier {
             return Ok(verdict);
         }
         add_referrers(found)?;
-        if !found.has_signature_referrers() {
+        let evidence = found.evidence(reference, insecure_transport);
+        if !evidence.has_referrers() {
             return Ok(verdict);
         }
-        self.judge(found.evidence(reference, insecure_transport))
+        self.judge(evidence)
     }
 
     /// What is attached to the image `reference` in its registry ([`crate::tree`]), reached with this

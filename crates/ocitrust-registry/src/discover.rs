@@ -10,7 +10,7 @@ use crate::layout::{
     IndexEntry, LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
 };
 use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
-use crate::signature_referrers::{bundle_layer, check_bundle_count, SignatureReferrerKind, SignatureReferrers};
+use crate::signature_referrers::{bundle_layer, collect_signature_referrers, SignatureReferrers};
 
 /// Where a signature manifest was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,32 +115,17 @@ fn signature_referrers(
     digest: &Digest,
     reference: &LayoutReference,
 ) -> Result<SignatureReferrers> {
-    let signatures: Vec<(SignatureReferrerKind, &Manifest)> = manifests
+    let referring = manifests
         .iter()
         .filter(|m| m.subject() == Some(digest.as_str()))
-        .filter_map(|m| SignatureReferrerKind::of(m.artifact_type().as_deref()).map(|kind| (kind, m)))
-        .collect();
-    check_bundle_count(
-        signatures
-            .iter()
-            .filter(|(kind, _)| *kind == SignatureReferrerKind::Bundle)
-            .count(),
-        digest,
-    )?;
-    let mut found = SignatureReferrers::default();
-    for (kind, manifest) in signatures {
-        let place = format!("{}@{}", reference.path.display(), manifest.digest());
-        let location = kind.location(&place);
-        match kind {
-            SignatureReferrerKind::NotationSignature => found.notation_signatures.push(location),
-            SignatureReferrerKind::Bundle => {
-                let bytes = bundle_layer(&place, manifest)
-                    .and_then(|(digest, size)| layout.read_blob(&digest, size.min(BUNDLE_SIZE_MAX as u64)));
-                found.bundles.push((location, bytes));
-            }
-        }
-    }
-    Ok(found)
+        .map(|m| {
+            let place = format!("{}@{}", reference.path.display(), m.digest());
+            (m.artifact_type(), place, m)
+        });
+    collect_signature_referrers(digest, referring, |place, manifest| {
+        let (blob, size) = bundle_layer(place, manifest)?;
+        layout.read_blob(&blob, size.min(BUNDLE_SIZE_MAX as u64))
+    })
 }
 
 /// The signature manifest of `digest` (at its tag-scheme tag, or the `cosign save` `sigs` entry when

@@ -19,23 +19,57 @@ pub struct SignatureReferrers {
     pub notation_signatures: Vec<String>,
 }
 
-impl SignatureReferrers {
-    /// Whether nothing was found.
-    pub fn is_empty(&self) -> bool {
-        self.bundles.is_empty() && self.notation_signatures.is_empty()
+/// Sorts the referrers of `subject` (each with its artifact type, the place it is at, and what
+/// `fetch_bundle` needs to read it) into signatures: notation signatures are listed, bundles read
+/// with `fetch_bundle`. A bundle that cannot be had is reported with it; a transport or I/O failure
+/// ends the search (it says nothing about the bundle).
+pub(crate) fn collect_signature_referrers<T>(
+    subject: &Digest,
+    referrers: impl IntoIterator<Item = (Option<String>, String, T)>,
+    mut fetch_bundle: impl FnMut(&str, T) -> Result<Vec<u8>>,
+) -> Result<SignatureReferrers> {
+    let signatures: Vec<(SignatureReferrerKind, String, T)> = referrers
+        .into_iter()
+        .filter_map(|(artifact_type, place, handle)| {
+            SignatureReferrerKind::of(artifact_type.as_deref()).map(|kind| (kind, place, handle))
+        })
+        .collect();
+    let bundles = signatures
+        .iter()
+        .filter(|(kind, _, _)| *kind == SignatureReferrerKind::Bundle)
+        .count();
+    if bundles > BUNDLES_MAX {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("{bundles} Sigstore bundles refer to {subject}, limit is {BUNDLES_MAX}"),
+        ));
     }
+    let mut found = SignatureReferrers::default();
+    for (kind, place, handle) in signatures {
+        let location = kind.location(&place);
+        match kind {
+            SignatureReferrerKind::NotationSignature => found.notation_signatures.push(location),
+            SignatureReferrerKind::Bundle => match fetch_bundle(&place, handle) {
+                Err(e) if matches!(e.code(), ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io) => {
+                    return Err(e)
+                }
+                fetched => found.bundles.push((location, fetched)),
+            },
+        }
+    }
+    Ok(found)
 }
 
 /// What a referrer is, by its artifact type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SignatureReferrerKind {
+enum SignatureReferrerKind {
     Bundle,
     NotationSignature,
 }
 
 impl SignatureReferrerKind {
     /// The kind of a referrer of `artifact_type`; `None` for anything that is not a signature.
-    pub(crate) fn of(artifact_type: Option<&str>) -> Option<Self> {
+    fn of(artifact_type: Option<&str>) -> Option<Self> {
         match artifact_type? {
             BUNDLE_V03_MEDIA_TYPE => Some(SignatureReferrerKind::Bundle),
             NOTATION_SIGNATURE_ARTIFACT_TYPE => Some(SignatureReferrerKind::NotationSignature),
@@ -44,23 +78,12 @@ impl SignatureReferrerKind {
     }
 
     /// How a referrer of this kind at `place` is named in a verdict.
-    pub(crate) fn location(self, place: &str) -> String {
+    fn location(self, place: &str) -> String {
         match self {
             SignatureReferrerKind::Bundle => format!("{place} (Sigstore bundle)"),
             SignatureReferrerKind::NotationSignature => format!("{place} (notation signature)"),
         }
     }
-}
-
-/// More than BUNDLES_MAX bundles referring to one subject is an error.
-pub(crate) fn check_bundle_count(count: usize, subject: &Digest) -> Result<()> {
-    if count > BUNDLES_MAX {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
-            format!("{count} Sigstore bundles refer to {subject}, limit is {BUNDLES_MAX}"),
-        ));
-    }
-    Ok(())
 }
 
 /// The digest and size of the bundle layer of a cosign v3 referrer manifest found at `place` (its

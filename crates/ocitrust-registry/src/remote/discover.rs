@@ -9,7 +9,7 @@ use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 
 use super::client::RegistryClient;
 use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
-use crate::signature_referrers::{bundle_layer, check_bundle_count, SignatureReferrerKind, SignatureReferrers};
+use crate::signature_referrers::{bundle_layer, collect_signature_referrers, SignatureReferrers};
 
 /// Everything the core needs to verify the cosign signatures of one image in a registry.
 #[derive(Debug, Clone)]
@@ -121,50 +121,26 @@ pub fn discover_referrers(client: &RegistryClient, evidence: &mut RegistryEviden
 /// its tag-schema fallback). Transport failures are errors; a bundle that cannot be had is reported.
 fn signature_referrers(client: &RegistryClient, repository: &Reference, digest: &Digest) -> Result<SignatureReferrers> {
     let (referrers, _) = client.referrers(repository, digest, None)?;
-    let signatures: Vec<(SignatureReferrerKind, Reference)> = referrers
-        .iter()
-        .filter_map(|r| {
-            SignatureReferrerKind::of(r.artifact_type.as_deref())
-                .map(|kind| (kind, repository.with_digest(r.digest.clone())))
-        })
-        .collect();
-    check_bundle_count(
-        signatures
-            .iter()
-            .filter(|(kind, _)| *kind == SignatureReferrerKind::Bundle)
-            .count(),
-        digest,
-    )?;
-    let mut found = SignatureReferrers::default();
-    for (kind, pinned) in signatures {
-        let location = kind.location(&pinned.to_string());
-        if kind == SignatureReferrerKind::NotationSignature {
-            found.notation_signatures.push(location);
-            continue;
-        }
-        let fetched = match client.manifest(&pinned)? {
-            None => Err(Error::new(
+    let listed = referrers.into_iter().map(|r| {
+        let pinned = repository.with_digest(r.digest);
+        (r.artifact_type, pinned.to_string(), pinned)
+    });
+    collect_signature_referrers(digest, listed, |place, pinned| {
+        let manifest = client.manifest(&pinned)?.ok_or_else(|| {
+            Error::new(
                 ErrorCode::NotFound,
-                format!("{pinned}: listed as a referrer, not in the registry"),
-            )),
-            Some(manifest) => bundle_layer(&pinned.to_string(), &manifest).and_then(|(digest, size)| {
-                client.blob(
-                    pinned.registry(),
-                    pinned.repository(),
-                    &digest,
-                    size,
-                    BUNDLE_SIZE_MAX as u64,
-                )
-            }),
-        };
-        match fetched {
-            Err(e) if matches!(e.code(), ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io) => {
-                return Err(e)
-            }
-            other => found.bundles.push((location, other)),
-        }
-    }
-    Ok(found)
+                format!("{place}: listed as a referrer, not in the registry"),
+            )
+        })?;
+        let (blob, size) = bundle_layer(place, &manifest)?;
+        client.blob(
+            pinned.registry(),
+            pinned.repository(),
+            &blob,
+            size,
+            BUNDLE_SIZE_MAX as u64,
+        )
+    })
 }
 
 /// The signature manifest of `digest` at its tag-scheme tag in `repository` (unless already
