@@ -695,7 +695,8 @@ ocitrust_result ocitrust_verdict_signature_verified(const ocitrust_verdict *verd
                                                     bool *verified_out);
 
 /**
- * Copies the kind of signature `index` (e.g. `cosign-signature`) into `buf`.
+ * Copies the kind of signature `index` into `buf`: `cosign-signature` (tag scheme),
+ * `sigstore-bundle` (cosign v3 referrer) or `notation-signature` (reported, never trusted yet).
  */
 ocitrust_result ocitrust_verdict_signature_kind(const ocitrust_verdict *verdict,
                                                 size_t index,

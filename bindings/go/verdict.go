@@ -42,7 +42,8 @@ type Subject struct {
 
 // SignatureReport is everything about one signature examined.
 type SignatureReport struct {
-	// Kind is the kind of signature, e.g. "cosign-signature".
+	// Kind is the kind of signature: "cosign-signature" (tag scheme), "sigstore-bundle" (cosign v3
+	// referrer) or "notation-signature" (reported, never trusted yet).
 	Kind string `json:"kind"`
 	// Location says where it was found (artifact and layer).
 	Location string `json:"location"`

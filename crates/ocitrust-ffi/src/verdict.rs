@@ -279,7 +279,8 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_verified(
     })
 }
 
-/// Copies the kind of signature `index` (e.g. `cosign-signature`) into `buf`.
+/// Copies the kind of signature `index` into `buf`: `cosign-signature` (tag scheme),
+/// `sigstore-bundle` (cosign v3 referrer) or `notation-signature` (reported, never trusted yet).
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verdict_signature_kind(
     verdict: *const ocitrust_verdict,
