@@ -369,6 +369,17 @@ fn a_token_realm_inside_the_network_is_never_asked() {
         assert_eq!(err.code(), ErrorCode::Network, "{err}");
         assert!(err.message().contains("not the registry itself"), "{err}");
     }
+    // Nor through the back door: the registry's own token endpoint redirecting there.
+    let target = format!("http://{}/token", elsewhere.address);
+    let server = Server::start(move |r| {
+        if r.path.starts_with("/token") {
+            return reply(302, b"").header("Location", target.clone());
+        }
+        let host = r.header("host").unwrap_or_default().to_owned();
+        reply(401, b"").header("WWW-Authenticate", format!("Bearer realm=\"http://{host}/token\""))
+    });
+    let err = client().manifest(&tag_ref(&server)).unwrap_err();
+    assert!(err.message().contains("not the registry itself"), "{err}");
     assert!(elsewhere.requests().is_empty(), "{:?}", elsewhere.requests());
 }
 
