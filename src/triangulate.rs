@@ -1,26 +1,39 @@
-//! `triangulate`: where the signatures (or attestations, or SBOMs) of an image are stored.
+//! `triangulate`: where the signatures (or attestations, or SBOMs) of an image are stored, or the
+//! digest a tag names.
 
 use ocitrust_core::cosign::tag_schema_tag;
-use ocitrust_core::{Error, ErrorCode, Reference, Result};
+use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 use ocitrust_registry::remote::{RegistryClient, RegistryOptions};
 use ocitrust_registry::{LayoutReference, OciLayout};
 
-/// The tag-scheme suffix for `kind` as `cosign triangulate --type` names it.
-fn suffix(kind: &str) -> Result<&'static str> {
+/// The tag-scheme suffix for `kind` as `cosign triangulate --type` names it; `None` for `digest`,
+/// which asks for the image itself, pinned.
+fn suffix(kind: &str) -> Result<Option<&'static str>> {
     match kind {
-        "signature" => Ok("sig"),
-        "attestation" => Ok("att"),
-        "sbom" => Ok("sbom"),
+        "signature" => Ok(Some("sig")),
+        "attestation" => Ok(Some("att")),
+        "sbom" => Ok(Some("sbom")),
+        "digest" => Ok(None),
         other => Err(Error::new(
             ErrorCode::InvalidArgument,
-            format!("invalid type {other:?}: expected signature, attestation or sbom"),
+            format!("invalid type {other:?}: expected signature, attestation, sbom or digest"),
         )),
+    }
+}
+
+/// `place` (a layout or repository) with the tag-scheme tag of `digest` for `suffix`, or pinned to
+/// `digest` when there is no suffix.
+fn locate(place: &str, digest: &Digest, suffix: Option<&str>) -> String {
+    match suffix {
+        Some(suffix) => format!("{place}:{}.{suffix}", tag_schema_tag(digest)),
+        None => format!("{place}@{digest}"),
     }
 }
 
 /// The location of the cosign `kind` manifest (`signature`, `attestation`, `sbom`) for `reference`:
 /// `oci:PATH:sha256-<hex>.sig` for a layout, `registry/repo:sha256-<hex>.sig` for a registry image
-/// (a tag is resolved to its digest in the registry; `options.signature_repository` is honoured).
+/// (a tag is resolved to its digest in the registry; `options.signature_repository` is honoured,
+/// as cosign does). Kind `digest` gives the image pinned by digest, `registry/repo@sha256:…`.
 pub fn triangulate(reference: &str, kind: &str, options: &RegistryOptions) -> Result<String> {
     triangulate_with(
         || RegistryClient::new(options.clone()).map(std::sync::Arc::new),
@@ -41,10 +54,10 @@ pub(crate) fn triangulate_with(
     if LayoutReference::is_layout_reference(reference) {
         let layout_ref = LayoutReference::parse(reference)?;
         let entry = OciLayout::open(&layout_ref.path)?.resolve(&layout_ref.selector)?;
-        return Ok(format!(
-            "oci:{}:{}.{suffix}",
-            layout_ref.path.display(),
-            tag_schema_tag(&entry.digest)
+        return Ok(locate(
+            &format!("oci:{}", layout_ref.path.display()),
+            &entry.digest,
+            suffix,
         ));
     }
     let parsed = Reference::parse(reference)?;
@@ -65,5 +78,5 @@ pub(crate) fn triangulate_with(
         Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
         None => parsed,
     };
-    Ok(format!("{}:{}.{suffix}", repository.name(), tag_schema_tag(&digest)))
+    Ok(locate(&repository.name(), &digest, suffix))
 }

@@ -769,16 +769,21 @@ fn tree_lists_what_cosign_attached() {
         "cosign sign (second signature)",
     );
     let digest = peers.digest(&reference);
-    let triangulated = ok(peers.ocitrust(&keys, &["triangulate", &reference]), "triangulate a tag");
-    let theirs = ok(
-        peers.cosign(&["triangulate", &reference], &keys, ""),
-        "cosign triangulate",
-    );
-    assert_eq!(
-        stdout(&triangulated),
-        stdout(&theirs),
-        "the same signature location as cosign"
-    );
+    for kind in ["signature", "attestation", "digest"] {
+        let triangulated = ok(
+            peers.ocitrust(&keys, &["triangulate", "--type", kind, &reference]),
+            "triangulate a tag",
+        );
+        let theirs = ok(
+            peers.cosign(&["triangulate", "--type", kind, &reference], &keys, ""),
+            "cosign triangulate",
+        );
+        assert_eq!(
+            stdout(&triangulated),
+            stdout(&theirs),
+            "--type {kind}: the same as cosign"
+        );
+    }
     let out = ok(peers.ocitrust(&keys, &["tree", &reference]), "tree of a signed image");
     let text = stdout(&out);
     let sig_tag = format!("{}/tree:sha256-{}.sig", peers.registry.address, &digest[7..]);

@@ -95,6 +95,9 @@ func TestVerifiesCosignSignaturesInARegistry(t *testing.T) {
 	if err != nil || location != attached.TagScheme[0].Reference {
 		t.Fatalf("triangulate = %q, %v; tree says %q", location, err, attached.TagScheme[0].Reference)
 	}
+	if pinnedByCosign, err := v.Triangulate(ctx, signed, "digest"); err != nil || pinnedByCosign != strings.TrimSuffix(signed, ":v1")+"@"+digest {
+		t.Fatalf("triangulate --type digest = %q, %v", pinnedByCosign, err)
+	}
 	if _, err := v.Triangulate(ctx, signed, "blob"); !errors.Is(err, ocitrust.ErrInvalidArgument) {
 		t.Fatalf("bad kind: %v", err)
 	}

@@ -80,7 +80,8 @@ func (v *Verifier) Tree(ctx context.Context, reference string) (*Attached, error
 }
 
 // Triangulate returns where the kind artifacts ("signature", "attestation", "sbom") of reference
-// are stored, as cosign triangulate prints it; a tag is resolved in the registry.
+// are stored, or for kind "digest" the image pinned by digest, as cosign triangulate prints it; a
+// tag is resolved in the registry.
 func (v *Verifier) Triangulate(ctx context.Context, reference, kind string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err

@@ -403,6 +403,9 @@ static void triangulate_and_tree(void) {
     CHECK_RC(ocitrust_verifier_triangulate(verifier, pinned, "sbom", location, sizeof location, &len, &error),
              OCITRUST_OK);
     CHECK(strstr(location, ".sbom") != NULL && len == strlen(location));
+    CHECK_RC(ocitrust_verifier_triangulate(verifier, pinned, "digest", location, sizeof location, &len, &error),
+             OCITRUST_OK);
+    CHECK(strcmp(location, pinned) == 0);
     CHECK_RC(ocitrust_verifier_triangulate(verifier, layout_ref("sample", ""), "attestation", location,
                                            sizeof location, &len, &error),
              OCITRUST_OK);

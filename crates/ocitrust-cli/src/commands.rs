@@ -81,9 +81,9 @@ enum Command {
         /// The image: registry/repo[:tag|@digest].
         reference: String,
     },
-    /// Print where the signatures (or attestations, or SBOMs) of an image are stored.
+    /// Print where the signatures (or attestations, or SBOMs) of an image are stored, or its digest.
     Triangulate {
-        /// What to locate: signature, attestation or sbom.
+        /// What to locate: signature, attestation, sbom, or digest (the image pinned by digest).
         #[arg(long = "type", default_value = "signature")]
         kind: String,
         #[command(flatten)]

@@ -74,7 +74,8 @@ pub unsafe extern "C" fn ocitrust_attached_free(attached: *mut *mut ocitrust_att
 }
 
 /// Writes where the `kind` artifacts (`"signature"`, `"attestation"`, `"sbom"`; NULL means
-/// `"signature"`) of `reference` are stored, as `cosign triangulate` prints it, into `buf`: a tag in
+/// `"signature"`) of `reference` are stored, or for `"digest"` the image pinned by digest, as
+/// `cosign triangulate` prints it, into `buf`: a tag in
 /// a registry is resolved with `verifier`'s registry settings. `*out_len` receives the length; a
 /// buffer of `OCITRUST_LOCATION_SIZE_MAX` bytes always suffices (a smaller one that is too small
 /// gives `OCITRUST_ERR_BUFFER_TOO_SMALL`, and asking again resolves the tag again).
