@@ -57,56 +57,6 @@ impl<'a> ReferrerEvidence<'a> {
     }
 }
 
-impl<'a> Evidence<'a> {
-    /// The evidence read from an OCI layout.
-    pub fn from_layout(reference: &str, found: &'a CosignEvidence) -> Self {
-        Evidence {
-            subject: subject(
-                reference,
-                found.subject.digest(),
-                found.platform.as_ref(),
-                found.index.as_ref(),
-            ),
-            signatures: found.signatures.as_ref().map(|(m, _, location)| (m, location.as_str())),
-            referrers: ReferrerEvidence::of(&found.referrers),
-            index: found.index.as_ref().map(|index| IndexEvidence {
-                index,
-                signatures: found
-                    .index_signatures
-                    .as_ref()
-                    .map(|(m, _, location)| (m, location.as_str())),
-                referrers: ReferrerEvidence::of(&found.index_referrers),
-            }),
-            payloads: &found.payloads,
-            insecure_transport: false,
-        }
-    }
-
-    /// The evidence fetched from a registry.
-    pub fn from_registry(reference: &str, found: &'a RegistryEvidence, insecure_transport: bool) -> Self {
-        Evidence {
-            subject: subject(
-                reference,
-                found.subject.digest(),
-                found.platform.as_ref(),
-                found.index.as_ref(),
-            ),
-            signatures: found.signatures.as_ref().map(|(m, location)| (m, location.as_str())),
-            referrers: ReferrerEvidence::of(&found.referrers),
-            index: found.index.as_ref().map(|index| IndexEvidence {
-                index,
-                signatures: found
-                    .index_signatures
-                    .as_ref()
-                    .map(|(m, location)| (m, location.as_str())),
-                referrers: ReferrerEvidence::of(&found.index_referrers),
-            }),
-            payloads: &found.payloads,
-            insecure_transport,
-        }
-    }
-}
-
 /// Evidence gathered in two steps: tag-scheme signatures first, referrers on request.
 pub(crate) trait Found {
     /// The evidence to judge, labelled with `reference`.
@@ -114,14 +64,54 @@ pub(crate) trait Found {
 }
 
 impl Found for CosignEvidence {
+    /// The evidence read from an OCI layout.
     fn evidence<'a>(&'a self, reference: &str, _insecure_transport: bool) -> Evidence<'a> {
-        Evidence::from_layout(reference, self)
+        Evidence {
+            subject: subject(
+                reference,
+                self.subject.digest(),
+                self.platform.as_ref(),
+                self.index.as_ref(),
+            ),
+            signatures: self.signatures.as_ref().map(|(m, _, location)| (m, location.as_str())),
+            referrers: ReferrerEvidence::of(&self.referrers),
+            index: self.index.as_ref().map(|index| IndexEvidence {
+                index,
+                signatures: self
+                    .index_signatures
+                    .as_ref()
+                    .map(|(m, _, location)| (m, location.as_str())),
+                referrers: ReferrerEvidence::of(&self.index_referrers),
+            }),
+            payloads: &self.payloads,
+            insecure_transport: false,
+        }
     }
 }
 
 impl Found for RegistryEvidence {
+    /// The evidence fetched from a registry.
     fn evidence<'a>(&'a self, reference: &str, insecure_transport: bool) -> Evidence<'a> {
-        Evidence::from_registry(reference, self, insecure_transport)
+        Evidence {
+            subject: subject(
+                reference,
+                self.subject.digest(),
+                self.platform.as_ref(),
+                self.index.as_ref(),
+            ),
+            signatures: self.signatures.as_ref().map(|(m, location)| (m, location.as_str())),
+            referrers: ReferrerEvidence::of(&self.referrers),
+            index: self.index.as_ref().map(|index| IndexEvidence {
+                index,
+                signatures: self
+                    .index_signatures
+                    .as_ref()
+                    .map(|(m, location)| (m, location.as_str())),
+                referrers: ReferrerEvidence::of(&self.index_referrers),
+            }),
+            payloads: &self.payloads,
+            insecure_transport,
+        }
     }
 }
 

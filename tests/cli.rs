@@ -62,7 +62,7 @@ fn verdict_output_lists_checks_and_records_the_insecure_opt_in() {
         "oci:examples/sample-image/layout",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["trusted"], true);
     assert_eq!(verdict["insecure"], json!(["insecure-ignore-tlog"]));
     let checks = verdict["signatures"][0]["checks"].as_array().unwrap();
@@ -167,7 +167,7 @@ fn platform_selects_the_signed_manifest_of_an_index() {
         &["--platform", "linux/amd64", "-o", "verdict"],
     ));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["subject"]["platform"], "linux/amd64");
     assert_eq!(verdict["subject"]["index_digest"], index_digest.as_str());
     assert!(verdict.get("verified_through_index").is_none(), "signed itself");
@@ -220,7 +220,7 @@ fn a_platform_manifest_is_verified_through_its_signed_index() {
             "{}",
             stderr(&out)
         );
-        let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let verdict = stdout_json(&out);
         assert_eq!(verdict["verified_through_index"], index_digest.as_str());
         assert_eq!(verdict["subject"]["platform"], platform);
     }
@@ -350,7 +350,7 @@ fn constraint_satisfied_only_by_another_layer_is_rejected() {
         &["-a", "env=prod", "-o", "verdict"],
     ));
     assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     let sigs = verdict["signatures"].as_array().unwrap();
     assert_eq!(sigs.len(), 2);
     assert!(sigs.iter().all(|s| s["verified"] == false));
@@ -720,7 +720,7 @@ fn allow_insecure_registry_accepts_a_self_signed_tls_registry_and_says_so() {
         &["--allow-insecure-registry", "-o", "verdict"],
     ));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(
         verdict["insecure"],
         json!(["insecure-ignore-tlog", "allow-insecure-registry"])

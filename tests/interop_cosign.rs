@@ -254,7 +254,7 @@ fn a_registry_with_its_own_ca_is_reached_over_verified_tls() {
         ),
         "verify --registry-cacert",
     );
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["trusted"], true);
     assert_eq!(verdict["insecure"], serde_json::json!(["insecure-ignore-tlog"]));
 
@@ -283,13 +283,11 @@ fn a_registry_with_its_own_ca_is_reached_over_verified_tls() {
         1,
         "no certificates in it",
     );
-    // Without the CA the loopback registry is tried over plain HTTP, which it refuses.
-    assert_eq!(
-        peers
-            .ocitrust(&keys, &[&verify[..], &[reference.as_str()]].concat())
-            .status
-            .code(),
-        Some(1)
+    // Without the CA the loopback registry is tried over plain HTTP, which it refuses; told how to fix.
+    assert_fails(
+        &peers.ocitrust(&keys, &[&verify[..], &[reference.as_str()]].concat()),
+        1,
+        "the registry speaks HTTPS; give its CA certificate with --registry-cacert",
     );
     // --allow-insecure-registry accepts the certificate unchecked, and the verdict says so.
     let out = ok(
@@ -303,7 +301,7 @@ fn a_registry_with_its_own_ca_is_reached_over_verified_tls() {
         ),
         "verify --allow-insecure-registry",
     );
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(
         verdict["insecure"],
         serde_json::json!(["insecure-ignore-tlog", "allow-insecure-registry"])
@@ -503,7 +501,7 @@ fn ocitrust_verifies_cosign_signatures_straight_from_the_registry() {
         "ocitrust verify by digest",
     );
     assert!(!stderr(&out).contains("is a tag"), "{}", stderr(&out));
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["subject"]["digest"], digest.as_str());
     assert_eq!(verdict["insecure"], serde_json::json!(["insecure-ignore-tlog"]));
     let out = ok(
@@ -517,7 +515,7 @@ fn ocitrust_verifies_cosign_signatures_straight_from_the_registry() {
         ),
         "ocitrust verify --allow-insecure-registry",
     );
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(
         verdict["insecure"],
         serde_json::json!(["insecure-ignore-tlog", "allow-insecure-registry"])
@@ -714,7 +712,7 @@ fn ocitrust_signs_in_the_registry_cosign_verifies() {
         ),
         "ocitrust verify of its own registry signature",
     );
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["signatures"].as_array().unwrap().len(), 2);
 
     // Without credentials the registry refuses the push, and nothing is signed.
@@ -1003,7 +1001,7 @@ fn a_platform_manifest_in_a_registry_is_verified_through_the_index_cosign_signed
         peers.ocitrust(&keys, &[&verify[..], &["-o", "verdict", index.as_str()]].concat()),
         "verify the amd64 manifest through the signed index",
     );
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["subject"]["digest"], image_digest.as_str());
     assert_eq!(verdict["subject"]["index_digest"], index_digest.as_str());
     assert_eq!(verdict["verified_through_index"], index_digest.as_str());
@@ -1094,7 +1092,7 @@ fn assert_cosign_v3_bundle_verifies(peers: &Peers, repo: &str) {
         ),
         "ocitrust verify of a cosign v3 bundle",
     );
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["trusted"], true, "{verdict}");
     assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle", "{verdict}");
 }
@@ -1127,7 +1125,7 @@ fn cosign_v3_bundles_attached_as_referrers_verify_with_a_key() {
         ),
         "ocitrust verify of a cosign v3 bundle",
     );
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["trusted"], true);
     assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle");
     assert_eq!(verdict["subject"]["digest"], digest.as_str());
@@ -1216,7 +1214,7 @@ fn cosign_v3_bundles_attached_as_referrers_verify_with_a_key() {
         ),
         "verify the bundle in a layout",
     );
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle", "{verdict}");
     assert_eq!(verdict["subject"]["digest"], digest.as_str());
     let bundle_layer = read_blob_json(&layout, &bundle_manifest)["layers"][0]["digest"]
@@ -1271,7 +1269,7 @@ fn a_platform_manifest_is_verified_through_an_index_cosign_v3_signed() {
         peers.ocitrust(&keys, &[&verify[..], &["-o", "verdict", index.as_str()]].concat()),
         "verify the amd64 manifest through the index's bundle",
     );
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["subject"]["digest"], image_digest.as_str());
     assert_eq!(verdict["verified_through_index"], index_digest.as_str());
     assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle");

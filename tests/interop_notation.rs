@@ -72,7 +72,7 @@ fn notation_signatures_are_found_and_reported_not_trusted() {
         ],
     );
     assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["trusted"], false);
     assert_eq!(verdict["signatures"].as_array().unwrap().len(), 1, "{verdict}");
     assert_eq!(verdict["signatures"][0]["kind"], "notation-signature");
@@ -152,7 +152,7 @@ fn notation_signatures_in_an_oci_layout_are_found_offline() {
         &[],
     );
     assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
-    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let verdict = stdout_json(&out);
     assert_eq!(verdict["subject"]["digest"], digest.as_str());
     assert_eq!(verdict["signatures"][0]["kind"], "notation-signature", "{verdict}");
 }

@@ -144,97 +144,67 @@ pub fn generate_key_pair_in(dir: &Path, password: &str) {
     assert_eq!(out.status.code(), Some(0), "generate-key-pair: {}", stderr(&out));
 }
 
+/// Standard output parsed as JSON (a verdict printed with `-o verdict`), or a failure showing it.
+#[track_caller]
+pub fn stdout_json(out: &Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(out)))
+}
+
 /// A throwaway CA (`dir/ca.pem`, `ca.key`) and a certificate it issued for 127.0.0.1
 /// (`dir/server.pem`, `server.key`), made with openssl, for loopback TLS servers.
 pub fn make_test_ca_and_server_certificate(dir: &Path) {
-    let openssl = |args: &[&str]| openssl_in(dir, args);
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=ocitrust test CA",
-    ]);
-    openssl(&[
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    ]);
-    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    ]);
+    make_self_signed_certificate(dir, "ca", "/CN=ocitrust test CA");
+    issue_test_certificate(dir, "server", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1");
 }
 
 /// A client certificate (`dir/client.pem`, `client.key`) issued by the CA that
 /// `make_test_ca_and_server_certificate` made in `dir`, for mutual TLS.
 pub fn make_test_client_certificate(dir: &Path) {
-    let openssl = |args: &[&str]| openssl_in(dir, args);
-    openssl(&[
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        "client.key",
-        "-out",
-        "client.csr",
-        "-subj",
-        "/CN=ocitrust test client",
-    ]);
-    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "client.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "client.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "client.ext",
-    ]);
+    issue_test_certificate(dir, "client", "/CN=ocitrust test client", "extendedKeyUsage=clientAuth");
+}
+
+/// A P-256 key `dir/NAME.key` and a self-signed certificate `dir/NAME.pem` for `subject`, valid
+/// for two days (a CA, or a token issuer).
+pub fn make_self_signed_certificate(dir: &Path, name: &str, subject: &str) {
+    new_key_and_request(dir, name, subject, &["-x509", "-days", "2"], &format!("{name}.pem"));
+}
+
+/// A P-256 key `dir/NAME.key` and a certificate `dir/NAME.pem` for `subject` with `extension`,
+/// issued by the CA in `dir/ca.pem` and `ca.key`.
+fn issue_test_certificate(dir: &Path, name: &str, subject: &str, extension: &str) {
+    let (csr, ext, pem) = (format!("{name}.csr"), format!("{name}.ext"), format!("{name}.pem"));
+    new_key_and_request(dir, name, subject, &[], &csr);
+    std::fs::write(dir.join(&ext), format!("{extension}\n")).unwrap();
+    openssl_in(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-days",
+            "2",
+            "-extfile",
+            &ext,
+        ],
+    );
+}
+
+/// `openssl req` making the P-256 key `dir/NAME.key` and writing `out` for `subject`: a request,
+/// or with `extra` (`-x509 …`) a self-signed certificate.
+fn new_key_and_request(dir: &Path, name: &str, subject: &str, extra: &[&str], out: &str) {
+    let key = format!("{name}.key");
+    let mut args = vec!["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    args.extend_from_slice(extra);
+    args.extend(["-keyout", &key, "-out", out, "-subj", subject]);
+    openssl_in(dir, &args);
 }
 
 /// Runs openssl with `args` in `dir`; it must succeed.

@@ -184,31 +184,7 @@ impl Peers {
     /// `user`/`password`; the peers' HOME holds a Docker config.json with those credentials.
     pub fn with_token_auth(name: &str, user: &str, password: &str) -> Self {
         let work = scratch(name);
-        ok(
-            run(
-                "openssl",
-                &[
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "ec",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-256",
-                    "-nodes",
-                    "-keyout",
-                    "token.key",
-                    "-out",
-                    "token.pem",
-                    "-days",
-                    "2",
-                    "-subj",
-                    "/CN=ocitrust test token issuer",
-                ],
-                &work,
-                &[],
-            ),
-            "making the token signing key",
-        );
+        make_self_signed_certificate(&work, "token", "/CN=ocitrust test token issuer");
         let port_file = work.join("token-port");
         let child = Command::new("python3")
             .args([

@@ -148,6 +148,18 @@ fn client() -> RegistryClient {
     .unwrap()
 }
 
+/// A client that signs in to every registry as alice with `password`.
+fn client_as_alice(password: &str) -> RegistryClient {
+    RegistryClient::new(RegistryOptions {
+        credentials: Some(Credentials {
+            username: "alice".into(),
+            password: password.into(),
+        }),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
 fn tag_ref(server: &Server) -> Reference {
     Reference::parse(&format!("{}/app:v1", server.address)).unwrap()
 }
@@ -274,14 +286,7 @@ fn credentials_never_follow_a_redirect_to_another_host() {
         }
         reply(307, b"").header("Location", format!("http://localhost:{storage_port}/blob"))
     });
-    let c = RegistryClient::new(RegistryOptions {
-        credentials: Some(Credentials {
-            username: "alice".into(),
-            password: "s3cr3t".into(),
-        }),
-        ..Default::default()
-    })
-    .unwrap();
+    let c = client_as_alice("s3cr3t");
     let bytes = c
         .blob(&registry.address, "app", &Digest::sha256(b"original"), 8, 1024)
         .unwrap();
@@ -321,17 +326,8 @@ fn bearer_tokens_are_fetched_with_credentials_and_cached_per_scope() {
         }
         reply(200, MANIFEST)
     });
-    let with = |password: &str| {
-        RegistryClient::new(RegistryOptions {
-            credentials: Some(Credentials {
-                username: "alice".into(),
-                password: password.into(),
-            }),
-            ..Default::default()
-        })
-        .unwrap()
-    };
-    let c = with("s3cr3t");
+
+    let c = client_as_alice("s3cr3t");
     assert!(c.manifest(&tag_ref(&server)).unwrap().is_some());
     assert!(c.manifest(&tag_ref(&server)).unwrap().is_some());
     assert_eq!(
@@ -340,7 +336,7 @@ fn bearer_tokens_are_fetched_with_credentials_and_cached_per_scope() {
         "the token is reused for the same scope"
     );
 
-    let err = with("wrong").manifest(&tag_ref(&server)).unwrap_err();
+    let err = client_as_alice("wrong").manifest(&tag_ref(&server)).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Unauthorized, "{err}");
     assert!(err.message().contains("token endpoint"), "{err}");
 }
@@ -357,15 +353,7 @@ fn a_token_realm_inside_the_network_is_never_asked() {
         let server = Server::start(move |_| {
             reply(401, b"").header("WWW-Authenticate", format!("Bearer realm=\"{realm}\",service=\"x\""))
         });
-        let client = RegistryClient::new(RegistryOptions {
-            credentials: Some(Credentials {
-                username: "alice".into(),
-                password: "s3cr3t".into(),
-            }),
-            ..Default::default()
-        })
-        .unwrap();
-        let err = client.manifest(&tag_ref(&server)).unwrap_err();
+        let err = client_as_alice("s3cr3t").manifest(&tag_ref(&server)).unwrap_err();
         assert_eq!(err.code(), ErrorCode::Network, "{err}");
         assert!(err.message().contains("not the registry itself"), "{err}");
     }

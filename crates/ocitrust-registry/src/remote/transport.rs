@@ -413,12 +413,20 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
 /// What to do when the server ended the handshake over the client certificate: it demands one
 /// (mutual TLS), or did not accept the one presented.
 fn client_certificate_hint(error: &reqwest::Error) -> &'static str {
-    let chain = error_chain(error);
-    if chain.contains("BadCertificate") || chain.contains("CertificateRequired") {
-        " (the registry refused the client certificate, or wants one: see --registry-client-cert and --registry-client-key)"
-    } else {
-        ""
+    use rustls::AlertDescription::{BadCertificate, CertificateRequired};
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        // io::Error hides the error it wraps from `source()`; look inside it too.
+        let wrapped = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
+        let tls = e
+            .downcast_ref::<rustls::Error>()
+            .or_else(|| wrapped.and_then(|w| w.downcast_ref::<rustls::Error>()));
+        if let Some(rustls::Error::AlertReceived(BadCertificate | CertificateRequired)) = tls {
+            return " (the registry refused the client certificate, or wants one: see --registry-client-cert and --registry-client-key)";
+        }
+        source = e.source();
     }
+    ""
 }
 
 /// Whether a plain-HTTP answer is a TLS server's refusal (Go's net/http, nginx).
