@@ -43,10 +43,10 @@ go_install "$TOOLS_DIR/crane-$CRANE_VERSION" github.com/google/go-containerregis
 go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_V3_VERSION"
 go_build_from_module "$TOOLS_DIR/notation-$NOTATION_VERSION" github.com/notaryproject/notation "$NOTATION_VERSION" cmd/notation
 
-# Debian packages: the loopback registry (and htpasswd for its Basic auth), and what the C tests need (compiler, make, pkg-config,
+# Debian packages: the loopback registry (with htpasswd for its Basic auth and curl to see it is up), and what the C tests need (compiler, make, pkg-config,
 # valgrind). Installed only when one is missing, so a prepared machine never touches apt.
 missing=()
-for pair in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
+for pair in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl curl:curl valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
