@@ -16,5 +16,5 @@ fuzz_target!(|data: &[u8]| {
     KEY.with(|key| {
         let _ = verify_bundle(&subject, Ok(data), key.public_key(), &requirements, "fuzz");
     });
-    let _ = bundle_simple_signing_view(data, "r.example/app:v1");
+    let _ = bundle_simple_signing_view(data, &subject, "r.example/app:v1");
 });

@@ -4,6 +4,7 @@ mod commands;
 mod exit_code;
 mod output;
 mod password;
+mod terminal;
 
 use std::process::ExitCode;
 
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("Error: {e}");
+            terminal::say!("Error: {e}");
             ExitCode::from(exit_code::for_error(&e))
         }
     }

@@ -1,5 +1,6 @@
 //! Printing verification results: cosign's JSON array of payloads, text, or the full verdict.
 
+use crate::terminal::{say, show};
 use ocitrust::core::cosign::{bundle_simple_signing_view, SimpleSigningPayload};
 use ocitrust::{Error, ErrorCode, Reference, Result, SignatureKind, Verdict};
 
@@ -17,15 +18,15 @@ pub enum Format {
 /// The header cosign prints on standard error before the payloads.
 pub fn print_header(reference: &str, verdict: &Verdict, annotations_checked: bool) {
     if !verdict.insecure.is_empty() {
-        eprintln!("WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.");
+        say!("WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.");
     }
-    eprintln!("\nVerification for {reference} --");
-    eprintln!("The following checks were performed on each of these signatures:");
+    say!("\nVerification for {reference} --");
+    say!("The following checks were performed on each of these signatures:");
     if annotations_checked {
-        eprintln!("  - The specified annotations were verified.");
+        say!("  - The specified annotations were verified.");
     }
-    eprintln!("  - The cosign claims were validated");
-    eprintln!("  - The signatures were verified against the specified public key");
+    say!("  - The cosign claims were validated");
+    say!("  - The signatures were verified against the specified public key");
 }
 
 /// Prints the verified payloads (or the verdict) of `reference` on standard output.
@@ -34,7 +35,7 @@ pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Resu
         Format::Verdict => println!("{}", verdict.to_json()?),
         Format::Text => {
             for payload in cosign_payloads(reference, verdict)? {
-                println!("{}", String::from_utf8_lossy(&payload));
+                show!("{}", String::from_utf8_lossy(&payload));
             }
         }
         Format::Json => {
@@ -54,6 +55,12 @@ pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Resu
 /// Sigstore bundle the simple-signing payload cosign v3 makes from its statement.
 fn cosign_payloads(reference: &str, verdict: &Verdict) -> Result<Vec<Vec<u8>>> {
     let name = Reference::parse(reference).map_or_else(|_| reference.to_owned(), |r| r.full_name());
+    // The verified signatures are all on the index when trust came through it, else all on the
+    // subject (the index is judged only when nothing on the subject verified).
+    let signed = verdict
+        .verified_through_index
+        .as_ref()
+        .unwrap_or(&verdict.subject.digest);
     verdict
         .signatures
         .iter()
@@ -61,7 +68,7 @@ fn cosign_payloads(reference: &str, verdict: &Verdict) -> Result<Vec<Vec<u8>>> {
         .filter_map(|s| s.payload.as_deref().map(|payload| (s.kind, payload)))
         .map(|(kind, payload)| match kind {
             SignatureKind::CosignSignature => Ok(payload.to_vec()),
-            SignatureKind::SigstoreBundle => bundle_simple_signing_view(payload, &name)?.to_bytes(),
+            SignatureKind::SigstoreBundle => bundle_simple_signing_view(payload, signed, &name)?.to_bytes(),
             other => Err(Error::new(
                 ErrorCode::Internal,
                 format!("cosign has no output form for {} signatures", other.name()),
@@ -73,13 +80,13 @@ fn cosign_payloads(reference: &str, verdict: &Verdict) -> Result<Vec<Vec<u8>>> {
 /// Prints `tree` the way `cosign tree` does, with the referrers after the tag-scheme artifacts.
 pub fn print_tree(reference: &str, attached: &ocitrust::Attached) {
     if attached.tag_scheme.is_empty() && attached.referrers.is_empty() {
-        println!(
+        show!(
             "No Supply Chain Security Related Artifacts found for image {reference} ({})",
             attached.subject
         );
         return;
     }
-    println!(
+    show!(
         "📦 Supply Chain Security Related artifacts for an image: {reference} ({})",
         attached.subject
     );
@@ -89,7 +96,7 @@ pub fn print_tree(reference: &str, attached: &ocitrust::Attached) {
             "attestations" => ("💾", "Attestations"),
             _ => ("📦", "SBOMs"),
         };
-        println!("└── {icon} {what} for an image tag: {}", artifact.reference);
+        show!("└── {icon} {what} for an image tag: {}", artifact.reference);
         print_leaves(artifact.layers.iter().map(ToString::to_string));
     }
     if !attached.referrers.is_empty() {
@@ -102,7 +109,7 @@ pub fn print_tree(reference: &str, attached: &ocitrust::Attached) {
                 )
             }
         };
-        println!("└── 🔗 Referrers, from {source}:");
+        show!("└── 🔗 Referrers, from {source}:");
         print_leaves(
             attached
                 .referrers
@@ -116,6 +123,6 @@ fn print_leaves(leaves: impl ExactSizeIterator<Item = String>) {
     let count = leaves.len();
     for (i, leaf) in leaves.enumerate() {
         let branch = if i + 1 == count { "└──" } else { "├──" };
-        println!("   {branch} 🍒 {leaf}");
+        show!("   {branch} 🍒 {leaf}");
     }
 }

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod digest;
 pub mod error;
 pub mod go_json;
+pub mod go_reading;
 pub mod notation;
 pub mod oci;
 mod pem_text;

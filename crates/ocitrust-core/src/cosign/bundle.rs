@@ -14,6 +14,7 @@ use super::verify::CosignRequirements;
 use crate::crypto::PublicKey;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
+use crate::go_reading::{check_go_unambiguous, GoStructFields};
 use crate::verdict::{CheckName, SignatureKind, SignatureReport, Signer};
 
 /// The media type (and OCI artifact type) of a v0.3 Sigstore bundle.
@@ -198,40 +199,54 @@ pub fn verify_bundle(
 
 /// What `cosign verify` (v3) prints for a verified bundle's `statement`: a simple-signing payload
 /// made from it. `docker-reference` is the name that was verified (`docker_reference`, as
-/// [`crate::Reference::full_name`] spells it), the digest is the statement's first subject's, the
-/// type its predicate type, and `optional` that subject's annotations (`{}` when there are none).
-pub fn bundle_simple_signing_view(statement: &[u8], docker_reference: &str) -> Result<SimpleSigningPayload> {
-    let statement: Statement = serde_json::from_slice(statement)
-        .map_err(|e| invalid(format!("the DSSE payload is not an in-toto statement: {e}")))?;
-    let subject = statement
-        .subject
-        .into_iter()
-        .next()
-        .ok_or_else(|| invalid("the statement has no subject".into()))?;
-    let digest = subject
-        .digest
-        .get_key_value("sha256")
-        .or_else(|| subject.digest.iter().next())
-        .map(|(algorithm, hex)| format!("{algorithm}:{hex}"))
-        .ok_or_else(|| invalid("the statement's subject has no digest".into()))?;
+/// [`crate::Reference::full_name`] spells it), the digest is `subject` (the one verified), the type
+/// the predicate type, and `optional` the annotations of the statement's entry for `subject` — the
+/// entry verification chose ([`statement_subject`]), never another one (`{}` when it has none).
+pub fn bundle_simple_signing_view(
+    statement: &[u8],
+    subject: &Digest,
+    docker_reference: &str,
+) -> Result<SimpleSigningPayload> {
+    let statement = parse_statement(statement)?;
+    let predicate_type = statement.predicate_type.clone();
+    let annotations = statement_subject_entry(statement, subject)?;
     Ok(SimpleSigningPayload {
         critical: Critical {
             identity: Identity {
                 docker_reference: docker_reference.to_owned(),
             },
             image: Image {
-                docker_manifest_digest: digest,
+                docker_manifest_digest: subject.to_string(),
             },
-            kind: statement.predicate_type,
+            kind: predicate_type,
         },
-        optional: Some(subject.annotations),
+        optional: Some(annotations),
     })
+}
+
+/// The fields of the in-toto statement structs Go reads; digest sets, annotations and the
+/// predicate are maps or free-form.
+const STATEMENT_FIELDS: GoStructFields<'static> = GoStructFields {
+    fields: &[
+        "_type",
+        "subject",
+        "name",
+        "digest",
+        "annotations",
+        "predicateType",
+        "predicate",
+    ],
+    opaque: &["digest", "annotations", "predicate"],
+};
+
+fn parse_statement(payload: &[u8]) -> Result<Statement> {
+    check_go_unambiguous(payload, STATEMENT_FIELDS, "the in-toto statement")?;
+    serde_json::from_slice(payload).map_err(|e| invalid(format!("the DSSE payload is not an in-toto statement: {e}")))
 }
 
 /// The annotations of the statement's subject entry naming `subject`, once the statement is cosign's.
 fn statement_subject(payload: &[u8], subject: &Digest) -> Result<BTreeMap<String, serde_json::Value>> {
-    let statement: Statement = serde_json::from_slice(payload)
-        .map_err(|e| invalid(format!("the DSSE payload is not an in-toto statement: {e}")))?;
+    let statement = parse_statement(payload)?;
     if !IN_TOTO_STATEMENT_TYPES.contains(&statement.statement_type.as_str()) {
         return Err(invalid(format!(
             "statement type {:?} is not in-toto's",
@@ -247,7 +262,12 @@ fn statement_subject(payload: &[u8], subject: &Digest) -> Result<BTreeMap<String
             ),
         ));
     }
-    let algorithm = subject.as_str().split(':').next().unwrap_or_default();
+    statement_subject_entry(statement, subject)
+}
+
+/// The annotations of the first subject entry of `statement` whose digest set names `subject`.
+fn statement_subject_entry(statement: Statement, subject: &Digest) -> Result<BTreeMap<String, serde_json::Value>> {
+    let algorithm = subject.algorithm().name();
     statement
         .subject
         .into_iter()
@@ -307,7 +327,7 @@ mod tests {
         let signed = report.payload.unwrap();
         assert!(signed.starts_with(b"{\"_type\""));
         // What cosign v3 prints for it.
-        let view = bundle_simple_signing_view(&signed, "r.example/app:v1").unwrap();
+        let view = bundle_simple_signing_view(&signed, &subject, "r.example/app:v1").unwrap();
         assert_eq!(
             String::from_utf8(view.to_bytes().unwrap()).unwrap(),
             format!(
@@ -373,5 +393,49 @@ mod tests {
             );
             assert!(!report.verified);
         }
+    }
+
+    #[test]
+    fn the_printed_view_shows_the_subject_entry_that_was_verified() {
+        let key = SigningKey::generate_ecdsa_p256().unwrap();
+        let image = Digest::sha256(b"image");
+        let other = Digest::sha256(b"another image");
+        let statement = format!(
+            r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"digest":{{"sha256":"{}"}},"annotations":{{"env":"dev"}}}},{{"digest":{{"sha256":"{}"}},"annotations":{{"env":"prod"}}}}],"predicateType":"{COSIGN_SIGN_PREDICATE_TYPE}","predicate":{{}}}}"#,
+            other.hex(),
+            image.hex()
+        );
+        let bytes = bundle(&key, &statement, false);
+        let req = CosignRequirements {
+            annotations: BTreeMap::from([("env".into(), "prod".into())]),
+            insecure_ignore_tlog: true,
+        };
+        let report = verify_bundle(&image, Ok(&bytes), key.public_key(), &req, "here");
+        assert!(report.verified, "{:?}", report.failure());
+        let view = bundle_simple_signing_view(report.payload.as_deref().unwrap(), &image, "r.example/app").unwrap();
+        assert_eq!(view.critical.image.docker_manifest_digest, image.to_string());
+        assert_eq!(view.optional.unwrap().get("env"), Some(&serde_json::json!("prod")));
+    }
+
+    #[test]
+    fn a_statement_go_would_read_differently_is_refused() {
+        let key = SigningKey::generate_ecdsa_p256().unwrap();
+        let image = Digest::sha256(b"image");
+        let statement = format!(
+            r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"digest":{{"sha256":"{}"}}}}],"Subject":[],"predicateType":"{COSIGN_SIGN_PREDICATE_TYPE}","predicate":{{}}}}"#,
+            image.hex()
+        );
+        let bytes = bundle(&key, &statement, false);
+        let req = CosignRequirements {
+            insecure_ignore_tlog: true,
+            ..Default::default()
+        };
+        let report = verify_bundle(&image, Ok(&bytes), key.public_key(), &req, "here");
+        assert!(!report.verified);
+        assert!(
+            report.failure().unwrap().contains("Go's encoding/json"),
+            "{:?}",
+            report.failure()
+        );
     }
 }

@@ -8,6 +8,21 @@ use serde::{Deserialize, Serialize};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
 use crate::go_json::to_go_json;
+use crate::go_reading::{check_go_unambiguous, GoStructFields};
+
+/// The fields of cosign's payload structs (`payload.SimpleContainerImage`); `optional` is a map.
+const SIMPLE_SIGNING_FIELDS: GoStructFields<'static> = GoStructFields {
+    fields: &[
+        "critical",
+        "identity",
+        "docker-reference",
+        "image",
+        "docker-manifest-digest",
+        "type",
+        "optional",
+    ],
+    opaque: &["optional"],
+};
 
 /// `critical.type` of a cosign container image signature.
 pub const COSIGN_SIGNATURE_TYPE: &str = "cosign container image signature";
@@ -82,6 +97,7 @@ impl SimpleSigningPayload {
                 format!("payload is {} bytes, limit is {PAYLOAD_SIZE_MAX}", bytes.len()),
             ));
         }
+        check_go_unambiguous(bytes, SIMPLE_SIGNING_FIELDS, "simple-signing payload")?;
         serde_json::from_slice(bytes).map_err(|e| {
             Error::new(
                 ErrorCode::InvalidPayload,
@@ -194,6 +210,18 @@ mod tests {
         assert!(p.check_annotations(&req("n", "1")).is_err());
         assert!(p.check_annotations(&req("missing", "x")).is_err());
         assert!(p.check_annotations(&BTreeMap::new()).is_ok());
+    }
+
+    #[test]
+    fn a_digest_claim_go_would_read_differently_is_refused() {
+        let a = Digest::sha256(b"a");
+        let b = Digest::sha256(b"b");
+        let payload = format!(
+            r#"{{"critical":{{"identity":{{"docker-reference":"r"}},"image":{{"docker-manifest-digest":"{a}","Docker-Manifest-Digest":"{b}"}},"type":"{COSIGN_SIGNATURE_TYPE}"}},"optional":null}}"#
+        );
+        let err = SimpleSigningPayload::parse(payload.as_bytes()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidPayload);
+        assert!(err.message().contains("Docker-Manifest-Digest"), "{err}");
     }
 
     #[test]

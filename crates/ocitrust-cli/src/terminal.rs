@@ -1,0 +1,61 @@
+//! Text printed for a person reads what came from input — tags, paths, annotations, what a registry
+//! answered, error messages quoting them — and a terminal obeys control sequences in it: a tag
+//! holding `ESC ]0;…BEL ESC [2J` would retitle the window and clear the screen, or hide the line
+//! before it. So every control character but the line breaks and tabs the tool itself writes, and
+//! the Unicode controls that reorder text (bidirectional overrides and isolates), are shown escaped
+//! (`\u{1b}`) instead.
+
+use std::borrow::Cow;
+
+/// `text` with every control character except `\n` and `\t` escaped.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_escaped(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_escaped(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `eprintln!` for text that may hold input: the formatted line, escaped.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::terminal::escape(&format!($($arg)*)))
+    };
+}
+
+/// `println!` for text that may hold input: the formatted line, escaped.
+macro_rules! show {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::terminal::escape(&format!($($arg)*)))
+    };
+}
+
+pub(crate) use {say, show};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_from_input_are_escaped_and_plain_text_is_not() {
+        assert_eq!(escape("registry.example/app:v1"), "registry.example/app:v1");
+        assert_eq!(escape("a\tb\nc"), "a\tb\nc");
+        assert_eq!(
+            escape("v1\u{1b}]0;pwned\u{7}\u{1b}[2J\r"),
+            "v1\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{d}"
+        );
+        assert_eq!(escape("\u{9b}31m \u{202e}gpj.exe"), "\\u{9b}31m \\u{202e}gpj.exe");
+    }
+}
