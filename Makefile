@@ -36,10 +36,11 @@ install: lib
 	ln -sf libocitrust.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libocitrust.so
 	install -m 0644 include/ocitrust.h $(DESTDIR)$(INCLUDEDIR)/ocitrust.h
 	archive_sha256="$$(sha256sum $(BUILD_DIR)/libocitrust_ffi.a | cut -c1-64)"; \
+	libdir_sha256="$$(printf '%s' '$(LIBDIR)' | sha256sum | cut -c1-64)"; \
 	for pc in ocitrust ocitrust-static; do \
 	  sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	      -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|' \
-	      -e "s|@ARCHIVE_SHA256@|$$archive_sha256|" \
+	      -e "s|@ARCHIVE_SHA256@|$$archive_sha256|" -e "s|@LIBDIR_SHA256@|$$libdir_sha256|" \
 	      crates/ocitrust-ffi/pkgconfig/$$pc.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/$$pc.pc; \
 	done
 

@@ -12,7 +12,10 @@
  *   grouped by hundreds and never reused. Other outputs are out-parameters written only on
  *   success. Functions that can fail for reasons worth a sentence take a last
  *   `ocitrust_error **error_out`: when it is not NULL and the call fails, it receives an error
- *   handle (code and message) for the caller to free. Accessors return only the code.
+ *   handle (code and message) for the caller to free. `*error_out` must be NULL or an error an
+ *   earlier call wrote there, which a new error then frees and replaces: one variable can be
+ *   reused across calls without leaking. A call that succeeds leaves it as it was.
+ *   Accessors return only the code.
  * - Strings passed in are NUL-terminated UTF-8; byte buffers are a pointer and a length (the
  *   pointer may be NULL when the length is 0). Inputs are copied; nothing passed in is retained.
  * - Values handed out are copied into a caller buffer: *out_len always receives the value's
@@ -475,7 +478,8 @@ ocitrust_result ocitrust_registry_options_set_client_certificate(ocitrust_regist
                                                                  ocitrust_error **error_out);
 
 /**
- * Lets one registry request (headers and body) take at most `milliseconds` (default 60000).
+ * Lets one whole verification or signing, every registry request together, take at most
+ * `milliseconds` (default 180000, as cosign's `--timeout`).
  * Errors: `OCITRUST_ERR_INVALID_ARGUMENT` for 0.
  */
 ocitrust_result ocitrust_registry_options_set_timeout_ms(ocitrust_registry_options *options,
@@ -854,9 +858,14 @@ ocitrust_result ocitrust_verifier_set_registry_options(ocitrust_verifier *verifi
  * here means the evidence could not be read or is corrupt: `OCITRUST_ERR_NOT_FOUND`,
  * `OCITRUST_ERR_DIGEST_MISMATCH`, `OCITRUST_ERR_INVALID_MANIFEST`, `OCITRUST_ERR_INVALID_REFERENCE`,
  * `OCITRUST_ERR_NETWORK`, `OCITRUST_ERR_UNAUTHORIZED`, `OCITRUST_ERR_LIMIT_EXCEEDED`, …
+ *
+ * A verification in a registry ends within the registry options' timeout (3 minutes unless set):
+ * every request shares it. `timeout_ms`, when not 0, shortens it for this call (a caller's own
+ * deadline); past it the call fails with `OCITRUST_ERR_NETWORK`.
  */
 ocitrust_result ocitrust_verifier_verify(const ocitrust_verifier *verifier,
                                          const char *reference,
+                                         uint64_t timeout_ms,
                                          ocitrust_verdict **verdict_out,
                                          ocitrust_error **error_out);
 

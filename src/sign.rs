@@ -2,6 +2,7 @@
 //! registry at the tag-scheme tag `sha256-<hex>.sig`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ocitrust_core::cosign::{sign_image, signature_tag};
 use ocitrust_core::crypto::SigningKey;
@@ -39,14 +40,18 @@ pub struct SignOutcome {
 /// Signs the image `reference` names (`oci:PATH[:TAG|@DIGEST]`) with `key`: appends a layer to its
 /// signature manifest (creating it if absent) and points the layout at the new manifest. In a layout
 /// written by `cosign save` the `sigs` entry is replaced, so `cosign load` pushes the signature;
-/// otherwise the tag `sha256-<hex>.sig` is set.
+/// otherwise the tag `sha256-<hex>.sig` is set. Signers of one layout take turns (a lock on its
+/// directory); a failed signing leaves the layout as it was.
 pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<SignOutcome> {
     if !LayoutReference::is_layout_reference(reference) {
         return sign_in_registry(reference, key, options);
     }
     let layout_ref = LayoutReference::parse(reference)?;
-    let evidence = discover_in_layout(&layout_ref, None)?;
     let layout = OciLayout::open(&layout_ref.path)?;
+    // Locked from reading the old signatures to writing the new index: a concurrent signer waits,
+    // then appends to what this one wrote.
+    let mut writer = layout.writer()?;
+    let evidence = discover_in_layout(&layout_ref, None, &Arc::default())?;
     let subject_entry = &evidence.entry;
     let subject = evidence.subject.digest().clone();
     let identity = options
@@ -56,9 +61,9 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
     let existing = evidence.signatures.as_ref().map(|(m, _, _)| m);
     let new = sign_image(key, &subject, &identity, &options.annotations, existing)?;
 
-    layout.write_blob(&new.payload)?;
-    layout.write_blob(&new.config)?;
-    let manifest_digest = layout.write_blob(&new.manifest)?;
+    writer.write_blob(&new.payload)?;
+    writer.write_blob(&new.config)?;
+    let manifest_digest = writer.write_blob(&new.manifest)?;
     let cosign_save = matches!(
         subject_entry.cosign_kind(),
         Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX)
@@ -84,7 +89,7 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
         size: new.manifest.len() as u64,
         annotations: BTreeMap::from([(annotation.0.to_owned(), annotation.1.to_owned())]),
     };
-    layout.put_entry(&entry, |e| {
+    writer.put_entry(&entry, |e| {
         e.annotations.get(annotation.0).map(String::as_str) == Some(annotation.1)
     })?;
     Ok(SignOutcome {
@@ -99,7 +104,7 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
 /// blobs first and the manifest last, so a failure leaves the old signatures in place.
 fn sign_in_registry(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<SignOutcome> {
     let parsed = Reference::parse(reference)?;
-    let client = RegistryClient::new(options.registry.clone())?;
+    let client = RegistryClient::new(options.registry.clone())?.bounded_by_options();
     let subject = client.manifest(&parsed)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NotFound,

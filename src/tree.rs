@@ -44,7 +44,7 @@ impl Attached {
 /// Lists what is attached to the image `reference` names in its registry (signatures looked for in
 /// `options.signature_repository` when set).
 pub fn tree(reference: &str, options: &RegistryOptions) -> Result<Attached> {
-    tree_with(&RegistryClient::new(options.clone())?, reference)
+    tree_with(&RegistryClient::new(options.clone())?.bounded_by_options(), reference)
 }
 
 /// [`tree`] through an existing client (its options apply).

@@ -36,7 +36,7 @@ fn locate(place: &str, digest: &Digest, suffix: Option<&str>) -> String {
 /// as cosign does). Kind `digest` gives the image pinned by digest, `registry/repo@sha256:…`.
 pub fn triangulate(reference: &str, kind: &str, options: &RegistryOptions) -> Result<String> {
     triangulate_with(
-        || RegistryClient::new(options.clone()).map(std::sync::Arc::new),
+        || Ok(RegistryClient::new(options.clone())?.bounded_by_options()),
         reference,
         kind,
         options,
@@ -45,7 +45,7 @@ pub fn triangulate(reference: &str, kind: &str, options: &RegistryOptions) -> Re
 
 /// [`triangulate`] with a client made only if a tag must be resolved.
 pub(crate) fn triangulate_with(
-    client: impl FnOnce() -> Result<std::sync::Arc<RegistryClient>>,
+    client: impl FnOnce() -> Result<RegistryClient>,
     reference: &str,
     kind: &str,
     options: &RegistryOptions,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ocitrust_core::cosign::{
     verify_bundle, verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
@@ -12,7 +12,7 @@ use ocitrust_core::notation::notation_signature_not_verified;
 use ocitrust_core::oci::{Manifest, Platform};
 use ocitrust_core::verdict::{SignatureReport, Subject};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
-use ocitrust_registry::limits::SIGNATURE_BLOB_SIZE_MAX;
+use ocitrust_registry::limits::{ReadBudget, READ_BUDGET_DEFAULT, SIGNATURE_BLOB_SIZE_MAX};
 use ocitrust_registry::remote::{discover_in_registry, discover_referrers, RegistryClient, RegistryOptions};
 use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference};
 
@@ -32,8 +32,9 @@ pub struct Verifier {
     verification_time: Option<SystemTime>,
     require_platform_signature: bool,
     registry: RegistryOptions,
+    read_budget: u64,
     /// Made on first use and shared by clones, so connections and tokens are reused.
-    client: Arc<Mutex<Option<Arc<RegistryClient>>>>,
+    client: Arc<Mutex<Option<RegistryClient>>>,
 }
 
 impl Verifier {
@@ -46,8 +47,21 @@ impl Verifier {
             verification_time: None,
             require_platform_signature: false,
             registry: RegistryOptions::default(),
+            read_budget: READ_BUDGET_DEFAULT,
             client: Arc::default(),
         }
+    }
+
+    /// How many bytes one verification may read in all from a registry or a layout (manifests,
+    /// payloads, referrers, bundles): [`READ_BUDGET_DEFAULT`] unless set. Past it the verification
+    /// fails with `LimitExceeded`; it is what bounds the memory a hostile image can make it use.
+    pub fn read_budget(mut self, bytes: u64) -> Self {
+        self.read_budget = bytes;
+        self
+    }
+
+    fn new_budget(&self) -> Arc<ReadBudget> {
+        Arc::new(ReadBudget::new(self.read_budget))
     }
 
     /// How to reach registries (credentials, `allow_insecure`, a signature repository).
@@ -57,7 +71,7 @@ impl Verifier {
         self
     }
 
-    fn registry_client(&self) -> Result<Arc<RegistryClient>> {
+    fn registry_client(&self) -> Result<RegistryClient> {
         let mut cell = self
             .client
             .lock()
@@ -65,7 +79,7 @@ impl Verifier {
         if let Some(client) = cell.as_ref() {
             return Ok(client.clone());
         }
-        let client = Arc::new(RegistryClient::new(self.registry.clone())?);
+        let client = RegistryClient::new(self.registry.clone())?;
         *cell = Some(client.clone());
         Ok(client)
     }
@@ -114,19 +128,32 @@ impl Verifier {
     /// layout (`oci:PATH[:TAG|@DIGEST]`). The verdict lists every signature examined; call
     /// [`Verdict::require_trusted`] to turn an untrusted verdict into cosign's error.
     pub fn verify(&self, reference: &str) -> Result<Verdict> {
+        self.verify_within(reference, None)
+    }
+
+    /// [`Verifier::verify`], ending within `limit` when it is sooner than the registry options'
+    /// timeout (which bounds a verification in all: every request shares what is left of it).
+    /// A caller with a deadline of its own (a Go context, an admission webhook's) passes what is
+    /// left of it, so a verification it gives up on does not go on in the background.
+    pub fn verify_within(&self, reference: &str, limit: Option<Duration>) -> Result<Verdict> {
         if !LayoutReference::is_layout_reference(reference) {
-            return self.verify_in_registry(reference);
+            return self.verify_in_registry(reference, limit);
         }
         let layout_ref = LayoutReference::parse(reference)?;
-        let mut found = discover_in_layout(&layout_ref, self.platform.as_ref())?;
+        let budget = self.new_budget();
+        let mut found = discover_in_layout(&layout_ref, self.platform.as_ref(), &budget)?;
         self.judge_tag_scheme_then_referrers(reference, &mut found, false, |found| {
-            discover_layout_referrers(&layout_ref, found)
+            discover_layout_referrers(&layout_ref, found, &budget)
         })
     }
 
-    fn verify_in_registry(&self, reference: &str) -> Result<Verdict> {
+    /// In a registry, every request of one verification shares its deadline (the registry options'
+    /// timeout, from now) and its read budget.
+    fn verify_in_registry(&self, reference: &str, limit: Option<Duration>) -> Result<Verdict> {
         let parsed = Reference::parse(reference)?;
-        let client = self.registry_client()?;
+        let shared = self.registry_client()?;
+        let allowed = limit.map_or(shared.timeout(), |limit| limit.min(shared.timeout()));
+        let client = shared.bounded(allowed, self.new_budget());
         let mut found = discover_in_registry(&client, &parsed, self.platform.as_ref())?;
         self.judge_tag_scheme_then_referrers(reference, &mut found, self.registry.allow_insecure, |found| {
             discover_referrers(&client, found)
@@ -158,13 +185,18 @@ impl Verifier {
     /// What is attached to the image `reference` in its registry ([`crate::tree`]), reached with this
     /// verifier's registry options and client.
     pub fn tree(&self, reference: &str) -> Result<crate::Attached> {
-        crate::tree::tree_with(&*self.registry_client()?, reference)
+        crate::tree::tree_with(&self.registry_client()?.bounded_by_options(), reference)
     }
 
     /// Where the `kind` artifacts of `reference` are stored ([`crate::triangulate`]), with this
     /// verifier's registry options and client.
     pub fn triangulate(&self, reference: &str, kind: &str) -> Result<String> {
-        crate::triangulate::triangulate_with(|| self.registry_client(), reference, kind, &self.registry)
+        crate::triangulate::triangulate_with(
+            || Ok(self.registry_client()?.bounded_by_options()),
+            reference,
+            kind,
+            &self.registry,
+        )
     }
 
     /// Verifies evidence the caller fetched itself (sans-IO): the subject manifest's bytes, the bytes

@@ -104,7 +104,7 @@ fn ffi_verify(c: &mut Criterion) {
         b.iter(|| unsafe {
             let mut verdict = ptr::null_mut();
             assert_eq!(
-                ocitrust_verifier_verify(c_verifier, c_reference.as_ptr(), &mut verdict, ptr::null_mut()),
+                ocitrust_verifier_verify(c_verifier, c_reference.as_ptr(), 0, &mut verdict, ptr::null_mut()),
                 OCITRUST_OK
             );
             assert!(ocitrust_verdict_trusted(verdict));

@@ -38,7 +38,8 @@ type RegistryOptions struct {
 	// --registry-client-key). Both or neither.
 	ClientCertFile string
 	ClientKeyFile  string
-	// Timeout bounds one registry request (headers and body); 0 means 60 seconds.
+	// Timeout bounds one whole verification or signing, every registry request together; 0 means
+	// 3 minutes, as cosign's --timeout. A Verify context's deadline shortens it for that call.
 	Timeout time.Duration
 }
 

@@ -28,6 +28,17 @@ status=0
 if [ "$status" != 12 ] || ! grep -q "no_matching_signatures" "$BUILD/err"; then
   echo "examples/verify on a tampered copy: exit $status, expected 12" >&2; cat "$BUILD/err" >&2; exit 1
 fi
+# The library installed to another prefix and removed from the first: a build against the new
+# prefix must not link the old path from Go's cache (it once failed: "cannot find …/libocitrust.a").
+MOVED="$ROOT/target/ocitrust-prefix-moved"
+rm -rf "$MOVED"
+make --no-print-directory -C "$ROOT" install PREFIX="$MOVED/first" PROFILE=dev >/dev/null
+PKG_CONFIG_PATH="$MOVED/first/lib/pkgconfig" go build -o "$BUILD/verify-moved" ./examples/verify
+make --no-print-directory -C "$ROOT" install PREFIX="$MOVED/second" PROFILE=dev >/dev/null
+rm -rf "$MOVED/first"
+PKG_CONFIG_PATH="$MOVED/second/lib/pkgconfig" go build -o "$BUILD/verify-moved" ./examples/verify
+"$BUILD/verify-moved" --key "$key" --insecure-ignore-tlog "oci:$BUILD/fixtures/sample" >/dev/null
+rm -rf "$MOVED"
 libs="$(ldd "$BUILD/verify")" # read whole: `ldd | grep -q` under pipefail can lose the match to SIGPIPE
 if grep -q libocitrust <<<"$libs"; then
   echo "examples/verify links libocitrust dynamically; the binding links the static library" >&2; exit 1

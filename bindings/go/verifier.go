@@ -115,16 +115,22 @@ func NewVerifier(key *PublicKey, opts ...Option) (*Verifier, error) {
 // untrusted one into ErrNoSignatures or ErrNoMatchingSignatures. An error here means the evidence
 // could not be read or is corrupt (ErrNotFound, ErrDigestMismatch, ErrNetwork, ErrUnauthorized, …).
 //
-// The C call cannot be interrupted: when ctx ends first, Verify returns ctx.Err() at once and the
-// call finishes in the background (Close waits for it).
+// A verification in a registry ends within the registry options' timeout (3 minutes unless set),
+// and within ctx's deadline when it has one: the library is given what is left of it. When ctx ends
+// first (cancelled, or at its deadline), Verify returns ctx.Err() at once; the C call, which
+// cannot be interrupted, then ends by itself at that deadline (Close waits for it).
 func (v *Verifier) Verify(ctx context.Context, reference string) (*Verdict, error) {
+	timeoutMs := uint64(0)
+	if deadline, ok := ctx.Deadline(); ok {
+		timeoutMs = uint64(max(time.Until(deadline).Milliseconds(), 1))
+	}
 	return v.run(ctx, func(ptr *C.ocitrust_verifier, out **C.ocitrust_verdict, cerr **C.ocitrust_error) error {
 		cref, err := cString(reference, "reference")
 		if err != nil {
 			return err
 		}
 		defer C.free(unsafe.Pointer(cref))
-		return takeError(C.ocitrust_verifier_verify(ptr, cref, out, cerr), *cerr)
+		return takeError(C.ocitrust_verifier_verify(ptr, cref, C.uint64_t(timeoutMs), out, cerr), *cerr)
 	})
 }
 
@@ -180,6 +186,10 @@ func (v *Verifier) run(ctx context.Context, call verifyCall) (*Verdict, error) {
 	go func() { done <- v.call(call) }()
 	select {
 	case r := <-done:
+		if r.err != nil && ctx.Err() != nil {
+			// The library stopped at the deadline it was given: the context's.
+			return nil, ctx.Err()
+		}
 		return r.verdict, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()

@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "WARNING: --insecure-ignore-tlog: no transparency-log proof is required\n");
         rc = ocitrust_verifier_set_insecure_ignore_tlog(verifier, true, &error);
     }
-    if (rc == OCITRUST_OK) rc = ocitrust_verifier_verify(verifier, reference, &verdict, &error);
+    if (rc == OCITRUST_OK) rc = ocitrust_verifier_verify(verifier, reference, 0, &verdict, &error);
     ocitrust_verifier_free(&verifier);
     if (rc != OCITRUST_OK) return fail(reference, rc, &error);
 

@@ -88,6 +88,16 @@ static void error_handles_and_buffers(void) {
     ocitrust_error_free(&error);
     ocitrust_error_free(NULL);
 
+    /* One variable reused: each new error frees the one before (valgrind and ASan see no leak),
+     * and a call that succeeds leaves the last error in place. */
+    CHECK_RC(ocitrust_public_key_from_pem((const uint8_t *)"junk", 4, &key, &error), OCITRUST_ERR_INVALID_KEY);
+    CHECK_RC(ocitrust_public_key_from_pem((const uint8_t *)"more junk", 9, &key, &error), OCITRUST_ERR_INVALID_KEY);
+    CHECK(error != NULL);
+    CHECK_RC(ocitrust_error_code(error), OCITRUST_ERR_INVALID_KEY);
+    CHECK_RC(ocitrust_public_key_from_pem((const uint8_t *)"", 0, &key, &error), OCITRUST_ERR_INVALID_KEY);
+    ocitrust_error_free(&error);
+    CHECK(error == NULL);
+
     /* A NULL error_out is allowed: only the code comes back. */
     CHECK_RC(ocitrust_public_key_from_pem((const uint8_t *)"junk", 4, &key, NULL), OCITRUST_ERR_INVALID_KEY);
 }

@@ -56,7 +56,7 @@ int main(void) {
     CHECK_RC(ocitrust_verifier_new(public_key, &verifier, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_set_insecure_ignore_tlog(verifier, true, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_require_annotation(verifier, "team", "platform", &error), OCITRUST_OK);
-    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("signable", ""), &verdict, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("signable", ""), 0, &verdict, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
     ocitrust_verdict_free(&verdict);
 
@@ -78,14 +78,14 @@ int main(void) {
         CHECK_RC(ocitrust_verifier_new(sample_pub, &through, &error), OCITRUST_OK);
         CHECK_RC(ocitrust_verifier_set_insecure_ignore_tlog(through, true, &error), OCITRUST_OK);
         CHECK_RC(ocitrust_verifier_set_platform(through, "linux/arm64/v8", &error), OCITRUST_OK);
-        CHECK_RC(ocitrust_verifier_verify(through, layout_ref("multiarch-index", ":multi"), &verdict, &error),
+        CHECK_RC(ocitrust_verifier_verify(through, layout_ref("multiarch-index", ":multi"), 0, &verdict, &error),
                  OCITRUST_OK);
         CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
         CHECK_RC(ocitrust_verdict_verified_through_index(verdict, text, sizeof text, &len), OCITRUST_OK);
         CHECK(strcmp(text, digest) == 0);
         ocitrust_verdict_free(&verdict);
         CHECK_RC(ocitrust_verifier_set_require_platform_signature(through, true, &error), OCITRUST_OK);
-        CHECK_RC(ocitrust_verifier_verify(through, layout_ref("multiarch-index", ":multi"), &verdict, &error),
+        CHECK_RC(ocitrust_verifier_verify(through, layout_ref("multiarch-index", ":multi"), 0, &verdict, &error),
                  OCITRUST_OK);
         CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_ERR_NO_SIGNATURES);
         CHECK(error_says(&error, OCITRUST_ERR_NO_SIGNATURES, "no signatures found"));

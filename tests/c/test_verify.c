@@ -37,7 +37,7 @@ static void trusted_sample_and_every_accessor(void) {
 
     CHECK_RC(ocitrust_verifier_require_annotation(verifier, "org", "ocitrust-sample", &error), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_set_verification_time(verifier, 1700000000u, &error), OCITRUST_OK);
-    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("sample", ""), &verdict, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("sample", ""), 0, &verdict, &error), OCITRUST_OK);
     CHECK(verdict != NULL && error == NULL);
     CHECK(ocitrust_verdict_trusted(verdict));
     CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
@@ -132,7 +132,7 @@ static void expect_untrusted(ocitrust_verifier *verifier, const char *reference,
                              const char *needle) {
     ocitrust_verdict *verdict = NULL;
     ocitrust_error *error = NULL;
-    CHECK_RC(ocitrust_verifier_verify(verifier, reference, &verdict, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(verifier, reference, 0, &verdict, &error), OCITRUST_OK);
     CHECK(!ocitrust_verdict_trusted(verdict));
     CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), code);
     CHECK(error_says(&error, code, needle));
@@ -144,7 +144,7 @@ static void expect_error(ocitrust_verifier *verifier, const char *reference, oci
                          const char *needle) {
     ocitrust_verdict *verdict = NULL;
     ocitrust_error *error = NULL;
-    CHECK_RC(ocitrust_verifier_verify(verifier, reference, &verdict, &error), code);
+    CHECK_RC(ocitrust_verifier_verify(verifier, reference, 0, &verdict, &error), code);
     CHECK(verdict == NULL);
     CHECK(error_says(&error, code, needle));
 }
@@ -159,7 +159,7 @@ static void untrusted_and_broken_evidence(void) {
 
     /* Strict defaults: without a transparency-log proof nothing is trusted. */
     expect_untrusted(strict, layout_ref("sample", ""), OCITRUST_ERR_NO_MATCHING_SIGNATURES, "transparency log");
-    CHECK_RC(ocitrust_verifier_verify(strict, layout_ref("sample", ""), &verdict, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(strict, layout_ref("sample", ""), 0, &verdict, NULL), OCITRUST_OK);
     CHECK(ocitrust_verdict_insecure_count(verdict) == 0);
     CHECK_RC(ocitrust_verdict_signature_failure(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
     CHECK(strstr(text, "transparency log") != NULL);
@@ -186,7 +186,7 @@ static void untrusted_and_broken_evidence(void) {
     CHECK_RC(ocitrust_verifier_set_platform(insecure, "linux/arm64/v8", &error), OCITRUST_OK);
     expect_untrusted(insecure, layout_ref("multiarch", ":multi"), OCITRUST_ERR_NO_SIGNATURES, "no signatures found");
     CHECK_RC(ocitrust_verifier_set_platform(insecure, "linux/amd64", &error), OCITRUST_OK);
-    CHECK_RC(ocitrust_verifier_verify(insecure, layout_ref("multiarch", ":multi"), &verdict, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(insecure, layout_ref("multiarch", ":multi"), 0, &verdict, &error), OCITRUST_OK);
     CHECK(ocitrust_verdict_trusted(verdict));
     CHECK_RC(ocitrust_verdict_platform(verdict, text, sizeof text, &len), OCITRUST_OK);
     CHECK(strcmp(text, "linux/amd64") == 0);
@@ -216,9 +216,9 @@ static void untrusted_and_broken_evidence(void) {
 
     /* NULL arguments, each named, each leaving the out-parameter alone. */
     expect_error(strict, NULL, OCITRUST_ERR_NULL_ARGUMENT, "`reference`");
-    CHECK_RC(ocitrust_verifier_verify(NULL, layout_ref("sample", ""), &verdict, &error), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_verify(NULL, layout_ref("sample", ""), 0, &verdict, &error), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`verifier`"));
-    CHECK_RC(ocitrust_verifier_verify(strict, layout_ref("sample", ""), NULL, &error), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_verify(strict, layout_ref("sample", ""), 0, NULL, &error), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`verdict_out`"));
     CHECK_RC(ocitrust_verifier_new(NULL, &strict, NULL), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(strict != NULL);
@@ -347,7 +347,7 @@ static void registry_options(void) {
     CHECK(options == NULL);
 
     /* Registry options leave layouts alone: no insecure transport is recorded for them. */
-    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("sample", ""), &verdict, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("sample", ""), 0, &verdict, &error), OCITRUST_OK);
     CHECK(ocitrust_verdict_trusted(verdict) && ocitrust_verdict_insecure_count(verdict) == 1);
     ocitrust_verdict_free(&verdict);
     /* A registry that is not there is a transport failure, never "no signatures". */
@@ -451,7 +451,7 @@ static void *verify_in_thread(void *arg) {
     int round;
     job->trusted = 1;
     for (round = 0; round < 20; round++) {
-        if (ocitrust_verifier_verify(job->verifier, job->reference, &verdict, NULL) != OCITRUST_OK ||
+        if (ocitrust_verifier_verify(job->verifier, job->reference, 0, &verdict, NULL) != OCITRUST_OK ||
             !ocitrust_verdict_trusted(verdict)) {
             job->trusted = 0;
         }

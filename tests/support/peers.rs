@@ -186,6 +186,7 @@ impl Peers {
         let work = scratch(name);
         make_self_signed_certificate(&work, "token", "/CN=ocitrust test token issuer");
         let port_file = work.join("token-port");
+        let upstream_file = work.join("token-upstream");
         let child = Command::new("python3")
             .args([
                 root().join("tests/tools/token_server.py").to_str().unwrap(),
@@ -196,6 +197,7 @@ impl Peers {
                 TOKEN_SERVICE,
                 user,
                 password,
+                upstream_file.to_str().unwrap(),
             ])
             .spawn()
             .expect("starting the token server");
@@ -209,13 +211,17 @@ impl Peers {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         assert!(!port.is_empty(), "the token server did not start");
+        // The token server fronts the registry, so the realm is on the registry's own host and port:
+        // a realm elsewhere on loopback is refused (server-side request forgery), by
+        // go-containerregistry (cosign) and ocitrust alike.
+        let front = format!("127.0.0.1:{port}");
         let auth = Auth::Token {
-            // A name, not 127.0.0.1: a realm on another loopback port than the registry is refused
-            // (server-side request forgery), by go-containerregistry (cosign v3) and ocitrust alike.
-            realm: format!("http://localhost:{port}/token"),
+            realm: format!("http://{front}/token"),
             root_certs: work.join("token.pem"),
         };
-        let peers = Self::with_registry(work, &auth, Some(server));
+        let mut peers = Self::with_registry(work, &auth, Some(server));
+        std::fs::write(&upstream_file, &peers.registry.address).unwrap();
+        peers.registry.address = front;
         peers.write_docker_config(user, password);
         peers
     }

@@ -1,5 +1,6 @@
 //! The command line: arguments and what each command does.
 
+use crate::terminal::{say, show};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -124,8 +125,9 @@ struct RegistryArgs {
     /// Look for signatures in this repository instead of the image's.
     #[arg(long, env = "COSIGN_REPOSITORY")]
     signature_repository: Option<String>,
-    /// How long one registry request may take (e.g. 30s, 2m).
-    #[arg(long, value_parser = parse_duration, default_value = "60s")]
+    /// How long the whole operation may take, every registry request together (e.g. 30s, 2m), as
+    /// cosign's --timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "3m")]
     timeout: Duration,
 }
 
@@ -203,9 +205,11 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             let outcome = ocitrust::sign(&reference, &signing_key, &options)?;
             warn_if_mutable(&reference, &outcome.subject);
-            eprintln!(
+            say!(
                 "Signed {} ({}); signature stored at {}",
-                reference, outcome.subject, outcome.location
+                reference,
+                outcome.subject,
+                outcome.location
             );
             Ok(())
         }
@@ -232,7 +236,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 let verdict = verifier.verify(reference)?;
                 warn_if_mutable(reference, &verdict.subject.digest);
                 if let (true, Some(index)) = (verdict.trusted, &verdict.verified_through_index) {
-                    eprintln!(
+                    say!(
                         "The {} manifest {} is verified through the signed index {index}, which lists it",
                         verdict.subject.platform.as_deref().unwrap_or("selected"),
                         verdict.subject.digest
@@ -259,7 +263,7 @@ pub fn run(cli: Cli) -> Result<()> {
             registry,
             reference,
         } => {
-            println!("{}", ocitrust::triangulate(&reference, &kind, &registry.options())?);
+            show!("{}", ocitrust::triangulate(&reference, &kind, &registry.options())?);
             Ok(())
         }
     }
@@ -269,7 +273,7 @@ pub fn run(cli: Cli) -> Result<()> {
 fn warn_if_mutable(reference: &str, digest: &ocitrust::Digest) {
     if let Ok(parsed) = ocitrust::Reference::parse(reference) {
         if parsed.digest().is_none() && !reference.starts_with("oci:") {
-            eprintln!(
+            say!(
                 "WARNING: {reference} is a tag, which can be moved to other content; this was {}@{digest} (use the digest to pin it)",
                 parsed.name(),
             );
@@ -292,8 +296,8 @@ fn generate_key_pair(prefix: &str, force: bool) -> Result<()> {
     let pair = ocitrust::generate_key_pair(&password)?;
     write_private(&key_path, pair.private_key_pem.as_bytes())?;
     fs::write(&pub_path, pair.public_key_pem.as_bytes()).map_err(|e| io_error(&pub_path, e))?;
-    eprintln!("Private key written to {}", key_path.display());
-    eprintln!("Public key written to {}", pub_path.display());
+    say!("Private key written to {}", key_path.display());
+    say!("Public key written to {}", pub_path.display());
     Ok(())
 }
 

@@ -14,9 +14,12 @@ pub struct ocitrust_error {
     pub(crate) error: Error,
 }
 
-/// Writes an error handle to `error_out` when it is not NULL; otherwise drops the error.
+/// Writes an error handle to `error_out` when it is not NULL, freeing the error an earlier call left
+/// there (the API contract: `*error_out` is NULL or such an error); otherwise drops the error.
 pub(crate) fn report_error(error_out: *mut *mut ocitrust_error, error: Error) {
-    // SAFETY: the caller of the exported function promised `error_out` is NULL or writable.
+    // SAFETY: the caller of the exported function promised `error_out` is NULL or writable, and
+    // `*error_out` NULL or an error handle it owns, which is freed here before being replaced.
+    unsafe { free_handle(error_out) };
     if let Some(out) = unsafe { error_out.as_mut() } {
         give(out, ocitrust_error { error });
     }

@@ -10,6 +10,8 @@
 //!   only on success. Functions that can fail for reasons worth a sentence take a last
 //!   `ocitrust_error **error_out`: when it is not NULL and the call fails, it receives an error
 //!   handle (message and code) that the caller frees; accessors return only the code.
+//!   `*error_out` must be NULL or an error an earlier call wrote there, which a new error then
+//!   frees and replaces: one variable can be reused across calls without leaking.
 //! - Strings passed in are NUL-terminated UTF-8; byte buffers are a pointer and a length (the pointer
 //!   may be NULL when the length is 0). Inputs are copied; nothing the caller passes is retained.
 //! - Strings handed out are copied into a caller buffer (see `ocitrust_verdict_json`): the length is

@@ -149,7 +149,8 @@ pub unsafe extern "C" fn ocitrust_registry_options_set_client_certificate(
     })
 }
 
-/// Lets one registry request (headers and body) take at most `milliseconds` (default 60000).
+/// Lets one whole verification or signing, every registry request together, take at most
+/// `milliseconds` (default 180000, as cosign's `--timeout`).
 /// Errors: `OCITRUST_ERR_INVALID_ARGUMENT` for 0.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_registry_options_set_timeout_ms(

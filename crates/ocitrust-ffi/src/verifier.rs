@@ -175,10 +175,15 @@ pub unsafe extern "C" fn ocitrust_verifier_set_registry_options(
 /// here means the evidence could not be read or is corrupt: `OCITRUST_ERR_NOT_FOUND`,
 /// `OCITRUST_ERR_DIGEST_MISMATCH`, `OCITRUST_ERR_INVALID_MANIFEST`, `OCITRUST_ERR_INVALID_REFERENCE`,
 /// `OCITRUST_ERR_NETWORK`, `OCITRUST_ERR_UNAUTHORIZED`, `OCITRUST_ERR_LIMIT_EXCEEDED`, …
+///
+/// A verification in a registry ends within the registry options' timeout (3 minutes unless set):
+/// every request shares it. `timeout_ms`, when not 0, shortens it for this call (a caller's own
+/// deadline); past it the call fails with `OCITRUST_ERR_NETWORK`.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verifier_verify(
     verifier: *const ocitrust_verifier,
     reference: *const c_char,
+    timeout_ms: u64,
     verdict_out: *mut *mut ocitrust_verdict,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
@@ -186,7 +191,8 @@ pub unsafe extern "C" fn ocitrust_verifier_verify(
         let verifier = arg(verifier, "verifier")?;
         let reference = arg_str(reference, "reference")?;
         let out = out_param(verdict_out, "verdict_out")?;
-        let verdict = verifier.verifier.verify(reference)?;
+        let limit = (timeout_ms > 0).then(|| std::time::Duration::from_millis(timeout_ms));
+        let verdict = verifier.verifier.verify_within(reference, limit)?;
         give(out, ocitrust_verdict::new(verdict));
         Ok(())
     })

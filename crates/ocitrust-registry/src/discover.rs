@@ -2,6 +2,8 @@
 //! `sha256-<hex>.sig` or, in a `cosign save` layout, the entry of kind `dev.cosignproject.cosign/sigs`;
 //! and, on request, the signatures kept as referrers (Sigstore bundles, notation signatures).
 
+use std::sync::Arc;
+
 use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs, BUNDLE_SIZE_MAX};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Result};
@@ -9,7 +11,7 @@ use ocitrust_core::{Digest, Result};
 use crate::layout::{
     IndexEntry, LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
 };
-use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
+use crate::limits::{ReadBudget, SIGNATURE_BLOB_SIZE_MAX};
 use crate::signature_referrers::{bundle_layer, collect_signature_referrers, SignatureReferrers};
 
 /// Where a signature manifest was found.
@@ -46,9 +48,14 @@ pub struct CosignEvidence {
 }
 
 /// Reads the subject named by `reference` (resolving an index to `platform` if given) and its cosign
-/// signatures from the layout. Every manifest and blob is checked against its digest.
-pub fn discover_in_layout(reference: &LayoutReference, platform: Option<&Platform>) -> Result<CosignEvidence> {
-    let layout = OciLayout::open(&reference.path)?;
+/// signatures from the layout. Every manifest and blob is checked against its digest, and every
+/// byte read counts against `budget`.
+pub fn discover_in_layout(
+    reference: &LayoutReference,
+    platform: Option<&Platform>,
+    budget: &Arc<ReadBudget>,
+) -> Result<CosignEvidence> {
+    let layout = OciLayout::open_with_budget(&reference.path, budget.clone())?;
     let entry = layout.resolve(&reference.selector)?;
     let top = layout.read_manifest(&entry.digest)?;
     let (subject, index) = match (top.kind(), platform) {
@@ -98,8 +105,12 @@ pub fn discover_in_layout(reference: &LayoutReference, platform: Option<&Platfor
 /// Adds to `evidence` the signatures the layout keeps as referrers of its subject and, when a
 /// platform was selected, of its index. Reading them costs a read of every image manifest listed,
 /// so it is done only on request, when the tag-scheme signatures did not settle the question.
-pub fn discover_layout_referrers(reference: &LayoutReference, evidence: &mut CosignEvidence) -> Result<()> {
-    let layout = OciLayout::open(&reference.path)?;
+pub fn discover_layout_referrers(
+    reference: &LayoutReference,
+    evidence: &mut CosignEvidence,
+    budget: &Arc<ReadBudget>,
+) -> Result<()> {
+    let layout = OciLayout::open_with_budget(&reference.path, budget.clone())?;
     let manifests = layout.referrer_manifests()?;
     evidence.referrers = signature_referrers(&layout, &manifests, evidence.subject.digest(), reference)?;
     if let Some(index) = &evidence.index {
@@ -122,10 +133,15 @@ fn signature_referrers(
             let place = format!("{}@{}", reference.path.display(), m.digest());
             (m.artifact_type(), place, m)
         });
-    collect_signature_referrers(digest, referring, |place, manifest| {
-        let (blob, size) = bundle_layer(place, manifest)?;
-        layout.read_blob(&blob, size.min(BUNDLE_SIZE_MAX as u64))
-    })
+    collect_signature_referrers(
+        digest,
+        referring,
+        || layout.budget().is_spent(),
+        |place, manifest| {
+            let (blob, size) = bundle_layer(place, manifest)?;
+            layout.read_blob(&blob, size.min(BUNDLE_SIZE_MAX as u64))
+        },
+    )
 }
 
 /// The signature manifest of `digest` (at its tag-scheme tag, or the `cosign save` `sigs` entry when
@@ -156,6 +172,8 @@ fn signatures_of(
     for layer in signature_layers(&manifest)? {
         match layout.read_blob(&layer.digest, SIGNATURE_BLOB_SIZE_MAX.min(layer.size.max(1))) {
             Ok(bytes) => payloads.insert(layer.digest, bytes),
+            // Past the budget nothing more can be read: the verification ends here.
+            Err(e) if layout.budget().is_spent() => return Err(e),
             Err(e) => payloads.mark_unavailable(layer.digest, e.message().to_owned()),
         }
     }

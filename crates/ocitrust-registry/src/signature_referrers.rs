@@ -21,11 +21,13 @@ pub struct SignatureReferrers {
 
 /// Sorts the referrers of `subject` (each with its artifact type, the place it is at, and what
 /// `fetch_bundle` needs to read it) into signatures: notation signatures are listed, bundles read
-/// with `fetch_bundle`. A bundle that cannot be had is reported with it; a transport or I/O failure
-/// ends the search (it says nothing about the bundle).
+/// with `fetch_bundle`. A bundle that cannot be had is reported with it; a transport or I/O failure,
+/// or the read budget being spent (`budget_is_spent`), ends the search (it says nothing about the
+/// bundle).
 pub(crate) fn collect_signature_referrers<T>(
     subject: &Digest,
     referrers: impl IntoIterator<Item = (Option<String>, String, T)>,
+    budget_is_spent: impl Fn() -> bool,
     mut fetch_bundle: impl FnMut(&str, T) -> Result<Vec<u8>>,
 ) -> Result<SignatureReferrers> {
     let signatures: Vec<(SignatureReferrerKind, String, T)> = referrers
@@ -50,14 +52,21 @@ pub(crate) fn collect_signature_referrers<T>(
         match kind {
             SignatureReferrerKind::NotationSignature => found.notation_signatures.push(location),
             SignatureReferrerKind::Bundle => match fetch_bundle(&place, handle) {
-                Err(e) if matches!(e.code(), ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io) => {
-                    return Err(e)
-                }
+                Err(e) if ends_the_search(&e) || budget_is_spent() => return Err(e),
                 fetched => found.bundles.push((location, fetched)),
             },
         }
     }
     Ok(found)
+}
+
+/// Whether a failure to read one signature is a failure to read at all (the network, credentials,
+/// the disk), which says nothing about that signature and so ends the search.
+pub(crate) fn ends_the_search(error: &Error) -> bool {
+    matches!(
+        error.code(),
+        ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io
+    )
 }
 
 /// What a referrer is, by its artifact type.

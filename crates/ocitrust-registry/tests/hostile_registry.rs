@@ -276,30 +276,120 @@ fn redirect_loops_and_429_storms_give_up() {
 }
 
 #[test]
-fn credentials_never_follow_a_redirect_to_another_host() {
-    // Blob storage on another host ("localhost" is another origin than "127.0.0.1").
+fn a_redirect_into_the_network_is_never_followed() {
+    // Blob "storage" on another loopback port, named or literal, or the cloud metadata address:
+    // an internal address other than the registry itself is refused before any request goes there
+    // (so the credentials cannot follow either).
     let storage = Server::start(|_| reply(200, b"original"));
     let storage_port = storage.address.rsplit(':').next().unwrap().to_owned();
+    for target in [
+        format!("http://localhost:{storage_port}/blob"),
+        format!("http://127.0.0.1:{storage_port}/blob"),
+        format!("http://[::ffff:127.0.0.1]:{storage_port}/blob"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+    ] {
+        let registry = Server::start(move |r| {
+            if r.header("authorization").is_none() {
+                return reply(401, b"").header("WWW-Authenticate", "Basic realm=\"test\"");
+            }
+            reply(307, b"").header("Location", target.clone())
+        });
+        let err = client_as_alice("s3cr3t")
+            .blob(&registry.address, "app", &Digest::sha256(b"original"), 8, 1024)
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Network, "{err}");
+        assert!(err.message().contains("not the registry itself; refused"), "{err}");
+    }
+    assert!(storage.requests().is_empty(), "{:?}", storage.requests());
+}
+
+#[test]
+fn an_upload_location_elsewhere_gets_nothing() {
+    // The registry answers the upload session with a Location on another service: the blob and
+    // the credentials must not go there.
+    let elsewhere = Server::start(|_| reply(201, b""));
+    for location in [
+        format!("http://{}/upload/x", elsewhere.address),
+        format!(
+            "http://localhost:{}/upload/x",
+            elsewhere.address.rsplit(':').next().unwrap()
+        ),
+        "https://169.254.169.254/upload/x".to_owned(),
+    ] {
+        let registry = Server::start(move |r| {
+            if r.header("authorization").is_none() {
+                return reply(401, b"").header("WWW-Authenticate", "Basic realm=\"test\"");
+            }
+            if r.path.starts_with("/v2/app/blobs/uploads/") {
+                return reply(202, b"").header("Location", location.clone());
+            }
+            reply(404, b"")
+        });
+        let err = client_as_alice("s3cr3t")
+            .push_blob(&registry.address, "app", b"payload")
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Network, "{err}");
+        assert!(err.message().contains("refused"), "{err}");
+    }
+    assert!(elsewhere.requests().is_empty(), "{:?}", elsewhere.requests());
+    // A relative Location is the registry's own, and gets the blob with the credentials.
     let registry = Server::start(move |r| {
         if r.header("authorization").is_none() {
             return reply(401, b"").header("WWW-Authenticate", "Basic realm=\"test\"");
         }
-        reply(307, b"").header("Location", format!("http://localhost:{storage_port}/blob"))
+        match r.path.as_str() {
+            p if p.starts_with("/v2/app/blobs/uploads/") => reply(202, b"").header("Location", "/upload/1?state=x"),
+            p if p.starts_with("/upload/1") => reply(201, b""),
+            _ => reply(404, b""),
+        }
     });
-    let c = client_as_alice("s3cr3t");
-    let bytes = c
-        .blob(&registry.address, "app", &Digest::sha256(b"original"), 8, 1024)
+    client_as_alice("s3cr3t")
+        .push_blob(&registry.address, "app", b"payload")
         .unwrap();
-    assert_eq!(bytes, b"original");
-    assert!(registry.requests().iter().any(|r| r.header("authorization").is_some()));
-    let at_storage = storage.requests();
-    assert_eq!(at_storage.len(), 1);
-    assert_eq!(
-        at_storage[0].header("authorization"),
-        None,
-        "Authorization leaked to {}",
-        storage.address
-    );
+    let upload = registry
+        .requests()
+        .into_iter()
+        .find(|r| r.path.starts_with("/upload/1"))
+        .unwrap();
+    assert!(upload.path.contains("digest=sha256%3A"), "{}", upload.path);
+    assert!(upload.header("authorization").is_some());
+}
+
+#[test]
+fn one_deadline_bounds_every_request_of_an_operation() {
+    // Each answer takes 400 ms; twenty requests would take 8 s. The operation has 1 s in all.
+    let server = Server::start(|_| {
+        thread::sleep(Duration::from_millis(400));
+        reply(404, b"")
+    });
+    let bounded = client().bounded(Duration::from_secs(1), Default::default());
+    let mut outcome = Ok(());
+    for i in 0..20 {
+        if let Err(e) = bounded.manifest(&Reference::parse(&format!("{}/app:v{i}", server.address)).unwrap()) {
+            outcome = Err(e);
+            break;
+        }
+    }
+    let err = outcome.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network, "{err}");
+    assert!(err.message().contains("time limit of 1.0 s ran out"), "{err}");
+    assert!(server.requests().len() < 20, "{} requests", server.requests().len());
+}
+
+#[test]
+fn one_read_budget_bounds_every_answer_of_an_operation() {
+    let digest = Digest::sha256(MANIFEST);
+    let server = Server::start(|_| reply(200, MANIFEST));
+    let budget = std::sync::Arc::new(ocitrust_registry::limits::ReadBudget::new(3 * MANIFEST.len() as u64));
+    let bounded = client().bounded(Duration::from_secs(30), budget);
+    let pinned = Reference::parse(&format!("{}/app@{digest}", server.address)).unwrap();
+    for _ in 0..3 {
+        assert!(bounded.manifest(&pinned).unwrap().is_some());
+    }
+    let err = bounded.manifest(&pinned).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
+    assert!(err.message().contains("budget"), "{err}");
+    assert!(bounded.budget_is_spent());
 }
 
 #[test]
@@ -348,7 +438,12 @@ fn a_token_realm_inside_the_network_is_never_asked() {
     let elsewhere = Server::start(|_| reply(200, br#"{"token":"stolen"}"#));
     for realm in [
         format!("http://{}/token", elsewhere.address),
+        format!(
+            "http://localhost:{}/token",
+            elsewhere.address.rsplit(':').next().unwrap()
+        ),
         "http://169.254.169.254/latest/meta-data/iam".to_owned(),
+        "http://100.100.100.200/latest/meta-data/".to_owned(),
     ] {
         let server = Server::start(move |_| {
             reply(401, b"").header("WWW-Authenticate", format!("Bearer realm=\"{realm}\",service=\"x\""))

@@ -1,12 +1,16 @@
 //! OCI image layouts: `oci-layout`, `index.json` and `blobs/<alg>/<hex>`, read with every blob checked
-//! against its digest, and written atomically (temporary file, then rename).
+//! against its digest and every file checked before it is read ([`files`]), and written one writer
+//! at a time, atomically, never through a link ([`writer`]).
 
+mod files;
 mod reference;
 mod referrers;
 mod store;
+mod writer;
 
 pub use reference::{LayoutReference, LayoutSelector};
 pub use store::{
     IndexEntry, OciLayout, COSIGN_KIND_ANNOTATION, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
     REF_NAME_ANNOTATION,
 };
+pub use writer::LayoutWriter;

@@ -1,17 +1,16 @@
 //! Reading and writing the files of an OCI image layout.
 
-use std::collections::BTreeMap;
-use std::fs;
-use std::io::Write;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use ocitrust_core::oci::{media_types, Manifest};
+use ocitrust_core::oci::Manifest;
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
 use serde_json::{json, Value};
 
+use super::files::read_layout_file;
 use super::LayoutSelector;
-use crate::file::{io_error, read_bounded};
-use crate::limits::{INDEX_JSON_SIZE_MAX, MANIFEST_SIZE_MAX};
+use crate::limits::{ReadBudget, INDEX_JSON_SIZE_MAX, MANIFEST_SIZE_MAX};
 
 /// Annotation naming a tag in `index.json`.
 pub const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
@@ -24,7 +23,9 @@ pub const COSIGN_KIND_IMAGE_INDEX: &str = "dev.cosignproject.cosign/imageIndex";
 /// `kind` of the signatures image in a `cosign save` layout.
 pub const COSIGN_KIND_SIGNATURES: &str = "dev.cosignproject.cosign/sigs";
 const COSIGN_KIND_ATTESTATIONS: &str = "dev.cosignproject.cosign/atts";
-const LAYOUT_VERSION: &str = "1.0.0";
+pub(crate) const LAYOUT_VERSION: &str = "1.0.0";
+/// Largest `oci-layout` file read.
+const OCI_LAYOUT_FILE_SIZE_MAX: u64 = 4096;
 
 /// One entry of `index.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,12 +56,10 @@ impl IndexEntry {
         matches!(
             self.cosign_kind(),
             Some(COSIGN_KIND_SIGNATURES | COSIGN_KIND_ATTESTATIONS)
-        ) || self
-            .tag()
-            .is_some_and(|t| t.starts_with("sha256-") && [".sig", ".att", ".sbom"].iter().any(|s| t.ends_with(s)))
+        ) || self.tag().is_some_and(is_attached_artifact_tag)
     }
 
-    fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut v = json!({ "mediaType": self.media_type, "size": self.size, "digest": self.digest.as_str() });
         if !self.annotations.is_empty() {
             v["annotations"] = json!(self.annotations);
@@ -69,18 +68,43 @@ impl IndexEntry {
     }
 }
 
-/// An OCI image layout directory.
+/// Whether `tag` is where cosign's tag scheme keeps what is attached to a digest:
+/// `<algorithm>-<hex>.sig`, `.att` or `.sbom`, for SHA-256 or SHA-512.
+fn is_attached_artifact_tag(tag: &str) -> bool {
+    let Some((stem, suffix)) = tag.rsplit_once('.') else {
+        return false;
+    };
+    let hex_len = match stem.split_once('-') {
+        Some(("sha256", hex)) if hex.len() == 64 => 64,
+        Some(("sha512", hex)) if hex.len() == 128 => 128,
+        _ => return false,
+    };
+    matches!(suffix, "sig" | "att" | "sbom")
+        && stem[stem.len() - hex_len..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// An OCI image layout directory, read with every file checked ([`super::files`]) and every byte
+/// charged to one read budget.
 #[derive(Debug, Clone)]
 pub struct OciLayout {
     root: PathBuf,
+    budget: Arc<ReadBudget>,
 }
 
 impl OciLayout {
     /// Opens an existing layout: `oci-layout` must exist with version 1.0.0, and `index.json` too.
+    /// What is read through it counts against a budget of its own ([`ReadBudget::default`]).
     pub fn open(root: impl Into<PathBuf>) -> Result<Self> {
+        Self::open_with_budget(root, Arc::default())
+    }
+
+    /// Opens an existing layout whose reads count against `budget` (shared by one verification).
+    pub fn open_with_budget(root: impl Into<PathBuf>, budget: Arc<ReadBudget>) -> Result<Self> {
         let root = root.into();
         let marker = root.join("oci-layout");
-        let bytes = read_bounded(&marker, 4096)
+        let bytes = read_layout_file(&root, Path::new("oci-layout"), OCI_LAYOUT_FILE_SIZE_MAX, &budget)
             .map_err(|e| e.context(format!("{} is not an OCI image layout", root.display())))?;
         let version = serde_json::from_slice::<Value>(&bytes)
             .ok()
@@ -94,23 +118,14 @@ impl OciLayout {
                 ),
             ));
         }
-        let layout = OciLayout { root };
+        let layout = OciLayout { root, budget };
         layout.read_index_json()?;
         Ok(layout)
     }
 
-    /// Opens the layout at `root`, creating an empty one if the directory has none.
-    pub fn open_or_create(root: impl Into<PathBuf>) -> Result<Self> {
-        let root = root.into();
-        if root.join("oci-layout").exists() {
-            return Self::open(root);
-        }
-        fs::create_dir_all(root.join("blobs").join("sha256")).map_err(|e| io_error(&root, e))?;
-        let layout = OciLayout { root };
-        write_atomically(&layout.root.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#)?;
-        let empty = json!({ "schemaVersion": 2, "mediaType": media_types::OCI_INDEX, "manifests": [] });
-        layout.write_index_json(&empty)?;
-        Ok(layout)
+    /// The budget reads through this layout count against.
+    pub fn budget(&self) -> &Arc<ReadBudget> {
+        &self.budget
     }
 
     /// The layout directory.
@@ -177,22 +192,32 @@ impl OciLayout {
 
     /// `candidates` less the referrers among them (signatures notation or crane put in `index.json`
     /// untagged), when there is more than one: those are attached to an image, not images to use.
+    /// Each digest is read once, however often it is listed.
     fn without_referrers<'a>(&self, candidates: Vec<&'a IndexEntry>) -> Result<Vec<&'a IndexEntry>> {
         if candidates.len() < 2 {
             return Ok(candidates);
         }
-        let mut images = Vec::new();
-        for entry in candidates {
-            if self.read_manifest(&entry.digest)?.subject().is_none() {
-                images.push(entry);
+        let mut referrers = HashSet::new();
+        let mut images = HashSet::new();
+        for entry in &candidates {
+            if referrers.contains(&entry.digest) || images.contains(&entry.digest) {
+                continue;
+            }
+            if self.read_manifest(&entry.digest)?.subject().is_some() {
+                referrers.insert(entry.digest.clone());
+            } else {
+                images.insert(entry.digest.clone());
             }
         }
-        Ok(images)
+        Ok(candidates
+            .into_iter()
+            .filter(|e| !referrers.contains(&e.digest))
+            .collect())
     }
 
     /// Reads the blob `digest`, refusing more than `size_max` bytes and checking the digest.
     pub fn read_blob(&self, digest: &Digest, size_max: u64) -> Result<Vec<u8>> {
-        let bytes = read_bounded(&self.blob_path(digest), size_max)?;
+        let bytes = read_layout_file(&self.root, &self.blob_relative_path(digest), size_max, &self.budget)?;
         digest
             .verify(&bytes)
             .map_err(|e| e.context(format!("blob {} in {}", digest, self.root.display())))?;
@@ -205,51 +230,17 @@ impl OciLayout {
         Manifest::from_bytes(bytes, Some(digest))
     }
 
-    /// Writes `bytes` as a blob (if not already present) and returns its digest.
-    pub fn write_blob(&self, bytes: &[u8]) -> Result<Digest> {
-        let digest = Digest::sha256(bytes);
-        let path = self.blob_path(&digest);
-        if !path.exists() {
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
-            }
-            write_atomically(&path, bytes)?;
-        }
-        Ok(digest)
+    pub(crate) fn index_path(&self) -> PathBuf {
+        self.root.join(INDEX_JSON)
     }
 
-    /// Adds `entry` to `index.json`, first removing every entry `replaces` matches.
-    pub fn put_entry(&self, entry: &IndexEntry, replaces: impl Fn(&IndexEntry) -> bool) -> Result<()> {
-        let mut index = self.read_index_json()?;
-        let manifests = index
-            .get("manifests")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let mut kept = Vec::with_capacity(manifests.len() + 1);
-        for m in manifests {
-            if !replaces(&parse_entry(&m)?) {
-                kept.push(m);
-            }
-        }
-        kept.push(entry.to_json());
-        index["manifests"] = Value::Array(kept);
-        self.write_index_json(&index)
+    /// Where the blob `digest` is, relative to the layout's root.
+    pub(crate) fn blob_relative_path(&self, digest: &Digest) -> PathBuf {
+        Path::new("blobs").join(digest.algorithm().name()).join(digest.hex())
     }
 
-    fn index_path(&self) -> PathBuf {
-        self.root.join("index.json")
-    }
-
-    fn blob_path(&self, digest: &Digest) -> PathBuf {
-        self.root
-            .join("blobs")
-            .join(digest.algorithm().name())
-            .join(digest.hex())
-    }
-
-    fn read_index_json(&self) -> Result<Value> {
-        let bytes = read_bounded(&self.index_path(), INDEX_JSON_SIZE_MAX)?;
+    pub(crate) fn read_index_json(&self) -> Result<Value> {
+        let bytes = read_layout_file(&self.root, Path::new(INDEX_JSON), INDEX_JSON_SIZE_MAX, &self.budget)?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             Error::new(
                 ErrorCode::InvalidManifest,
@@ -264,12 +255,10 @@ impl OciLayout {
         }
         Ok(value)
     }
-
-    fn write_index_json(&self, index: &Value) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(index).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-        write_atomically(&self.index_path(), &bytes)
-    }
 }
+
+/// The name of the layout's index.
+pub(crate) const INDEX_JSON: &str = "index.json";
 
 fn describe(selector: &LayoutSelector) -> String {
     match selector {
@@ -279,7 +268,7 @@ fn describe(selector: &LayoutSelector) -> String {
     }
 }
 
-fn parse_entry(value: &Value) -> Result<IndexEntry> {
+pub(crate) fn parse_entry(value: &Value) -> Result<IndexEntry> {
     let invalid = |why: &str| Error::new(ErrorCode::InvalidManifest, format!("index entry {why}"));
     let media_type = value
         .get("mediaType")
@@ -312,21 +301,10 @@ fn parse_entry(value: &Value) -> Result<IndexEntry> {
     })
 }
 
-/// Writes through a temporary file in the same directory, then renames, so readers never see half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let result = fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_error(path, e));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     fn temp_dir(name: &str) -> PathBuf {
@@ -339,7 +317,8 @@ mod tests {
     fn create_write_read_round_trip() {
         let dir = temp_dir("rt");
         let layout = OciLayout::open_or_create(&dir).unwrap();
-        let d = layout.write_blob(b"hello").unwrap();
+        let mut writer = layout.writer().unwrap();
+        let d = writer.write_blob(b"hello").unwrap();
         assert_eq!(layout.read_blob(&d, 100).unwrap(), b"hello");
         assert_eq!(layout.read_blob(&d, 4).unwrap_err().code(), ErrorCode::LimitExceeded);
         let entry = IndexEntry {
@@ -348,7 +327,7 @@ mod tests {
             size: 5,
             annotations: BTreeMap::from([(REF_NAME_ANNOTATION.into(), "v1".into())]),
         };
-        layout.put_entry(&entry, |_| false).unwrap();
+        writer.put_entry(&entry, |_| false).unwrap();
         let reopened = OciLayout::open(&dir).unwrap();
         assert_eq!(reopened.resolve(&LayoutSelector::Tag("v1".into())).unwrap(), entry);
         assert_eq!(reopened.resolve(&LayoutSelector::Default).unwrap(), entry);
@@ -363,8 +342,9 @@ mod tests {
     fn tampered_blob_is_rejected() {
         let dir = temp_dir("tamper");
         let layout = OciLayout::open_or_create(&dir).unwrap();
-        let d = layout.write_blob(b"hello").unwrap();
-        fs::write(layout.blob_path(&d), b"jello").unwrap();
+        let mut writer = layout.writer().unwrap();
+        let d = writer.write_blob(b"hello").unwrap();
+        fs::write(dir.join(layout.blob_relative_path(&d)), b"jello").unwrap();
         assert_eq!(layout.read_blob(&d, 100).unwrap_err().code(), ErrorCode::DigestMismatch);
         fs::remove_dir_all(dir).unwrap();
     }
@@ -383,5 +363,29 @@ mod tests {
         fs::write(dir.join("index.json"), b"{not json").unwrap();
         assert_eq!(OciLayout::open(&dir).unwrap_err().code(), ErrorCode::InvalidManifest);
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn cosign_tag_scheme_tags_for_sha256_and_sha512_are_attached_artifacts() {
+        let sha256 = "a".repeat(64);
+        let sha512 = "b".repeat(128);
+        for tag in [
+            format!("sha256-{sha256}.sig"),
+            format!("sha256-{sha256}.att"),
+            format!("sha512-{sha512}.sig"),
+            format!("sha512-{sha512}.sbom"),
+        ] {
+            assert!(is_attached_artifact_tag(&tag), "{tag}");
+        }
+        for tag in [
+            "v1".to_owned(),
+            format!("sha256-{sha256}.tar"),
+            format!("sha512-{sha256}.sig"),
+            format!("sha256-{}.sig", "G".repeat(64)),
+            format!("md5-{sha256}.sig"),
+            "sha256-.sig".to_owned(),
+        ] {
+            assert!(!is_attached_artifact_tag(&tag), "{tag}");
+        }
     }
 }

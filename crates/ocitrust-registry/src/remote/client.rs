@@ -1,7 +1,9 @@
 //! `RegistryClient`: manifests and blobs from OCI registries, every byte checked against its digest.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use ocitrust_core::cosign::tag_schema_tag;
 use ocitrust_core::oci::{media_types, Manifest};
@@ -14,8 +16,12 @@ use super::blocking::BlockingRuntime;
 use super::endpoint::Endpoint;
 use super::options::RegistryOptions;
 use super::tls::TlsSettings;
-use super::transport::{Call, Fetched, Transport, REQUEST_TIMEOUT_DEFAULT};
-use crate::limits::MANIFEST_SIZE_MAX;
+use super::transport::{Call, Fetched, Transport};
+use crate::limits::{ReadBudget, MANIFEST_SIZE_MAX};
+
+/// How long one operation (a verification, a signing) may take in all unless the options say
+/// otherwise: cosign's default `--timeout`.
+pub const OPERATION_TIMEOUT_DEFAULT: Duration = Duration::from_secs(180);
 
 /// The media types asked for when fetching a manifest: OCI and Docker, images and indexes.
 const MANIFEST_ACCEPT: &[&str] = &[
@@ -70,7 +76,19 @@ fn push_failed(what: &str, answer: &Fetched) -> Error {
 /// A client for OCI registries with a blocking interface; it runs its own single-threaded async
 /// runtime, and may be called (and dropped) from inside another tokio runtime's task, which it then
 /// blocks while the request runs on a thread of its own.
+///
+/// A client made by [`RegistryClient::new`] bounds each request (size, time, redirects, retries);
+/// [`RegistryClient::bounded`] gives a view of it, sharing connections and tokens, whose requests
+/// together also stay within one deadline and one read budget: what one verification uses.
+#[derive(Clone)]
 pub struct RegistryClient {
+    shared: Arc<Shared>,
+    /// When the operation must end, and how long it was given.
+    deadline: Option<(Instant, Duration)>,
+    budget: Option<Arc<ReadBudget>>,
+}
+
+struct Shared {
     runtime: BlockingRuntime,
     options: RegistryOptions,
     tls: TlsSettings,
@@ -83,45 +101,95 @@ pub struct RegistryClient {
 impl std::fmt::Debug for RegistryClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RegistryClient")
-            .field("options", &self.options)
+            .field("options", &self.shared.options)
+            .field("deadline", &self.deadline)
             .finish_non_exhaustive()
     }
 }
 
 impl RegistryClient {
-    /// A client reaching registries as `options` says. The TLS files it names are read here.
+    /// A client reaching registries as `options` say. The TLS files it names are read here.
     pub fn new(options: RegistryOptions) -> Result<Self> {
         let runtime = BlockingRuntime::new()?;
         let tls = TlsSettings::from_options(&options)?;
         Ok(RegistryClient {
-            runtime,
-            options,
-            tls,
-            transports: Mutex::new(HashMap::new()),
-            without_referrers_api: Mutex::new(HashSet::new()),
+            shared: Arc::new(Shared {
+                runtime,
+                options,
+                tls,
+                transports: Mutex::new(HashMap::new()),
+                without_referrers_api: Mutex::new(HashSet::new()),
+            }),
+            deadline: None,
+            budget: None,
         })
+    }
+
+    /// This client (its connections, tokens and settings shared) for one operation: every request
+    /// made through the view ends within `limit` from now (a request gets what is left of it), and
+    /// the bytes of all their answers count against `budget`.
+    pub fn bounded(&self, limit: Duration, budget: Arc<ReadBudget>) -> RegistryClient {
+        RegistryClient {
+            shared: self.shared.clone(),
+            deadline: Some((Instant::now() + limit, limit)),
+            budget: Some(budget),
+        }
+    }
+
+    /// A view of this client bounded by the options' timeout and a fresh default budget.
+    pub fn bounded_by_options(&self) -> RegistryClient {
+        self.bounded(self.timeout(), Arc::default())
+    }
+
+    /// How long one operation may take in all: the options' timeout, or OPERATION_TIMEOUT_DEFAULT.
+    pub fn timeout(&self) -> Duration {
+        self.shared.options.timeout.unwrap_or(OPERATION_TIMEOUT_DEFAULT)
+    }
+
+    /// Whether this view's read budget is spent: nothing more can be fetched through it.
+    pub fn budget_is_spent(&self) -> bool {
+        self.budget.as_ref().is_some_and(|b| b.is_spent())
     }
 
     /// The options this client was made with.
     pub fn options(&self) -> &RegistryOptions {
-        &self.options
+        &self.shared.options
     }
 
     fn transport(&self, registry: &str) -> Result<Arc<Transport>> {
-        let mut transports = self.transports.lock().expect("transport lock");
+        let mut transports = self.shared.transports.lock().expect("transport lock");
         if let Some(t) = transports.get(registry) {
             return Ok(t.clone());
         }
-        let endpoint = Endpoint::for_registry(registry, &self.options)?;
-        let timeout = self.options.timeout.unwrap_or(REQUEST_TIMEOUT_DEFAULT);
+        let endpoint = Endpoint::for_registry(registry, &self.shared.options)?;
         let transport = Arc::new(Transport::new(
             endpoint,
-            credentials_for(registry, &self.options)?,
-            timeout,
-            &self.tls,
+            credentials_for(registry, &self.shared.options)?,
+            self.timeout(),
+            &self.shared.tls,
         )?);
         transports.insert(registry.to_owned(), transport.clone());
         Ok(transport)
+    }
+
+    /// Runs one request, cut off at the deadline, and charges its answer to the budget.
+    async fn within_limits(&self, what: &str, request: impl Future<Output = Result<Fetched>>) -> Result<Fetched> {
+        let fetched = match self.deadline {
+            None => request.await?,
+            Some((deadline, limit)) => tokio::time::timeout_at(deadline.into(), request).await.map_err(|_| {
+                Error::new(
+                    ErrorCode::Network,
+                    format!(
+                        "{what}: the operation's time limit of {:.1} s ran out (--timeout)",
+                        limit.as_secs_f64()
+                    ),
+                )
+            })??,
+        };
+        if let Some(budget) = &self.budget {
+            budget.charge(fetched.body.len() as u64, what)?;
+        }
+        Ok(fetched)
     }
 
     fn send(
@@ -135,7 +203,9 @@ impl RegistryClient {
         let transport = self.transport(registry)?;
         let scope = format!("repository:{repository}:pull,push");
         let url = url.unwrap_or_else(|| transport.url(path));
-        self.runtime.block_on(transport.send(&url, call, &scope))
+        self.shared
+            .runtime
+            .block_on(self.within_limits(&url, transport.send(&url, call, &scope)))
     }
 
     /// Uploads `bytes` as a blob to `registry/repository` (unless the registry already has it) and
@@ -230,7 +300,8 @@ impl RegistryClient {
     }
 
     fn get(&self, registry: &str, repository: &str, path: String, accept: &[&str], size_max: u64) -> Result<Fetched> {
-        self.runtime
+        self.shared
+            .runtime
             .block_on(self.get_async(registry, repository, path, accept, size_max))
     }
 
@@ -244,20 +315,23 @@ impl RegistryClient {
     ) -> Result<Fetched> {
         let transport = self.transport(registry)?;
         let scope = format!("repository:{repository}:pull");
-        transport.get(&path, accept, &scope, size_max).await
+        let what = format!("{registry}{path}");
+        self.within_limits(&what, transport.get(&path, accept, &scope, size_max))
+            .await
     }
 
     /// The manifest `reference` names. By digest: the bytes must hash to it. By tag: the digest is
     /// computed from the bytes; a `Docker-Content-Digest` header is compared with it, never trusted.
     /// `Ok(None)` when the registry says it does not exist.
     pub fn manifest(&self, reference: &Reference) -> Result<Option<Manifest>> {
-        self.runtime.block_on(self.fetch_manifest(reference))
+        self.shared.runtime.block_on(self.fetch_manifest(reference))
     }
 
     /// Two manifests fetched at the same time (e.g. an image by digest and its signature manifest,
     /// whose tag the digest already gives), each as [`RegistryClient::manifest`].
     pub fn manifest_pair(&self, a: &Reference, b: &Reference) -> (Result<Option<Manifest>>, Result<Option<Manifest>>) {
-        self.runtime
+        self.shared
+            .runtime
             .block_on(async { tokio::join!(self.fetch_manifest(a), self.fetch_manifest(b)) })
     }
 
@@ -343,7 +417,7 @@ impl RegistryClient {
                 REFERRERS_PAGE_SIZE_MAX,
             )?;
             if fetched.status == StatusCode::NOT_FOUND && page == 0 {
-                if let Ok(mut without) = self.without_referrers_api.lock() {
+                if let Ok(mut without) = self.shared.without_referrers_api.lock() {
                     without.insert(registry.to_owned());
                 }
                 return self.referrers_by_tag_schema(repository, subject, artifact_type);
@@ -373,7 +447,8 @@ impl RegistryClient {
     }
 
     fn lacks_referrers_api(&self, registry: &str) -> bool {
-        self.without_referrers_api
+        self.shared
+            .without_referrers_api
             .lock()
             .is_ok_and(|without| without.contains(registry))
     }

@@ -9,7 +9,7 @@ use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 
 use super::client::RegistryClient;
 use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
-use crate::signature_referrers::{bundle_layer, collect_signature_referrers, SignatureReferrers};
+use crate::signature_referrers::{bundle_layer, collect_signature_referrers, ends_the_search, SignatureReferrers};
 
 /// Everything the core needs to verify the cosign signatures of one image in a registry.
 #[derive(Debug, Clone)]
@@ -125,22 +125,27 @@ fn signature_referrers(client: &RegistryClient, repository: &Reference, digest: 
         let pinned = repository.with_digest(r.digest);
         (r.artifact_type, pinned.to_string(), pinned)
     });
-    collect_signature_referrers(digest, listed, |place, pinned| {
-        let manifest = client.manifest(&pinned)?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::NotFound,
-                format!("{place}: listed as a referrer, not in the registry"),
+    collect_signature_referrers(
+        digest,
+        listed,
+        || client.budget_is_spent(),
+        |place, pinned| {
+            let manifest = client.manifest(&pinned)?.ok_or_else(|| {
+                Error::new(
+                    ErrorCode::NotFound,
+                    format!("{place}: listed as a referrer, not in the registry"),
+                )
+            })?;
+            let (blob, size) = bundle_layer(place, &manifest)?;
+            client.blob(
+                pinned.registry(),
+                pinned.repository(),
+                &blob,
+                size,
+                BUNDLE_SIZE_MAX as u64,
             )
-        })?;
-        let (blob, size) = bundle_layer(place, &manifest)?;
-        client.blob(
-            pinned.registry(),
-            pinned.repository(),
-            &blob,
-            size,
-            BUNDLE_SIZE_MAX as u64,
-        )
-    })
+        },
+    )
 }
 
 /// The signature manifest of `digest` at its tag-scheme tag in `repository` (unless already
@@ -171,9 +176,7 @@ fn signatures_of(
         );
         match fetched {
             Ok(bytes) => payloads.insert(layer.digest, bytes),
-            Err(e) if matches!(e.code(), ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io) => {
-                return Err(e)
-            }
+            Err(e) if ends_the_search(&e) || client.budget_is_spent() => return Err(e),
             Err(e) => payloads.mark_unavailable(layer.digest, e.message().to_owned()),
         }
     }

@@ -1,6 +1,7 @@
 //! OCI registries: a distribution-API client (async inside, on reqwest + rustls with ring, driven by
 //! a private tokio runtime behind a blocking interface) and the discovery of cosign signatures in it.
 
+mod address_policy;
 mod auth;
 mod blocking;
 mod client;
@@ -12,7 +13,9 @@ mod tls;
 mod token_realm;
 mod transport;
 
-pub use client::{Referrer, ReferrersSource, RegistryClient, REFERRERS_MAX, REFERRER_PAGES_MAX};
+pub use client::{
+    Referrer, ReferrersSource, RegistryClient, OPERATION_TIMEOUT_DEFAULT, REFERRERS_MAX, REFERRER_PAGES_MAX,
+};
 pub use discover::{discover_in_registry, discover_referrers, RegistryEvidence};
 pub use endpoint::Endpoint;
 pub use https_fetch::fetch_https;

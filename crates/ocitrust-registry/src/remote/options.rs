@@ -35,7 +35,8 @@ pub struct RegistryOptions {
     pub docker_config_dir: Option<PathBuf>,
     /// Look for signatures in this repository instead of the image's (`COSIGN_REPOSITORY`).
     pub signature_repository: Option<String>,
-    /// How long one HTTP request (headers and body) may take; `None` means 60 seconds.
+    /// How long one operation (a verification or a signing, every request it makes together) may
+    /// take; `None` means OPERATION_TIMEOUT_DEFAULT (3 minutes, as cosign's `--timeout`).
     pub timeout: Option<Duration>,
     /// A PEM file of CA certificates that alone verify registries' TLS certificates instead of the
     /// system's (cosign's `--registry-cacert`). With it, loopback registries are reached over TLS

@@ -1,6 +1,8 @@
 //! One registry's HTTP: authentication (Basic, Bearer tokens cached per scope, one retry on 401),
-//! bounded retries with backoff on 429 and 5xx, redirects followed by hand (a limit, no HTTPS to
-//! HTTP downgrade, and `Authorization` never sent to another host), and bodies read with a limit.
+//! bounded retries with backoff on 429 and 5xx, bodies read with a limit, and every URL the registry
+//! steers the client to — a redirect, an upload `Location`, a token realm — judged by one set of
+//! rules ([`Transport::check_hop`]): a limit on redirects, never from HTTPS to HTTP, the address
+//! policy ([`super::address_policy`]), and `Authorization` only for the origin it belongs to.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,6 +14,7 @@ use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, 
 use reqwest::{Client, Method, StatusCode, Url};
 use serde::Deserialize;
 
+use super::address_policy::{AddressPolicy, GuardedResolver};
 use super::auth::Challenge;
 use super::endpoint::Endpoint;
 use super::options::Credentials;
@@ -30,8 +33,6 @@ const RETRY_WAIT_MAX: Duration = Duration::from_secs(5);
 const TOKEN_SIZE_MAX: u64 = 1024 * 1024;
 /// Connecting may take this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// One request (headers and body) may take this long unless the options say otherwise.
-pub(crate) const REQUEST_TIMEOUT_DEFAULT: Duration = Duration::from_secs(60);
 
 /// One HTTP exchange to make: method, what is accepted, and what is sent.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +65,7 @@ enum Scheme {
 pub(crate) struct Transport {
     client: Client,
     endpoint: Endpoint,
+    policy: AddressPolicy,
     credentials: Option<Credentials>,
     scheme: Mutex<Scheme>,
     tokens: Mutex<HashMap<String, Arc<str>>>,
@@ -94,6 +96,7 @@ impl Transport {
         let client = Client::builder()
             .use_preconfigured_tls(tls)
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(GuardedResolver::for_registry(&endpoint.host)))
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(timeout)
             .user_agent(concat!("ocitrust/", env!("CARGO_PKG_VERSION")))
@@ -101,6 +104,7 @@ impl Transport {
             .map_err(|e| network(format!("building the HTTP client: {e}")))?;
         Ok(Transport {
             client,
+            policy: AddressPolicy::for_registry(&endpoint.host),
             endpoint,
             credentials,
             scheme: Mutex::new(Scheme::Anonymous),
@@ -131,8 +135,9 @@ impl Transport {
         url
     }
 
-    /// Makes `call` to `url` (on this registry, or where it sent us) for an operation needing
-    /// `scope`, authenticating as the registry asks. Statuses other than 401/429/5xx are returned.
+    /// Makes `call` to `url` (on this registry, or where it sent us: an upload `Location`) for an
+    /// operation needing `scope`, authenticating as the registry asks. A URL elsewhere than the
+    /// registry is judged as a redirect would be. Statuses other than 401/429/5xx are returned.
     pub(crate) async fn send(&self, url: &str, call: Call<'_>, scope: &str) -> Result<Fetched> {
         match self.send_authenticated(url, call, scope).await {
             // An insecure registry that does not speak TLS: plain HTTP, as go-containerregistry does.
@@ -155,11 +160,12 @@ impl Transport {
 
     async fn send_authenticated(&self, url: &str, call: Call<'_>, scope: &str) -> Result<Fetched> {
         let url = url.to_owned();
+        let origin = self.registry_origin()?;
         let mut retried_auth = false;
         loop {
             let authorization = self.authorization(scope).await?;
             let fetched = self
-                .send_following_redirects(&url, call, authorization.as_deref(), false)
+                .send_following_redirects(&url, call, authorization.as_deref(), &origin, Hop::Registry)
                 .await?;
             if fetched.status != StatusCode::UNAUTHORIZED || retried_auth {
                 if fetched.status == StatusCode::UNAUTHORIZED || fetched.status == StatusCode::FORBIDDEN {
@@ -194,6 +200,12 @@ impl Transport {
         }
     }
 
+    /// The registry's own origin: where its credentials may go.
+    fn registry_origin(&self) -> Result<Url> {
+        let base = self.url("/");
+        Url::parse(&base).map_err(|e| Error::new(ErrorCode::Internal, format!("registry URL {base}: {e}")))
+    }
+
     fn describe_credentials(&self) -> String {
         match &self.credentials {
             Some(c) => format!("of user {:?}", c.username),
@@ -223,7 +235,6 @@ impl Transport {
 
     async fn fetch_token(&self, realm: &str, service: Option<&str>, scope: &str) -> Result<String> {
         let mut url = Url::parse(realm).map_err(|e| network(format!("token realm {realm:?} is not a URL: {e}")))?;
-        self.check_token_url(&url)?;
         {
             let mut query = url.query_pairs_mut();
             if let Some(service) = service {
@@ -238,8 +249,9 @@ impl Transport {
             body: None,
             size_max: TOKEN_SIZE_MAX,
         };
+        let origin = url.clone();
         let fetched = self
-            .send_following_redirects(url.as_str(), call, authorization.as_deref(), true)
+            .send_following_redirects(url.as_str(), call, authorization.as_deref(), &origin, Hop::TokenServer)
             .await?;
         if !fetched.status.is_success() {
             let code = if matches!(fetched.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
@@ -265,30 +277,43 @@ impl Transport {
             .ok_or_else(|| network(format!("token endpoint {realm}: no usable token in the answer")))
     }
 
-    /// Whether the token server may be asked at `url` ([`check_token_url`]).
-    fn check_token_url(&self, url: &Url) -> Result<()> {
-        let over_http = self.endpoint.scheme == "http" || self.endpoint.insecure;
-        check_token_url(url, &self.endpoint.host, over_http)
+    /// Whether a request may go to `url` on the way to `origin` (the registry, or the token server
+    /// for a token request): the first URL of a request and every redirect are judged here. It
+    /// answers whether the request may carry `Authorization` there (only to `origin` itself).
+    async fn check_hop(&self, origin: &Url, url: &Url, hop: Hop) -> Result<bool> {
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(network(format!("{url}: unsupported scheme; refused")));
+        }
+        if origin.scheme() == "https" && url.scheme() != "https" {
+            return Err(network(format!(
+                "{url}: would leave HTTPS (the request started at {origin}); refused"
+            )));
+        }
+        match hop {
+            Hop::TokenServer => {
+                let over_http = self.endpoint.scheme == "http" || self.endpoint.insecure;
+                check_token_url(url, &self.policy, over_http).await?;
+            }
+            Hop::Registry => self.policy.check(url, "a request the registry steered to").await?,
+        }
+        Ok(same_origin(origin, url))
     }
 
-    /// GETs `url`, following at most REDIRECTS_MAX redirects (for a token request, only to where a
-    /// token may be asked: [`check_token_url`]); retries 429 and 5xx.
+    /// Sends `call` to `url`, following at most REDIRECTS_MAX redirects, each hop (the first one
+    /// too) judged by [`Transport::check_hop`] against `origin`; retries 429 and 5xx.
     async fn send_following_redirects(
         &self,
         url: &str,
         call: Call<'_>,
         authorization: Option<&str>,
-        token_request: bool,
+        origin: &Url,
+        hop: Hop,
     ) -> Result<Fetched> {
         let mut url = Url::parse(url).map_err(|e| network(format!("{url}: not a URL: {e}")))?;
-        let origin = url.clone();
         for _ in 0..=REDIRECTS_MAX {
-            // Credentials go only to the host that asked for them.
-            let same_origin = url.scheme() == origin.scheme()
-                && url.host_str() == origin.host_str()
-                && url.port_or_known_default() == origin.port_or_known_default();
+            let credentials_go_here = self.check_hop(origin, &url, hop).await?;
             let fetched = self
-                .send_with_retries(&url, call, authorization.filter(|_| same_origin))
+                .send_with_retries(&url, call, authorization.filter(|_| credentials_go_here))
                 .await?;
             if !fetched.status.is_redirection() {
                 return Ok(fetched);
@@ -298,19 +323,9 @@ impl Transport {
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .ok_or_else(|| network(format!("{url}: {} without a Location", fetched.status)))?;
-            let next = url
+            url = url
                 .join(location)
                 .map_err(|e| network(format!("{url}: bad redirect {location:?}: {e}")))?;
-            if url.scheme() == "https" && next.scheme() != "https" {
-                return Err(network(format!("{url}: redirect to {next} would leave HTTPS; refused")));
-            }
-            if !matches!(next.scheme(), "https" | "http") {
-                return Err(network(format!("{url}: redirect to unsupported scheme {next}")));
-            }
-            if token_request {
-                self.check_token_url(&next)?;
-            }
-            url = next;
         }
         Err(network(format!("{origin}: more than {REDIRECTS_MAX} redirects")))
     }
@@ -374,6 +389,21 @@ impl Transport {
     }
 }
 
+/// Whom a request is for: the registry, or its token server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hop {
+    Registry,
+    TokenServer,
+}
+
+/// Whether `url` is on `origin` (scheme, host and port): the only place credentials meant for
+/// `origin` may go.
+fn same_origin(origin: &Url, url: &Url) -> bool {
+    url.scheme() == origin.scheme()
+        && url.host_str().map(str::to_ascii_lowercase) == origin.host_str().map(str::to_ascii_lowercase)
+        && url.port_or_known_default() == origin.port_or_known_default()
+}
+
 /// Reads a response body, failing (not truncating) once it passes `size_max` bytes.
 pub(crate) async fn read_body(response: &mut reqwest::Response, url: &str, size_max: u64) -> Result<Vec<u8>> {
     let mut body = Vec::new();
@@ -435,4 +465,47 @@ fn speaks_only_https(fetched: &Fetched) -> bool {
     fetched.status == StatusCode::BAD_REQUEST
         && (body.contains("HTTP request to an HTTPS server")
             || body.contains("plain HTTP request was sent to HTTPS port"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_go_only_to_their_origin() {
+        let origin = Url::parse("https://registry.example/v2/").unwrap();
+        let at = |u: &str| same_origin(&origin, &Url::parse(u).unwrap());
+        assert!(at("https://registry.example/v2/app/blobs/uploads/x"));
+        assert!(at("https://REGISTRY.example:443/upload"));
+        assert!(!at("https://storage.example/blob"));
+        assert!(!at("http://registry.example/v2/"));
+        assert!(!at("https://registry.example:8443/v2/"));
+    }
+
+    #[test]
+    fn a_hop_from_https_to_http_is_refused_whatever_steered_it() {
+        let options = super::super::options::RegistryOptions::default();
+        let endpoint = Endpoint::for_registry("registry.example", &options).unwrap();
+        let transport = Transport::new(
+            endpoint,
+            None,
+            Duration::from_secs(5),
+            &TlsSettings::from_options(&options).unwrap(),
+        )
+        .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let origin = transport.registry_origin().unwrap();
+        let hop = |url: &str, hop| runtime.block_on(transport.check_hop(&origin, &Url::parse(url).unwrap(), hop));
+        // An upload Location (or a redirect) on plain HTTP, even to a public address.
+        let err = hop("http://8.8.8.8:5002/upload/x", Hop::Registry).unwrap_err();
+        assert!(err.message().contains("would leave HTTPS"), "{err}");
+        let err = hop("ftp://8.8.8.8/upload", Hop::Registry).unwrap_err();
+        assert!(err.message().contains("unsupported scheme"), "{err}");
+        // The registry's own origin gets the credentials; a public host elsewhere does not.
+        assert!(hop("https://registry.example/v2/app/blobs/uploads/1", Hop::Registry).unwrap());
+        assert!(!hop("https://8.8.8.8/blob", Hop::Registry).unwrap());
+    }
 }
