@@ -844,6 +844,16 @@ ocitrust_result ocitrust_verifier_set_verification_time(ocitrust_verifier *verif
                                                         ocitrust_error **error_out);
 
 /**
+ * Lets one verification read at most `bytes` in all from a registry or a layout (manifests,
+ * payloads, referrers, bundles; default 64 MiB): past it the verification fails with
+ * `OCITRUST_ERR_LIMIT_EXCEEDED`. It bounds the memory a hostile image can make a verification use.
+ * Errors: `OCITRUST_ERR_INVALID_ARGUMENT` for 0.
+ */
+ocitrust_result ocitrust_verifier_set_read_budget(ocitrust_verifier *verifier,
+                                                  uint64_t bytes,
+                                                  ocitrust_error **error_out);
+
+/**
  * Reaches registries as `options` say (copied; `options` may be freed afterwards). Without this
  * call the strict defaults of `ocitrust_registry_options_new` apply.
  */

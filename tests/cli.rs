@@ -614,7 +614,15 @@ impl HttpsFiles {
             .port();
         let python_server = format!(
             "import http.server, ssl\n\
-             server = http.server.HTTPServer(('127.0.0.1', {port}), http.server.SimpleHTTPRequestHandler)\n\
+             class Files(http.server.SimpleHTTPRequestHandler):\n\
+             \x20   def do_GET(self):\n\
+             \x20       if self.path.startswith('/redirect-to/'):\n\
+             \x20           self.send_response(302)\n\
+             \x20           self.send_header('Location', self.path[len('/redirect-to/'):])\n\
+             \x20           self.end_headers()\n\
+             \x20       else:\n\
+             \x20           super().do_GET()\n\
+             server = http.server.HTTPServer(('127.0.0.1', {port}), Files)\n\
              tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n\
              tls.load_cert_chain('server.pem', 'server.key')\n\
              server.socket = tls.wrap_socket(server.socket, server_side=True)\n\
@@ -689,6 +697,34 @@ fn key_from_an_https_url_is_fetched_over_verified_tls_with_a_size_limit() {
         &verify(&format!("http://127.0.0.1:{}/cosign.pub", server.port), true),
         1,
         "only https:// URLs",
+    );
+}
+
+#[test]
+fn a_key_server_cannot_redirect_into_the_network() {
+    let dir = scratch("key-url-redirects");
+    fs::copy(root().join("examples/sample-image/cosign.pub"), dir.join("cosign.pub")).unwrap();
+    let server = HttpsFiles::start(&dir, true);
+    let sample = format!("oci:{}", root().join("examples/sample-image/layout").display());
+    let ca = dir.join("ca.pem");
+    let verify = |key: String| {
+        let env = [("SSL_CERT_DIR", "/nonexistent"), ("SSL_CERT_FILE", ca.to_str().unwrap())];
+        ocitrust_in(&root(), &["verify", "--key", &key, INSECURE, &sample], &env)
+    };
+    let port = server.port;
+    // To the host the user named: followed.
+    let out = verify(format!("https://127.0.0.1:{port}/redirect-to//cosign.pub"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Elsewhere on loopback, by address or by a name that resolves there: refused.
+    assert_fails(
+        &verify(format!("https://127.0.0.1:{port}/redirect-to/https://127.0.0.2:{port}/cosign.pub")),
+        1,
+        "a redirect to a loopback address; refused",
+    );
+    assert_fails(
+        &verify(format!("https://127.0.0.1:{port}/redirect-to/https://localhost:{port}/cosign.pub")),
+        1,
+        "inside a network; refused",
     );
 }
 

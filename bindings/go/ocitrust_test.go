@@ -352,6 +352,21 @@ func TestBadInputGivesCodedErrors(t *testing.T) {
 	}
 }
 
+func TestAReadBudgetBoundsAVerification(t *testing.T) {
+	// The sample layout reads about 2 KiB: a budget of 1 KiB stops it, the default does not.
+	v := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithReadBudget(1024))
+	if _, err := v.Verify(context.Background(), layout("sample")); !errors.Is(err, ocitrust.ErrLimitExceeded) || !strings.Contains(err.Error(), "budget") {
+		t.Fatalf("Verify with a 1 KiB budget: %v", err)
+	}
+	verdict, err := newVerifier(t, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithReadBudget(1<<20)).Verify(context.Background(), layout("sample"))
+	if err != nil || !verdict.Trusted {
+		t.Fatalf("Verify with a 1 MiB budget: %v %+v", err, verdict)
+	}
+	if _, err := ocitrust.NewVerifier(sampleKey(t), ocitrust.WithReadBudget(0)); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+		t.Fatalf("a budget of 0: %v", err)
+	}
+}
+
 func TestEveryLibraryCodeHasASentinel(t *testing.T) {
 	sentinels := map[ocitrust.Code]error{}
 	for _, e := range []*ocitrust.Error{

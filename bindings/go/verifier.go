@@ -87,6 +87,16 @@ func WithVerificationTime(t time.Time) Option {
 	}
 }
 
+// WithReadBudget lets one verification read at most bytes in all from a registry or a layout
+// (manifests, payloads, referrers, bundles; default 64 MiB); past it Verify fails with
+// ErrLimitExceeded. It bounds the memory a hostile image can make a verification use.
+func WithReadBudget(bytes uint64) Option {
+	return func(v *C.ocitrust_verifier) error {
+		var cerr *C.ocitrust_error
+		return takeError(C.ocitrust_verifier_set_read_budget(v, C.uint64_t(bytes), &cerr), cerr)
+	}
+}
+
 // NewVerifier makes a verifier trusting key (copied), with opts applied in order. Defaults are
 // strict: a transparency-log proof is required.
 func NewVerifier(key *PublicKey, opts ...Option) (*Verifier, error) {
@@ -122,7 +132,9 @@ func NewVerifier(key *PublicKey, opts ...Option) (*Verifier, error) {
 func (v *Verifier) Verify(ctx context.Context, reference string) (*Verdict, error) {
 	timeoutMs := uint64(0)
 	if deadline, ok := ctx.Deadline(); ok {
-		timeoutMs = uint64(max(time.Until(deadline).Milliseconds(), 1))
+		// Rounded up, and a millisecond more: the library's deadline falls just after ctx's, so
+		// a verification cut short reports ctx.Err(), as Go code expects.
+		timeoutMs = uint64(max((time.Until(deadline)+time.Millisecond-1)/time.Millisecond, 0)) + 1
 	}
 	return v.run(ctx, func(ptr *C.ocitrust_verifier, out **C.ocitrust_verdict, cerr **C.ocitrust_error) error {
 		cref, err := cString(reference, "reference")

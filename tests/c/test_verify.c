@@ -1,5 +1,10 @@
 /* Verifying layouts and caller-fetched bytes, every verifier option, and every verdict accessor. */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -478,6 +483,45 @@ static void shared_between_threads(void) {
     ocitrust_verifier_free(&verifier);
 }
 
+/* A read budget too small for the sample stops the verification; 0 is refused. */
+static void read_budget(void) {
+    ocitrust_verifier *verifier = sample_verifier(1);
+    ocitrust_error *error = NULL;
+    CHECK_RC(ocitrust_verifier_set_read_budget(verifier, 1024, &error), OCITRUST_OK);
+    expect_error(verifier, layout_ref("sample", ""), OCITRUST_ERR_LIMIT_EXCEEDED, "budget");
+    CHECK_RC(ocitrust_verifier_set_read_budget(verifier, 1 << 20, &error), OCITRUST_OK);
+    ocitrust_verdict *verdict = NULL;
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("sample", ""), 0, &verdict, &error), OCITRUST_OK);
+    CHECK(ocitrust_verdict_trusted(verdict));
+    ocitrust_verdict_free(&verdict);
+    CHECK_RC(ocitrust_verifier_set_read_budget(verifier, 0, &error), OCITRUST_ERR_INVALID_ARGUMENT);
+    CHECK(error_says(&error, OCITRUST_ERR_INVALID_ARGUMENT, "0 bytes"));
+    CHECK_RC(ocitrust_verifier_set_read_budget(NULL, 1, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    ocitrust_verifier_free(&verifier);
+}
+
+/* A registry that accepts the connection and never answers: the call's timeout_ms ends it. */
+static void per_call_timeout(void) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address;
+    socklen_t size = sizeof address;
+    memset(&address, 0, sizeof address);
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(listener >= 0 && bind(listener, (struct sockaddr *)&address, sizeof address) == 0);
+    CHECK(listen(listener, 16) == 0 && getsockname(listener, (struct sockaddr *)&address, &size) == 0);
+    char reference[64];
+    snprintf(reference, sizeof reference, "127.0.0.1:%u/app:v1", (unsigned)ntohs(address.sin_port));
+    ocitrust_verifier *verifier = sample_verifier(1);
+    ocitrust_verdict *verdict = NULL;
+    ocitrust_error *error = NULL;
+    CHECK_RC(ocitrust_verifier_verify(verifier, reference, 300, &verdict, &error), OCITRUST_ERR_NETWORK);
+    CHECK(verdict == NULL);
+    CHECK(error_says(&error, OCITRUST_ERR_NETWORK, "time limit of 0.3 s ran out"));
+    ocitrust_verifier_free(&verifier);
+    close(listener);
+}
+
 int main(void) {
     trusted_sample_and_every_accessor();
     untrusted_and_broken_evidence();
@@ -485,5 +529,7 @@ int main(void) {
     registry_options();
     triangulate_and_tree();
     shared_between_threads();
+    read_budget();
+    per_call_timeout();
     return checks_done("test_verify");
 }

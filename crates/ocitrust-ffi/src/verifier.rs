@@ -154,6 +154,28 @@ pub unsafe extern "C" fn ocitrust_verifier_set_verification_time(
     })
 }
 
+/// Lets one verification read at most `bytes` in all from a registry or a layout (manifests,
+/// payloads, referrers, bundles; default 64 MiB): past it the verification fails with
+/// `OCITRUST_ERR_LIMIT_EXCEEDED`. It bounds the memory a hostile image can make a verification use.
+/// Errors: `OCITRUST_ERR_INVALID_ARGUMENT` for 0.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_read_budget(
+    verifier: *mut ocitrust_verifier,
+    bytes: u64,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    configure(verifier, error_out, |verifier| {
+        if bytes == 0 {
+            return Err(ocitrust::Error::new(
+                ocitrust::ErrorCode::InvalidArgument,
+                "a read budget of 0 bytes would fail every verification",
+            ));
+        }
+        verifier.rebuild(|v| v.read_budget(bytes));
+        Ok(())
+    })
+}
+
 /// Reaches registries as `options` say (copied; `options` may be freed afterwards). Without this
 /// call the strict defaults of `ocitrust_registry_options_new` apply.
 #[no_mangle]
