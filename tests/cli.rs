@@ -708,7 +708,10 @@ fn a_key_server_cannot_redirect_into_the_network() {
     let sample = format!("oci:{}", root().join("examples/sample-image/layout").display());
     let ca = dir.join("ca.pem");
     let verify = |key: String| {
-        let env = [("SSL_CERT_DIR", "/nonexistent"), ("SSL_CERT_FILE", ca.to_str().unwrap())];
+        let env = [
+            ("SSL_CERT_DIR", "/nonexistent"),
+            ("SSL_CERT_FILE", ca.to_str().unwrap()),
+        ];
         ocitrust_in(&root(), &["verify", "--key", &key, INSECURE, &sample], &env)
     };
     let port = server.port;
@@ -717,12 +720,16 @@ fn a_key_server_cannot_redirect_into_the_network() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // Elsewhere on loopback, by address or by a name that resolves there: refused.
     assert_fails(
-        &verify(format!("https://127.0.0.1:{port}/redirect-to/https://127.0.0.2:{port}/cosign.pub")),
+        &verify(format!(
+            "https://127.0.0.1:{port}/redirect-to/https://127.0.0.2:{port}/cosign.pub"
+        )),
         1,
         "a redirect to a loopback address; refused",
     );
     assert_fails(
-        &verify(format!("https://127.0.0.1:{port}/redirect-to/https://localhost:{port}/cosign.pub")),
+        &verify(format!(
+            "https://127.0.0.1:{port}/redirect-to/https://localhost:{port}/cosign.pub"
+        )),
         1,
         "inside a network; refused",
     );

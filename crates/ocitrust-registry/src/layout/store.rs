@@ -8,7 +8,7 @@ use ocitrust_core::oci::Manifest;
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
 use serde_json::{json, Value};
 
-use super::files::read_layout_file;
+use super::files::LayoutDirectory;
 use super::LayoutSelector;
 use crate::limits::{ReadBudget, INDEX_JSON_SIZE_MAX, MANIFEST_SIZE_MAX};
 
@@ -90,6 +90,7 @@ fn is_attached_artifact_tag(tag: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct OciLayout {
     root: PathBuf,
+    directory: Arc<LayoutDirectory>,
     budget: Arc<ReadBudget>,
 }
 
@@ -104,8 +105,11 @@ impl OciLayout {
     pub fn open_with_budget(root: impl Into<PathBuf>, budget: Arc<ReadBudget>) -> Result<Self> {
         let root = root.into();
         let marker = root.join("oci-layout");
-        let bytes = read_layout_file(&root, Path::new("oci-layout"), OCI_LAYOUT_FILE_SIZE_MAX, &budget)
-            .map_err(|e| e.context(format!("{} is not an OCI image layout", root.display())))?;
+        let not_a_layout = |e: Error| e.context(format!("{} is not an OCI image layout", root.display()));
+        let directory = LayoutDirectory::open(&root).map_err(not_a_layout)?;
+        let bytes = directory
+            .read(Path::new("oci-layout"), OCI_LAYOUT_FILE_SIZE_MAX, &budget)
+            .map_err(not_a_layout)?;
         let version = serde_json::from_slice::<Value>(&bytes)
             .ok()
             .and_then(|v| v.get("imageLayoutVersion").and_then(Value::as_str).map(str::to_owned));
@@ -118,7 +122,11 @@ impl OciLayout {
                 ),
             ));
         }
-        let layout = OciLayout { root, budget };
+        let layout = OciLayout {
+            root,
+            directory: Arc::new(directory),
+            budget,
+        };
         layout.read_index_json()?;
         Ok(layout)
     }
@@ -217,7 +225,7 @@ impl OciLayout {
 
     /// Reads the blob `digest`, refusing more than `size_max` bytes and checking the digest.
     pub fn read_blob(&self, digest: &Digest, size_max: u64) -> Result<Vec<u8>> {
-        let bytes = read_layout_file(&self.root, &self.blob_relative_path(digest), size_max, &self.budget)?;
+        let bytes = self.read_file(&self.blob_relative_path(digest), size_max)?;
         digest
             .verify(&bytes)
             .map_err(|e| e.context(format!("blob {} in {}", digest, self.root.display())))?;
@@ -234,13 +242,19 @@ impl OciLayout {
         self.root.join(INDEX_JSON)
     }
 
+    /// Reads the file at `relative` in the layout (checked as [`super::files`] says), charging the
+    /// layout's budget.
+    pub(crate) fn read_file(&self, relative: &Path, size_max: u64) -> Result<Vec<u8>> {
+        self.directory.read(relative, size_max, &self.budget)
+    }
+
     /// Where the blob `digest` is, relative to the layout's root.
     pub(crate) fn blob_relative_path(&self, digest: &Digest) -> PathBuf {
         Path::new("blobs").join(digest.algorithm().name()).join(digest.hex())
     }
 
     pub(crate) fn read_index_json(&self) -> Result<Value> {
-        let bytes = read_layout_file(&self.root, Path::new(INDEX_JSON), INDEX_JSON_SIZE_MAX, &self.budget)?;
+        let bytes = self.read_file(Path::new(INDEX_JSON), INDEX_JSON_SIZE_MAX)?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             Error::new(
                 ErrorCode::InvalidManifest,

@@ -19,7 +19,7 @@ use ocitrust_core::oci::media_types;
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
 use serde_json::{json, Value};
 
-use super::files::{read_layout_file, refused};
+use super::files::refused;
 use super::store::{parse_entry, IndexEntry, OciLayout, INDEX_JSON, LAYOUT_VERSION};
 use crate::file::io_error;
 
@@ -76,7 +76,9 @@ impl LayoutWriter<'_> {
             Err(e) => return Err(io_error(&root.join(&relative), e)),
             Ok(existing) => {
                 let intact = existing.is_file()
-                    && read_layout_file(root, &relative, bytes.len() as u64, self.layout.budget())
+                    && self
+                        .layout
+                        .read_file(&relative, bytes.len() as u64)
                         .is_ok_and(|b| b == bytes);
                 if !intact {
                     replace_file(root, &relative, bytes)?;
