@@ -37,14 +37,17 @@ pub fn check_go_unambiguous(bytes: &[u8], schema: GoStructFields<'_>, what: &str
 }
 
 /// `c` as Go's case-insensitive match sees it, for the characters field names are made of.
-fn fold(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{212A}' => 'k',
-            '\u{017F}' => 's',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+fn fold(c: char) -> char {
+    match c {
+        '\u{212A}' => 'k',
+        '\u{017F}' => 's',
+        c => c.to_ascii_lowercase(),
+    }
+}
+
+/// Whether Go's `encoding/json` takes `a` and `b` for the same field name.
+fn same_for_go(a: &str, b: &str) -> bool {
+    a.chars().map(fold).eq(b.chars().map(fold))
 }
 
 #[derive(Clone, Copy)]
@@ -93,15 +96,14 @@ impl<'de> Visitor<'de> for Walk<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
         use serde::de::Error as _;
-        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
-            let folded = fold(&key);
-            if let Some((earlier, _)) = seen.iter().find(|(_, f)| *f == folded) {
+            if let Some(earlier) = seen.iter().find(|earlier| same_for_go(earlier, &key)) {
                 return Err(A::Error::custom(format!(
                     "the keys {earlier:?} and {key:?} name the same field for Go's encoding/json"
                 )));
             }
-            if let Some(field) = self.schema.fields.iter().find(|f| fold(f) == folded && **f != key) {
+            if let Some(field) = self.schema.fields.iter().find(|f| **f != key && same_for_go(f, &key)) {
                 return Err(A::Error::custom(format!(
                     "the key {key:?} is the field {field:?} for Go's encoding/json, not for an exact reader"
                 )));
@@ -111,7 +113,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
             } else {
                 map.next_value_seed(self)?;
             }
-            seen.push((key, folded));
+            seen.push(key);
         }
         Ok(())
     }
