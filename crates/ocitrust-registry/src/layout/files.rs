@@ -18,8 +18,6 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use ocitrust_core::{Error, ErrorCode, Result};
-use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
-use rustix::io::Errno;
 
 use crate::file::io_error;
 use crate::limits::ReadBudget;
@@ -28,6 +26,7 @@ use crate::limits::ReadBudget;
 #[derive(Debug)]
 pub(crate) struct LayoutDirectory {
     path: PathBuf,
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     fd: OwnedFd,
 }
 
@@ -71,15 +70,25 @@ impl LayoutDirectory {
     /// resolved by the kernel beneath the layout's directory (`openat2` with `RESOLVE_BENEATH`:
     /// a link may point elsewhere inside, never out, and no `/proc` magic link is followed). Where
     /// the kernel has no `openat2`, the path is resolved here and checked instead.
+    #[cfg(target_os = "linux")]
     fn open_file(&self, relative: &Path, named: &Path) -> Result<fs::File> {
+        use rustix::fs::{openat2, Mode, OFlags, ResolveFlags};
+        use rustix::io::Errno;
         let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
         let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
         match openat2(&self.fd, relative, flags, Mode::empty(), resolve) {
             Ok(fd) => Ok(fd.into()),
             Err(Errno::XDEV | Errno::LOOP) => Err(leaves_the_layout(named)),
+            // No openat2 (before Linux 5.6), or a seccomp filter refusing it (older container runtimes).
             Err(Errno::NOSYS | Errno::PERM) => self.open_resolved(named),
             Err(e) => Err(io_error(named, e.into())),
         }
+    }
+
+    /// Elsewhere than Linux, the resolve-and-check way.
+    #[cfg(not(target_os = "linux"))]
+    fn open_file(&self, _relative: &Path, named: &Path) -> Result<fs::File> {
+        self.open_resolved(named)
     }
 
     /// The fallback of [`LayoutDirectory::open_file`]: every link in `named` resolved, the result
