@@ -259,6 +259,11 @@ typedef struct {
 #define OCITRUST_ERR_UNAUTHORIZED 502
 
 /**
+ * The operation's time limit ran out (the registry options' timeout, or a call's `timeout_ms`).
+ */
+#define OCITRUST_ERR_TIMEOUT 503
+
+/**
  * An internal invariant failed; please report it.
  */
 #define OCITRUST_ERR_INTERNAL 900
@@ -871,7 +876,7 @@ ocitrust_result ocitrust_verifier_set_registry_options(ocitrust_verifier *verifi
  *
  * A verification in a registry ends within the registry options' timeout (3 minutes unless set):
  * every request shares it. `timeout_ms`, when not 0, shortens it for this call (a caller's own
- * deadline); past it the call fails with `OCITRUST_ERR_NETWORK`.
+ * deadline); past it the call fails with `OCITRUST_ERR_TIMEOUT`.
  */
 ocitrust_result ocitrust_verifier_verify(const ocitrust_verifier *verifier,
                                          const char *reference,

@@ -36,6 +36,7 @@ const (
 	CodeIO                       Code = C.OCITRUST_ERR_IO
 	CodeNetwork                  Code = C.OCITRUST_ERR_NETWORK
 	CodeUnauthorized             Code = C.OCITRUST_ERR_UNAUTHORIZED
+	CodeTimeout                  Code = C.OCITRUST_ERR_TIMEOUT
 	CodeInternal                 Code = C.OCITRUST_ERR_INTERNAL
 	CodePanic                    Code = C.OCITRUST_ERR_PANIC
 )
@@ -86,6 +87,7 @@ var (
 	ErrIO                       = &Error{Code: CodeIO}
 	ErrNetwork                  = &Error{Code: CodeNetwork}
 	ErrUnauthorized             = &Error{Code: CodeUnauthorized}
+	ErrTimeout                  = &Error{Code: CodeTimeout}
 	ErrInternal                 = &Error{Code: CodeInternal}
 	ErrPanic                    = &Error{Code: CodePanic}
 )

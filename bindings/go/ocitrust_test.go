@@ -374,7 +374,8 @@ func TestEveryLibraryCodeHasASentinel(t *testing.T) {
 		ocitrust.ErrInvalidKey, ocitrust.ErrInvalidSignatureEncoding, ocitrust.ErrInvalidArgument, ocitrust.ErrLimitExceeded,
 		ocitrust.ErrUnsupported, ocitrust.ErrNotFound, ocitrust.ErrNullArgument, ocitrust.ErrBufferTooSmall,
 		ocitrust.ErrDigestMismatch, ocitrust.ErrNoSignatures, ocitrust.ErrNoMatchingSignatures, ocitrust.ErrKeyDecryption,
-		ocitrust.ErrIO, ocitrust.ErrNetwork, ocitrust.ErrUnauthorized, ocitrust.ErrInternal, ocitrust.ErrPanic,
+		ocitrust.ErrIO, ocitrust.ErrNetwork, ocitrust.ErrUnauthorized, ocitrust.ErrTimeout, ocitrust.ErrInternal,
+		ocitrust.ErrPanic,
 	} {
 		sentinels[e.Code] = e
 	}

@@ -41,6 +41,7 @@ static void result_names_cover_every_code(void) {
         {OCITRUST_ERR_IO, "io"},
         {OCITRUST_ERR_NETWORK, "network"},
         {OCITRUST_ERR_UNAUTHORIZED, "unauthorized"},
+        {OCITRUST_ERR_TIMEOUT, "timeout"},
         {OCITRUST_ERR_INTERNAL, "internal"},
         {OCITRUST_ERR_PANIC, "panic"},
     };

@@ -515,9 +515,9 @@ static void per_call_timeout(void) {
     ocitrust_verifier *verifier = sample_verifier(1);
     ocitrust_verdict *verdict = NULL;
     ocitrust_error *error = NULL;
-    CHECK_RC(ocitrust_verifier_verify(verifier, reference, 300, &verdict, &error), OCITRUST_ERR_NETWORK);
+    CHECK_RC(ocitrust_verifier_verify(verifier, reference, 300, &verdict, &error), OCITRUST_ERR_TIMEOUT);
     CHECK(verdict == NULL);
-    CHECK(error_says(&error, OCITRUST_ERR_NETWORK, "time limit of 0.3 s ran out"));
+    CHECK(error_says(&error, OCITRUST_ERR_TIMEOUT, "time limit of 0.3 s ran out"));
     ocitrust_verifier_free(&verifier);
     close(listener);
 }

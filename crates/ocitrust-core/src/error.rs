@@ -81,6 +81,9 @@ error_codes! {
     Network = 501 => "network",
     /// A registry refused the credentials (or their absence): HTTP 401 or 403.
     Unauthorized = 502 => "unauthorized",
+    /// The operation's time limit ran out (`--timeout`, a C call's `timeout_ms`, a Go context's
+    /// deadline) before the registry had answered everything it needed.
+    Timeout = 503 => "timeout",
 
     // 9xx: bugs.
     /// An internal invariant failed; please report it.

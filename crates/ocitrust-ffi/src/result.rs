@@ -53,6 +53,8 @@ pub const OCITRUST_ERR_IO: ocitrust_result = 500;
 pub const OCITRUST_ERR_NETWORK: ocitrust_result = 501;
 /// A registry refused the credentials (or their absence): HTTP 401 or 403.
 pub const OCITRUST_ERR_UNAUTHORIZED: ocitrust_result = 502;
+/// The operation's time limit ran out (the registry options' timeout, or a call's `timeout_ms`).
+pub const OCITRUST_ERR_TIMEOUT: ocitrust_result = 503;
 /// An internal invariant failed; please report it.
 pub const OCITRUST_ERR_INTERNAL: ocitrust_result = 900;
 /// ocitrust panicked; the panic was caught at the C boundary. Please report it.

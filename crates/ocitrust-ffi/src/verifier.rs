@@ -200,7 +200,7 @@ pub unsafe extern "C" fn ocitrust_verifier_set_registry_options(
 ///
 /// A verification in a registry ends within the registry options' timeout (3 minutes unless set):
 /// every request shares it. `timeout_ms`, when not 0, shortens it for this call (a caller's own
-/// deadline); past it the call fails with `OCITRUST_ERR_NETWORK`.
+/// deadline); past it the call fails with `OCITRUST_ERR_TIMEOUT`.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verifier_verify(
     verifier: *const ocitrust_verifier,

@@ -65,7 +65,7 @@ pub(crate) fn collect_signature_referrers<T>(
 pub(crate) fn ends_the_search(error: &Error) -> bool {
     matches!(
         error.code(),
-        ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io
+        ErrorCode::Network | ErrorCode::Unauthorized | ErrorCode::Io | ErrorCode::Timeout
     )
 }
 

@@ -371,7 +371,7 @@ fn one_deadline_bounds_every_request_of_an_operation() {
         }
     }
     let err = outcome.unwrap_err();
-    assert_eq!(err.code(), ErrorCode::Network, "{err}");
+    assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
     assert!(err.message().contains("time limit of 1.0 s ran out"), "{err}");
     assert!(server.requests().len() < 20, "{} requests", server.requests().len());
 }

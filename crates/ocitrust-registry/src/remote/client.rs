@@ -178,7 +178,7 @@ impl RegistryClient {
             None => request.await?,
             Some((deadline, limit)) => tokio::time::timeout_at(deadline.into(), request).await.map_err(|_| {
                 Error::new(
-                    ErrorCode::Network,
+                    ErrorCode::Timeout,
                     format!(
                         "{what}: the operation's time limit of {:.1} s ran out (--timeout)",
                         limit.as_secs_f64()
