@@ -66,13 +66,13 @@ pub fn discover_in_layout(
         }
         _ => (top, None),
     };
-    let entries = layout.entries()?;
+    let entries = layout.entries();
     let mut payloads = PayloadBlobs::default();
     // In a `cosign save` layout the `sigs` entry belongs to the saved image or index itself.
     let saved_kind = entry.cosign_kind();
     let signatures = signatures_of(
         &layout,
-        &entries,
+        entries,
         subject.digest(),
         index.is_none() && matches!(saved_kind, Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX)),
         reference,
@@ -81,7 +81,7 @@ pub fn discover_in_layout(
     let index_signatures = match &index {
         Some(index) => signatures_of(
             &layout,
-            &entries,
+            entries,
             index.digest(),
             saved_kind == Some(COSIGN_KIND_IMAGE_INDEX),
             reference,

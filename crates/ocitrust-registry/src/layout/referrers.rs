@@ -18,8 +18,8 @@ impl OciLayout {
     pub fn referrer_manifests(&self) -> Result<Vec<Manifest>> {
         let mut seen = HashSet::new();
         let candidates: Vec<_> = self
-            .entries()?
-            .into_iter()
+            .entries()
+            .iter()
             .filter(|e| e.media_type == OCI_MANIFEST && !e.is_attached_artifact())
             .filter(|e| seen.insert(e.digest.clone()))
             .collect();

@@ -92,6 +92,8 @@ pub struct OciLayout {
     root: PathBuf,
     directory: Arc<LayoutDirectory>,
     budget: Arc<ReadBudget>,
+    /// `index.json` as it was when the layout was opened: one consistent view for every lookup.
+    entries: Arc<[IndexEntry]>,
 }
 
 impl OciLayout {
@@ -122,12 +124,13 @@ impl OciLayout {
                 ),
             ));
         }
-        let layout = OciLayout {
+        let mut layout = OciLayout {
             root,
             directory: Arc::new(directory),
             budget,
+            entries: Arc::new([]),
         };
-        layout.read_index_json()?;
+        layout.entries = layout.read_entries()?.into();
         Ok(layout)
     }
 
@@ -141,8 +144,13 @@ impl OciLayout {
         &self.root
     }
 
-    /// The entries of `index.json`.
-    pub fn entries(&self) -> Result<Vec<IndexEntry>> {
+    /// The entries of `index.json`, read (once) when the layout was opened.
+    pub fn entries(&self) -> &[IndexEntry] {
+        &self.entries
+    }
+
+    /// The entries of `index.json`, read now.
+    fn read_entries(&self) -> Result<Vec<IndexEntry>> {
         let index = self.read_index_json()?;
         let manifests = index
             .get("manifests")
@@ -157,7 +165,7 @@ impl OciLayout {
 
     /// The entry `selector` names.
     pub fn resolve(&self, selector: &LayoutSelector) -> Result<IndexEntry> {
-        let entries = self.entries()?;
+        let entries = self.entries();
         let found: Vec<&IndexEntry> = match selector {
             LayoutSelector::Tag(tag) => entries.iter().filter(|e| e.tag() == Some(tag.as_str())).collect(),
             LayoutSelector::Digest(d) => entries.iter().filter(|e| &e.digest == d).take(1).collect(),
