@@ -16,6 +16,7 @@ pub mod notation;
 pub mod oci;
 mod pem_text;
 pub mod reference;
+pub mod sigstore;
 pub mod verdict;
 
 pub use digest::Digest;

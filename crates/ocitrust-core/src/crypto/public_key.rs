@@ -104,6 +104,23 @@ impl PublicKey {
         }
     }
 
+    /// Parses a DER PKCS#1 `RSAPublicKey` (how a Sigstore trusted root gives `PKCS1_RSA_*` keys).
+    pub fn from_pkcs1_rsa_der(der: &[u8]) -> Result<Self> {
+        let invalid = |why: String| Error::new(ErrorCode::InvalidKey, why);
+        let spki = spki::SubjectPublicKeyInfoOwned {
+            algorithm: spki::AlgorithmIdentifierOwned {
+                oid: oids::RSA_ENCRYPTION,
+                parameters: Some(der::asn1::Null.into()),
+            },
+            subject_public_key: der::asn1::BitString::from_bytes(der)
+                .map_err(|e| invalid(format!("malformed RSA public key: {e}")))?,
+        };
+        let encoded = spki
+            .to_der()
+            .map_err(|e| invalid(format!("malformed RSA public key: {e}")))?;
+        Self::from_spki_der(&encoded)
+    }
+
     /// Parses DER SubjectPublicKeyInfo.
     pub fn from_spki_der(der: &[u8]) -> Result<Self> {
         let invalid = |why: String| Error::new(ErrorCode::InvalidKey, why);
