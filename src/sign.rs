@@ -2,7 +2,6 @@
 //! registry at the tag-scheme tag `sha256-<hex>.sig`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use ocitrust_core::cosign::{sign_image, signature_tag};
 use ocitrust_core::crypto::SigningKey;
@@ -49,9 +48,10 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
     let layout_ref = LayoutReference::parse(reference)?;
     let layout = OciLayout::open(&layout_ref.path)?;
     // Locked from reading the old signatures to writing the new index: a concurrent signer waits,
-    // then appends to what this one wrote.
+    // then appends to what this one wrote. So the layout is read again once the lock is held.
     let mut writer = layout.writer()?;
-    let evidence = discover_in_layout(&layout_ref, None, &Arc::default())?;
+    let current = OciLayout::open(&layout_ref.path)?;
+    let evidence = discover_in_layout(&current, &layout_ref, None)?;
     let subject_entry = &evidence.entry;
     let subject = evidence.subject.digest().clone();
     let identity = options

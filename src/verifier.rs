@@ -14,7 +14,7 @@ use ocitrust_core::verdict::{SignatureReport, Subject};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::{ReadBudget, READ_BUDGET_DEFAULT, SIGNATURE_BLOB_SIZE_MAX};
 use ocitrust_registry::remote::{discover_in_registry, discover_referrers, RegistryClient, RegistryOptions};
-use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference};
+use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference, OciLayout};
 
 use crate::evidence::{Evidence, Found, ReferrerEvidence};
 
@@ -140,10 +140,10 @@ impl Verifier {
             return self.verify_in_registry(reference, limit);
         }
         let layout_ref = LayoutReference::parse(reference)?;
-        let budget = self.new_budget();
-        let mut found = discover_in_layout(&layout_ref, self.platform.as_ref(), &budget)?;
+        let layout = OciLayout::open_with_budget(&layout_ref.path, self.new_budget())?;
+        let mut found = discover_in_layout(&layout, &layout_ref, self.platform.as_ref())?;
         self.judge_tag_scheme_then_referrers(reference, &mut found, false, |found| {
-            discover_layout_referrers(&layout_ref, found, &budget)
+            discover_layout_referrers(&layout, &layout_ref, found)
         })
     }
 

@@ -2,8 +2,6 @@
 //! `sha256-<hex>.sig` or, in a `cosign save` layout, the entry of kind `dev.cosignproject.cosign/sigs`;
 //! and, on request, the signatures kept as referrers (Sigstore bundles, notation signatures).
 
-use std::sync::Arc;
-
 use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs, BUNDLE_SIZE_MAX};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Result};
@@ -11,7 +9,7 @@ use ocitrust_core::{Digest, Result};
 use crate::layout::{
     IndexEntry, LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
 };
-use crate::limits::{ReadBudget, SIGNATURE_BLOB_SIZE_MAX};
+use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
 use crate::signature_referrers::{bundle_layer, collect_signature_referrers, SignatureReferrers};
 
 /// Where a signature manifest was found.
@@ -48,14 +46,14 @@ pub struct CosignEvidence {
 }
 
 /// Reads the subject named by `reference` (resolving an index to `platform` if given) and its cosign
-/// signatures from the layout. Every manifest and blob is checked against its digest, and every
-/// byte read counts against `budget`.
+/// signatures from `layout` (the one `reference` names, opened once for the whole verification, so
+/// every step sees the same `index.json` and reads count against its budget). Every manifest and
+/// blob is checked against its digest.
 pub fn discover_in_layout(
+    layout: &OciLayout,
     reference: &LayoutReference,
     platform: Option<&Platform>,
-    budget: &Arc<ReadBudget>,
 ) -> Result<CosignEvidence> {
-    let layout = OciLayout::open_with_budget(&reference.path, budget.clone())?;
     let entry = layout.resolve(&reference.selector)?;
     let top = layout.read_manifest(&entry.digest)?;
     let (subject, index) = match (top.kind(), platform) {
@@ -71,7 +69,7 @@ pub fn discover_in_layout(
     // In a `cosign save` layout the `sigs` entry belongs to the saved image or index itself.
     let saved_kind = entry.cosign_kind();
     let signatures = signatures_of(
-        &layout,
+        layout,
         entries,
         subject.digest(),
         index.is_none() && matches!(saved_kind, Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX)),
@@ -80,7 +78,7 @@ pub fn discover_in_layout(
     )?;
     let index_signatures = match &index {
         Some(index) => signatures_of(
-            &layout,
+            layout,
             entries,
             index.digest(),
             saved_kind == Some(COSIGN_KIND_IMAGE_INDEX),
@@ -106,15 +104,14 @@ pub fn discover_in_layout(
 /// platform was selected, of its index. Reading them costs a read of every image manifest listed,
 /// so it is done only on request, when the tag-scheme signatures did not settle the question.
 pub fn discover_layout_referrers(
+    layout: &OciLayout,
     reference: &LayoutReference,
     evidence: &mut CosignEvidence,
-    budget: &Arc<ReadBudget>,
 ) -> Result<()> {
-    let layout = OciLayout::open_with_budget(&reference.path, budget.clone())?;
     let manifests = layout.referrer_manifests()?;
-    evidence.referrers = signature_referrers(&layout, &manifests, evidence.subject.digest(), reference)?;
+    evidence.referrers = signature_referrers(layout, &manifests, evidence.subject.digest(), reference)?;
     if let Some(index) = &evidence.index {
-        evidence.index_referrers = signature_referrers(&layout, &manifests, index.digest(), reference)?;
+        evidence.index_referrers = signature_referrers(layout, &manifests, index.digest(), reference)?;
     }
     Ok(())
 }
