@@ -107,8 +107,9 @@ typedef struct ocitrust_signing_key ocitrust_signing_key;
 typedef struct ocitrust_verdict ocitrust_verdict;
 
 /**
- * A verifier: a trusted public key and what a signature must also satisfy. Set options before
- * sharing it; `ocitrust_verifier_verify*` take it `const` and may run on many threads at once.
+ * A verifier: the authorities it trusts (keys, added with `ocitrust_verifier_add_key`) and what a
+ * signature must also satisfy. Set it up before sharing it; `ocitrust_verifier_verify*` take it
+ * `const` and may run on many threads at once.
  */
 typedef struct ocitrust_verifier ocitrust_verifier;
 
@@ -132,6 +133,12 @@ typedef struct {
      */
     const char *value;
 } ocitrust_annotation;
+
+/**
+ * A field of a signature's signer (`OCITRUST_SIGNER_*`), read with
+ * `ocitrust_verdict_signature_signer`.
+ */
+typedef uint32_t ocitrust_signer_field;
 
 /**
  * The name of a check on a signature (`OCITRUST_CHECK_*`).
@@ -317,6 +324,21 @@ typedef struct {
  * The check was not reached because an earlier check failed.
  */
 #define OCITRUST_OUTCOME_NOT_REACHED 4
+
+/**
+ * The verifier's authority that vouched for the signature, e.g. `cosign key 1f3a…`.
+ */
+#define OCITRUST_SIGNER_AUTHORITY 1
+
+/**
+ * The hex SHA-256 of the signing key's DER SubjectPublicKeyInfo.
+ */
+#define OCITRUST_SIGNER_KEY_ID 2
+
+/**
+ * The signing key's type, e.g. `ECDSA P-256`.
+ */
+#define OCITRUST_SIGNER_KEY_TYPE 3
 
 #ifdef __cplusplus
 extern "C" {
@@ -724,24 +746,15 @@ ocitrust_result ocitrust_verdict_signature_location(const ocitrust_verdict *verd
                                                     size_t *out_len);
 
 /**
- * Copies the signer of signature `index` — the key id (hex SHA-256 of the key's DER
- * SubjectPublicKeyInfo) — into `buf`. `OCITRUST_ERR_NOT_FOUND` when the signature did not verify.
+ * Copies `field` of the signer of signature `index` into `buf`. `OCITRUST_ERR_NOT_FOUND` when the
+ * signature did not verify (it has no signer); `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown field.
  */
-ocitrust_result ocitrust_verdict_signature_key_id(const ocitrust_verdict *verdict,
+ocitrust_result ocitrust_verdict_signature_signer(const ocitrust_verdict *verdict,
                                                   size_t index,
+                                                  ocitrust_signer_field field,
                                                   char *buf,
                                                   size_t buf_len,
                                                   size_t *out_len);
-
-/**
- * Copies the signer's key type of signature `index` (e.g. `ECDSA P-256`) into `buf`.
- * `OCITRUST_ERR_NOT_FOUND` when the signature did not verify.
- */
-ocitrust_result ocitrust_verdict_signature_key_type(const ocitrust_verdict *verdict,
-                                                    size_t index,
-                                                    char *buf,
-                                                    size_t buf_len,
-                                                    size_t *out_len);
 
 /**
  * Copies why signature `index` failed (its first failed check's detail) into `buf`.
@@ -797,12 +810,21 @@ ocitrust_result ocitrust_verdict_signature_check(const ocitrust_verdict *verdict
 void ocitrust_verdict_free(ocitrust_verdict **verdict);
 
 /**
- * Makes a verifier trusting signatures made with `key` (copied; `key` may be freed afterwards).
- * Defaults are strict: a transparency-log proof is required and no platform is selected.
+ * Makes a verifier that trusts no one yet: add at least one authority
+ * (`ocitrust_verifier_add_key`) before verifying, or verification fails with
+ * `OCITRUST_ERR_INVALID_ARGUMENT`. Defaults are strict: a transparency-log proof is required and no
+ * platform is selected.
  */
-ocitrust_result ocitrust_verifier_new(const ocitrust_public_key *key,
-                                      ocitrust_verifier **verifier_out,
+ocitrust_result ocitrust_verifier_new(ocitrust_verifier **verifier_out,
                                       ocitrust_error **error_out);
+
+/**
+ * Trusts signatures made with `key` (copied; `key` may be freed afterwards), as one more authority:
+ * a signature is trusted when any one authority vouches for it (`cosign verify --key`).
+ */
+ocitrust_result ocitrust_verifier_add_key(ocitrust_verifier *verifier,
+                                          const ocitrust_public_key *key,
+                                          ocitrust_error **error_out);
 
 /**
  * Requires the annotation `key=value` in the signed payload (`cosign verify -a key=value`);

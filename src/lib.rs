@@ -25,7 +25,7 @@ pub use ocitrust_core as core;
 pub use ocitrust_core::crypto::{PublicKey, SigningKey};
 pub use ocitrust_core::oci::Platform;
 pub use ocitrust_core::verdict::{Check, CheckName, Outcome, SignatureKind, SignatureReport, Signer, Subject};
-pub use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
+pub use ocitrust_core::{Authority, Digest, Error, ErrorCode, Reference, Result, Verdict};
 pub use ocitrust_registry as registry;
 pub use ocitrust_registry::remote::{Credentials, Referrer, ReferrersSource, RegistryOptions};
 

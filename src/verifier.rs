@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use ocitrust_core::authority::{no_authority, Authority};
 use ocitrust_core::cosign::{
     verify_bundle, verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
 };
@@ -23,10 +24,11 @@ pub const INSECURE_IGNORE_TLOG: &str = "insecure-ignore-tlog";
 /// The insecure option name recorded in verdicts when a registry was reached over plain HTTP by request.
 pub const ALLOW_INSECURE_REGISTRY: &str = "allow-insecure-registry";
 
-/// Verifies cosign key-based signatures on images.
+/// Verifies the signatures on images under a list of authorities: a signature is trusted when every
+/// check of one authority passes on it.
 #[derive(Debug, Clone)]
 pub struct Verifier {
-    key: PublicKey,
+    authorities: Vec<Authority>,
     requirements: CosignRequirements,
     platform: Option<Platform>,
     verification_time: Option<SystemTime>,
@@ -38,10 +40,16 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// A verifier trusting signatures made with `key`.
+    /// A verifier trusting signatures made with `key`: `Verifier::trusting([Authority::CosignKey(key)])`.
     pub fn new(key: PublicKey) -> Self {
+        Verifier::trusting([Authority::CosignKey(key)])
+    }
+
+    /// A verifier trusting each of `authorities` (more can be added with [`Verifier::trust`]).
+    /// Verifying with none is an `InvalidArgument` error.
+    pub fn trusting(authorities: impl IntoIterator<Item = Authority>) -> Self {
         Verifier {
-            key,
+            authorities: authorities.into_iter().collect(),
             requirements: CosignRequirements::default(),
             platform: None,
             verification_time: None,
@@ -50,6 +58,25 @@ impl Verifier {
             read_budget: READ_BUDGET_DEFAULT,
             client: Arc::default(),
         }
+    }
+
+    /// Adds `authority` to those whose signature makes an image trusted.
+    pub fn trust(mut self, authority: Authority) -> Self {
+        self.authorities.push(authority);
+        self
+    }
+
+    /// The authorities this verifier trusts, in the order they are tried.
+    pub fn authorities(&self) -> &[Authority] {
+        &self.authorities
+    }
+
+    /// An error before any I/O when there is no authority to judge under.
+    fn check_has_authority(&self) -> Result<()> {
+        if self.authorities.is_empty() {
+            return Err(no_authority());
+        }
+        Ok(())
     }
 
     /// How many bytes one verification may read in all from a registry or a layout (manifests,
@@ -136,6 +163,7 @@ impl Verifier {
     /// A caller with a deadline of its own (a Go context, an admission webhook's) passes what is
     /// left of it, so a verification it gives up on does not go on in the background.
     pub fn verify_within(&self, reference: &str, limit: Option<Duration>) -> Result<Verdict> {
+        self.check_has_authority()?;
         if !LayoutReference::is_layout_reference(reference) {
             return self.verify_in_registry(reference, limit);
         }
@@ -217,6 +245,7 @@ impl Verifier {
                 format!("verifying from bytes checks the manifest it is given; resolve the index to its {platform} manifest and pass that manifest instead of setting a platform"),
             ));
         }
+        self.check_has_authority()?;
         check_blob_limits(payload_blobs)?;
         let subject_manifest =
             Manifest::from_bytes(subject_manifest.to_vec(), None).map_err(|e| e.context("subject manifest"))?;
@@ -298,17 +327,25 @@ impl Verifier {
         payloads: &PayloadBlobs,
     ) -> Result<Vec<SignatureReport>> {
         let mut reports = match signatures {
-            Some((manifest, location)) => {
-                verify_signature_manifest(digest, manifest, payloads, &self.key, &self.requirements, location)?
-            }
+            Some((manifest, location)) => verify_signature_manifest(
+                digest,
+                manifest,
+                payloads,
+                &self.authorities,
+                &self.requirements,
+                location,
+            )?,
             None => Vec::new(),
         };
-        reports.extend(
-            referrers
-                .bundles
-                .iter()
-                .map(|(location, bytes)| verify_bundle(digest, bytes.clone(), &self.key, &self.requirements, location)),
-        );
+        for (location, bytes) in &referrers.bundles {
+            reports.push(verify_bundle(
+                digest,
+                bytes.clone(),
+                &self.authorities,
+                &self.requirements,
+                location,
+            )?);
+        }
         reports.extend(
             referrers
                 .notation_signatures

@@ -34,6 +34,7 @@ fn cosign_key_verify(c: &mut Criterion) {
     let payload_digest = Digest::sha256(&payload);
 
     let public = key.public_key().clone();
+    let authorities = [ocitrust_core::Authority::CosignKey(public.clone())];
     let requirements = CosignRequirements {
         annotations: annotations.clone(),
         insecure_ignore_tlog: true,
@@ -63,7 +64,8 @@ fn cosign_key_verify(c: &mut Criterion) {
     };
     let ours = || {
         let manifest = Manifest::from_bytes(manifest_bytes.clone(), None).unwrap();
-        let reports = verify_signature_manifest(&subject, &manifest, &blobs, &public, &requirements, "bench").unwrap();
+        let reports =
+            verify_signature_manifest(&subject, &manifest, &blobs, &authorities, &requirements, "bench").unwrap();
         reports[0].verified
     };
     assert!(theirs(), "sigstore-rs must accept the signature");

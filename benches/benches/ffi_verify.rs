@@ -45,8 +45,9 @@ fn ffi_verify(c: &mut Criterion) {
             ocitrust_public_key_from_pem(key_pem.as_ptr(), key_pem.len(), &mut c_key, ptr::null_mut()),
             OCITRUST_OK
         );
+        assert_eq!(ocitrust_verifier_new(&mut c_verifier, ptr::null_mut()), OCITRUST_OK);
         assert_eq!(
-            ocitrust_verifier_new(c_key, &mut c_verifier, ptr::null_mut()),
+            ocitrust_verifier_add_key(c_verifier, c_key, ptr::null_mut()),
             OCITRUST_OK
         );
         assert_eq!(

@@ -62,7 +62,7 @@ func TestAContextDeadlineBoundsTheVerificationItself(t *testing.T) {
 	}))
 	defer server.Close()
 
-	v, err := ocitrust.NewVerifier(sampleKey(t), ocitrust.WithInsecureIgnoreTlog())
+	v, err := ocitrust.NewVerifier(ocitrust.WithKey(sampleKey(t)), ocitrust.WithInsecureIgnoreTlog())
 	if err != nil {
 		t.Fatal(err)
 	}

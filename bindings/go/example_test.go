@@ -17,7 +17,7 @@ func ExampleVerifier_Verify() {
 	}
 	defer key.Close()
 
-	verifier, err := ocitrust.NewVerifier(key, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithAnnotation("org", "ocitrust-sample"))
+	verifier, err := ocitrust.NewVerifier(ocitrust.WithKey(key), ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithAnnotation("org", "ocitrust-sample"))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -30,7 +30,7 @@ func ExampleVerifier_Verify() {
 	}
 	fmt.Println("trusted:", verdict.RequireTrusted() == nil, verdict.Subject.Digest)
 
-	strict, err := ocitrust.NewVerifier(key)
+	strict, err := ocitrust.NewVerifier(ocitrust.WithKey(key))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -12,7 +12,7 @@
 //	key, err := ocitrust.LoadPublicKeyFile("cosign.pub")
 //	if err != nil { ... }
 //	defer key.Close()
-//	verifier, err := ocitrust.NewVerifier(key, ocitrust.WithAnnotation("org", "acme"))
+//	verifier, err := ocitrust.NewVerifier(ocitrust.WithKey(key), ocitrust.WithAnnotation("org", "acme"))
 //	if err != nil { ... }
 //	defer verifier.Close()
 //	verdict, err := verifier.Verify(ctx, "oci:/path/to/layout")

@@ -59,7 +59,7 @@ func sampleKey(t testing.TB) *ocitrust.PublicKey {
 
 func newVerifier(t testing.TB, opts ...ocitrust.Option) *ocitrust.Verifier {
 	t.Helper()
-	v, err := ocitrust.NewVerifier(sampleKey(t), opts...)
+	v, err := ocitrust.NewVerifier(append([]ocitrust.Option{ocitrust.WithKey(sampleKey(t))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,8 @@ func TestVerifiesTheSampleImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sig.Verified || sig.Signer == nil || sig.Signer.KeyID != keyID || sig.Signer.KeyType != "ECDSA P-256" {
+	if !sig.Verified || sig.Signer == nil || sig.Signer.KeyID != keyID || sig.Signer.KeyType != "ECDSA P-256" ||
+		sig.Signer.Authority != "cosign key "+keyID {
 		t.Fatalf("signature = %+v", sig)
 	}
 	if !bytes.Contains(sig.Payload, []byte(sampleDigest)) || !bytes.Contains(sig.Payload, []byte(`"org":"ocitrust-sample"`)) {
@@ -203,7 +204,7 @@ func TestPlatformsOfAnIndex(t *testing.T) {
 	if err := verdict.RequireTrusted(); !errors.Is(err, ocitrust.ErrNoSignatures) {
 		t.Fatalf("arm64: err = %v", err)
 	}
-	if _, err := ocitrust.NewVerifier(sampleKey(t), ocitrust.WithPlatform("linux")); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+	if _, err := ocitrust.NewVerifier(ocitrust.WithKey(sampleKey(t)), ocitrust.WithPlatform("linux")); !errors.Is(err, ocitrust.ErrInvalidArgument) {
 		t.Fatalf("bad platform: err = %v", err)
 	}
 }
@@ -341,10 +342,10 @@ func TestBadInputGivesCodedErrors(t *testing.T) {
 			t.Errorf("%q: err = %v, want %v", ref, err, want)
 		}
 	}
-	if _, err := ocitrust.NewVerifier(sampleKey(t), ocitrust.WithVerificationTime(time.Unix(-1, 0))); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+	if _, err := ocitrust.NewVerifier(ocitrust.WithKey(sampleKey(t)), ocitrust.WithVerificationTime(time.Unix(-1, 0))); !errors.Is(err, ocitrust.ErrInvalidArgument) {
 		t.Fatalf("negative time: %v", err)
 	}
-	if _, err := ocitrust.NewVerifier(sampleKey(t), ocitrust.WithAnnotation("a\x00b", "c")); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+	if _, err := ocitrust.NewVerifier(ocitrust.WithKey(sampleKey(t)), ocitrust.WithAnnotation("a\x00b", "c")); !errors.Is(err, ocitrust.ErrInvalidArgument) {
 		t.Fatalf("NUL in annotation: %v", err)
 	}
 	if _, err := ocitrust.LoadPublicKeyFile(fixture("cosign.pub") + "\x00.evil"); !errors.Is(err, ocitrust.ErrInvalidArgument) {
@@ -362,7 +363,7 @@ func TestAReadBudgetBoundsAVerification(t *testing.T) {
 	if err != nil || !verdict.Trusted {
 		t.Fatalf("Verify with a 1 MiB budget: %v %+v", err, verdict)
 	}
-	if _, err := ocitrust.NewVerifier(sampleKey(t), ocitrust.WithReadBudget(0)); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+	if _, err := ocitrust.NewVerifier(ocitrust.WithKey(sampleKey(t)), ocitrust.WithReadBudget(0)); !errors.Is(err, ocitrust.ErrInvalidArgument) {
 		t.Fatalf("a budget of 0: %v", err)
 	}
 }
@@ -403,12 +404,53 @@ func TestEveryLibraryCodeHasASentinel(t *testing.T) {
 	}
 }
 
+func TestAVerifierWithoutAuthorityRefusesToVerify(t *testing.T) {
+	v, err := ocitrust.NewVerifier(ocitrust.WithInsecureIgnoreTlog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	_, err = v.Verify(context.Background(), layout("sample"))
+	if !errors.Is(err, ocitrust.ErrInvalidArgument) || !strings.Contains(err.Error(), "trusts no authority") {
+		t.Fatalf("Verify without authority: %v", err)
+	}
+}
+
+func TestAnyOneTrustedKeyVouches(t *testing.T) {
+	pair, err := ocitrust.GenerateKeyPair([]byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, err := ocitrust.LoadPublicKey(pair.PublicKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := ocitrust.NewVerifier(ocitrust.WithKey(stranger), ocitrust.WithKey(sampleKey(t)), ocitrust.WithInsecureIgnoreTlog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer both.Close()
+	verdict, err := both.Verify(context.Background(), layout("sample"))
+	if err != nil || verdict.RequireTrusted() != nil {
+		t.Fatalf("verify with two keys: %v %v", err, verdict.RequireTrusted())
+	}
+	only, err := ocitrust.NewVerifier(ocitrust.WithKey(stranger), ocitrust.WithInsecureIgnoreTlog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer only.Close()
+	verdict, err = only.Verify(context.Background(), layout("sample"))
+	if err != nil || !errors.Is(verdict.RequireTrusted(), ocitrust.ErrNoMatchingSignatures) {
+		t.Fatalf("verify with the stranger's key only: %v %v", err, verdict)
+	}
+}
+
 func TestCloseIsIdempotentAndUseAfterCloseFails(t *testing.T) {
 	key, err := ocitrust.LoadPublicKeyFile(fixture("cosign.pub"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := ocitrust.NewVerifier(key)
+	v, err := ocitrust.NewVerifier(ocitrust.WithKey(key))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +459,7 @@ func TestCloseIsIdempotentAndUseAfterCloseFails(t *testing.T) {
 	if _, err := key.ID(); !errors.Is(err, ocitrust.ErrClosed) {
 		t.Fatalf("ID after Close: %v", err)
 	}
-	if _, err := ocitrust.NewVerifier(key); !errors.Is(err, ocitrust.ErrClosed) {
+	if _, err := ocitrust.NewVerifier(ocitrust.WithKey(key)); !errors.Is(err, ocitrust.ErrClosed) {
 		t.Fatalf("NewVerifier with closed key: %v", err)
 	}
 	// The verifier copied the key and outlives it.
@@ -516,7 +558,7 @@ func TestSignRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer publicKey.Close()
-	v, err := ocitrust.NewVerifier(publicKey, ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithAnnotation("team", "platform"))
+	v, err := ocitrust.NewVerifier(ocitrust.WithKey(publicKey), ocitrust.WithInsecureIgnoreTlog(), ocitrust.WithAnnotation("team", "platform"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,6 +59,9 @@ type SignatureReport struct {
 
 // Signer is who signed, as far as the trust material tells.
 type Signer struct {
+	// Authority names the verifier's authority that vouched for the signature, e.g.
+	// "cosign key 1f3a…".
+	Authority string `json:"authority"`
 	// KeyID is the hex SHA-256 of the key's DER SubjectPublicKeyInfo.
 	KeyID string `json:"key_id"`
 	// KeyType is e.g. "ECDSA P-256".
@@ -185,13 +188,15 @@ func signatureFromC(c *C.ocitrust_verdict, index C.size_t, s *SignatureReport) e
 		return C.ocitrust_verdict_signature_location(c, index, b, n, l)
 	})
 	var signer Signer
-	text(&signer.KeyID, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
-		return C.ocitrust_verdict_signature_key_id(c, index, b, n, l)
-	})
-	if signer.KeyID != "" {
-		text(&signer.KeyType, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
-			return C.ocitrust_verdict_signature_key_type(c, index, b, n, l)
+	signerField := func(dst *string, field C.ocitrust_signer_field) {
+		text(dst, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+			return C.ocitrust_verdict_signature_signer(c, index, field, b, n, l)
 		})
+	}
+	signerField(&signer.Authority, C.OCITRUST_SIGNER_AUTHORITY)
+	if signer.Authority != "" {
+		signerField(&signer.KeyID, C.OCITRUST_SIGNER_KEY_ID)
+		signerField(&signer.KeyType, C.OCITRUST_SIGNER_KEY_TYPE)
 		s.Signer = &signer
 	}
 	s.Checks = make([]Check, int(C.ocitrust_verdict_signature_check_count(c, index)))

@@ -15,8 +15,9 @@ import (
 	"unsafe"
 )
 
-// Verifier verifies cosign key-based signatures: a trusted key and what a signature must also
-// satisfy. It is immutable once made and safe for concurrent use.
+// Verifier verifies the signatures on images under the authorities it trusts (WithKey), any one of
+// which vouching for a signature makes the image trusted, and what a signature must also satisfy.
+// It is immutable once made and safe for concurrent use.
 type Verifier struct {
 	h handle[*C.ocitrust_verifier]
 }
@@ -97,15 +98,24 @@ func WithReadBudget(bytes uint64) Option {
 	}
 }
 
-// NewVerifier makes a verifier trusting key (copied), with opts applied in order. Defaults are
-// strict: a transparency-log proof is required.
-func NewVerifier(key *PublicKey, opts ...Option) (*Verifier, error) {
+// WithKey trusts signatures made with key (copied; key may be closed afterwards), as one more
+// authority (cosign verify --key). Repeatable: any one trusted key vouching is enough.
+func WithKey(key *PublicKey) Option {
+	return func(v *C.ocitrust_verifier) error {
+		return key.h.use(func(k *C.ocitrust_public_key) error {
+			var cerr *C.ocitrust_error
+			return takeError(C.ocitrust_verifier_add_key(v, k, &cerr), cerr)
+		})
+	}
+}
+
+// NewVerifier makes a verifier with opts applied in order; at least one must add an authority
+// (WithKey), or Verify fails with ErrInvalidArgument. Defaults are strict: a transparency-log proof
+// is required.
+func NewVerifier(opts ...Option) (*Verifier, error) {
 	var ptr *C.ocitrust_verifier
-	err := key.h.use(func(k *C.ocitrust_public_key) error {
-		var cerr *C.ocitrust_error
-		return takeError(C.ocitrust_verifier_new(k, &ptr, &cerr), cerr)
-	})
-	if err != nil {
+	var cerr *C.ocitrust_error
+	if err := takeError(C.ocitrust_verifier_new(&ptr, &cerr), cerr); err != nil {
 		return nil, err
 	}
 	for _, opt := range opts {

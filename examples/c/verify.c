@@ -74,7 +74,8 @@ int main(int argc, char **argv) {
     if ((rc = ocitrust_public_key_from_file(key_path, &key, &error)) != OCITRUST_OK) {
         return fail("loading the key", rc, &error);
     }
-    rc = ocitrust_verifier_new(key, &verifier, &error);
+    rc = ocitrust_verifier_new(&verifier, &error);
+    if (rc == OCITRUST_OK) rc = ocitrust_verifier_add_key(verifier, key, &error);
     ocitrust_public_key_free(&key); /* the verifier keeps its own copy */
     if (rc != OCITRUST_OK) return fail("making the verifier", rc, &error);
 

@@ -53,7 +53,8 @@ int main(void) {
     CHECK(outcome == NULL);
 
     /* The new signature verifies with the generated key, annotations included. */
-    CHECK_RC(ocitrust_verifier_new(public_key, &verifier, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_new(&verifier, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_add_key(verifier, public_key, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_set_insecure_ignore_tlog(verifier, true, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_require_annotation(verifier, "team", "platform", &error), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("signable", ""), 0, &verdict, &error), OCITRUST_OK);
@@ -75,7 +76,8 @@ int main(void) {
         CHECK_RC(ocitrust_sign_outcome_subject_digest(outcome, digest, sizeof digest, &len), OCITRUST_OK);
         ocitrust_sign_outcome_free(&outcome);
         CHECK_RC(ocitrust_public_key_from_file(fixture("cosign.pub"), &sample_pub, &error), OCITRUST_OK);
-        CHECK_RC(ocitrust_verifier_new(sample_pub, &through, &error), OCITRUST_OK);
+        CHECK_RC(ocitrust_verifier_new(&through, &error), OCITRUST_OK);
+        CHECK_RC(ocitrust_verifier_add_key(through, sample_pub, &error), OCITRUST_OK);
         CHECK_RC(ocitrust_verifier_set_insecure_ignore_tlog(through, true, &error), OCITRUST_OK);
         CHECK_RC(ocitrust_verifier_set_platform(through, "linux/arm64/v8", &error), OCITRUST_OK);
         CHECK_RC(ocitrust_verifier_verify(through, layout_ref("multiarch-index", ":multi"), 0, &verdict, &error),

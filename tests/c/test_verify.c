@@ -22,7 +22,8 @@ static ocitrust_public_key *sample_key(void) {
 static ocitrust_verifier *sample_verifier(int insecure) {
     ocitrust_public_key *key = sample_key();
     ocitrust_verifier *verifier = NULL;
-    CHECK_RC(ocitrust_verifier_new(key, &verifier, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_new(&verifier, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_add_key(verifier, key, NULL), OCITRUST_OK);
     ocitrust_public_key_free(&key); /* the verifier outlives the key handle */
     if (insecure) CHECK_RC(ocitrust_verifier_set_insecure_ignore_tlog(verifier, true, NULL), OCITRUST_OK);
     return verifier;
@@ -73,10 +74,21 @@ static void trusted_sample_and_every_accessor(void) {
     CHECK(verified);
     CHECK_RC(ocitrust_verdict_signature_location(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
     CHECK(strstr(text, SIGNED_PAYLOAD) != NULL);
-    CHECK_RC(ocitrust_verdict_signature_key_id(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_signature_signer(verdict, 0, OCITRUST_SIGNER_KEY_ID, text, sizeof text, &len),
+             OCITRUST_OK);
     CHECK(len == 64);
-    CHECK_RC(ocitrust_verdict_signature_key_type(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
+    {
+        char authority[128];
+        size_t authority_len;
+        CHECK_RC(ocitrust_verdict_signature_signer(verdict, 0, OCITRUST_SIGNER_AUTHORITY, authority,
+                                                   sizeof authority, &authority_len),
+                 OCITRUST_OK);
+        CHECK(strncmp(authority, "cosign key ", 11) == 0 && strcmp(authority + 11, text) == 0);
+    }
+    CHECK_RC(ocitrust_verdict_signature_signer(verdict, 0, OCITRUST_SIGNER_KEY_TYPE, text, sizeof text, &len),
+             OCITRUST_OK);
     CHECK(strcmp(text, "ECDSA P-256") == 0);
+    CHECK_RC(ocitrust_verdict_signature_signer(verdict, 0, 99, text, sizeof text, &len), OCITRUST_ERR_INVALID_ARGUMENT);
     CHECK_RC(ocitrust_verdict_signature_kind(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
     CHECK(strcmp(text, "cosign-signature") == 0);
     CHECK_RC(ocitrust_verdict_signature_kind(verdict, 1, text, sizeof text, &len), OCITRUST_ERR_INVALID_ARGUMENT);
@@ -168,7 +180,8 @@ static void untrusted_and_broken_evidence(void) {
     CHECK(ocitrust_verdict_insecure_count(verdict) == 0);
     CHECK_RC(ocitrust_verdict_signature_failure(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
     CHECK(strstr(text, "transparency log") != NULL);
-    CHECK_RC(ocitrust_verdict_signature_key_id(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_signature_signer(verdict, 0, OCITRUST_SIGNER_KEY_ID, text, sizeof text, &len),
+             OCITRUST_OK);
     CHECK_RC(ocitrust_verdict_signature_payload(verdict, 0, (uint8_t *)text, sizeof text, &len),
              OCITRUST_ERR_NOT_FOUND);
     {
@@ -225,7 +238,8 @@ static void untrusted_and_broken_evidence(void) {
     CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`verifier`"));
     CHECK_RC(ocitrust_verifier_verify(strict, layout_ref("sample", ""), 0, NULL, &error), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(error_says(&error, OCITRUST_ERR_NULL_ARGUMENT, "`verdict_out`"));
-    CHECK_RC(ocitrust_verifier_new(NULL, &strict, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_add_key(strict, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_add_key(NULL, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK(strict != NULL);
     CHECK_RC(ocitrust_verifier_require_annotation(NULL, "a", "b", NULL), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK_RC(ocitrust_verifier_require_annotation(strict, NULL, "b", NULL), OCITRUST_ERR_NULL_ARGUMENT);
@@ -236,7 +250,16 @@ static void untrusted_and_broken_evidence(void) {
     CHECK_RC(ocitrust_verifier_set_verification_time(NULL, 0, NULL), OCITRUST_ERR_NULL_ARGUMENT);
     CHECK_RC(ocitrust_verifier_set_verification_time(strict, UINT64_MAX, &error), OCITRUST_ERR_INVALID_ARGUMENT);
     CHECK(error_says(&error, OCITRUST_ERR_INVALID_ARGUMENT, "out of range"));
-    CHECK_RC(ocitrust_verifier_new(NULL, NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    CHECK_RC(ocitrust_verifier_new(NULL, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+    {
+        /* A verifier that trusts no one refuses to verify, before reading anything. */
+        ocitrust_verifier *no_one = NULL;
+        CHECK_RC(ocitrust_verifier_new(&no_one, NULL), OCITRUST_OK);
+        CHECK_RC(ocitrust_verifier_verify(no_one, layout_ref("sample", ""), 0, &verdict, &error),
+                 OCITRUST_ERR_INVALID_ARGUMENT);
+        CHECK(error_says(&error, OCITRUST_ERR_INVALID_ARGUMENT, "trusts no authority"));
+        ocitrust_verifier_free(&no_one);
+    }
     ocitrust_verifier_free(&strict);
     ocitrust_verifier_free(&insecure);
 }

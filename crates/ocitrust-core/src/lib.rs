@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod authority;
 pub mod cosign;
 pub mod crypto;
 pub mod digest;
@@ -19,6 +20,7 @@ pub mod reference;
 pub mod sigstore;
 pub mod verdict;
 
+pub use authority::Authority;
 pub use digest::Digest;
 pub use error::{Error, ErrorCode, Result};
 pub use reference::Reference;

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::authority::Authority;
+use crate::crypto::PublicKey;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -69,10 +71,23 @@ impl SignatureKind {
 /// Who signed, as far as the trust material tells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Signer {
+    /// The verifier's authority that vouched for the signature ([`Authority::name`]).
+    pub authority: String,
     /// Hex SHA-256 of the public key's DER SubjectPublicKeyInfo.
     pub key_id: String,
     /// Key type, e.g. `ECDSA P-256`.
     pub key_type: String,
+}
+
+impl Signer {
+    /// The signer of a signature made with `key`, vouched for by `authority`.
+    pub fn with_key(authority: &Authority, key: &PublicKey) -> Self {
+        Signer {
+            authority: authority.name(),
+            key_id: key.key_id(),
+            key_type: key.key_type().to_string(),
+        }
+    }
 }
 
 /// The name of a check.

@@ -308,31 +308,23 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_location(
     })
 }
 
-/// Copies the signer of signature `index` — the key id (hex SHA-256 of the key's DER
-/// SubjectPublicKeyInfo) — into `buf`. `OCITRUST_ERR_NOT_FOUND` when the signature did not verify.
-#[no_mangle]
-pub unsafe extern "C" fn ocitrust_verdict_signature_key_id(
-    verdict: *const ocitrust_verdict,
-    index: usize,
-    buf: *mut c_char,
-    buf_len: usize,
-    out_len: *mut usize,
-) -> ocitrust_result {
-    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
-        let signer = signature(v, index)?
-            .signer
-            .as_ref()
-            .ok_or_else(|| not_found("signer for this signature"))?;
-        Ok(signer.key_id.clone().into_bytes())
-    })
-}
+/// A field of a signature's signer (`OCITRUST_SIGNER_*`), read with
+/// `ocitrust_verdict_signature_signer`.
+pub type ocitrust_signer_field = u32;
+/// The verifier's authority that vouched for the signature, e.g. `cosign key 1f3a…`.
+pub const OCITRUST_SIGNER_AUTHORITY: ocitrust_signer_field = 1;
+/// The hex SHA-256 of the signing key's DER SubjectPublicKeyInfo.
+pub const OCITRUST_SIGNER_KEY_ID: ocitrust_signer_field = 2;
+/// The signing key's type, e.g. `ECDSA P-256`.
+pub const OCITRUST_SIGNER_KEY_TYPE: ocitrust_signer_field = 3;
 
-/// Copies the signer's key type of signature `index` (e.g. `ECDSA P-256`) into `buf`.
-/// `OCITRUST_ERR_NOT_FOUND` when the signature did not verify.
+/// Copies `field` of the signer of signature `index` into `buf`. `OCITRUST_ERR_NOT_FOUND` when the
+/// signature did not verify (it has no signer); `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown field.
 #[no_mangle]
-pub unsafe extern "C" fn ocitrust_verdict_signature_key_type(
+pub unsafe extern "C" fn ocitrust_verdict_signature_signer(
     verdict: *const ocitrust_verdict,
     index: usize,
+    field: ocitrust_signer_field,
     buf: *mut c_char,
     buf_len: usize,
     out_len: *mut usize,
@@ -342,7 +334,18 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_key_type(
             .signer
             .as_ref()
             .ok_or_else(|| not_found("signer for this signature"))?;
-        Ok(signer.key_type.clone().into_bytes())
+        let text = match field {
+            OCITRUST_SIGNER_AUTHORITY => &signer.authority,
+            OCITRUST_SIGNER_KEY_ID => &signer.key_id,
+            OCITRUST_SIGNER_KEY_TYPE => &signer.key_type,
+            other => {
+                return Err(Error::new(
+                    ErrorCode::InvalidArgument,
+                    format!("unknown signer field {other}"),
+                ))
+            }
+        };
+        Ok(text.clone().into_bytes())
     })
 }
 

@@ -3,7 +3,7 @@
 use std::ffi::c_char;
 use std::time::{Duration, UNIX_EPOCH};
 
-use ocitrust::{Platform, Verifier};
+use ocitrust::{Authority, Platform, Verifier};
 
 use crate::boundary::{arg, arg_array, arg_bytes, arg_mut, arg_str, free_handle, give, out_param, run};
 use crate::error::ocitrust_error;
@@ -12,8 +12,9 @@ use crate::registry_options::ocitrust_registry_options;
 use crate::result::ocitrust_result;
 use crate::verdict::ocitrust_verdict;
 
-/// A verifier: a trusted public key and what a signature must also satisfy. Set options before
-/// sharing it; `ocitrust_verifier_verify*` take it `const` and may run on many threads at once.
+/// A verifier: the authorities it trusts (keys, added with `ocitrust_verifier_add_key`) and what a
+/// signature must also satisfy. Set it up before sharing it; `ocitrust_verifier_verify*` take it
+/// `const` and may run on many threads at once.
 pub struct ocitrust_verifier {
     verifier: Verifier,
 }
@@ -48,23 +49,38 @@ pub struct ocitrust_bytes {
     pub len: usize,
 }
 
-/// Makes a verifier trusting signatures made with `key` (copied; `key` may be freed afterwards).
-/// Defaults are strict: a transparency-log proof is required and no platform is selected.
+/// Makes a verifier that trusts no one yet: add at least one authority
+/// (`ocitrust_verifier_add_key`) before verifying, or verification fails with
+/// `OCITRUST_ERR_INVALID_ARGUMENT`. Defaults are strict: a transparency-log proof is required and no
+/// platform is selected.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verifier_new(
-    key: *const ocitrust_public_key,
     verifier_out: *mut *mut ocitrust_verifier,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
     run(error_out, || {
-        let key = arg(key, "key")?;
         let out = out_param(verifier_out, "verifier_out")?;
         give(
             out,
             ocitrust_verifier {
-                verifier: Verifier::new(key.key.clone()),
+                verifier: Verifier::trusting([]),
             },
         );
+        Ok(())
+    })
+}
+
+/// Trusts signatures made with `key` (copied; `key` may be freed afterwards), as one more authority:
+/// a signature is trusted when any one authority vouches for it (`cosign verify --key`).
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_add_key(
+    verifier: *mut ocitrust_verifier,
+    key: *const ocitrust_public_key,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    configure(verifier, error_out, |verifier| {
+        let key = arg(key, "key")?.key.clone();
+        verifier.rebuild(|v| v.trust(Authority::CosignKey(key)));
         Ok(())
     })
 }

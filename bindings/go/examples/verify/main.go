@@ -59,7 +59,7 @@ func run(keyPath, reference string, insecure bool, platform string, required []s
 		fmt.Fprintln(os.Stderr, "WARNING: --insecure-ignore-tlog: no transparency-log proof is required")
 		opts = append(opts, ocitrust.WithInsecureIgnoreTlog())
 	}
-	verifier, err := ocitrust.NewVerifier(key, opts...)
+	verifier, err := ocitrust.NewVerifier(append([]ocitrust.Option{ocitrust.WithKey(key)}, opts...)...)
 	if err != nil {
 		return fail(err)
 	}

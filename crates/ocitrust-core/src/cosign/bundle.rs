@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::checks::{Checks, Failure};
 use super::payload::{check_required_annotations, Critical, Identity, Image, SimpleSigningPayload};
 use super::verify::CosignRequirements;
+use crate::authority::{judge_under, no_authority, Authority};
 use crate::crypto::PublicKey;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
@@ -128,11 +129,28 @@ fn integrity(bytes: Result<&[u8]>) -> Result<(Bundle, Vec<u8>)> {
 }
 
 /// Verifies one cosign bundle (`bytes`, already checked against its descriptor's digest by the
-/// fetcher; an error when it could not be had) as a signature of `subject` by `key`.
+/// fetcher; an error when it could not be had) as a signature of `subject` under `authorities`.
+/// No authority at all is an error.
 pub fn verify_bundle(
     subject: &Digest,
     bytes: Result<&[u8]>,
+    authorities: &[Authority],
+    requirements: &CosignRequirements,
+    location: &str,
+) -> Result<SignatureReport> {
+    judge_under(authorities, |authority| match authority {
+        Authority::CosignKey(key) => {
+            verify_bundle_with_key(subject, bytes.clone(), key, authority, requirements, location)
+        }
+    })
+    .ok_or_else(no_authority)
+}
+
+fn verify_bundle_with_key(
+    subject: &Digest,
+    bytes: Result<&[u8]>,
     key: &PublicKey,
+    authority: &Authority,
     requirements: &CosignRequirements,
     location: &str,
 ) -> SignatureReport {
@@ -183,10 +201,7 @@ pub fn verify_bundle(
     SignatureReport {
         kind: SignatureKind::SigstoreBundle,
         location: location.to_owned(),
-        signer: signature_ok.map(|()| Signer {
-            key_id: key.key_id(),
-            key_type: key.key_type().to_string(),
-        }),
+        signer: signature_ok.map(|()| Signer::with_key(authority, key)),
         checks: checks.0,
         verified,
         payload: if verified {
@@ -321,7 +336,14 @@ mod tests {
             ..Default::default()
         };
         req.annotations.insert("org".into(), "x".into());
-        let report = verify_bundle(&subject, Ok(&bytes), key.public_key(), &req, "here");
+        let report = verify_bundle(
+            &subject,
+            Ok(&bytes),
+            &[Authority::CosignKey(key.public_key().clone())],
+            &req,
+            "here",
+        )
+        .unwrap();
         assert!(report.verified, "{:?}", report.checks);
         assert_eq!(report.kind, SignatureKind::SigstoreBundle);
         let signed = report.payload.unwrap();
@@ -337,11 +359,25 @@ mod tests {
 
         // Strict: no transparency-log entry, and entries are not verified yet.
         let strict = CosignRequirements::default();
-        let report = verify_bundle(&subject, Ok(&bytes), key.public_key(), &strict, "here");
+        let report = verify_bundle(
+            &subject,
+            Ok(&bytes),
+            &[Authority::CosignKey(key.public_key().clone())],
+            &strict,
+            "here",
+        )
+        .unwrap();
         assert!(!report.verified);
         assert!(report.failure().unwrap().contains("no transparency-log entry"));
         let with_tlog = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE), true);
-        let report = verify_bundle(&subject, Ok(&with_tlog), key.public_key(), &strict, "here");
+        let report = verify_bundle(
+            &subject,
+            Ok(&with_tlog),
+            &[Authority::CosignKey(key.public_key().clone())],
+            &strict,
+            "here",
+        )
+        .unwrap();
         assert!(report.failure().unwrap().contains("not implemented yet"));
     }
 
@@ -356,27 +392,49 @@ mod tests {
         };
         let good = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE), false);
 
-        let report = verify_bundle(&subject, Ok(&good), other.public_key(), &req, "l");
+        let report = verify_bundle(
+            &subject,
+            Ok(&good),
+            &[Authority::CosignKey(other.public_key().clone())],
+            &req,
+            "l",
+        )
+        .unwrap();
         assert_eq!(outcome(&report, CheckName::Signature), Outcome::Failed);
         assert_eq!(outcome(&report, CheckName::Claims), Outcome::NotReached);
 
         let report = verify_bundle(
             &Digest::sha256(b"another image"),
             Ok(&good),
-            key.public_key(),
+            &[Authority::CosignKey(key.public_key().clone())],
             &req,
             "l",
-        );
+        )
+        .unwrap();
         assert_eq!(outcome(&report, CheckName::Claims), Outcome::Failed);
         assert!(report.failure().unwrap().contains("does not name"));
 
         let attestation = bundle(&key, &statement(&subject, "https://slsa.dev/provenance/v1"), false);
-        let report = verify_bundle(&subject, Ok(&attestation), key.public_key(), &req, "l");
+        let report = verify_bundle(
+            &subject,
+            Ok(&attestation),
+            &[Authority::CosignKey(key.public_key().clone())],
+            &req,
+            "l",
+        )
+        .unwrap();
         assert!(report.failure().unwrap().contains("not a cosign signature"));
 
         let mut wants = req.clone();
         wants.annotations.insert("org".into(), "y".into());
-        let report = verify_bundle(&subject, Ok(&good), key.public_key(), &wants, "l");
+        let report = verify_bundle(
+            &subject,
+            Ok(&good),
+            &[Authority::CosignKey(key.public_key().clone())],
+            &wants,
+            "l",
+        )
+        .unwrap();
         assert_eq!(outcome(&report, CheckName::Annotations), Outcome::Failed);
 
         for bad in [
@@ -384,7 +442,14 @@ mod tests {
             br#"{"mediaType":"application/vnd.dev.sigstore.bundle+json;version=0.1"}"#,
             br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","messageSignature":{}}"#,
         ] {
-            let report = verify_bundle(&subject, Ok(bad), key.public_key(), &req, "l");
+            let report = verify_bundle(
+                &subject,
+                Ok(bad),
+                &[Authority::CosignKey(key.public_key().clone())],
+                &req,
+                "l",
+            )
+            .unwrap();
             assert_eq!(
                 outcome(&report, CheckName::Integrity),
                 Outcome::Failed,
@@ -410,7 +475,14 @@ mod tests {
             annotations: BTreeMap::from([("env".into(), "prod".into())]),
             insecure_ignore_tlog: true,
         };
-        let report = verify_bundle(&image, Ok(&bytes), key.public_key(), &req, "here");
+        let report = verify_bundle(
+            &image,
+            Ok(&bytes),
+            &[Authority::CosignKey(key.public_key().clone())],
+            &req,
+            "here",
+        )
+        .unwrap();
         assert!(report.verified, "{:?}", report.failure());
         let view = bundle_simple_signing_view(report.payload.as_deref().unwrap(), &image, "r.example/app").unwrap();
         assert_eq!(view.critical.image.docker_manifest_digest, image.to_string());
@@ -430,7 +502,14 @@ mod tests {
             insecure_ignore_tlog: true,
             ..Default::default()
         };
-        let report = verify_bundle(&image, Ok(&bytes), key.public_key(), &req, "here");
+        let report = verify_bundle(
+            &image,
+            Ok(&bytes),
+            &[Authority::CosignKey(key.public_key().clone())],
+            &req,
+            "here",
+        )
+        .unwrap();
         assert!(!report.verified);
         assert!(
             report.failure().unwrap().contains("Go's encoding/json"),

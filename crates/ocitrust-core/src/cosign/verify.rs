@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::checks::{Checks, Failure};
 use super::payload::SimpleSigningPayload;
 use super::signature_manifest::{signature_layers, SignatureLayer};
+use crate::authority::{judge_under, no_authority, Authority};
 use crate::crypto::PublicKey;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
@@ -65,21 +66,35 @@ impl PayloadBlobs {
     }
 }
 
-/// Verifies every layer of `signatures` (the manifest at `sha256-<hex>.sig`) against `subject` with
-/// `key`. Returns one report per layer; the manifest itself being unreadable is an error.
+/// Verifies every layer of `signatures` (the manifest at `sha256-<hex>.sig`) against `subject`
+/// under `authorities` (any one of them vouching for a layer makes it verified). Returns one report
+/// per layer; the manifest itself being unreadable, or no authority at all, is an error.
 pub fn verify_signature_manifest(
     subject: &Digest,
     signatures: &Manifest,
     blobs: &PayloadBlobs,
-    key: &PublicKey,
+    authorities: &[Authority],
     requirements: &CosignRequirements,
     location: &str,
 ) -> Result<Vec<SignatureReport>> {
     let layers = signature_layers(signatures)?;
-    Ok(layers
+    layers
         .iter()
-        .map(|layer| verify_layer(subject, layer, blobs.get(&layer.digest), key, requirements, location))
-        .collect())
+        .map(|layer| {
+            judge_under(authorities, |authority| match authority {
+                Authority::CosignKey(key) => verify_layer(
+                    subject,
+                    layer,
+                    blobs.get(&layer.digest),
+                    key,
+                    authority,
+                    requirements,
+                    location,
+                ),
+            })
+            .ok_or_else(no_authority)
+        })
+        .collect()
 }
 
 fn verify_layer(
@@ -87,6 +102,7 @@ fn verify_layer(
     layer: &SignatureLayer,
     blob: Result<&[u8]>,
     key: &PublicKey,
+    authority: &Authority,
     requirements: &CosignRequirements,
     location: &str,
 ) -> SignatureReport {
@@ -118,10 +134,7 @@ fn verify_layer(
     SignatureReport {
         kind: SignatureKind::CosignSignature,
         location,
-        signer: signature_ok.map(|()| Signer {
-            key_id: key.key_id(),
-            key_type: key.key_type().to_string(),
-        }),
+        signer: signature_ok.map(|()| Signer::with_key(authority, key)),
         checks: checks.0,
         verified,
         payload: if verified { payload } else { None },
@@ -205,8 +218,12 @@ mod tests {
         }
     }
 
+    fn trusting(key: &PublicKey) -> Vec<Authority> {
+        vec![Authority::CosignKey(key.clone())]
+    }
+
     fn run(s: &Signed, key: &PublicKey, req: &CosignRequirements) -> Vec<SignatureReport> {
-        verify_signature_manifest(&s.subject, &s.manifest, &s.blobs, key, req, "test").unwrap()
+        verify_signature_manifest(&s.subject, &s.manifest, &s.blobs, &trusting(key), req, "test").unwrap()
     }
 
     fn insecure() -> CosignRequirements {
@@ -302,8 +319,15 @@ mod tests {
             annotations: BTreeMap::from([("env".into(), "prod".into())]),
             insecure_ignore_tlog: true,
         };
-        let reports =
-            verify_signature_manifest(&stranger.subject, &manifest, &blobs, ours_key.public_key(), &req, "t").unwrap();
+        let reports = verify_signature_manifest(
+            &stranger.subject,
+            &manifest,
+            &blobs,
+            &trusting(ours_key.public_key()),
+            &req,
+            "t",
+        )
+        .unwrap();
         assert_eq!(reports.len(), 2);
         assert!(reports.iter().all(|r| !r.verified));
         assert_eq!(outcome(&reports[0], CheckName::Signature), Outcome::Failed);
@@ -338,14 +362,42 @@ mod tests {
     }
 
     #[test]
+    fn a_layer_is_verified_by_whichever_authority_signed_it() {
+        let s = sign(&[], None);
+        let stranger = SigningKey::generate_ecdsa_p256().unwrap();
+        let authorities = vec![
+            Authority::CosignKey(stranger.public_key().clone()),
+            Authority::CosignKey(s.key.public_key().clone()),
+        ];
+        let r =
+            &verify_signature_manifest(&s.subject, &s.manifest, &s.blobs, &authorities, &insecure(), "t").unwrap()[0];
+        assert!(r.verified);
+        assert_eq!(r.signer.as_ref().unwrap().authority, authorities[1].name());
+    }
+
+    #[test]
+    fn no_authority_is_an_error_not_an_untrusted_verdict() {
+        let s = sign(&[], None);
+        let err = verify_signature_manifest(&s.subject, &s.manifest, &s.blobs, &[], &insecure(), "t").unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::InvalidArgument);
+    }
+
+    #[test]
     fn empty_signature_manifest_gives_no_reports() {
         let s = sign(&[], None);
         let empty = crate::cosign::append_signature(None, b"", b"").unwrap();
         let mut value: serde_json::Value = serde_json::from_slice(&empty.manifest).unwrap();
         value["layers"] = serde_json::json!([]);
         let manifest = Manifest::from_bytes(serde_json::to_vec(&value).unwrap(), None).unwrap();
-        let reports =
-            verify_signature_manifest(&s.subject, &manifest, &s.blobs, s.key.public_key(), &insecure(), "t").unwrap();
+        let reports = verify_signature_manifest(
+            &s.subject,
+            &manifest,
+            &s.blobs,
+            &trusting(s.key.public_key()),
+            &insecure(),
+            "t",
+        )
+        .unwrap();
         assert!(reports.is_empty());
     }
 }
