@@ -230,6 +230,12 @@ typedef struct {
 #define OCITRUST_ERR_BUFFER_TOO_SMALL 111
 
 /**
+ * A certificate, certificate chain or trust material is malformed, or does not chain to what is
+ * trusted.
+ */
+#define OCITRUST_ERR_INVALID_CERTIFICATE 112
+
+/**
  * Bytes did not hash to the digest that named them.
  */
 #define OCITRUST_ERR_DIGEST_MISMATCH 200
@@ -304,6 +310,26 @@ typedef struct {
  * The signature is proven to be in the transparency log.
  */
 #define OCITRUST_CHECK_TLOG 5
+
+/**
+ * The signing time is vouched for (a verified log entry's integrated time, or a timestamp).
+ */
+#define OCITRUST_CHECK_TIMESTAMP 6
+
+/**
+ * The signing certificate chains to a trusted certificate authority at the signing time.
+ */
+#define OCITRUST_CHECK_CERTIFICATE 7
+
+/**
+ * The certificate carries a valid signed certificate timestamp of a trusted CT log.
+ */
+#define OCITRUST_CHECK_SCT 8
+
+/**
+ * The certificate names the identity and issuer required.
+ */
+#define OCITRUST_CHECK_IDENTITY 9
 
 /**
  * The check ran and passed.

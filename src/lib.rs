@@ -22,8 +22,11 @@ mod triangulate;
 mod verifier;
 
 pub use ocitrust_core as core;
+pub use ocitrust_core::authority::KeylessIdentity;
 pub use ocitrust_core::crypto::{PublicKey, SigningKey};
 pub use ocitrust_core::oci::Platform;
+pub use ocitrust_core::sigstore::{Artifact, CertificateIdentity, Matcher, TrustedRoot};
+pub use ocitrust_core::verdict::CertificateSummary;
 pub use ocitrust_core::verdict::{Check, CheckName, Outcome, SignatureKind, SignatureReport, Signer, Subject};
 pub use ocitrust_core::{Authority, Digest, Error, ErrorCode, Reference, Result, Verdict};
 pub use ocitrust_registry as registry;

@@ -5,12 +5,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ocitrust_core::authority::{no_authority, Authority};
+use ocitrust_core::blob::verify_blob_bundle;
 use ocitrust_core::cosign::{
     verify_bundle, verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
 };
 use ocitrust_core::crypto::PublicKey;
 use ocitrust_core::notation::notation_signature_not_verified;
 use ocitrust_core::oci::{Manifest, Platform};
+use ocitrust_core::sigstore::{Artifact, TrustedRoot};
 use ocitrust_core::verdict::{SignatureReport, Subject};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::{ReadBudget, READ_BUDGET_DEFAULT, SIGNATURE_BLOB_SIZE_MAX};
@@ -21,6 +23,8 @@ use crate::evidence::{Evidence, Found, ReferrerEvidence};
 
 /// The insecure option name recorded in verdicts when the tlog check is skipped.
 pub const INSECURE_IGNORE_TLOG: &str = "insecure-ignore-tlog";
+/// The insecure option name recorded in verdicts when certificates are accepted without an SCT.
+pub const INSECURE_IGNORE_SCT: &str = "insecure-ignore-sct";
 /// The insecure option name recorded in verdicts when a registry was reached over plain HTTP by request.
 pub const ALLOW_INSECURE_REGISTRY: &str = "allow-insecure-registry";
 
@@ -141,6 +145,61 @@ impl Verifier {
     pub fn insecure_ignore_tlog(mut self, ignore: bool) -> Self {
         self.requirements.insecure_ignore_tlog = ignore;
         self
+    }
+
+    /// Accepts Fulcio certificates without a verified signed certificate timestamp
+    /// (`--insecure-ignore-sct`). Insecure; recorded in the verdict.
+    pub fn insecure_ignore_sct(mut self, ignore: bool) -> Self {
+        self.requirements.insecure_ignore_sct = ignore;
+        self
+    }
+
+    /// The trusted root whose transparency logs key-signed signatures are checked against
+    /// (`--trusted-root`); the embedded production root unless set. Keyless authorities carry
+    /// their own ([`crate::KeylessIdentity::trusted_root`]).
+    pub fn trusted_root(mut self, root: Arc<TrustedRoot>) -> Self {
+        self.requirements.key_trusted_root = Some(root);
+        self
+    }
+
+    /// Verifies a blob signed with a Sigstore bundle (`cosign verify-blob --bundle`): `bundle` is the
+    /// bundle JSON, `artifact` the blob's bytes or its digest; `label` names the blob in the verdict.
+    /// Offline: only the trust material is consulted.
+    pub fn verify_blob(&self, bundle: &[u8], artifact: Artifact<'_>, label: &str) -> Result<Verdict> {
+        self.check_has_authority()?;
+        let digest = match artifact {
+            Artifact::Bytes(bytes) => Digest::sha256(bytes),
+            Artifact::Digest(digest) => digest.clone(),
+        };
+        let report = verify_blob_bundle(bundle, artifact, &self.authorities, &self.requirements, label)?;
+        Ok(Verdict {
+            subject: Subject {
+                reference: label.to_owned(),
+                digest,
+                platform: None,
+                index_digest: None,
+            },
+            trusted: report.verified,
+            verified_through_index: None,
+            signatures: vec![report],
+            insecure: self.insecure_options(false),
+            verification_time: unix_seconds(self.verification_time.unwrap_or_else(SystemTime::now)),
+        })
+    }
+
+    /// The insecure options in force, as verdicts list them.
+    fn insecure_options(&self, insecure_transport: bool) -> Vec<String> {
+        let mut insecure = Vec::new();
+        if self.requirements.insecure_ignore_tlog {
+            insecure.push(INSECURE_IGNORE_TLOG.to_owned());
+        }
+        if self.requirements.insecure_ignore_sct {
+            insecure.push(INSECURE_IGNORE_SCT.to_owned());
+        }
+        if insecure_transport {
+            insecure.push(ALLOW_INSECURE_REGISTRY.to_owned());
+        }
+        insecure
     }
 
     /// Judges the evidence as of `time` instead of now (`None`: now). Key-based cosign checks do not
@@ -300,19 +359,12 @@ impl Verifier {
             }
             reports.extend(index_reports);
         }
-        let mut insecure = Vec::new();
-        if self.requirements.insecure_ignore_tlog {
-            insecure.push(INSECURE_IGNORE_TLOG.to_owned());
-        }
-        if insecure_transport {
-            insecure.push(ALLOW_INSECURE_REGISTRY.to_owned());
-        }
         Ok(Verdict {
             subject,
             trusted: reports.iter().any(|s| s.verified),
             verified_through_index,
             signatures: reports,
-            insecure,
+            insecure: self.insecure_options(insecure_transport),
             verification_time: unix_seconds(self.verification_time.unwrap_or_else(SystemTime::now)),
         })
     }

@@ -29,6 +29,7 @@ const (
 	CodeNotFound                 Code = C.OCITRUST_ERR_NOT_FOUND
 	CodeNullArgument             Code = C.OCITRUST_ERR_NULL_ARGUMENT
 	CodeBufferTooSmall           Code = C.OCITRUST_ERR_BUFFER_TOO_SMALL
+	CodeInvalidCertificate       Code = C.OCITRUST_ERR_INVALID_CERTIFICATE
 	CodeDigestMismatch           Code = C.OCITRUST_ERR_DIGEST_MISMATCH
 	CodeNoSignatures             Code = C.OCITRUST_ERR_NO_SIGNATURES
 	CodeNoMatchingSignatures     Code = C.OCITRUST_ERR_NO_MATCHING_SIGNATURES
@@ -80,6 +81,7 @@ var (
 	ErrNotFound                 = &Error{Code: CodeNotFound}
 	ErrNullArgument             = &Error{Code: CodeNullArgument}
 	ErrBufferTooSmall           = &Error{Code: CodeBufferTooSmall}
+	ErrInvalidCertificate       = &Error{Code: CodeInvalidCertificate}
 	ErrDigestMismatch           = &Error{Code: CodeDigestMismatch}
 	ErrNoSignatures             = &Error{Code: CodeNoSignatures}
 	ErrNoMatchingSignatures     = &Error{Code: CodeNoMatchingSignatures}

@@ -85,6 +85,10 @@ const (
 	CheckClaims      = "claims"
 	CheckAnnotations = "annotations"
 	CheckTlog        = "tlog"
+	CheckTimestamp   = "timestamp"
+	CheckCertificate = "certificate"
+	CheckSct         = "sct"
+	CheckIdentity    = "identity"
 )
 
 // Check outcomes.
@@ -162,6 +166,8 @@ func verdictFromC(c *C.ocitrust_verdict) (*Verdict, error) {
 var checkNames = map[C.ocitrust_check_name]string{
 	C.OCITRUST_CHECK_INTEGRITY: CheckIntegrity, C.OCITRUST_CHECK_SIGNATURE: CheckSignature,
 	C.OCITRUST_CHECK_CLAIMS: CheckClaims, C.OCITRUST_CHECK_ANNOTATIONS: CheckAnnotations, C.OCITRUST_CHECK_TLOG: CheckTlog,
+	C.OCITRUST_CHECK_TIMESTAMP: CheckTimestamp, C.OCITRUST_CHECK_CERTIFICATE: CheckCertificate,
+	C.OCITRUST_CHECK_SCT: CheckSct, C.OCITRUST_CHECK_IDENTITY: CheckIdentity,
 }
 
 var outcomeNames = map[C.ocitrust_outcome]string{

@@ -8,10 +8,12 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use ocitrust::registry::file::io_error;
-use ocitrust::{Credentials, Error, ErrorCode, Platform, RegistryOptions, Result, SignOptions, Verifier};
+use ocitrust::{Credentials, Error, ErrorCode, Platform, RegistryOptions, Result, SignOptions};
 
+use crate::blob_commands;
 use crate::output::{self, Format};
 use crate::password;
+use crate::trust_args::TrustArgs;
 
 /// Verify and sign OCI images with cosign-compatible keys.
 #[derive(Debug, Parser)]
@@ -21,6 +23,8 @@ pub struct Cli {
     command: Command,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Generate a cosign key pair (cosign.key, cosign.pub). Password from COSIGN_PASSWORD or a prompt.
@@ -48,14 +52,10 @@ enum Command {
         /// The image to sign: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
         reference: String,
     },
-    /// Verify the cosign signatures of images with a public key.
+    /// Verify the cosign signatures of images: with a key, or keyless (an identity and its issuer).
     Verify {
-        /// Public key (PEM or DER SubjectPublicKeyInfo): a file, or an https:// URL a vendor publishes it at.
-        #[arg(long)]
-        key: String,
-        /// Accept signatures without a transparency-log proof (insecure; recorded in the verdict).
-        #[arg(long)]
-        insecure_ignore_tlog: bool,
+        #[command(flatten)]
+        trust: TrustArgs,
         /// Annotation the signed payload must carry, key=value (repeatable).
         #[arg(short = 'a', long = "annotations", value_parser = parse_annotation)]
         annotations: Vec<(String, String)>,
@@ -74,6 +74,29 @@ enum Command {
         /// Images to verify: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
         #[arg(required = true)]
         references: Vec<String>,
+    },
+    /// Verify a blob (a file, or its digest) with its Sigstore bundle, as cosign verify-blob.
+    VerifyBlob {
+        /// The Sigstore bundle (JSON) of the blob.
+        #[arg(long)]
+        bundle: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Output: the default prints "Verified OK"; verdict prints the full verdict too.
+        #[arg(short = 'o', long, value_enum, default_value = "json")]
+        output: Format,
+        /// The blob, or its digest (sha256:<hex>).
+        file_or_digest: String,
+    },
+    /// Verify a Sigstore bundle for an artifact: the Sigstore conformance suite's client protocol.
+    VerifyBundle {
+        /// The Sigstore bundle (JSON).
+        #[arg(long)]
+        bundle: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// The artifact, or its digest (sha256:<hex>); for a DSSE bundle, the in-toto subject.
+        file_or_digest: String,
     },
     /// List what is attached to an image in a registry: signatures, attestations, SBOMs, referrers.
     Tree {
@@ -213,9 +236,19 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::VerifyBlob {
+            bundle,
+            trust,
+            output,
+            file_or_digest,
+        } => blob_commands::verify_blob(&bundle, &file_or_digest, &trust, output),
+        Command::VerifyBundle {
+            bundle,
+            trust,
+            file_or_digest,
+        } => blob_commands::verify_blob(&bundle, &file_or_digest, &trust, Format::Json),
         Command::Verify {
-            key,
-            insecure_ignore_tlog,
+            trust,
             annotations,
             platform,
             require_platform_signature,
@@ -223,14 +256,13 @@ pub fn run(cli: Cli) -> Result<()> {
             registry,
             references,
         } => {
-            let public_key = ocitrust::load_public_key(&key)?;
             let annotations: BTreeMap<String, String> = annotations.into_iter().collect();
             let annotations_checked = !annotations.is_empty();
-            let verifier = Verifier::new(public_key)
+            let verifier = trust
+                .verifier()?
                 .require_annotations(annotations)
                 .platform(platform)
                 .require_platform_signature(require_platform_signature)
-                .insecure_ignore_tlog(insecure_ignore_tlog)
                 .registry_options(registry.options());
             for reference in &references {
                 let verdict = verifier.verify(reference)?;

@@ -1,10 +1,12 @@
 //! `ocitrust`: verify and sign OCI images with cosign-compatible keys.
 
+mod blob_commands;
 mod commands;
 mod exit_code;
 mod output;
 mod password;
 mod terminal;
+mod trust_args;
 
 use std::process::ExitCode;
 

@@ -3,23 +3,50 @@
 //! its own checks (a key: the signature verifies with it; later a keyless identity under a
 //! Sigstore trusted root, a notation trust policy), judged on the same evidence.
 
+use std::sync::Arc;
+
 use crate::crypto::PublicKey;
 use crate::error::{Error, ErrorCode};
+use crate::sigstore::{BundleSigner, CertificateIdentity, TrustedRoot};
 use crate::verdict::{Outcome, SignatureReport};
 
 /// One party whose signature makes an image trusted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Authority {
     /// Signatures made with this key (`cosign verify --key`).
     CosignKey(PublicKey),
+    /// Keyless signatures: a Fulcio certificate for this identity, under this trusted root
+    /// (`cosign verify --certificate-identity … --certificate-oidc-issuer …`).
+    Keyless(KeylessIdentity),
+}
+
+/// A keyless identity and the trust material it is judged under.
+#[derive(Debug, Clone)]
+pub struct KeylessIdentity {
+    /// Who must have signed.
+    pub identity: CertificateIdentity,
+    /// The Fulcio CAs, logs and timestamp authorities trusted (shared between authorities).
+    pub trusted_root: Arc<TrustedRoot>,
 }
 
 impl Authority {
-    /// How the verdict names this authority, e.g. `cosign key 1f3a…` (the key id).
+    /// How the verdict names this authority, e.g. `cosign key 1f3a…` (the key id) or
+    /// `keyless identity "…" issued by "…"`.
     pub fn name(&self) -> String {
         match self {
             Authority::CosignKey(key) => format!("cosign key {}", key.key_id()),
+            Authority::Keyless(keyless) => format!("keyless {}", keyless.identity.describe()),
+        }
+    }
+
+    /// Who must have signed a bundle under this authority, and the trust material it is judged by:
+    /// a key's signatures are checked against `key_root`'s logs, a keyless identity's against its
+    /// own root.
+    pub fn bundle_signer<'a>(&'a self, key_root: &'a TrustedRoot) -> (BundleSigner<'a>, &'a TrustedRoot) {
+        match self {
+            Authority::CosignKey(key) => (BundleSigner::Key(key), key_root),
+            Authority::Keyless(keyless) => (BundleSigner::Identity(&keyless.identity), &keyless.trusted_root),
         }
     }
 }
@@ -126,7 +153,9 @@ mod tests {
     #[test]
     fn a_key_authority_is_named_by_its_key_id() {
         let authority = &keys(1)[0];
-        let Authority::CosignKey(key) = authority;
+        let Authority::CosignKey(key) = authority else {
+            unreachable!()
+        };
         assert_eq!(authority.name(), format!("cosign key {}", key.key_id()));
     }
 }

@@ -58,6 +58,9 @@ error_codes! {
     NullArgument = 110 => "null_argument",
     /// A caller's output buffer is too small; the needed length was reported (C ABI).
     BufferTooSmall = 111 => "buffer_too_small",
+    /// A certificate, certificate chain or trust material is malformed, or does not chain to what
+    /// is trusted.
+    InvalidCertificate = 112 => "invalid_certificate",
 
     // 2xx: integrity.
     /// Bytes did not hash to the digest that named them.

@@ -7,18 +7,22 @@
 #![warn(missing_docs)]
 
 pub mod authority;
+pub mod blob;
+mod checks;
 pub mod cosign;
 pub mod crypto;
 pub mod digest;
 pub mod error;
 pub mod go_json;
 pub mod go_reading;
+pub mod hex;
 pub mod notation;
 pub mod oci;
 mod pem_text;
 pub mod reference;
 pub mod sigstore;
 pub mod verdict;
+pub mod x509;
 
 pub use authority::Authority;
 pub use digest::Digest;

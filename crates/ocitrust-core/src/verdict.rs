@@ -77,6 +77,24 @@ pub struct Signer {
     pub key_id: String,
     /// Key type, e.g. `ECDSA P-256`.
     pub key_type: String,
+    /// What the signing certificate says, for keyless signatures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateSummary>,
+}
+
+/// What a signing certificate says about its holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificateSummary {
+    /// The subject alternative names (email, URI, username).
+    pub subject: Vec<String>,
+    /// The OIDC issuer.
+    pub issuer: String,
+    /// Every Fulcio claim present, by name.
+    pub claims: crate::sigstore::FulcioClaims,
+    /// The first instant of validity, seconds since the Unix epoch.
+    pub not_before: u64,
+    /// The last instant of validity, seconds since the Unix epoch.
+    pub not_after: u64,
 }
 
 impl Signer {
@@ -86,6 +104,7 @@ impl Signer {
             authority: authority.name(),
             key_id: key.key_id(),
             key_type: key.key_type().to_string(),
+            certificate: None,
         }
     }
 }
@@ -105,6 +124,14 @@ pub enum CheckName {
     Annotations,
     /// The signature is proven to be in the transparency log.
     Tlog,
+    /// The signing time is vouched for (a verified log entry's integrated time, or a timestamp).
+    Timestamp,
+    /// The signing certificate chains to a trusted certificate authority at the signing time.
+    Certificate,
+    /// The certificate carries a valid signed certificate timestamp of a trusted CT log.
+    Sct,
+    /// The certificate names the identity and issuer required.
+    Identity,
 }
 
 impl CheckName {
@@ -115,6 +142,10 @@ impl CheckName {
         CheckName::Claims,
         CheckName::Annotations,
         CheckName::Tlog,
+        CheckName::Timestamp,
+        CheckName::Certificate,
+        CheckName::Sct,
+        CheckName::Identity,
     ];
 }
 
@@ -222,10 +253,14 @@ mod tests {
                 | CheckName::Signature
                 | CheckName::Claims
                 | CheckName::Annotations
-                | CheckName::Tlog => {}
+                | CheckName::Tlog
+                | CheckName::Timestamp
+                | CheckName::Certificate
+                | CheckName::Sct
+                | CheckName::Identity => {}
             }
         }
-        assert_eq!(CheckName::ALL.len(), 5);
+        assert_eq!(CheckName::ALL.len(), 9);
     }
 
     #[test]

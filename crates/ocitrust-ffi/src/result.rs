@@ -38,6 +38,9 @@ pub const OCITRUST_ERR_NOT_FOUND: ocitrust_result = 109;
 pub const OCITRUST_ERR_NULL_ARGUMENT: ocitrust_result = 110;
 /// The caller's buffer is too small; the needed length was written to the length out-parameter.
 pub const OCITRUST_ERR_BUFFER_TOO_SMALL: ocitrust_result = 111;
+/// A certificate, certificate chain or trust material is malformed, or does not chain to what is
+/// trusted.
+pub const OCITRUST_ERR_INVALID_CERTIFICATE: ocitrust_result = 112;
 /// Bytes did not hash to the digest that named them.
 pub const OCITRUST_ERR_DIGEST_MISMATCH: ocitrust_result = 200;
 /// No signature was found for the subject.

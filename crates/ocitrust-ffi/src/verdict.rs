@@ -47,6 +47,14 @@ pub const OCITRUST_CHECK_CLAIMS: ocitrust_check_name = 3;
 pub const OCITRUST_CHECK_ANNOTATIONS: ocitrust_check_name = 4;
 /// The signature is proven to be in the transparency log.
 pub const OCITRUST_CHECK_TLOG: ocitrust_check_name = 5;
+/// The signing time is vouched for (a verified log entry's integrated time, or a timestamp).
+pub const OCITRUST_CHECK_TIMESTAMP: ocitrust_check_name = 6;
+/// The signing certificate chains to a trusted certificate authority at the signing time.
+pub const OCITRUST_CHECK_CERTIFICATE: ocitrust_check_name = 7;
+/// The certificate carries a valid signed certificate timestamp of a trusted CT log.
+pub const OCITRUST_CHECK_SCT: ocitrust_check_name = 8;
+/// The certificate names the identity and issuer required.
+pub const OCITRUST_CHECK_IDENTITY: ocitrust_check_name = 9;
 
 /// The outcome of a check (`OCITRUST_OUTCOME_*`).
 pub type ocitrust_outcome = u32;
@@ -66,6 +74,10 @@ fn check_name_code(name: CheckName) -> ocitrust_check_name {
         CheckName::Claims => OCITRUST_CHECK_CLAIMS,
         CheckName::Annotations => OCITRUST_CHECK_ANNOTATIONS,
         CheckName::Tlog => OCITRUST_CHECK_TLOG,
+        CheckName::Timestamp => OCITRUST_CHECK_TIMESTAMP,
+        CheckName::Certificate => OCITRUST_CHECK_CERTIFICATE,
+        CheckName::Sct => OCITRUST_CHECK_SCT,
+        CheckName::Identity => OCITRUST_CHECK_IDENTITY,
         // A check added to the core without a code here is reported as 0; the test below walks
         // CheckName::ALL so that cannot ship unnoticed.
         _ => 0,

@@ -1,62 +1,30 @@
-//! Key-based verification of the Sigstore bundles cosign v3 attaches to images as OCI referrers:
-//! a DSSE envelope around an in-toto Statement whose subject is the image digest and whose
-//! predicate type is `https://sigstore.dev/cosign/sign/v1` (`cosign sign -a` annotations ride on
-//! that subject). The checks mirror a tag-scheme signature's, on the same bundle.
+//! The Sigstore bundles cosign v3 attaches to images as OCI referrers: a DSSE envelope around an
+//! in-toto Statement whose subject is the image digest and whose predicate type is
+//! `https://sigstore.dev/cosign/sign/v1` (`cosign sign -a` annotations ride on that subject),
+//! judged by the one bundle verification under each authority, then the cosign claims on the same
+//! bundle.
 
 use std::collections::BTreeMap;
 
-use base64::Engine;
 use serde::Deserialize;
 
-use super::checks::{Checks, Failure};
 use super::payload::{check_required_annotations, Critical, Identity, Image, SimpleSigningPayload};
-use super::verify::CosignRequirements;
+use super::verify::{require_annotations, unreadable, CosignRequirements};
 use crate::authority::{judge_under, no_authority, Authority};
-use crate::crypto::PublicKey;
+use crate::checks::Checks;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
 use crate::go_reading::{check_go_unambiguous, GoStructFields};
-use crate::verdict::{CheckName, SignatureKind, SignatureReport, Signer};
+use crate::sigstore::{verify_sigstore_bundle, Artifact, BundleContent, BundleJudgement, SigstoreBundle};
+use crate::verdict::{CheckName, SignatureKind, SignatureReport};
 
 /// The media type (and OCI artifact type) of a v0.3 Sigstore bundle.
 pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 /// The predicate type of the statement `cosign sign` puts in a bundle.
 pub const COSIGN_SIGN_PREDICATE_TYPE: &str = "https://sigstore.dev/cosign/sign/v1";
-/// DSSE payload type of in-toto statements.
-const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 const IN_TOTO_STATEMENT_TYPES: [&str; 2] = ["https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"];
 /// Largest bundle parsed.
-pub const BUNDLE_SIZE_MAX: usize = 1024 * 1024;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Bundle {
-    media_type: String,
-    #[serde(default)]
-    verification_material: VerificationMaterial,
-    dsse_envelope: Option<Envelope>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VerificationMaterial {
-    #[serde(default)]
-    tlog_entries: Vec<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Envelope {
-    payload: String,
-    payload_type: String,
-    #[serde(default)]
-    signatures: Vec<EnvelopeSignature>,
-}
-
-#[derive(Deserialize)]
-struct EnvelopeSignature {
-    sig: String,
-}
+pub const BUNDLE_SIZE_MAX: usize = crate::sigstore::SIGSTORE_BUNDLE_SIZE_MAX;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -79,53 +47,15 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorCode::InvalidPayload, message)
 }
 
-/// DSSE's pre-authentication encoding: what the signature covers.
-fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, payload.len()).into_bytes();
-    out.extend_from_slice(payload);
-    out
-}
-
-fn base64_decode(text: &str, what: &str) -> Result<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(text))
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::InvalidSignatureEncoding,
-                format!("{what} is not base64: {e}"),
-            )
-        })
-}
-
-/// The envelope's payload and payload type, once the bundle parsed as a v0.3 DSSE bundle.
-fn integrity(bytes: Result<&[u8]>) -> Result<(Bundle, Vec<u8>)> {
-    let bytes = bytes?;
-    if bytes.len() > BUNDLE_SIZE_MAX {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
-            format!("bundle is {} bytes, limit is {BUNDLE_SIZE_MAX}", bytes.len()),
+/// The bundle, once it parsed and holds a DSSE envelope (cosign signs images as DSSE).
+fn integrity(bytes: Result<&[u8]>) -> Result<SigstoreBundle> {
+    let bundle = SigstoreBundle::from_json(bytes?)?;
+    if !matches!(bundle.content, BundleContent::Dsse(_)) {
+        return Err(invalid(
+            "the bundle has no DSSE envelope (cosign signs images as DSSE)".into(),
         ));
     }
-    let bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| invalid(format!("not a Sigstore bundle: {e}")))?;
-    if bundle.media_type != BUNDLE_V03_MEDIA_TYPE {
-        return Err(invalid(format!(
-            "bundle media type {:?}, expected {BUNDLE_V03_MEDIA_TYPE}",
-            bundle.media_type
-        )));
-    }
-    let envelope = bundle
-        .dsse_envelope
-        .as_ref()
-        .ok_or_else(|| invalid("the bundle has no DSSE envelope (cosign signs images as DSSE)".into()))?;
-    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE {
-        return Err(invalid(format!(
-            "DSSE payload type {:?}, expected {IN_TOTO_PAYLOAD_TYPE}",
-            envelope.payload_type
-        )));
-    }
-    let payload = base64_decode(&envelope.payload, "the DSSE payload")?;
-    Ok((bundle, payload))
+    Ok(bundle)
 }
 
 /// Verifies one cosign bundle (`bytes`, already checked against its descriptor's digest by the
@@ -138,78 +68,30 @@ pub fn verify_bundle(
     requirements: &CosignRequirements,
     location: &str,
 ) -> Result<SignatureReport> {
-    judge_under(authorities, |authority| match authority {
-        Authority::CosignKey(key) => {
-            verify_bundle_with_key(subject, bytes.clone(), key, authority, requirements, location)
-        }
+    let mut checks = Checks::default();
+    let Some(bundle) = checks.run(CheckName::Integrity, || Ok(integrity(bytes)?)) else {
+        let mut report = unreadable(checks, location);
+        report.kind = SignatureKind::SigstoreBundle;
+        return Ok(report);
+    };
+    let key_root = requirements.key_root()?;
+    let claims = |statement: &[u8]| -> Result<()> { statement_subject(statement, subject).map(|_| ()) };
+    judge_under(authorities, |authority| {
+        let (signer, root) = authority.bundle_signer(&key_root);
+        let judgement = BundleJudgement {
+            signer,
+            root,
+            options: requirements.bundle_options(),
+            authority: &authority.name(),
+            payload_claims: &claims,
+        };
+        let mut report = verify_sigstore_bundle(&bundle, Artifact::Digest(subject), &judgement, location);
+        require_annotations(&mut report, &requirements.annotations, |statement| {
+            check_required_annotations(Some(&statement_subject(statement, subject)?), &requirements.annotations)
+        });
+        report
     })
     .ok_or_else(no_authority)
-}
-
-fn verify_bundle_with_key(
-    subject: &Digest,
-    bytes: Result<&[u8]>,
-    key: &PublicKey,
-    authority: &Authority,
-    requirements: &CosignRequirements,
-    location: &str,
-) -> SignatureReport {
-    let mut checks = Checks::default();
-    let parsed = checks.run(CheckName::Integrity, || Ok(integrity(bytes)?));
-    let signature_ok = checks.run(CheckName::Signature, || {
-        let (bundle, payload) = parsed.as_ref().ok_or(Failure::NotReached)?;
-        let envelope = bundle.dsse_envelope.as_ref().ok_or(Failure::NotReached)?;
-        let message = pae(&envelope.payload_type, payload);
-        let mut last = Error::new(ErrorCode::NoMatchingSignatures, "the DSSE envelope has no signatures");
-        for signature in &envelope.signatures {
-            match base64_decode(&signature.sig, "a DSSE signature").and_then(|sig| key.verify(&message, &sig)) {
-                Ok(()) => return Ok(()),
-                Err(e) => last = e,
-            }
-        }
-        Err(Failure::Failed(last))
-    });
-    let claims = checks.run(CheckName::Claims, || {
-        signature_ok.ok_or(Failure::NotReached)?;
-        let (_, payload) = parsed.as_ref().ok_or(Failure::NotReached)?;
-        Ok(statement_subject(payload, subject)?)
-    });
-    if !requirements.annotations.is_empty() {
-        checks.run(CheckName::Annotations, || {
-            let annotations = claims.as_ref().ok_or(Failure::NotReached)?;
-            Ok(check_required_annotations(
-                Some(annotations),
-                &requirements.annotations,
-            )?)
-        });
-    }
-    checks.tlog(requirements.insecure_ignore_tlog, claims.is_some(), || {
-        let has_entries = parsed
-            .as_ref()
-            .is_some_and(|(b, _)| !b.verification_material.tlog_entries.is_empty());
-        let why = if has_entries {
-            "the bundle carries transparency-log entries, but their verification is not implemented yet"
-        } else {
-            "the bundle has no transparency-log entry (signed without a transparency log?)"
-        };
-        Error::new(
-            ErrorCode::NoMatchingSignatures,
-            format!("{why}; pass --insecure-ignore-tlog to skip the transparency log check"),
-        )
-    });
-    let verified = checks.all_passed_or_skipped();
-    SignatureReport {
-        kind: SignatureKind::SigstoreBundle,
-        location: location.to_owned(),
-        signer: signature_ok.map(|()| Signer::with_key(authority, key)),
-        checks: checks.0,
-        verified,
-        payload: if verified {
-            parsed.map(|(_, payload)| payload)
-        } else {
-            None
-        },
-    }
 }
 
 /// What `cosign verify` (v3) prints for a verified bundle's `statement`: a simple-signing payload
@@ -300,13 +182,15 @@ fn statement_subject_entry(statement: Statement, subject: &Digest) -> Result<BTr
 mod tests {
     use super::*;
     use crate::crypto::SigningKey;
+    use crate::sigstore::{pae, IN_TOTO_PAYLOAD_TYPE};
     use crate::verdict::Outcome;
 
-    fn bundle(key: &SigningKey, statement: &str, tlog: bool) -> Vec<u8> {
+    fn bundle(key: &SigningKey, statement: &str) -> Vec<u8> {
+        use base64::Engine;
         let payload = statement.as_bytes();
         let sig = key.sign(&pae(IN_TOTO_PAYLOAD_TYPE, payload)).unwrap();
         let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-        let tlog_entries = if tlog { r#"[{"logIndex":"1"}]"# } else { "[]" };
+        let tlog_entries = "[]";
         format!(
             r#"{{"mediaType":"{BUNDLE_V03_MEDIA_TYPE}","verificationMaterial":{{"publicKey":{{"hint":"x"}},"tlogEntries":{tlog_entries}}},"dsseEnvelope":{{"payload":"{}","payloadType":"{IN_TOTO_PAYLOAD_TYPE}","signatures":[{{"sig":"{}"}}]}}}}"#,
             b64(payload),
@@ -330,7 +214,7 @@ mod tests {
     fn a_bundle_signed_by_the_key_over_the_subject_verifies() {
         let key = SigningKey::generate_ecdsa_p256().unwrap();
         let subject = Digest::sha256(b"image");
-        let bytes = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE), false);
+        let bytes = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE));
         let mut req = CosignRequirements {
             insecure_ignore_tlog: true,
             ..Default::default()
@@ -357,7 +241,7 @@ mod tests {
             )
         );
 
-        // Strict: no transparency-log entry, and entries are not verified yet.
+        // Strict: no transparency-log entry.
         let strict = CosignRequirements::default();
         let report = verify_bundle(
             &subject,
@@ -369,16 +253,7 @@ mod tests {
         .unwrap();
         assert!(!report.verified);
         assert!(report.failure().unwrap().contains("no transparency-log entry"));
-        let with_tlog = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE), true);
-        let report = verify_bundle(
-            &subject,
-            Ok(&with_tlog),
-            &[Authority::CosignKey(key.public_key().clone())],
-            &strict,
-            "here",
-        )
-        .unwrap();
-        assert!(report.failure().unwrap().contains("not implemented yet"));
+        assert!(report.failure().unwrap().contains("--insecure-ignore-tlog"));
     }
 
     #[test]
@@ -390,7 +265,7 @@ mod tests {
             insecure_ignore_tlog: true,
             ..Default::default()
         };
-        let good = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE), false);
+        let good = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE));
 
         let report = verify_bundle(
             &subject,
@@ -412,9 +287,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(outcome(&report, CheckName::Claims), Outcome::Failed);
-        assert!(report.failure().unwrap().contains("does not name"));
+        assert!(report.failure().unwrap().contains("do not include the artifact"));
 
-        let attestation = bundle(&key, &statement(&subject, "https://slsa.dev/provenance/v1"), false);
+        let attestation = bundle(&key, &statement(&subject, "https://slsa.dev/provenance/v1"));
         let report = verify_bundle(
             &subject,
             Ok(&attestation),
@@ -470,10 +345,11 @@ mod tests {
             other.hex(),
             image.hex()
         );
-        let bytes = bundle(&key, &statement, false);
+        let bytes = bundle(&key, &statement);
         let req = CosignRequirements {
             annotations: BTreeMap::from([("env".into(), "prod".into())]),
             insecure_ignore_tlog: true,
+            ..Default::default()
         };
         let report = verify_bundle(
             &image,
@@ -497,7 +373,7 @@ mod tests {
             r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"digest":{{"sha256":"{}"}}}}],"Subject":[],"predicateType":"{COSIGN_SIGN_PREDICATE_TYPE}","predicate":{{}}}}"#,
             image.hex()
         );
-        let bytes = bundle(&key, &statement, false);
+        let bytes = bundle(&key, &statement);
         let req = CosignRequirements {
             insecure_ignore_tlog: true,
             ..Default::default()

@@ -1,7 +1,7 @@
 //! cosign: key files, simple-signing payloads, signature manifests and their verification.
 
 mod bundle;
-mod checks;
+mod layer_bundle;
 mod payload;
 mod private_key_file;
 mod sign;

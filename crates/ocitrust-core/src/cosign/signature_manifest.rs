@@ -18,6 +18,10 @@ pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 pub const BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
 /// Layer annotation holding a Fulcio certificate (keyless signatures).
 pub const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
+/// Annotation holding the PEM chain of the certificate's issuers.
+pub const CHAIN_ANNOTATION: &str = "dev.sigstore.cosign/chain";
+/// Annotation holding an RFC 3161 timestamp over the signature (`{"SignedRFC3161Timestamp": …}`).
+pub const RFC3161_TIMESTAMP_ANNOTATION: &str = "dev.sigstore.cosign/rfc3161timestamp";
 /// Most signature layers read from one signature manifest.
 pub const SIGNATURE_LAYERS_MAX: usize = 256;
 
@@ -45,10 +49,14 @@ pub struct SignatureLayer {
     pub size: u64,
     /// The base64 signature annotation, if present.
     pub signature_base64: Option<String>,
-    /// Whether a Rekor bundle annotation is present.
-    pub has_tlog_bundle: bool,
-    /// Whether a certificate annotation is present (a keyless signature).
-    pub has_certificate: bool,
+    /// The Rekor bundle annotation (JSON: the SET and the entry), if present.
+    pub tlog_bundle: Option<String>,
+    /// The certificate annotation (PEM), present on keyless signatures.
+    pub certificate: Option<String>,
+    /// The chain annotation (PEM: the issuing CAs).
+    pub chain: Option<String>,
+    /// The RFC 3161 timestamp annotation (JSON), if present.
+    pub rfc3161_timestamp: Option<String>,
 }
 
 impl SignatureLayer {
@@ -94,8 +102,10 @@ pub fn signature_layers(manifest: &Manifest) -> Result<Vec<SignatureLayer>> {
                 digest: Digest::parse(layer.digest().as_ref())?,
                 size: layer.size(),
                 signature_base64: get(SIGNATURE_ANNOTATION),
-                has_tlog_bundle: get(BUNDLE_ANNOTATION).is_some(),
-                has_certificate: get(CERTIFICATE_ANNOTATION).is_some(),
+                tlog_bundle: get(BUNDLE_ANNOTATION),
+                certificate: get(CERTIFICATE_ANNOTATION),
+                chain: get(CHAIN_ANNOTATION),
+                rfc3161_timestamp: get(RFC3161_TIMESTAMP_ANNOTATION),
             })
         })
         .collect()
@@ -251,7 +261,7 @@ mod tests {
         assert_eq!(layers.len(), 1);
         assert_eq!(layers[0].size, 245);
         assert_eq!(layers[0].signature().unwrap().len(), 70);
-        assert!(!layers[0].has_tlog_bundle);
+        assert!(layers[0].tlog_bundle.is_none());
     }
 
     #[test]
@@ -285,8 +295,10 @@ mod tests {
             digest: Digest::sha256(b""),
             size: 0,
             signature_base64: Some("!!".into()),
-            has_tlog_bundle: false,
-            has_certificate: false,
+            tlog_bundle: None,
+            certificate: None,
+            chain: None,
+            rfc3161_timestamp: None,
         };
         assert_eq!(
             layer.signature().unwrap_err().code(),

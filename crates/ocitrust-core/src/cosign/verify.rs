@@ -1,25 +1,54 @@
-//! Key-based verification of a cosign signature manifest, layer by layer. Every constraint is checked
-//! on the same layer whose signature verified; one layer never lends a passing check to another.
+//! Verification of a cosign signature manifest, layer by layer, under the verifier's authorities.
+//! Each layer is read as a Sigstore bundle ([`super::layer_bundle`]) and judged by the one bundle
+//! verification; the cosign claims (the payload names the image) and required annotations are
+//! checked on the same layer whose signature verified: one layer never lends a passing check to
+//! another.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use super::checks::{Checks, Failure};
+use super::layer_bundle::layer_as_bundle;
 use super::payload::SimpleSigningPayload;
 use super::signature_manifest::{signature_layers, SignatureLayer};
 use crate::authority::{judge_under, no_authority, Authority};
-use crate::crypto::PublicKey;
+use crate::checks::{Checks, Failure};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::{media_types, Manifest};
-use crate::verdict::{CheckName, SignatureKind, SignatureReport, Signer};
+use crate::sigstore::{verify_sigstore_bundle, Artifact, BundleJudgement, BundleOptions, TrustedRoot};
+use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport};
 
-/// What a key-based cosign verification requires beyond a valid signature.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a cosign verification requires beyond a valid signature.
+#[derive(Debug, Clone, Default)]
 pub struct CosignRequirements {
     /// Annotations that must be present in the signed payload's `optional` (`-a key=value`).
     pub annotations: BTreeMap<String, String>,
-    /// Skip the transparency-log check (`--insecure-ignore-tlog`). Recorded in the verdict.
+    /// Skip the transparency-log check of key-signed signatures (`--insecure-ignore-tlog`).
+    /// Recorded in the verdict.
     pub insecure_ignore_tlog: bool,
+    /// Accept certificates without a verified SCT (`--insecure-ignore-sct`). Recorded in the verdict.
+    pub insecure_ignore_sct: bool,
+    /// The transparency logs key-signed signatures are checked against (`--trusted-root`); the
+    /// embedded production root when unset. Keyless authorities carry their own.
+    pub key_trusted_root: Option<Arc<TrustedRoot>>,
+}
+
+impl CosignRequirements {
+    /// The bundle options these requirements set.
+    pub fn bundle_options(&self) -> BundleOptions {
+        BundleOptions {
+            insecure_ignore_tlog: self.insecure_ignore_tlog,
+            insecure_ignore_sct: self.insecure_ignore_sct,
+        }
+    }
+
+    /// The root key-signed signatures are judged under.
+    pub fn key_root(&self) -> Result<Arc<TrustedRoot>> {
+        match &self.key_trusted_root {
+            Some(root) => Ok(root.clone()),
+            None => TrustedRoot::production_shared(),
+        }
+    }
 }
 
 /// Payload blobs supplied by the caller, keyed by the digest they were fetched under. Their bytes
@@ -78,19 +107,21 @@ pub fn verify_signature_manifest(
     location: &str,
 ) -> Result<Vec<SignatureReport>> {
     let layers = signature_layers(signatures)?;
+    let key_root = requirements.key_root()?;
     layers
         .iter()
         .map(|layer| {
-            judge_under(authorities, |authority| match authority {
-                Authority::CosignKey(key) => verify_layer(
+            let location = format!("{location} layer {} ({})", layer.index, layer.digest);
+            judge_under(authorities, |authority| {
+                verify_layer(
                     subject,
                     layer,
                     blobs.get(&layer.digest),
-                    key,
                     authority,
+                    &key_root,
                     requirements,
-                    location,
-                ),
+                    &location,
+                )
             })
             .ok_or_else(no_authority)
         })
@@ -101,44 +132,71 @@ fn verify_layer(
     subject: &Digest,
     layer: &SignatureLayer,
     blob: Result<&[u8]>,
-    key: &PublicKey,
     authority: &Authority,
+    key_root: &TrustedRoot,
     requirements: &CosignRequirements,
     location: &str,
 ) -> SignatureReport {
     let mut checks = Checks::default();
-    let location = format!("{location} layer {} ({})", layer.index, layer.digest);
-    let payload = checks.run(CheckName::Integrity, || Ok(integrity(layer, blob)?));
-    let signature_ok = checks.run(CheckName::Signature, || {
-        let payload = payload.as_ref().ok_or(Failure::NotReached)?;
-        Ok(key.verify(payload, &layer.signature()?)?)
+    let bundle = checks.run(CheckName::Integrity, || {
+        let payload = integrity(layer, blob)?;
+        let bundle = layer_as_bundle(layer, &payload)?;
+        Ok((payload, bundle))
     });
-    let claims = checks.run(CheckName::Claims, || {
-        signature_ok.ok_or(Failure::NotReached)?;
-        let parsed = SimpleSigningPayload::parse(payload.as_deref().ok_or(Failure::NotReached)?)?;
-        parsed.check_claims(subject)?;
-        Ok(parsed)
+    let Some((payload, bundle)) = bundle else {
+        return unreadable(checks, location);
+    };
+    let (signer, root) = authority.bundle_signer(key_root);
+    let claims = |payload: &[u8]| -> Result<()> { SimpleSigningPayload::parse(payload)?.check_claims(subject) };
+    let judgement = BundleJudgement {
+        signer,
+        root,
+        options: requirements.bundle_options(),
+        authority: &authority.name(),
+        payload_claims: &claims,
+    };
+    let mut report = verify_sigstore_bundle(&bundle, Artifact::Bytes(&payload), &judgement, location);
+    report.kind = SignatureKind::CosignSignature;
+    require_annotations(&mut report, &requirements.annotations, |payload| {
+        SimpleSigningPayload::parse(payload)?.check_annotations(&requirements.annotations)
     });
-    if !requirements.annotations.is_empty() {
-        checks.run(CheckName::Annotations, || {
-            Ok(claims
-                .as_ref()
-                .ok_or(Failure::NotReached)?
-                .check_annotations(&requirements.annotations)?)
-        });
-    }
-    checks.tlog(requirements.insecure_ignore_tlog, claims.is_some(), || {
-        tlog_unavailable(layer)
-    });
-    let verified = checks.all_passed_or_skipped();
+    report
+}
+
+/// The report on a signature whose bytes could not be read: only the integrity check, failed.
+pub(crate) fn unreadable(checks: Checks, location: &str) -> SignatureReport {
     SignatureReport {
         kind: SignatureKind::CosignSignature,
-        location,
-        signer: signature_ok.map(|()| Signer::with_key(authority, key)),
+        location: location.to_owned(),
+        signer: None,
         checks: checks.0,
-        verified,
-        payload: if verified { payload } else { None },
+        verified: false,
+        payload: None,
     }
+}
+
+/// Adds the annotations check (when some are required) to a report, on its own verified payload.
+pub(crate) fn require_annotations(
+    report: &mut SignatureReport,
+    required: &BTreeMap<String, String>,
+    check: impl FnOnce(&[u8]) -> Result<()>,
+) {
+    if required.is_empty() {
+        return;
+    }
+    let mut checks = Checks::default();
+    let passed = checks
+        .run(CheckName::Annotations, || {
+            let payload = report.payload.as_deref().ok_or(Failure::NotReached)?;
+            Ok(check(payload)?)
+        })
+        .is_some();
+    report.checks.extend(checks.0);
+    if !passed {
+        report.verified = false;
+        report.payload = None;
+    }
+    debug_assert!(report.checks.iter().all(|c| c.outcome != Outcome::Failed) || !report.verified);
 }
 
 fn integrity(layer: &SignatureLayer, blob: Result<&[u8]>) -> Result<Vec<u8>> {
@@ -163,22 +221,11 @@ fn integrity(layer: &SignatureLayer, blob: Result<&[u8]>) -> Result<Vec<u8>> {
     Ok(blob.to_vec())
 }
 
-fn tlog_unavailable(layer: &SignatureLayer) -> Error {
-    let why = if layer.has_tlog_bundle {
-        "the signature carries a Rekor bundle, but transparency-log verification is not implemented yet"
-    } else {
-        "signature not found in transparency log: no Rekor bundle is attached (signed with --tlog-upload=false?)"
-    };
-    Error::new(
-        crate::ErrorCode::NoMatchingSignatures,
-        format!("{why}; pass --insecure-ignore-tlog to skip the transparency log check"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cosign::sign_image;
+    use crate::crypto::PublicKey;
     use crate::crypto::SigningKey;
     use crate::verdict::Outcome;
     use crate::verdict::Verdict;
@@ -318,6 +365,7 @@ mod tests {
         let req = CosignRequirements {
             annotations: BTreeMap::from([("env".into(), "prod".into())]),
             insecure_ignore_tlog: true,
+            ..Default::default()
         };
         let reports = verify_signature_manifest(
             &stranger.subject,
@@ -357,6 +405,7 @@ mod tests {
         let req = CosignRequirements {
             annotations: BTreeMap::from([("env".into(), "prod".into())]),
             insecure_ignore_tlog: true,
+            ..Default::default()
         };
         assert!(run(&s, s.key.public_key(), &req)[0].verified);
     }

@@ -26,3 +26,17 @@ impl DigestContext {
         self.0.finish().as_ref().to_vec()
     }
 }
+
+/// The raw digest of `parts`, hashed one after another with `algorithm`.
+pub fn hash_parts(algorithm: Algorithm, parts: &[&[u8]]) -> Vec<u8> {
+    let mut context = DigestContext::new(algorithm);
+    for part in parts {
+        context.update(part);
+    }
+    context.finish()
+}
+
+/// The raw SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> Vec<u8> {
+    hash_parts(Algorithm::Sha256, &[bytes])
+}

@@ -254,16 +254,97 @@ impl PublicKey {
         if verified {
             Ok(())
         } else {
-            Err(Error::new(
-                ErrorCode::NoMatchingSignatures,
-                format!(
-                    "invalid signature: {} signature does not verify with the {} key {}",
-                    algorithm_label(algorithm),
-                    self.key_type,
-                    self.key_id()
-                ),
-            ))
+            Err(self.does_not_verify(algorithm))
         }
+    }
+}
+
+impl PublicKey {
+    /// Verifies `signature` over a message of which only `digest` is known (its hash under the
+    /// algorithm's hash function): what a caller that has the artifact's digest but not the
+    /// artifact needs. ECDSA only (RSA and Ed25519 sign the message itself here).
+    pub fn verify_prehashed(&self, algorithm: SignatureAlgorithm, digest: &[u8], signature: &[u8]) -> Result<()> {
+        use p256::ecdsa::signature::hazmat::PrehashVerifier;
+        let expected_len = match algorithm {
+            SignatureAlgorithm::EcdsaSha256 => 32,
+            SignatureAlgorithm::EcdsaSha384 => 48,
+            other => {
+                return Err(Error::new(
+                    ErrorCode::Unsupported,
+                    format!(
+                        "{} signatures cannot be verified from the digest alone; give the artifact itself",
+                        algorithm_label(other)
+                    ),
+                ))
+            }
+        };
+        if digest.len() != expected_len {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                format!(
+                    "a {}-byte digest for a {} signature",
+                    digest.len(),
+                    algorithm_label(algorithm)
+                ),
+            ));
+        }
+        let verified = match self.key_type {
+            KeyType::EcdsaP256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&self.key_bytes)
+                .ok()
+                .zip(
+                    p256::ecdsa::Signature::from_der(signature)
+                        .or_else(|_| p256::ecdsa::Signature::from_slice(signature))
+                        .ok(),
+                )
+                .is_some_and(|(key, sig)| key.verify_prehash(digest, &sig).is_ok()),
+            KeyType::EcdsaP384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(&self.key_bytes)
+                .ok()
+                .zip(
+                    p384::ecdsa::Signature::from_der(signature)
+                        .or_else(|_| p384::ecdsa::Signature::from_slice(signature))
+                        .ok(),
+                )
+                .is_some_and(|(key, sig)| key.verify_prehash(digest, &sig).is_ok()),
+            key_type => {
+                return Err(Error::new(
+                    ErrorCode::Unsupported,
+                    format!("{key_type} signatures cannot be verified from the digest alone; give the artifact itself"),
+                ))
+            }
+        };
+        if verified {
+            Ok(())
+        } else {
+            Err(self.does_not_verify(algorithm))
+        }
+    }
+
+    fn does_not_verify(&self, algorithm: SignatureAlgorithm) -> Error {
+        Error::new(
+            ErrorCode::NoMatchingSignatures,
+            format!(
+                "invalid signature: {} signature does not verify with the {} key {}",
+                algorithm_label(algorithm),
+                self.key_type,
+                self.key_id()
+            ),
+        )
+    }
+}
+
+impl SignatureAlgorithm {
+    /// The algorithm an X.509 `AlgorithmIdentifier` OID names (certificates, CRLs, CMS), if it is
+    /// one ocitrust verifies. RSA-PSS, whose parameters live beside the OID, is not among them.
+    pub fn from_x509_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        Some(match oid.to_string().as_str() {
+            "1.2.840.10045.4.3.2" => SignatureAlgorithm::EcdsaSha256,
+            "1.2.840.10045.4.3.3" => SignatureAlgorithm::EcdsaSha384,
+            "1.2.840.113549.1.1.11" => SignatureAlgorithm::RsaPkcs1Sha256,
+            "1.2.840.113549.1.1.12" => SignatureAlgorithm::RsaPkcs1Sha384,
+            "1.2.840.113549.1.1.13" => SignatureAlgorithm::RsaPkcs1Sha512,
+            "1.3.101.112" => SignatureAlgorithm::Ed25519,
+            _ => return None,
+        })
     }
 }
 

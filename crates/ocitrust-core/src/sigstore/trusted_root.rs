@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::rfc3339::parse_rfc3339;
 use crate::crypto::PublicKey;
 use crate::error::{Error, ErrorCode, Result};
+use crate::x509::TrustedChain;
 
 /// Media types of the trusted-root JSON accepted.
 pub const TRUSTED_ROOT_MEDIA_TYPES: &[&str] = &[
@@ -69,6 +70,9 @@ pub struct CertificateAuthority {
     /// Its certificates, DER, as the root lists them: the issuing certificate first, the
     /// self-signed root last.
     pub chain: Vec<Vec<u8>>,
+    /// The chain decoded, its links verified once at load ([`TrustedChain::new`]); the error when
+    /// they do not verify, which every verification relying on this authority then reports.
+    pub trusted_chain: std::result::Result<TrustedChain, Error>,
     /// When it may be relied on.
     pub valid_for: ValidityPeriod,
 }
@@ -167,6 +171,14 @@ impl TrustedRoot {
     /// The embedded public-good production root.
     pub fn production() -> Result<Self> {
         Self::from_json(PRODUCTION_TRUSTED_ROOT)
+    }
+
+    /// The embedded production root, parsed once per process and shared.
+    pub fn production_shared() -> Result<std::sync::Arc<Self>> {
+        static PRODUCTION: std::sync::OnceLock<Result<std::sync::Arc<TrustedRoot>>> = std::sync::OnceLock::new();
+        PRODUCTION
+            .get_or_init(|| Self::production().map(std::sync::Arc::new))
+            .clone()
     }
 
     /// Parses a trusted-root JSON document (bounded; strict, see the module documentation).
@@ -287,10 +299,12 @@ fn authority(json: &AuthorityJson, kind: &str) -> Result<CertificateAuthority> {
         .certificates
         .iter()
         .map(|c| base64(&c.raw_bytes, &format!("{what} certificate")))
-        .collect::<Result<_>>()?;
+        .collect::<Result<Vec<_>>>()?;
+    let trusted_chain = TrustedChain::new(&chain).map_err(|e| e.context(&what));
     Ok(CertificateAuthority {
         uri: json.uri.clone(),
         chain,
+        trusted_chain,
         valid_for: period(json.valid_for.as_ref(), &what)?,
     })
 }

@@ -42,25 +42,6 @@ impl Checks {
         }
     }
 
-    /// The transparency-log check: skipped (and said so) under `--insecure-ignore-tlog`; otherwise
-    /// not reached unless the claims passed, and failed with `why`, since no proof is verified yet.
-    pub(crate) fn tlog(&mut self, insecure_ignore_tlog: bool, claims_passed: bool, why: impl FnOnce() -> Error) {
-        if insecure_ignore_tlog {
-            self.push(
-                CheckName::Tlog,
-                Outcome::SkippedInsecure,
-                "skipped: --insecure-ignore-tlog".into(),
-            );
-        } else {
-            self.run(CheckName::Tlog, || {
-                if !claims_passed {
-                    return Err::<(), _>(Failure::NotReached);
-                }
-                Err(Failure::Failed(why()))
-            });
-        }
-    }
-
     pub(crate) fn push(&mut self, name: CheckName, outcome: Outcome, detail: String) {
         self.0.push(Check { name, outcome, detail });
     }

@@ -1,0 +1,137 @@
+//! The flags that say whom to trust, as cosign names them: a key, or a keyless identity (subject
+//! and issuer, exact or by regular expression, and GitHub workflow claims) under a trusted root;
+//! and the insecure opt-outs. They build the verifier's authorities.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ocitrust::{
+    Authority, CertificateIdentity, Error, ErrorCode, KeylessIdentity, Matcher, Result, TrustedRoot, Verifier,
+};
+
+/// Whom to trust.
+#[derive(Debug, clap::Args)]
+pub struct TrustArgs {
+    /// Public key (PEM or DER SubjectPublicKeyInfo): a file, or an https:// URL a vendor publishes it at.
+    #[arg(long)]
+    key: Option<String>,
+    /// The identity the signing certificate must name (a SAN: email, URI), exactly.
+    #[arg(long, conflicts_with = "certificate_identity_regexp")]
+    certificate_identity: Option<String>,
+    /// A regular expression (RE2 syntax, unanchored, as cosign) the certificate's identity must match.
+    #[arg(long)]
+    certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer the signing certificate must name, exactly.
+    #[arg(long, conflicts_with = "certificate_oidc_issuer_regexp")]
+    certificate_oidc_issuer: Option<String>,
+    /// A regular expression the certificate's OIDC issuer must match.
+    #[arg(long)]
+    certificate_oidc_issuer_regexp: Option<String>,
+    /// The GitHub workflow trigger the certificate must name (e.g. push).
+    #[arg(long)]
+    certificate_github_workflow_trigger: Option<String>,
+    /// The commit SHA the certificate's GitHub workflow ran on.
+    #[arg(long)]
+    certificate_github_workflow_sha: Option<String>,
+    /// The GitHub workflow name the certificate must name.
+    #[arg(long)]
+    certificate_github_workflow_name: Option<String>,
+    /// The GitHub repository the certificate's workflow ran in (owner/name).
+    #[arg(long)]
+    certificate_github_workflow_repository: Option<String>,
+    /// The git ref the certificate's workflow ran on (e.g. refs/heads/main).
+    #[arg(long)]
+    certificate_github_workflow_ref: Option<String>,
+    /// The Sigstore trusted root (trusted_root.json) instead of the embedded public-good one.
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
+    /// Accept signatures without a transparency-log proof (insecure; recorded in the verdict).
+    #[arg(long)]
+    insecure_ignore_tlog: bool,
+    /// Accept certificates without a verified signed certificate timestamp (insecure; recorded).
+    #[arg(long)]
+    insecure_ignore_sct: bool,
+}
+
+fn usage(message: &str) -> Error {
+    Error::new(ErrorCode::InvalidArgument, message)
+}
+
+impl TrustArgs {
+    fn root(&self) -> Result<Arc<TrustedRoot>> {
+        match &self.trusted_root {
+            Some(path) => {
+                let bytes = ocitrust::registry::file::read_bounded(
+                    path,
+                    ocitrust::core::sigstore::TRUSTED_ROOT_SIZE_MAX as u64,
+                )?;
+                Ok(Arc::new(TrustedRoot::from_json(&bytes)?))
+            }
+            None => TrustedRoot::production_shared(),
+        }
+    }
+
+    fn identity(&self) -> Result<Option<CertificateIdentity>> {
+        let subject = match (&self.certificate_identity, &self.certificate_identity_regexp) {
+            (Some(exact), _) => Some(Matcher::Exact(exact.clone())),
+            (None, Some(pattern)) => Some(Matcher::regex(pattern, "--certificate-identity-regexp")?),
+            (None, None) => None,
+        };
+        let issuer = match (&self.certificate_oidc_issuer, &self.certificate_oidc_issuer_regexp) {
+            (Some(exact), _) => Some(Matcher::Exact(exact.clone())),
+            (None, Some(pattern)) => Some(Matcher::regex(pattern, "--certificate-oidc-issuer-regexp")?),
+            (None, None) => None,
+        };
+        let github_claims: Vec<(String, String)> = [
+            ("github-workflow-trigger", &self.certificate_github_workflow_trigger),
+            ("github-workflow-sha", &self.certificate_github_workflow_sha),
+            ("github-workflow-name", &self.certificate_github_workflow_name),
+            (
+                "github-workflow-repository",
+                &self.certificate_github_workflow_repository,
+            ),
+            ("github-workflow-ref", &self.certificate_github_workflow_ref),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.clone().map(|v| (name.to_owned(), v)))
+        .collect();
+        match (subject, issuer) {
+            (Some(subject), Some(issuer)) => Ok(Some(CertificateIdentity {
+                subject,
+                issuer,
+                github_claims,
+            })),
+            (None, None) if github_claims.is_empty() => Ok(None),
+            (None, _) => Err(usage(
+                "--certificate-identity or --certificate-identity-regexp is required for verification in keyless mode",
+            )),
+            (_, None) => Err(usage(
+                "--certificate-oidc-issuer or --certificate-oidc-issuer-regexp is required for verification in keyless mode",
+            )),
+        }
+    }
+
+    /// A verifier trusting the key, or the identity under the trusted root (one of them must be given).
+    pub fn verifier(&self) -> Result<Verifier> {
+        let root = self.root()?;
+        let mut authorities = Vec::new();
+        if let Some(key) = &self.key {
+            authorities.push(Authority::CosignKey(ocitrust::load_public_key(key)?));
+        }
+        if let Some(identity) = self.identity()? {
+            authorities.push(Authority::Keyless(KeylessIdentity {
+                identity,
+                trusted_root: root.clone(),
+            }));
+        }
+        if authorities.is_empty() {
+            return Err(usage(
+                "give --key, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp] for keyless signatures",
+            ));
+        }
+        Ok(Verifier::trusting(authorities)
+            .trusted_root(root)
+            .insecure_ignore_tlog(self.insecure_ignore_tlog)
+            .insecure_ignore_sct(self.insecure_ignore_sct))
+    }
+}

@@ -1,0 +1,106 @@
+//! One transparency-log entry of a bundle, verified against the trusted root: the log named by
+//! its id, its signed entry timestamp (the SET: the log's signature over the RFC 8785 canonical
+//! JSON of body, integrated time, log id and index, valid at that time), and its inclusion proof
+//! up to a checkpoint the log signed. What the entry says is bound to the bundle elsewhere
+//! ([`super::rekor_body`]).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+
+use super::bundle::TlogEntry;
+use super::checkpoint::verify_checkpoint;
+use super::merkle::{leaf_hash, verify_inclusion};
+use super::trusted_root::{TransparencyLog, TrustedRoot};
+use crate::error::{Error, ErrorCode, Result};
+use crate::hex::encode as hex;
+
+/// A verified entry.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifiedEntry<'a> {
+    /// The log that holds it.
+    pub log: &'a TransparencyLog,
+    /// The integrated time, when a verified SET vouches for it.
+    pub integrated_time: Option<SystemTime>,
+    /// Whether an inclusion proof and its checkpoint verified.
+    pub proved: bool,
+}
+
+fn failed(message: String) -> Error {
+    Error::new(ErrorCode::NoMatchingSignatures, message)
+}
+
+/// The bytes a SET signs: `{"body":…,"integratedTime":…,"logID":…,"logIndex":…}`, keys sorted and
+/// no whitespace (RFC 8785; every value here is ASCII or an integer, which serde_json writes as
+/// RFC 8785 does).
+fn set_payload(entry: &TlogEntry) -> Vec<u8> {
+    let body = base64::engine::general_purpose::STANDARD.encode(&entry.body);
+    format!(
+        "{{\"body\":{},\"integratedTime\":{},\"logID\":\"{}\",\"logIndex\":{}}}",
+        serde_json::Value::String(body),
+        entry.integrated_time,
+        hex(&entry.log_id),
+        entry.log_index
+    )
+    .into_bytes()
+}
+
+/// Verifies `entry` against the logs of `root`. An entry with neither a SET nor a proof, a log the
+/// root does not know, a SET that does not verify, or a proof that does not lead to a checkpoint the
+/// log signed, is an error that says which.
+pub fn verify_tlog_entry<'a>(entry: &TlogEntry, root: &'a TrustedRoot) -> Result<VerifiedEntry<'a>> {
+    let log = root.tlog(&entry.log_id).ok_or_else(|| {
+        failed(format!(
+            "the transparency-log entry is from a log the trusted root does not list (log id {})",
+            hex(&entry.log_id)
+        ))
+    })?;
+    let mut integrated_time = None;
+    if let Some(set) = &entry.signed_entry_timestamp {
+        let time = UNIX_EPOCH + Duration::from_secs(entry.integrated_time);
+        if !log.valid_for.contains(time) {
+            return Err(failed(format!(
+                "the transparency log {} was not valid at the entry's integrated time {}",
+                log.base_url,
+                super::format_rfc3339(entry.integrated_time)
+            )));
+        }
+        log.key.verify(&set_payload(entry), set).map_err(|_| {
+            failed(format!(
+                "the signed entry timestamp does not verify with the key of {}",
+                log.base_url
+            ))
+        })?;
+        integrated_time = Some(time);
+    }
+    let proved = match &entry.inclusion_proof {
+        Some(proof) => {
+            verify_inclusion(
+                proof.log_index,
+                proof.tree_size,
+                &leaf_hash(&entry.body),
+                &proof.hashes,
+                &proof.root_hash,
+            )?;
+            let checkpoint = verify_checkpoint(&proof.checkpoint, log)?;
+            if checkpoint.tree_size != proof.tree_size || checkpoint.root_hash != proof.root_hash {
+                return Err(failed(format!(
+                    "the checkpoint is for a tree of {} with another root than the inclusion proof's ({})",
+                    checkpoint.tree_size, proof.tree_size
+                )));
+            }
+            true
+        }
+        None => false,
+    };
+    if integrated_time.is_none() && !proved {
+        return Err(failed(
+            "the transparency-log entry has neither a signed entry timestamp nor an inclusion proof".into(),
+        ));
+    }
+    Ok(VerifiedEntry {
+        log,
+        integrated_time,
+        proved,
+    })
+}

@@ -1,0 +1,9 @@
+//! X.509: certificates (decoded with `x509-cert`) and trusted chains, whose CA links are verified
+//! once when the trust material is loaded and whose leaves are then checked per verification.
+
+mod certificate;
+mod trusted_chain;
+
+pub(crate) use certificate::octet_string_contents;
+pub use certificate::{certificates_from_pem, AltName, Certificate, KeyUsage, CERTIFICATE_SIZE_MAX};
+pub use trusted_chain::{TrustedChain, EKU_CODE_SIGNING, EKU_TIME_STAMPING};
