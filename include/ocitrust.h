@@ -71,6 +71,12 @@ typedef struct ocitrust_attached ocitrust_attached;
 typedef struct ocitrust_error ocitrust_error;
 
 /**
+ * A keyless identity: the certificate's subject (a SAN: email, URI) and OIDC issuer, each exact or
+ * a regular expression, and GitHub workflow claims that must equal.
+ */
+typedef struct ocitrust_identity ocitrust_identity;
+
+/**
  * A generated ECDSA P-256 key pair, encoded as cosign writes `cosign.key` and `cosign.pub`.
  * The private key text is wiped when the pair is freed.
  */
@@ -101,13 +107,20 @@ typedef struct ocitrust_sign_outcome ocitrust_sign_outcome;
 typedef struct ocitrust_signing_key ocitrust_signing_key;
 
 /**
+ * A Sigstore trusted root. Immutable; may be shared between threads. Identities and verifiers that
+ * use it keep their own reference, so it may be freed once they are made.
+ */
+typedef struct ocitrust_trusted_root ocitrust_trusted_root;
+
+/**
  * The result of one verification: the subject, whether it is trusted, and every signature
  * examined with each of its checks. Immutable; may be shared between threads.
  */
 typedef struct ocitrust_verdict ocitrust_verdict;
 
 /**
- * A verifier: the authorities it trusts (keys, added with `ocitrust_verifier_add_key`) and what a
+ * A verifier: the authorities it trusts (keys, added with `ocitrust_verifier_add_key`; keyless
+ * identities, added with `ocitrust_verifier_add_identity`) and what a
  * signature must also satisfy. Set it up before sharing it; `ocitrust_verifier_verify*` take it
  * `const` and may run on many threads at once.
  */
@@ -366,6 +379,22 @@ typedef struct {
  */
 #define OCITRUST_SIGNER_KEY_TYPE 3
 
+/**
+ * Keyless: the signing certificate's subject alternative names, one a line.
+ */
+#define OCITRUST_SIGNER_CERTIFICATE_SUBJECT 4
+
+/**
+ * Keyless: the signing certificate's OIDC issuer.
+ */
+#define OCITRUST_SIGNER_CERTIFICATE_ISSUER 5
+
+/**
+ * Keyless: every Fulcio claim of the certificate, as a JSON object (e.g.
+ * `{"github-workflow-repository":"org/repo",…}`).
+ */
+#define OCITRUST_SIGNER_CERTIFICATE_CLAIMS 6
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -390,6 +419,44 @@ ocitrust_result ocitrust_error_message(const ocitrust_error *error,
  * does nothing, so calling it twice on the same variable is safe.
  */
 void ocitrust_error_free(ocitrust_error **error);
+
+/**
+ * Makes an identity: `subject` (NUL-terminated) is matched against the certificate's subject
+ * alternative names — exactly, or when `subject_is_regexp` as an RE2-syntax regular expression
+ * matched anywhere unless anchored (`--certificate-identity[-regexp]`); `issuer` likewise against
+ * its OIDC issuer (`--certificate-oidc-issuer[-regexp]`). Errors: `OCITRUST_ERR_INVALID_ARGUMENT`
+ * for a regular expression that does not compile.
+ */
+ocitrust_result ocitrust_identity_new(const char *subject,
+                                      bool subject_is_regexp,
+                                      const char *issuer,
+                                      bool issuer_is_regexp,
+                                      ocitrust_identity **identity_out,
+                                      ocitrust_error **error_out);
+
+/**
+ * Requires the certificate's Fulcio claim `name` to be `value` (both NUL-terminated): the GitHub
+ * workflow claims `github-workflow-trigger`, `-sha`, `-name`, `-repository`, `-ref`
+ * (`--certificate-github-workflow-*`). Errors: `OCITRUST_ERR_INVALID_ARGUMENT` for another name.
+ */
+ocitrust_result ocitrust_identity_require_claim(ocitrust_identity *identity,
+                                                const char *name,
+                                                const char *value,
+                                                ocitrust_error **error_out);
+
+/**
+ * Frees an identity and sets `*identity` to NULL; `identity` or `*identity` NULL is a no-op.
+ */
+void ocitrust_identity_free(ocitrust_identity **identity);
+
+/**
+ * Trusts keyless signatures by `identity` (copied) under `root` (shared): one more authority of
+ * the verifier, like a key added with `ocitrust_verifier_add_key`.
+ */
+ocitrust_result ocitrust_verifier_add_identity(ocitrust_verifier *verifier,
+                                               const ocitrust_identity *identity,
+                                               const ocitrust_trusted_root *root,
+                                               ocitrust_error **error_out);
 
 /**
  * Generates a key pair; the private key is encrypted with `password` (`password_len` bytes, may be
@@ -654,6 +721,36 @@ ocitrust_result ocitrust_verifier_triangulate(const ocitrust_verifier *verifier,
                                               ocitrust_error **error_out);
 
 /**
+ * The public-good Sigstore production root embedded in the library (the default).
+ * On success `*root_out` receives a root to free with `ocitrust_trusted_root_free`.
+ */
+ocitrust_result ocitrust_trusted_root_production(ocitrust_trusted_root **root_out,
+                                                 ocitrust_error **error_out);
+
+/**
+ * Parses a `trusted_root.json` document (`json_len` bytes at `json`; at most 1 MiB), as
+ * `--trusted-root` names one for a private Sigstore deployment. Errors:
+ * `OCITRUST_ERR_INVALID_ARGUMENT` (malformed or incomplete), `OCITRUST_ERR_LIMIT_EXCEEDED`.
+ */
+ocitrust_result ocitrust_trusted_root_from_json(const uint8_t *json,
+                                                size_t json_len,
+                                                ocitrust_trusted_root **root_out,
+                                                ocitrust_error **error_out);
+
+/**
+ * Reads a `trusted_root.json` from the file at `path` (NUL-terminated). Errors as
+ * `ocitrust_trusted_root_from_json`, and `OCITRUST_ERR_NOT_FOUND`, `OCITRUST_ERR_IO`.
+ */
+ocitrust_result ocitrust_trusted_root_from_file(const char *path,
+                                                ocitrust_trusted_root **root_out,
+                                                ocitrust_error **error_out);
+
+/**
+ * Frees a root and sets `*root` to NULL; `root` or `*root` NULL is a no-op.
+ */
+void ocitrust_trusted_root_free(ocitrust_trusted_root **root);
+
+/**
  * Whether at least one signature passed every check. NULL gives false.
  */
 bool ocitrust_verdict_trusted(const ocitrust_verdict *verdict);
@@ -773,7 +870,8 @@ ocitrust_result ocitrust_verdict_signature_location(const ocitrust_verdict *verd
 
 /**
  * Copies `field` of the signer of signature `index` into `buf`. `OCITRUST_ERR_NOT_FOUND` when the
- * signature did not verify (it has no signer); `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown field.
+ * signature did not verify (it has no signer), or for a certificate field of a key-signed one;
+ * `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown field.
  */
 ocitrust_result ocitrust_verdict_signature_signer(const ocitrust_verdict *verdict,
                                                   size_t index,
@@ -793,8 +891,9 @@ ocitrust_result ocitrust_verdict_signature_failure(const ocitrust_verdict *verdi
                                                    size_t *out_len);
 
 /**
- * Copies the signed payload of signature `index` (the simple-signing JSON) into `buf`, followed by
- * a NUL. Only a verified signature's payload is handed out: `OCITRUST_ERR_NOT_FOUND` otherwise.
+ * Copies what signature `index` signed (a simple-signing payload, an in-toto statement, a blob)
+ * into `buf`, followed by a NUL. Only a verified signature's payload is handed out:
+ * `OCITRUST_ERR_NOT_FOUND` otherwise, and for a blob verified by its digest alone.
  */
 ocitrust_result ocitrust_verdict_signature_payload(const ocitrust_verdict *verdict,
                                                    size_t index,
@@ -886,6 +985,40 @@ ocitrust_result ocitrust_verifier_set_require_platform_signature(ocitrust_verifi
 ocitrust_result ocitrust_verifier_set_insecure_ignore_tlog(ocitrust_verifier *verifier,
                                                            bool ignore,
                                                            ocitrust_error **error_out);
+
+/**
+ * INSECURE when `ignore` is true: accepts Fulcio certificates without a verified signed
+ * certificate timestamp (`--insecure-ignore-sct`). Verdicts record it.
+ */
+ocitrust_result ocitrust_verifier_set_insecure_ignore_sct(ocitrust_verifier *verifier,
+                                                          bool ignore,
+                                                          ocitrust_error **error_out);
+
+/**
+ * Checks the transparency-log entries of key-signed signatures against `root`'s logs (shared)
+ * instead of the embedded production root's (`--trusted-root`). Keyless identities carry their own.
+ */
+ocitrust_result ocitrust_verifier_set_trusted_root(ocitrust_verifier *verifier,
+                                                   const ocitrust_trusted_root *root,
+                                                   ocitrust_error **error_out);
+
+/**
+ * Verifies a blob signed with a Sigstore bundle (`cosign verify-blob --bundle`): `bundle` is the
+ * bundle JSON (`bundle_len` bytes, at most 1 MiB), the blob is `artifact` (`artifact_len` bytes) or,
+ * when `artifact` is NULL, `artifact_digest` (NUL-terminated `sha256:<hex>`, or `sha512:<hex>` for
+ * a DSSE subject); `label` (NUL-terminated) names it in the verdict. Offline. On success
+ * `*verdict_out` receives the verdict, trusted or not. Errors: `OCITRUST_ERR_INVALID_PAYLOAD` (the
+ * bundle does not parse), `OCITRUST_ERR_INVALID_ARGUMENT`, `OCITRUST_ERR_LIMIT_EXCEEDED`.
+ */
+ocitrust_result ocitrust_verifier_verify_blob(const ocitrust_verifier *verifier,
+                                              const uint8_t *bundle,
+                                              size_t bundle_len,
+                                              const uint8_t *artifact,
+                                              size_t artifact_len,
+                                              const char *artifact_digest,
+                                              const char *label,
+                                              ocitrust_verdict **verdict_out,
+                                              ocitrust_error **error_out);
 
 /**
  * Judges evidence as of `unix_seconds` (seconds since 1970-01-01 UTC) instead of the current time.

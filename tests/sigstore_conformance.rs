@@ -270,9 +270,11 @@ fn the_verdict_shows_each_check_and_what_the_certificate_says() {
     let certificate = &signature["signer"]["certificate"];
     assert_eq!(certificate["subject"][0], DEFAULT_IDENTITY);
     assert_eq!(certificate["issuer"], DEFAULT_ISSUER);
-    let claims = certificate["claims"].as_array().unwrap();
-    assert!(claims.iter().any(|c| c[0] == "github-workflow-repository"
-        && c[1] == "sigstore-conformance/extremely-dangerous-public-oidc-beacon"));
+    assert_eq!(
+        certificate["claims"]["github-workflow-repository"],
+        "sigstore-conformance/extremely-dangerous-public-oidc-beacon"
+    );
+    assert_eq!(certificate["claims"]["issuer"], DEFAULT_ISSUER);
     assert!(signature["signer"]["authority"]
         .as_str()
         .unwrap()

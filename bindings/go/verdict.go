@@ -6,7 +6,9 @@ package ocitrust
 import "C"
 
 import (
+	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -53,7 +55,8 @@ type SignatureReport struct {
 	Checks []Check `json:"checks"`
 	// Verified is whether every check passed (or was skipped by an insecure option).
 	Verified bool `json:"verified"`
-	// Payload is the signed payload (simple-signing JSON), set only when Verified.
+	// Payload is what was signed (a simple-signing payload, an in-toto statement, a blob), set only
+	// when Verified and known (a blob verified by its digest has none).
 	Payload []byte `json:"-"`
 }
 
@@ -66,6 +69,19 @@ type Signer struct {
 	KeyID string `json:"key_id"`
 	// KeyType is e.g. "ECDSA P-256".
 	KeyType string `json:"key_type"`
+	// Certificate is what the signing certificate says, for keyless signatures.
+	Certificate *CertificateSummary `json:"certificate,omitempty"`
+}
+
+// CertificateSummary is what a Fulcio certificate says about its holder.
+type CertificateSummary struct {
+	// Subject lists the subject alternative names (email, URI, username).
+	Subject []string `json:"subject"`
+	// Issuer is the OIDC issuer.
+	Issuer string `json:"issuer"`
+	// Claims holds every Fulcio claim present by name (issuer, github-workflow-repository,
+	// source-repository-ref, …).
+	Claims map[string]string `json:"claims"`
 }
 
 // Check is one check on one signature.
@@ -203,6 +219,15 @@ func signatureFromC(c *C.ocitrust_verdict, index C.size_t, s *SignatureReport) e
 	if signer.Authority != "" {
 		signerField(&signer.KeyID, C.OCITRUST_SIGNER_KEY_ID)
 		signerField(&signer.KeyType, C.OCITRUST_SIGNER_KEY_TYPE)
+		var subject, issuer, claims string
+		signerField(&issuer, C.OCITRUST_SIGNER_CERTIFICATE_ISSUER)
+		signerField(&subject, C.OCITRUST_SIGNER_CERTIFICATE_SUBJECT)
+		signerField(&claims, C.OCITRUST_SIGNER_CERTIFICATE_CLAIMS)
+		if err == nil && claims != "" {
+			certificate := &CertificateSummary{Subject: strings.Split(subject, "\n"), Issuer: issuer}
+			err = json.Unmarshal([]byte(claims), &certificate.Claims)
+			signer.Certificate = certificate
+		}
 		s.Signer = &signer
 	}
 	s.Checks = make([]Check, int(C.ocitrust_verdict_signature_check_count(c, index)))
@@ -222,6 +247,9 @@ func signatureFromC(c *C.ocitrust_verdict, index C.size_t, s *SignatureReport) e
 		s.Payload, err = readBytes(func(buf *C.uint8_t, n C.size_t, out *C.size_t) C.ocitrust_result {
 			return C.ocitrust_verdict_signature_payload(c, index, buf, n, out)
 		})
+		if errors.Is(err, ErrNotFound) { // a blob verified by its digest: nothing more was signed
+			err = nil
+		}
 	}
 	return err
 }

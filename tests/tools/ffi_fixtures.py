@@ -14,6 +14,9 @@
   oversize.pub          a file larger than any key file may be
   cargo-version         the workspace version from Cargo.toml
   not-a-file/           a directory, where a file is expected
+  bundle/               Sigstore bundles from ../shared/testdata/sigstore-conformance: keyless.json
+                        (happy-path-v0.3) and its artifact a.txt; key.json, key.pub and
+                        key-trusted-root.json (managed-key-and-trusted-root)
 
 Usage: ffi_fixtures.py OUT_DIR   (OUT_DIR is replaced)
 """
@@ -28,6 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "sample-image"
 SIGNED_PAYLOAD = "b8a819ff16fc17c716272b40b2740579062ec63236ce7fc77e85d16e809e914f"
 IMAGE_MANIFEST = "198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524"
+CONFORMANCE = ROOT.parent / "shared" / "testdata" / "sigstore-conformance"
 SIGNATURE_MANIFEST = "c4efa108f49639b69a8c1d84b725731e7b1dca5b9df6f1a3ac7aace1c5b1c49f"
 
 
@@ -99,6 +103,14 @@ def main() -> None:
     version = re.search(r'^version = "([^"]+)"', cargo, re.MULTILINE).group(1)
     (out / "cargo-version").write_text(version)
     (out / "not-a-file").mkdir()
+    bundles = out / "bundle"
+    bundles.mkdir()
+    shutil.copy(CONFORMANCE / "happy-path-v0.3" / "bundle.sigstore.json", bundles / "keyless.json")
+    shutil.copy(CONFORMANCE / "a.txt", bundles / "a.txt")
+    managed = CONFORMANCE / "managed-key-and-trusted-root"
+    shutil.copy(managed / "bundle.sigstore.json", bundles / "key.json")
+    shutil.copy(managed / "key.pub", bundles / "key.pub")
+    shutil.copy(managed / "trusted_root.json", bundles / "key-trusted-root.json")
 
 
 if __name__ == "__main__":

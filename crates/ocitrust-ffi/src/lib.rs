@@ -28,23 +28,27 @@
 mod boundary;
 mod buffer;
 mod error;
+mod identity;
 mod key_pair;
 mod public_key;
 mod registry_options;
 mod result;
 mod sign;
 mod tree;
+mod trusted_root;
 mod verdict;
 mod verifier;
 mod version;
 
 pub use error::*;
+pub use identity::*;
 pub use key_pair::*;
 pub use public_key::*;
 pub use registry_options::*;
 pub use result::*;
 pub use sign::*;
 pub use tree::*;
+pub use trusted_root::*;
 pub use verdict::*;
 pub use verifier::*;
 pub use version::*;

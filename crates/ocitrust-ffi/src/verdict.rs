@@ -329,9 +329,17 @@ pub const OCITRUST_SIGNER_AUTHORITY: ocitrust_signer_field = 1;
 pub const OCITRUST_SIGNER_KEY_ID: ocitrust_signer_field = 2;
 /// The signing key's type, e.g. `ECDSA P-256`.
 pub const OCITRUST_SIGNER_KEY_TYPE: ocitrust_signer_field = 3;
+/// Keyless: the signing certificate's subject alternative names, one a line.
+pub const OCITRUST_SIGNER_CERTIFICATE_SUBJECT: ocitrust_signer_field = 4;
+/// Keyless: the signing certificate's OIDC issuer.
+pub const OCITRUST_SIGNER_CERTIFICATE_ISSUER: ocitrust_signer_field = 5;
+/// Keyless: every Fulcio claim of the certificate, as a JSON object (e.g.
+/// `{"github-workflow-repository":"org/repo",…}`).
+pub const OCITRUST_SIGNER_CERTIFICATE_CLAIMS: ocitrust_signer_field = 6;
 
 /// Copies `field` of the signer of signature `index` into `buf`. `OCITRUST_ERR_NOT_FOUND` when the
-/// signature did not verify (it has no signer); `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown field.
+/// signature did not verify (it has no signer), or for a certificate field of a key-signed one;
+/// `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown field.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verdict_signature_signer(
     verdict: *const ocitrust_verdict,
@@ -346,10 +354,19 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_signer(
             .signer
             .as_ref()
             .ok_or_else(|| not_found("signer for this signature"))?;
+        let certificate = || {
+            signer
+                .certificate
+                .as_ref()
+                .ok_or_else(|| not_found("certificate for this signer (it signed with a key)"))
+        };
         let text = match field {
-            OCITRUST_SIGNER_AUTHORITY => &signer.authority,
-            OCITRUST_SIGNER_KEY_ID => &signer.key_id,
-            OCITRUST_SIGNER_KEY_TYPE => &signer.key_type,
+            OCITRUST_SIGNER_AUTHORITY => signer.authority.clone(),
+            OCITRUST_SIGNER_KEY_ID => signer.key_id.clone(),
+            OCITRUST_SIGNER_KEY_TYPE => signer.key_type.clone(),
+            OCITRUST_SIGNER_CERTIFICATE_SUBJECT => certificate()?.subject.join("\n"),
+            OCITRUST_SIGNER_CERTIFICATE_ISSUER => certificate()?.issuer.clone(),
+            OCITRUST_SIGNER_CERTIFICATE_CLAIMS => certificate()?.claims.to_json(),
             other => {
                 return Err(Error::new(
                     ErrorCode::InvalidArgument,
@@ -357,7 +374,7 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_signer(
                 ))
             }
         };
-        Ok(text.clone().into_bytes())
+        Ok(text.into_bytes())
     })
 }
 
@@ -379,8 +396,9 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_failure(
     })
 }
 
-/// Copies the signed payload of signature `index` (the simple-signing JSON) into `buf`, followed by
-/// a NUL. Only a verified signature's payload is handed out: `OCITRUST_ERR_NOT_FOUND` otherwise.
+/// Copies what signature `index` signed (a simple-signing payload, an in-toto statement, a blob)
+/// into `buf`, followed by a NUL. Only a verified signature's payload is handed out:
+/// `OCITRUST_ERR_NOT_FOUND` otherwise, and for a blob verified by its digest alone.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verdict_signature_payload(
     verdict: *const ocitrust_verdict,

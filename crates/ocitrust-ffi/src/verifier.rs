@@ -10,9 +10,11 @@ use crate::error::ocitrust_error;
 use crate::public_key::ocitrust_public_key;
 use crate::registry_options::ocitrust_registry_options;
 use crate::result::ocitrust_result;
+use crate::trusted_root::ocitrust_trusted_root;
 use crate::verdict::ocitrust_verdict;
 
-/// A verifier: the authorities it trusts (keys, added with `ocitrust_verifier_add_key`) and what a
+/// A verifier: the authorities it trusts (keys, added with `ocitrust_verifier_add_key`; keyless
+/// identities, added with `ocitrust_verifier_add_identity`) and what a
 /// signature must also satisfy. Set it up before sharing it; `ocitrust_verifier_verify*` take it
 /// `const` and may run on many threads at once.
 pub struct ocitrust_verifier {
@@ -20,7 +22,7 @@ pub struct ocitrust_verifier {
 }
 
 /// Runs `change` on the verifier behind the panic boundary, after checking the pointer.
-unsafe fn configure(
+pub(crate) unsafe fn configure(
     verifier: *mut ocitrust_verifier,
     error_out: *mut *mut ocitrust_error,
     change: impl FnOnce(&mut ocitrust_verifier) -> ocitrust::Result<()>,
@@ -30,7 +32,7 @@ unsafe fn configure(
 
 impl ocitrust_verifier {
     /// Replaces the facade verifier with `change` applied to it (its builder methods take it by value).
-    fn rebuild(&mut self, change: impl FnOnce(Verifier) -> Verifier) {
+    pub(crate) fn rebuild(&mut self, change: impl FnOnce(Verifier) -> Verifier) {
         self.verifier = change(self.verifier.clone());
     }
 
@@ -143,6 +145,71 @@ pub unsafe extern "C" fn ocitrust_verifier_set_insecure_ignore_tlog(
 ) -> ocitrust_result {
     configure(verifier, error_out, |verifier| {
         verifier.rebuild(|v| v.insecure_ignore_tlog(ignore));
+        Ok(())
+    })
+}
+
+/// INSECURE when `ignore` is true: accepts Fulcio certificates without a verified signed
+/// certificate timestamp (`--insecure-ignore-sct`). Verdicts record it.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_insecure_ignore_sct(
+    verifier: *mut ocitrust_verifier,
+    ignore: bool,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    configure(verifier, error_out, |verifier| {
+        verifier.rebuild(|v| v.insecure_ignore_sct(ignore));
+        Ok(())
+    })
+}
+
+/// Checks the transparency-log entries of key-signed signatures against `root`'s logs (shared)
+/// instead of the embedded production root's (`--trusted-root`). Keyless identities carry their own.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_set_trusted_root(
+    verifier: *mut ocitrust_verifier,
+    root: *const ocitrust_trusted_root,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    configure(verifier, error_out, |verifier| {
+        let root = arg(root, "root")?.root.clone();
+        verifier.rebuild(|v| v.trusted_root(root));
+        Ok(())
+    })
+}
+
+/// Verifies a blob signed with a Sigstore bundle (`cosign verify-blob --bundle`): `bundle` is the
+/// bundle JSON (`bundle_len` bytes, at most 1 MiB), the blob is `artifact` (`artifact_len` bytes) or,
+/// when `artifact` is NULL, `artifact_digest` (NUL-terminated `sha256:<hex>`, or `sha512:<hex>` for
+/// a DSSE subject); `label` (NUL-terminated) names it in the verdict. Offline. On success
+/// `*verdict_out` receives the verdict, trusted or not. Errors: `OCITRUST_ERR_INVALID_PAYLOAD` (the
+/// bundle does not parse), `OCITRUST_ERR_INVALID_ARGUMENT`, `OCITRUST_ERR_LIMIT_EXCEEDED`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_verify_blob(
+    verifier: *const ocitrust_verifier,
+    bundle: *const u8,
+    bundle_len: usize,
+    artifact: *const u8,
+    artifact_len: usize,
+    artifact_digest: *const c_char,
+    label: *const c_char,
+    verdict_out: *mut *mut ocitrust_verdict,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg(verifier, "verifier")?;
+        let bundle = arg_bytes(bundle, bundle_len, "bundle")?;
+        let label = arg_str(label, "label")?;
+        let digest;
+        let artifact = if artifact.is_null() {
+            digest = ocitrust::Digest::parse(arg_str(artifact_digest, "artifact_digest")?)?;
+            ocitrust::Artifact::Digest(&digest)
+        } else {
+            ocitrust::Artifact::Bytes(arg_bytes(artifact, artifact_len, "artifact")?)
+        };
+        let out = out_param(verdict_out, "verdict_out")?;
+        let verdict = verifier.verifier.verify_blob(bundle, artifact, label)?;
+        give(out, ocitrust_verdict::new(verdict));
         Ok(())
     })
 }

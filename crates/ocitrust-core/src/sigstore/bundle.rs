@@ -356,12 +356,6 @@ impl SigstoreBundle {
                     .iter()
                     .map(|c| Certificate::from_der(&c.raw_bytes.0))
                     .collect::<Result<Vec<_>>>()?;
-                if certificates.iter().skip(1).any(Certificate::is_self_issued) {
-                    return Err(invalid(
-                        "the certificate chain contains a root certificate; roots come from the trusted root only"
-                            .into(),
-                    ));
-                }
                 VerificationMaterial::Chain(certificates)
             }
             (None, None, Some(key)) => VerificationMaterial::PublicKey { hint: key.hint },
@@ -385,6 +379,12 @@ impl SigstoreBundle {
                 digest: message.message_digest.map(|d| (d.algorithm, d.digest.0)),
                 signature: message.signature.0,
             },
+            (None, Some(envelope)) if envelope.signatures.len() != 1 => {
+                return Err(invalid(format!(
+                    "the DSSE envelope has {} signatures; a Sigstore bundle carries exactly one",
+                    envelope.signatures.len()
+                )))
+            }
             (None, Some(envelope)) => BundleContent::Dsse(DsseEnvelope {
                 payload: envelope.payload.0,
                 payload_type: envelope.payload_type,

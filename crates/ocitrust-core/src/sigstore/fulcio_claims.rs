@@ -44,10 +44,20 @@ const CLAIMS: &[(u32, &str, Encoding)] = &[
     (22, "source-repository-visibility-at-signing", Encoding::Utf8String),
 ];
 
-/// The Fulcio claims of one certificate, in extension order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+/// The Fulcio claims of one certificate, in extension order; serialized as a JSON object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FulcioClaims(pub Vec<(String, String)>);
+
+impl Serialize for FulcioClaims {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
 
 impl FulcioClaims {
     /// Reads the claims of `certificate`; a claim that is not text of its encoding is an error.
@@ -80,6 +90,11 @@ impl FulcioClaims {
     /// The claim named `name` (a name of the verdict, e.g. `github-workflow-sha`).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The claims as a JSON object, names in extension order.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
     }
 
     /// The OIDC issuer: extension `.8`, else the deprecated `.1`.

@@ -6,7 +6,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::bundle::{BundleContent, SigstoreBundle};
+use super::bundle::{BundleContent, SigstoreBundle, VerificationMaterial};
 use super::fulcio_claims::FulcioClaims;
 use super::identity::CertificateIdentity;
 use super::rekor_body::{check_entry_body, pae, SignedContent, SignerMaterial};
@@ -192,6 +192,7 @@ pub fn verify_sigstore_bundle(
         (BundleSigner::Identity(identity), Some(leaf)) => {
             let chain = checks.run(CheckName::Certificate, || {
                 times_ok.ok_or(Failure::NotReached)?;
+                check_bundled_roots(&bundle.material, root)?;
                 Ok(chain_for(leaf, &times, root)?)
             });
             if options.insecure_ignore_sct {
@@ -281,6 +282,30 @@ fn chain_for<'r>(leaf: &Certificate, times: &[SystemTime], root: &'r TrustedRoot
         }
     }
     Err(last)
+}
+
+/// The certificates a v0.1/v0.2 chain carries beyond the leaf add no trust (the chain is the
+/// trusted root's); a root among them that the trusted root does not hold is a bundle bringing its
+/// own trust anchor, and refused.
+fn check_bundled_roots(material: &VerificationMaterial, root: &TrustedRoot) -> Result<()> {
+    let VerificationMaterial::Chain(chain) = material else {
+        return Ok(());
+    };
+    let trusted = |certificate: &Certificate| {
+        root.certificate_authorities
+            .iter()
+            .any(|ca| ca.chain.iter().any(|der| der.as_slice() == certificate.der()))
+    };
+    match chain.iter().skip(1).find(|c| c.is_self_issued() && !trusted(c)) {
+        Some(foreign) => Err(Error::new(
+            ErrorCode::InvalidCertificate,
+            format!(
+                "the bundle's certificate chain holds a root the trusted root does not: {:?}",
+                foreign.subject_text()
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn certificate_summary(leaf: &Certificate, claims: FulcioClaims) -> CertificateSummary {

@@ -1,0 +1,156 @@
+package ocitrust_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ocitrust/ocitrust/bindings/go"
+)
+
+const (
+	beacon       = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+	githubIssuer = "https://token.actions.githubusercontent.com"
+)
+
+func bundleFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(fixture("bundle"), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func production(t testing.TB) *ocitrust.TrustedRoot {
+	t.Helper()
+	root, err := ocitrust.ProductionTrustedRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(root.Close)
+	return root
+}
+
+func TestAKeylessBundleVerifiesWithWhatTheCertificateSays(t *testing.T) {
+	v, err := ocitrust.NewVerifier(ocitrust.WithIdentity(ocitrust.Identity{Subject: beacon, Issuer: githubIssuer}, production(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	bundle, artifact := bundleFixture(t, "keyless.json"), bundleFixture(t, "a.txt")
+	verdict, err := v.VerifyBlob(context.Background(), bundle, artifact, "a.txt")
+	if err != nil || verdict.RequireTrusted() != nil {
+		t.Fatalf("VerifyBlob: %v %v", err, verdict.RequireTrusted())
+	}
+	signer := verdict.Signatures[0].Signer
+	if signer == nil || signer.Certificate == nil || signer.Certificate.Issuer != githubIssuer ||
+		len(signer.Certificate.Subject) != 1 || signer.Certificate.Subject[0] != beacon ||
+		signer.Certificate.Claims["github-workflow-repository"] != "sigstore-conformance/extremely-dangerous-public-oidc-beacon" ||
+		!strings.HasPrefix(signer.Authority, "keyless identity") {
+		t.Fatalf("signer = %+v (certificate %+v)", signer, signer.Certificate)
+	}
+	checks := map[string]string{}
+	for _, c := range verdict.Signatures[0].Checks {
+		checks[c.Name] = c.Outcome
+	}
+	for _, name := range []string{ocitrust.CheckTlog, ocitrust.CheckTimestamp, ocitrust.CheckCertificate, ocitrust.CheckSct, ocitrust.CheckIdentity} {
+		if checks[name] != ocitrust.OutcomePassed {
+			t.Errorf("check %s: %q", name, checks[name])
+		}
+	}
+	// By digest, and for another artifact.
+	verdict, err = v.VerifyBlobDigest(context.Background(), bundle, "sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf", "a.txt")
+	if err != nil || !verdict.Trusted {
+		t.Fatalf("VerifyBlobDigest: %v %+v", err, verdict)
+	}
+	verdict, err = v.VerifyBlob(context.Background(), bundle, []byte("another artifact"), "other")
+	if err != nil || !errors.Is(verdict.RequireTrusted(), ocitrust.ErrNoMatchingSignatures) {
+		t.Fatalf("another artifact: %v %v", err, verdict)
+	}
+	if _, err := v.VerifyBlob(context.Background(), []byte("{"), artifact, "a.txt"); !errors.Is(err, ocitrust.ErrInvalidPayload) {
+		t.Fatalf("malformed bundle: %v", err)
+	}
+}
+
+func TestWrongIdentityIssuerOrClaimIsRefusedWithWhatWasFound(t *testing.T) {
+	bundle, artifact := bundleFixture(t, "keyless.json"), bundleFixture(t, "a.txt")
+	cases := []struct {
+		identity ocitrust.Identity
+		want     string
+	}{
+		{ocitrust.Identity{Subject: beacon, Issuer: "https://google.com"}, `expected issuer value "https://google.com", got "` + githubIssuer + `"`},
+		{ocitrust.Identity{Subject: `^https://github\.com/someone-else/`, SubjectRegexp: true, Issuer: githubIssuer}, "expected SAN value to match regex"},
+		{ocitrust.Identity{Subject: beacon, Issuer: githubIssuer, GitHubClaims: map[string]string{"github-workflow-ref": "refs/heads/other"}}, "github-workflow-ref"},
+	}
+	for _, c := range cases {
+		v, err := ocitrust.NewVerifier(ocitrust.WithIdentity(c.identity, production(t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		verdict, err := v.VerifyBlob(context.Background(), bundle, artifact, "a.txt")
+		v.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trustErr := verdict.RequireTrusted(); !errors.Is(trustErr, ocitrust.ErrNoMatchingSignatures) || !strings.Contains(trustErr.Error(), c.want) {
+			t.Errorf("%+v: %v", c.identity, trustErr)
+		}
+	}
+	// A regexp identity that matches; a regexp that does not compile; an unknown claim.
+	v, err := ocitrust.NewVerifier(ocitrust.WithIdentity(ocitrust.Identity{Subject: "extremely-dangerous", SubjectRegexp: true, Issuer: `githubusercontent\.com$`, IssuerRegexp: true}, production(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if verdict, err := v.VerifyBlob(context.Background(), bundle, artifact, "a.txt"); err != nil || !verdict.Trusted {
+		t.Fatalf("regexp identity: %v %+v", err, verdict)
+	}
+	if _, err := ocitrust.NewVerifier(ocitrust.WithIdentity(ocitrust.Identity{Subject: "(", SubjectRegexp: true, Issuer: "x"}, production(t))); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+		t.Fatalf("bad regexp: %v", err)
+	}
+	if _, err := ocitrust.NewVerifier(ocitrust.WithIdentity(ocitrust.Identity{Subject: "x", Issuer: "y", GitHubClaims: map[string]string{"colour": "blue"}}, production(t))); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+		t.Fatalf("unknown claim: %v", err)
+	}
+}
+
+func TestAKeySignedBundleUnderItsOwnTrustedRoot(t *testing.T) {
+	key, err := ocitrust.LoadPublicKey(bundleFixture(t, "key.pub"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer key.Close()
+	root, err := ocitrust.LoadTrustedRootFile(filepath.Join(fixture("bundle"), "key-trusted-root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, artifact := bundleFixture(t, "key.json"), bundleFixture(t, "a.txt")
+	withRoot, err := ocitrust.NewVerifier(ocitrust.WithKey(key), ocitrust.WithTrustedRoot(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root.Close() // the verifier keeps its own reference
+	defer withRoot.Close()
+	verdict, err := withRoot.VerifyBlob(context.Background(), bundle, artifact, "a.txt")
+	if err != nil || !verdict.Trusted || verdict.Signatures[0].Signer.Certificate != nil {
+		t.Fatalf("key bundle: %v %+v", err, verdict)
+	}
+	production, err := ocitrust.NewVerifier(ocitrust.WithKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer production.Close()
+	verdict, err = production.VerifyBlob(context.Background(), bundle, artifact, "a.txt")
+	if err != nil || !strings.Contains(verdict.RequireTrusted().Error(), "does not list") {
+		t.Fatalf("under the production root: %v %v", err, verdict.RequireTrusted())
+	}
+	if _, err := ocitrust.LoadTrustedRoot([]byte("{}")); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+		t.Fatalf("bad root: %v", err)
+	}
+	if _, err := ocitrust.NewVerifier(ocitrust.WithTrustedRoot(root)); !errors.Is(err, ocitrust.ErrClosed) {
+		t.Fatalf("closed root: %v", err)
+	}
+}
