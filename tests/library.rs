@@ -203,3 +203,46 @@ fn verification_time_is_recorded_and_defaults_to_now() {
     let verdict = Verifier::new(sample_key()).verify(&sample_ref()).unwrap();
     assert!(verdict.verification_time >= before);
 }
+
+#[test]
+fn verifies_the_keyless_sample_under_its_trusted_root() {
+    use ocitrust::{Authority, CertificateIdentity, KeylessIdentity, TrustedRoot};
+    use std::sync::Arc;
+    let dir = root().join("examples/keyless-sample");
+    let trusted_root =
+        Arc::new(TrustedRoot::from_json(&std::fs::read(dir.join("trusted_root.json")).unwrap()).unwrap());
+    let issuer = std::fs::read_to_string(dir.join("issuer")).unwrap().trim().to_owned();
+    let verifier = Verifier::trusting([Authority::Keyless(KeylessIdentity {
+        identity: CertificateIdentity::exact("ci@example.com", issuer.clone()),
+        trusted_root,
+    })]);
+    let verdict = verifier
+        .verify(&format!("oci:{}", dir.join("layout-bundle").display()))
+        .unwrap();
+    assert!(verdict.trusted, "{:?}", verdict.signatures[0].checks);
+    let certificate = verdict.signatures[0]
+        .signer
+        .as_ref()
+        .unwrap()
+        .certificate
+        .as_ref()
+        .unwrap();
+    assert_eq!(certificate.subject, ["ci@example.com"]);
+    assert_eq!(certificate.issuer, issuer);
+    // Strict by default: the legacy layer has no transparency-log entry.
+    let legacy = format!("oci:{}", dir.join("layout-legacy").display());
+    let verdict = verifier.verify(&legacy).unwrap();
+    assert_eq!(
+        verdict.require_trusted().unwrap_err().code(),
+        ErrorCode::NoMatchingSignatures
+    );
+    let verdict = verifier.clone().insecure_ignore_tlog(true).verify(&legacy).unwrap();
+    assert!(verdict.trusted);
+    assert_eq!(verdict.insecure, ["insecure-ignore-tlog"]);
+    let tlog = verdict.signatures[0]
+        .checks
+        .iter()
+        .find(|c| c.name == CheckName::Tlog)
+        .unwrap();
+    assert_eq!(tlog.outcome, Outcome::SkippedInsecure);
+}

@@ -154,3 +154,50 @@ func TestAKeySignedBundleUnderItsOwnTrustedRoot(t *testing.T) {
 		t.Fatalf("closed root: %v", err)
 	}
 }
+
+func TestKeylessSignedImagesInLayouts(t *testing.T) {
+	issuer, err := os.ReadFile(fixture("keyless/issuer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := ocitrust.LoadTrustedRootFile(fixture("keyless/trusted_root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	identity := ocitrust.Identity{Subject: "ci@example.com", Issuer: strings.TrimSpace(string(issuer))}
+	v, err := ocitrust.NewVerifier(ocitrust.WithIdentity(identity, root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	verdict, err := v.Verify(context.Background(), layout("keyless/layout-bundle"))
+	if err != nil || verdict.RequireTrusted() != nil {
+		t.Fatalf("bundle referrer: %v %v", err, verdict.RequireTrusted())
+	}
+	if c := verdict.Signatures[0].Signer.Certificate; c == nil || c.Subject[0] != "ci@example.com" || c.Issuer != identity.Issuer {
+		t.Fatalf("certificate = %+v", c)
+	}
+	verdict, err = v.Verify(context.Background(), layout("keyless/layout-legacy"))
+	if err != nil || !strings.Contains(verdict.RequireTrusted().Error(), "no transparency-log entry") {
+		t.Fatalf("legacy layer without the opt-in: %v %v", err, verdict.RequireTrusted())
+	}
+	relaxed, err := ocitrust.NewVerifier(ocitrust.WithIdentity(identity, root), ocitrust.WithInsecureIgnoreTlog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relaxed.Close()
+	verdict, err = relaxed.Verify(context.Background(), layout("keyless/layout-legacy"))
+	if err != nil || verdict.RequireTrusted() != nil || len(verdict.Insecure) != 1 {
+		t.Fatalf("legacy layer with the opt-in: %v %v %v", err, verdict.RequireTrusted(), verdict.Insecure)
+	}
+	stranger, err := ocitrust.NewVerifier(ocitrust.WithIdentity(ocitrust.Identity{Subject: "someone@example.com", Issuer: identity.Issuer}, root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	verdict, err = stranger.Verify(context.Background(), layout("keyless/layout-bundle"))
+	if err != nil || !strings.Contains(verdict.RequireTrusted().Error(), `expected SAN value "someone@example.com"`) {
+		t.Fatalf("another identity: %v %v", err, verdict.RequireTrusted())
+	}
+}

@@ -247,7 +247,81 @@ static void a_key_signed_bundle_with_its_own_trusted_root(void) {
     free(root_json);
 }
 
+/* The committed keyless sample: a cosign v3 bundle referrer and a cosign v2 legacy layer, made by
+   the real cosign against a private Sigstore, verified offline under its trusted root. */
+static void keyless_signed_images_in_layouts(void) {
+    size_t issuer_len;
+    char *issuer = (char *)read_all(fixture("keyless/issuer"), &issuer_len);
+    ocitrust_trusted_root *root = NULL, *production = NULL;
+    ocitrust_identity *identity = NULL;
+    ocitrust_verifier *verifier = NULL, *strangers = NULL;
+    ocitrust_verdict *verdict = NULL;
+    ocitrust_error *error = NULL;
+    char text[1024];
+    size_t len;
+
+    while (issuer_len > 0 && (issuer[issuer_len - 1] == '\n' || issuer[issuer_len - 1] == '\r')) issuer_len--;
+    issuer[issuer_len] = '\0';
+    CHECK_RC(ocitrust_trusted_root_from_file(fixture("keyless/trusted_root.json"), &root, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_identity_new("ci@example.com", false, issuer, false, &identity, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_new(&verifier, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_add_identity(verifier, identity, root, &error), OCITRUST_OK);
+
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("keyless/layout-bundle", ""), 0, &verdict, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_signature_signer(verdict, 0, OCITRUST_SIGNER_CERTIFICATE_SUBJECT, text, sizeof text,
+                                               &len),
+             OCITRUST_OK);
+    CHECK(strcmp(text, "ci@example.com") == 0);
+    CHECK_RC(ocitrust_verdict_signature_payload(verdict, 0, (uint8_t *)text, sizeof text, &len), OCITRUST_OK);
+    CHECK(strstr(text, "https://sigstore.dev/cosign/sign/v1") != NULL);
+    ocitrust_verdict_free(&verdict);
+
+    /* The legacy layer has no log entry: refused, then accepted with the insecure opt-in. */
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("keyless/layout-legacy", ""), 0, &verdict, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_ERR_NO_MATCHING_SIGNATURES);
+    CHECK(error_says(&error, OCITRUST_ERR_NO_MATCHING_SIGNATURES, "no transparency-log entry"));
+    ocitrust_verdict_free(&verdict);
+    CHECK_RC(ocitrust_verifier_set_insecure_ignore_tlog(verifier, true, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("keyless/layout-legacy", ""), 0, &verdict, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
+    ocitrust_verdict_free(&verdict);
+
+    /* Another identity, or the right one under the production root: refused. */
+    ocitrust_identity_free(&identity);
+    CHECK_RC(ocitrust_identity_new("someone@example.com", false, issuer, false, &identity, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_trusted_root_production(&production, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_new(&strangers, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_add_identity(strangers, identity, root, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(strangers, layout_ref("keyless/layout-bundle", ""), 0, &verdict, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_ERR_NO_MATCHING_SIGNATURES);
+    CHECK(error_says(&error, OCITRUST_ERR_NO_MATCHING_SIGNATURES, "expected SAN value \"someone@example.com\""));
+    ocitrust_verdict_free(&verdict);
+    ocitrust_verifier_free(&strangers);
+    ocitrust_identity_free(&identity);
+    CHECK_RC(ocitrust_identity_new("ci@example.com", false, issuer, false, &identity, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_new(&strangers, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_add_identity(strangers, identity, production, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(strangers, layout_ref("keyless/layout-bundle", ""), 0, &verdict, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_ERR_NO_MATCHING_SIGNATURES);
+    CHECK(error_says(&error, OCITRUST_ERR_NO_MATCHING_SIGNATURES, "does not list"));
+    ocitrust_verdict_free(&verdict);
+
+    ocitrust_verifier_free(&strangers);
+    ocitrust_verifier_free(&verifier);
+    ocitrust_identity_free(&identity);
+    ocitrust_trusted_root_free(&root);
+    ocitrust_trusted_root_free(&production);
+    free(issuer);
+}
+
 int main(void) {
+    keyless_signed_images_in_layouts();
     a_keyless_bundle_verifies_by_bytes_and_by_digest();
     wrong_identity_issuer_and_claims_are_refused_with_what_was_found();
     a_key_signed_bundle_with_its_own_trusted_root();

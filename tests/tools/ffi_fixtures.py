@@ -17,6 +17,8 @@
   bundle/               Sigstore bundles from ../shared/testdata/sigstore-conformance: keyless.json
                         (happy-path-v0.3) and its artifact a.txt; key.json, key.pub and
                         key-trusted-root.json (managed-key-and-trusted-root)
+  keyless/              a copy of examples/keyless-sample (signed keyless by the real cosign against a
+                        private Sigstore: layout-bundle/, layout-legacy/, trusted_root.json, issuer)
 
 Usage: ffi_fixtures.py OUT_DIR   (OUT_DIR is replaced)
 """
@@ -111,6 +113,7 @@ def main() -> None:
     shutil.copy(managed / "bundle.sigstore.json", bundles / "key.json")
     shutil.copy(managed / "key.pub", bundles / "key.pub")
     shutil.copy(managed / "trusted_root.json", bundles / "key-trusted-root.json")
+    shutil.copytree(ROOT / "examples" / "keyless-sample", out / "keyless", ignore=shutil.ignore_patterns("*.sh"))
 
 
 if __name__ == "__main__":

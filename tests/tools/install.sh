@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real peers the test suite drives, pinned, idempotently:
 #   cosign v2.4.3 (tag-scheme signatures), cosign v3.1.3 (Sigstore bundles attached as referrers),
-#   crane v0.20.3 (pushes test images), notation v1.3.2 (Notary Project signatures), Debian's
+#   crane v0.20.3 (pushes test images), notation v1.3.2 (Notary Project signatures), a private
+#   Sigstore (Fulcio v1.8.8, the tesseract CT log v0.1.1, Rekor v2 = rekor-tiles v2.3.0, the
+#   timestamp authority v2.1.3: tests/tools/sigstore_stack.py runs them for keyless signing), Debian's
 #   docker-registry (a loopback registry), and the C
 #   toolchain pieces the C ABI tests use (gcc, make, pkg-config, valgrind).
 # Prints `export` lines for the test harness; source its output:  eval "$(tests/tools/install.sh)"
@@ -12,6 +14,10 @@ COSIGN_V2_VERSION=v2.4.3
 COSIGN_V3_VERSION=v3.1.3
 CRANE_VERSION=v0.20.3
 NOTATION_VERSION=v1.3.2
+FULCIO_VERSION=v1.8.8
+TESSERACT_VERSION=v0.1.1
+REKOR_TILES_VERSION=v2.3.0
+TSA_VERSION=v2.1.3
 
 go_install() { # dir module version
   local dir="$1" module="$2" version="$3" name
@@ -42,6 +48,12 @@ go_install "$TOOLS_DIR/cosign-$COSIGN_V2_VERSION" github.com/sigstore/cosign/v2/
 go_install "$TOOLS_DIR/crane-$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
 go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_V3_VERSION"
 go_build_from_module "$TOOLS_DIR/notation-$NOTATION_VERSION" github.com/notaryproject/notation "$NOTATION_VERSION" cmd/notation
+# The Sigstore services, with the Go installed here (their newer tags need a newer Go). The CT log
+# and Rekor v2 binaries are both named `posix`: each has its own directory.
+GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-fulcio-$FULCIO_VERSION" github.com/sigstore/fulcio "$FULCIO_VERSION"
+GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-ct-$TESSERACT_VERSION" github.com/transparency-dev/tesseract/cmd/tesseract/posix "$TESSERACT_VERSION"
+GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-rekor-$REKOR_TILES_VERSION" github.com/sigstore/rekor-tiles/v2/cmd/rekor-server/posix "$REKOR_TILES_VERSION"
+GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-tsa-$TSA_VERSION" github.com/sigstore/timestamp-authority/v2/cmd/timestamp-server "$TSA_VERSION"
 
 # Debian packages: the loopback registry (with htpasswd for its Basic auth and curl to see it is up), and what the C tests need (compiler, make, pkg-config,
 # valgrind). Installed only when one is missing, so a prepared machine never touches apt.
@@ -58,5 +70,9 @@ fi
 echo "export OCITRUST_COSIGN='$TOOLS_DIR/cosign-$COSIGN_V2_VERSION/cosign'"
 echo "export OCITRUST_COSIGN_V3='$TOOLS_DIR/cosign-$COSIGN_V3_VERSION/cosign'"
 echo "export OCITRUST_NOTATION='$TOOLS_DIR/notation-$NOTATION_VERSION/notation'"
+echo "export OCITRUST_SIGSTORE_FULCIO='$TOOLS_DIR/sigstore-fulcio-$FULCIO_VERSION/fulcio'"
+echo "export OCITRUST_SIGSTORE_CT='$TOOLS_DIR/sigstore-ct-$TESSERACT_VERSION/posix'"
+echo "export OCITRUST_SIGSTORE_REKOR='$TOOLS_DIR/sigstore-rekor-$REKOR_TILES_VERSION/posix'"
+echo "export OCITRUST_SIGSTORE_TSA='$TOOLS_DIR/sigstore-tsa-$TSA_VERSION/timestamp-server'"
 echo "export OCITRUST_CRANE='$TOOLS_DIR/crane-$CRANE_VERSION/crane'"
 echo "export OCITRUST_DOCKER_REGISTRY='$(command -v docker-registry)'"

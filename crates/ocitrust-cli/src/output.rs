@@ -2,7 +2,7 @@
 
 use crate::terminal::{say, show};
 use ocitrust::core::cosign::{bundle_simple_signing_view, SimpleSigningPayload};
-use ocitrust::{Error, ErrorCode, Reference, Result, SignatureKind, Verdict};
+use ocitrust::{CertificateSummary, CheckName, Error, ErrorCode, Outcome, Reference, Result, SignatureKind, Verdict};
 
 /// `--output` formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -15,18 +15,33 @@ pub enum Format {
     Verdict,
 }
 
-/// The header cosign prints on standard error before the payloads.
+/// The header cosign prints on standard error before the payloads: the checks that held for the
+/// signatures that verified.
 pub fn print_header(reference: &str, verdict: &Verdict, annotations_checked: bool) {
-    if !verdict.insecure.is_empty() {
+    if verdict.insecure.iter().any(|o| o == "insecure-ignore-tlog") {
         say!("WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.");
     }
+    let passed = |name: CheckName| {
+        verdict
+            .signatures
+            .iter()
+            .filter(|s| s.verified)
+            .any(|s| s.checks.iter().any(|c| c.name == name && c.outcome == Outcome::Passed))
+    };
     say!("\nVerification for {reference} --");
     say!("The following checks were performed on each of these signatures:");
     if annotations_checked {
         say!("  - The specified annotations were verified.");
     }
     say!("  - The cosign claims were validated");
-    say!("  - The signatures were verified against the specified public key");
+    if passed(CheckName::Tlog) {
+        say!("  - Existence of the claims in the transparency log was verified offline");
+    }
+    if passed(CheckName::Certificate) {
+        say!("  - The code-signing certificate was verified using trusted certificate authority certificates");
+    } else {
+        say!("  - The signatures were verified against the specified public key");
+    }
 }
 
 /// Prints the verified payloads (or the verdict) of `reference` on standard output.
@@ -34,14 +49,32 @@ pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Resu
     match format {
         Format::Verdict => println!("{}", verdict.to_json()?),
         Format::Text => {
-            for payload in cosign_payloads(reference, verdict)? {
+            for (payload, certificate) in cosign_payloads(reference, verdict)? {
+                if let Some(certificate) = certificate {
+                    say!(
+                        "Certificate subject: {}",
+                        certificate.subject.first().map_or("", String::as_str)
+                    );
+                    say!("Certificate issuer URL: {}", certificate.issuer);
+                    for (name, label) in GITHUB_CLAIM_LABELS {
+                        if let Some(value) = certificate.claims.get(name) {
+                            say!("{label}: {value}");
+                        }
+                    }
+                }
                 show!("{}", String::from_utf8_lossy(&payload));
             }
         }
         Format::Json => {
             let payloads = cosign_payloads(reference, verdict)?
                 .iter()
-                .map(|p| SimpleSigningPayload::parse(p))
+                .map(|(payload, certificate)| {
+                    let mut parsed = SimpleSigningPayload::parse(payload)?;
+                    if let Some(certificate) = certificate {
+                        add_certificate_claims(&mut parsed, certificate);
+                    }
+                    Ok(parsed)
+                })
                 .collect::<Result<Vec<_>>>()?;
             let text = ocitrust::core::go_json::to_go_json(&payloads)
                 .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
@@ -51,9 +84,58 @@ pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Resu
     Ok(())
 }
 
-/// The payloads `cosign verify` prints: a tag-scheme signature's signed payload as it is, and for a
-/// Sigstore bundle the simple-signing payload cosign v3 makes from its statement.
-fn cosign_payloads(reference: &str, verdict: &Verdict) -> Result<Vec<Vec<u8>>> {
+/// The GitHub workflow claims cosign prints, by claim name: (name, text label, key in `optional`,
+/// OID) — cosign adds each under both keys.
+const GITHUB_CLAIMS: [(&str, &str, &str); 5] = [
+    (
+        "github-workflow-trigger",
+        "githubWorkflowTrigger",
+        "1.3.6.1.4.1.57264.1.2",
+    ),
+    ("github-workflow-sha", "githubWorkflowSha", "1.3.6.1.4.1.57264.1.3"),
+    ("github-workflow-name", "githubWorkflowName", "1.3.6.1.4.1.57264.1.4"),
+    (
+        "github-workflow-repository",
+        "githubWorkflowRepository",
+        "1.3.6.1.4.1.57264.1.5",
+    ),
+    ("github-workflow-ref", "githubWorkflowRef", "1.3.6.1.4.1.57264.1.6"),
+];
+
+/// The lines cosign's text output prints for those claims.
+const GITHUB_CLAIM_LABELS: [(&str, &str); 5] = [
+    ("github-workflow-trigger", "GitHub Workflow Trigger"),
+    ("github-workflow-sha", "GitHub Workflow SHA"),
+    ("github-workflow-name", "GitHub Workflow Name"),
+    ("github-workflow-repository", "GitHub Workflow Repository"),
+    ("github-workflow-ref", "GitHub Workflow Ref"),
+];
+
+/// What `cosign verify` adds to a keyless signature's payload: `Subject` (the first SAN), `Issuer`
+/// (also under the issuer extension's OID) and the GitHub workflow claims.
+fn add_certificate_claims(payload: &mut SimpleSigningPayload, certificate: &CertificateSummary) {
+    let optional = payload.optional.get_or_insert_with(Default::default);
+    let subject = certificate.subject.first().cloned().unwrap_or_default();
+    optional.insert("Subject".into(), subject.into());
+    if !certificate.issuer.is_empty() {
+        optional.insert("Issuer".into(), certificate.issuer.clone().into());
+        optional.insert("1.3.6.1.4.1.57264.1.1".into(), certificate.issuer.clone().into());
+    }
+    for (name, key, oid) in GITHUB_CLAIMS {
+        if let Some(value) = certificate.claims.get(name) {
+            optional.insert(key.into(), value.into());
+            optional.insert(oid.into(), value.into());
+        }
+    }
+}
+
+/// The payloads `cosign verify` prints, each with the certificate that signed it (keyless): a
+/// tag-scheme signature's signed payload as it is, and for a Sigstore bundle the simple-signing
+/// payload cosign v3 makes from its statement.
+fn cosign_payloads<'v>(
+    reference: &str,
+    verdict: &'v Verdict,
+) -> Result<Vec<(Vec<u8>, Option<&'v CertificateSummary>)>> {
     let name = Reference::parse(reference).map_or_else(|_| reference.to_owned(), |r| r.full_name());
     // The verified signatures are all on the index when trust came through it, else all on the
     // subject (the index is judged only when nothing on the subject verified).
@@ -65,14 +147,22 @@ fn cosign_payloads(reference: &str, verdict: &Verdict) -> Result<Vec<Vec<u8>>> {
         .signatures
         .iter()
         .filter(|s| s.verified)
-        .filter_map(|s| s.payload.as_deref().map(|payload| (s.kind, payload)))
-        .map(|(kind, payload)| match kind {
-            SignatureKind::CosignSignature => Ok(payload.to_vec()),
-            SignatureKind::SigstoreBundle => bundle_simple_signing_view(payload, signed, &name)?.to_bytes(),
-            other => Err(Error::new(
-                ErrorCode::Internal,
-                format!("cosign has no output form for {} signatures", other.name()),
-            )),
+        .filter_map(|s| {
+            let certificate = s.signer.as_ref().and_then(|signer| signer.certificate.as_ref());
+            s.payload.as_deref().map(|payload| (s.kind, payload, certificate))
+        })
+        .map(|(kind, payload, certificate)| {
+            let payload = match kind {
+                SignatureKind::CosignSignature => payload.to_vec(),
+                SignatureKind::SigstoreBundle => bundle_simple_signing_view(payload, signed, &name)?.to_bytes()?,
+                other => {
+                    return Err(Error::new(
+                        ErrorCode::Internal,
+                        format!("cosign has no output form for {} signatures", other.name()),
+                    ))
+                }
+            };
+            Ok((payload, certificate))
         })
         .collect()
 }

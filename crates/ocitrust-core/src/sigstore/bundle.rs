@@ -149,7 +149,8 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorCode::InvalidPayload, format!("invalid bundle: {message}"))
 }
 
-/// protobuf JSON writes 64-bit integers as strings and reads numbers too.
+/// protobuf JSON writes 64-bit integers as strings and reads numbers too; a field at its default
+/// (0) is left out, so every integer field here defaults to 0.
 fn int64<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<u64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -163,10 +164,6 @@ fn int64<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<u64,
             .parse()
             .map_err(|_| de::Error::custom(format!("{t:?} is not a 64-bit integer"))),
     }
-}
-
-fn int64_default<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<u64, D::Error> {
-    int64(deserializer)
 }
 
 #[derive(Deserialize)]
@@ -225,11 +222,12 @@ struct SignedTimestampJson {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct TlogEntryJson {
-    #[serde(deserialize_with = "int64")]
+    // protobuf JSON leaves out fields at their default: the first entry of a log has no logIndex.
+    #[serde(default, deserialize_with = "int64")]
     log_index: u64,
     log_id: LogIdJson,
     kind_version: KindVersionJson,
-    #[serde(default, deserialize_with = "int64_default")]
+    #[serde(default, deserialize_with = "int64")]
     integrated_time: u64,
     inclusion_promise: Option<PromiseJson>,
     inclusion_proof: Option<ProofJson>,
@@ -258,7 +256,7 @@ struct PromiseJson {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ProofJson {
-    #[serde(deserialize_with = "int64")]
+    #[serde(default, deserialize_with = "int64")]
     log_index: u64,
     root_hash: Base64,
     #[serde(deserialize_with = "int64")]

@@ -45,8 +45,8 @@ pub enum BundleSigner<'a> {
 /// What a bundle verification may relax; all off by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BundleOptions {
-    /// Accept a key-signed bundle without a transparency-log entry (`--insecure-ignore-tlog`).
-    /// Keyless bundles need a verified time, which only a log entry or a timestamp gives.
+    /// Skip the transparency-log check (`--insecure-ignore-tlog`). A keyless signature then needs
+    /// an RFC 3161 timestamp, the only other source of a verified signing time.
     pub insecure_ignore_tlog: bool,
     /// Accept a certificate without a verified SCT (`--insecure-ignore-sct`).
     pub insecure_ignore_sct: bool,
@@ -129,7 +129,8 @@ pub fn verify_sigstore_bundle(
 
     // The transparency log: every entry verified and bound to this bundle.
     let mut times: Vec<SystemTime> = Vec::new();
-    let tlog_ok = if options.insecure_ignore_tlog && !keyless {
+    // Skipping the log leaves a keyless signature only its timestamps to say when it was made.
+    let tlog_ok = if options.insecure_ignore_tlog {
         checks.push(
             CheckName::Tlog,
             Outcome::SkippedInsecure,

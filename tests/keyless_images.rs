@@ -1,0 +1,225 @@
+//! Keyless-signed images through the CLI, offline: the committed keyless sample
+//! (`examples/keyless-sample`, signed by the real cosign v3 — a bundle referrer with Rekor v2 and a
+//! timestamp — and cosign v2 — a `.sig` layer with a certificate and a timestamp — against a private
+//! Sigstore on loopback), verified under its trusted root with identity and issuer checks, and each
+//! way of getting it wrong refused with its reason.
+
+mod support;
+
+use support::*;
+
+fn sample(path: &str) -> String {
+    root().join("examples/keyless-sample").join(path).display().to_string()
+}
+
+fn issuer() -> String {
+    std::fs::read_to_string(sample("issuer")).unwrap().trim().to_owned()
+}
+
+fn verify(layout: &str, extra: &[&str]) -> std::process::Output {
+    let trusted_root = sample("trusted_root.json");
+    let reference = format!("oci:{}", sample(layout));
+    let mut args = vec!["verify", "--trusted-root", trusted_root.as_str()];
+    args.extend_from_slice(extra);
+    args.push(&reference);
+    ocitrust(&args)
+}
+
+#[test]
+fn a_cosign_v3_keyless_bundle_verifies_with_cosigns_output() {
+    let issuer = issuer();
+    let out = verify(
+        "layout-bundle",
+        &[
+            "--certificate-identity",
+            "ci@example.com",
+            "--certificate-oidc-issuer",
+            &issuer,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("Existence of the claims in the transparency log was verified offline"),
+        "{err}"
+    );
+    assert!(
+        err.contains("The code-signing certificate was verified using trusted certificate authority certificates"),
+        "{err}"
+    );
+    let printed: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(printed[0]["optional"]["Subject"], "ci@example.com");
+    assert_eq!(printed[0]["optional"]["Issuer"], issuer.as_str());
+    assert_eq!(printed[0]["critical"]["type"], "https://sigstore.dev/cosign/sign/v1");
+
+    // The verdict: every check passed, Rekor v2 with an RFC 3161 timestamp, the certificate's claims.
+    let out = verify(
+        "layout-bundle",
+        &[
+            "--certificate-identity",
+            "ci@example.com",
+            "--certificate-oidc-issuer",
+            &issuer,
+            "-o",
+            "verdict",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let signature = &verdict["signatures"][0];
+    assert_eq!(signature["kind"], "sigstore-bundle");
+    assert!(signature["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["outcome"] == "passed"));
+    assert_eq!(signature["signer"]["certificate"]["claims"]["issuer"], issuer.as_str());
+    assert_eq!(verdict["insecure"], serde_json::json!([]));
+}
+
+#[test]
+fn a_legacy_keyless_layer_without_a_log_entry_needs_the_insecure_opt_in_and_its_timestamp() {
+    let issuer = issuer();
+    let identity = [
+        "--certificate-identity",
+        "ci@example.com",
+        "--certificate-oidc-issuer",
+        issuer.as_str(),
+    ];
+    let out = verify("layout-legacy", &identity);
+    assert_eq!(out.status.code(), Some(12));
+    assert!(stderr(&out).contains("no transparency-log entry"), "{}", stderr(&out));
+
+    let out = verify(
+        "layout-legacy",
+        &[&identity[..], &["--insecure-ignore-tlog", "-o", "verdict"]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["insecure"], serde_json::json!(["insecure-ignore-tlog"]));
+    let checks = verdict["signatures"][0]["checks"].as_array().unwrap().clone();
+    let outcome = |name: &str| checks.iter().find(|c| c["name"] == name).unwrap()["outcome"].clone();
+    assert_eq!(outcome("tlog"), "skipped-insecure");
+    assert_eq!(outcome("timestamp"), "passed");
+    assert_eq!(outcome("certificate"), "passed");
+    assert_eq!(outcome("sct"), "passed");
+    assert_eq!(outcome("identity"), "passed");
+}
+
+#[test]
+fn the_wrong_identity_issuer_claim_or_trust_root_is_refused_with_its_reason() {
+    let issuer = issuer();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "--certificate-identity",
+                "someone@example.com",
+                "--certificate-oidc-issuer",
+                &issuer,
+            ],
+            r#"expected SAN value "someone@example.com", got "ci@example.com""#,
+        ),
+        (
+            vec![
+                "--certificate-identity",
+                "ci@example.com",
+                "--certificate-oidc-issuer",
+                "https://accounts.google.com",
+            ],
+            r#"expected issuer value "https://accounts.google.com""#,
+        ),
+        (
+            vec![
+                "--certificate-identity-regexp",
+                "@corp\\.example$",
+                "--certificate-oidc-issuer-regexp",
+                "^http://127",
+            ],
+            r#"expected SAN value to match regex "@corp\\.example$""#,
+        ),
+        (
+            vec![
+                "--certificate-identity",
+                "ci@example.com",
+                "--certificate-oidc-issuer",
+                &issuer,
+                "--certificate-github-workflow-repository",
+                "org/repo",
+            ],
+            r#"expected github-workflow-repository value "org/repo", got """#,
+        ),
+    ];
+    for (args, reason) in cases {
+        let out = verify("layout-bundle", &args);
+        assert_eq!(out.status.code(), Some(12), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(reason), "{args:?}: {}", stderr(&out));
+    }
+
+    // Under the public-good root (the default), nothing here is trusted: another log, another CA.
+    let reference = format!("oci:{}", sample("layout-bundle"));
+    let out = ocitrust(&[
+        "verify",
+        "--certificate-identity",
+        "ci@example.com",
+        "--certificate-oidc-issuer",
+        &issuer,
+        &reference,
+    ]);
+    assert_eq!(out.status.code(), Some(12));
+    assert!(stderr(&out).contains("does not list"), "{}", stderr(&out));
+
+    // A key is not an identity: the keyless signature does not verify with some key.
+    let out = verify("layout-bundle", &["--key", sample_pub().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(12));
+
+    // Half an identity is a usage error (exit 1), as in cosign.
+    let out = verify("layout-bundle", &["--certificate-identity", "ci@example.com"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--certificate-oidc-issuer"), "{}", stderr(&out));
+    let out = verify("layout-bundle", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("give --key, or --certificate-identity"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn one_verifier_trusts_a_key_and_an_identity_at_once() {
+    let issuer = issuer();
+    let trusted_root = sample("trusted_root.json");
+    let keyless = format!("oci:{}", sample("layout-bundle"));
+    let keyed = format!("oci:{}", sample_layout().display());
+    let out = ocitrust(&[
+        "verify",
+        "--key",
+        sample_pub().to_str().unwrap(),
+        "--certificate-identity",
+        "ci@example.com",
+        "--certificate-oidc-issuer",
+        &issuer,
+        "--trusted-root",
+        &trusted_root,
+        "--insecure-ignore-tlog",
+        "-o",
+        "verdict",
+        &keyless,
+        &keyed,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let verdicts: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(verdicts.len(), 2);
+    assert!(verdicts[0]["signatures"][0]["signer"]["authority"]
+        .as_str()
+        .unwrap()
+        .starts_with("keyless identity"));
+    assert!(verdicts[1]["signatures"][0]["signer"]["authority"]
+        .as_str()
+        .unwrap()
+        .starts_with("cosign key"));
+}
