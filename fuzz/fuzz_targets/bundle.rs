@@ -4,7 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 use ocitrust_core::cosign::{bundle_simple_signing_view, verify_bundle, CosignRequirements};
 use ocitrust_core::crypto::SigningKey;
-use ocitrust_core::Digest;
+use ocitrust_core::{Authority, Digest};
 
 fuzz_target!(|data: &[u8]| {
     thread_local! {
@@ -14,7 +14,8 @@ fuzz_target!(|data: &[u8]| {
     let mut requirements = CosignRequirements::default();
     requirements.annotations.insert("k".into(), "v".into());
     KEY.with(|key| {
-        let _ = verify_bundle(&subject, Ok(data), key.public_key(), &requirements, "fuzz");
+        let authorities = [Authority::CosignKey(key.public_key().clone())];
+        let _ = verify_bundle(&subject, Ok(data), &authorities, &requirements, "fuzz");
     });
     let _ = bundle_simple_signing_view(data, &subject, "r.example/app:v1");
 });
