@@ -21,6 +21,8 @@ echo "== C ABI: header drift is checked by cargo test above; C tests under ASan/
 bash tests/c/run.sh
 echo "== Go binding: go vet, go test -race, the example program"
 bash bindings/go/test.sh
+echo "== differential: ocitrust and sigstore-verify agree on the shared bundles and their mutations"
+cargo test --manifest-path tests/differential/Cargo.toml --quiet
 echo "== fuzz targets build (cargo check; running them needs nightly cargo-fuzz)"
 cargo check --manifest-path fuzz/Cargo.toml --bins --quiet
 echo "== all tests passed"

@@ -89,6 +89,14 @@ pub fn verify_tlog_entry<'a>(entry: &TlogEntry, root: &'a TrustedRoot) -> Result
                     checkpoint.tree_size, proof.tree_size
                 )));
             }
+            // A log of one tree (Rekor v2: its origin names no shard) proves the entry's own index;
+            // a sharded Rekor v1 log numbers entries globally and its proofs per shard.
+            if !checkpoint.origin.contains(" - ") && entry.log_index != proof.log_index {
+                return Err(failed(format!(
+                    "the entry claims log index {}, its inclusion proof is for index {}",
+                    entry.log_index, proof.log_index
+                )));
+            }
             true
         }
         None => false,
