@@ -49,7 +49,10 @@ pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Resu
     match format {
         Format::Verdict => println!("{}", verdict.to_json()?),
         Format::Text => {
-            for (payload, certificate) in cosign_payloads(reference, verdict)? {
+            for Printed {
+                payload, certificate, ..
+            } in cosign_payloads(reference, verdict)?
+            {
                 if let Some(certificate) = certificate {
                     say!(
                         "Certificate subject: {}",
@@ -68,10 +71,14 @@ pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Resu
         Format::Json => {
             let payloads = cosign_payloads(reference, verdict)?
                 .iter()
-                .map(|(payload, certificate)| {
-                    let mut parsed = SimpleSigningPayload::parse(payload)?;
-                    if let Some(certificate) = certificate {
+                .map(|printed| {
+                    let mut parsed = SimpleSigningPayload::parse(&printed.payload)?;
+                    if let Some(certificate) = printed.certificate {
                         add_certificate_claims(&mut parsed, certificate);
+                    }
+                    if !printed.extras.is_empty() {
+                        let optional = parsed.optional.get_or_insert_with(Default::default);
+                        optional.extend(printed.extras.iter().map(|(k, v)| (k.clone(), v.clone())));
                     }
                     Ok(parsed)
                 })
@@ -129,13 +136,17 @@ fn add_certificate_claims(payload: &mut SimpleSigningPayload, certificate: &Cert
     }
 }
 
+/// A payload as `cosign verify` prints it, with what it adds to it.
+struct Printed<'v> {
+    payload: Vec<u8>,
+    certificate: Option<&'v CertificateSummary>,
+    extras: &'v std::collections::BTreeMap<String, serde_json::Value>,
+}
+
 /// The payloads `cosign verify` prints, each with the certificate that signed it (keyless): a
 /// tag-scheme signature's signed payload as it is, and for a Sigstore bundle the simple-signing
 /// payload cosign v3 makes from its statement.
-fn cosign_payloads<'v>(
-    reference: &str,
-    verdict: &'v Verdict,
-) -> Result<Vec<(Vec<u8>, Option<&'v CertificateSummary>)>> {
+fn cosign_payloads<'v>(reference: &str, verdict: &'v Verdict) -> Result<Vec<Printed<'v>>> {
     let name = Reference::parse(reference).map_or_else(|_| reference.to_owned(), |r| r.full_name());
     // The verified signatures are all on the index when trust came through it, else all on the
     // subject (the index is judged only when nothing on the subject verified).
@@ -148,10 +159,18 @@ fn cosign_payloads<'v>(
         .iter()
         .filter(|s| s.verified)
         .filter_map(|s| {
-            let certificate = s.signer.as_ref().and_then(|signer| signer.certificate.as_ref());
-            s.payload.as_deref().map(|payload| (s.kind, payload, certificate))
+            // cosign adds what the certificate says to a tag-scheme signature's payload; for a
+            // bundle, v3 prints the view of the statement alone (the interop test compares them).
+            let certificate = s
+                .signer
+                .as_ref()
+                .and_then(|signer| signer.certificate.as_ref())
+                .filter(|_| s.kind == SignatureKind::CosignSignature);
+            s.payload
+                .as_deref()
+                .map(|payload| (s.kind, payload, certificate, &s.cosign_extras))
         })
-        .map(|(kind, payload, certificate)| {
+        .map(|(kind, payload, certificate, extras)| {
             let payload = match kind {
                 SignatureKind::CosignSignature => payload.to_vec(),
                 SignatureKind::SigstoreBundle => bundle_simple_signing_view(payload, signed, &name)?.to_bytes()?,
@@ -162,7 +181,11 @@ fn cosign_payloads<'v>(
                     ))
                 }
             };
-            Ok((payload, certificate))
+            Ok(Printed {
+                payload,
+                certificate,
+                extras,
+            })
         })
         .collect()
 }

@@ -109,6 +109,7 @@ mod tests {
             checks,
             verified,
             payload: None,
+            cosign_extras: Default::default(),
         }
     }
 

@@ -1,6 +1,8 @@
 //! The verdict: what was verified, whether it is trusted, and for every signature examined, each
 //! check with its outcome. It serializes to JSON for `--output json` and the C ABI.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::authority::Authority;
@@ -192,6 +194,10 @@ pub struct SignatureReport {
     /// The signed payload, kept only when the signature verified.
     #[serde(skip)]
     pub payload: Option<Vec<u8>>,
+    /// What the signature carried beside its payload that `cosign verify` adds to the payload it
+    /// prints (`Bundle`: a layer's Rekor bundle; `RFC3161Timestamp`: its timestamp), as JSON.
+    #[serde(skip)]
+    pub cosign_extras: BTreeMap<String, serde_json::Value>,
 }
 
 impl SignatureReport {

@@ -157,10 +157,26 @@ fn verify_layer(
     };
     let mut report = verify_sigstore_bundle(&bundle, Artifact::Bytes(&payload), &judgement, location);
     report.kind = SignatureKind::CosignSignature;
+    report.cosign_extras = cosign_extras(layer);
     require_annotations(&mut report, &requirements.annotations, |payload| {
         SimpleSigningPayload::parse(payload)?.check_annotations(&requirements.annotations)
     });
     report
+}
+
+/// The layer's Rekor bundle and RFC 3161 timestamp annotations, parsed, under the names cosign
+/// prints them with (annotations that are not JSON were refused before; they are left out).
+fn cosign_extras(layer: &SignatureLayer) -> BTreeMap<String, serde_json::Value> {
+    [
+        ("Bundle", &layer.tlog_bundle),
+        ("RFC3161Timestamp", &layer.rfc3161_timestamp),
+    ]
+    .into_iter()
+    .filter_map(|(name, annotation)| {
+        let value = serde_json::from_str(annotation.as_deref()?).ok()?;
+        Some((name.to_owned(), value))
+    })
+    .collect()
 }
 
 /// The report on a signature whose bytes could not be read: only the integrity check, failed.
@@ -172,6 +188,7 @@ pub(crate) fn unreadable(checks: Checks, location: &str) -> SignatureReport {
         checks: checks.0,
         verified: false,
         payload: None,
+        cosign_extras: Default::default(),
     }
 }
 

@@ -246,6 +246,7 @@ pub fn verify_sigstore_bundle(
         checks: checks.0,
         verified,
         payload: if verified { payload.flatten() } else { None },
+        cosign_extras: Default::default(),
     }
 }
 

@@ -1,0 +1,149 @@
+//! Keyless interop with the real cosign against the real Sigstore services on loopback
+//! (tests/tools/sigstore_stack.py: Fulcio, a CT log, Rekor v2, a timestamp authority, an OIDC
+//! issuer): cosign v3 signs an image keyless (a bundle referrer), cosign v2 signs another with a
+//! certificate and a timestamp and no log entry; cosign verifies each; ocitrust verifies the same
+//! images straight from the registry, offline from the services, and prints what cosign printed.
+
+#[path = "support/peers.rs"]
+mod peers;
+mod support;
+
+use peers::*;
+use support::*;
+
+/// Signs `bundle_ref` (cosign v3) and `legacy_ref` (cosign v2) keyless inside a fresh stack, has
+/// cosign verify both (its output kept in `work`), and leaves the trusted root and issuer there.
+fn sign_keyless(peers: &Peers, bundle_ref: &str, legacy_ref: &str) -> std::path::PathBuf {
+    let work = peers.dir("keyless");
+    let script = work.join("sign.sh");
+    let docker_config = peers.work.join(".docker");
+    std::fs::write(
+        &script,
+        format!(
+            r#"set -euo pipefail
+cd "{work}"
+export DOCKER_CONFIG="{docker}"
+"{v3}" sign --yes --signing-config "$SIGSTORE_STACK_SIGNING_CONFIG" --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" \
+  --identity-token "$SIGSTORE_STACK_TOKEN" "{bundle_ref}"
+"{v3}" verify --certificate-identity "$SIGSTORE_STACK_IDENTITY" --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" \
+  --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" "{bundle_ref}" > cosign-v3-verify.json
+SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
+  "{v2}" sign --yes --fulcio-url "$SIGSTORE_STACK_FULCIO" --identity-token "$SIGSTORE_STACK_TOKEN" \
+  --timestamp-server-url "$SIGSTORE_STACK_TSA" --tlog-upload=false "{legacy_ref}"
+curl -sf "$SIGSTORE_STACK_TSA/certchain" > tsa-chain.pem
+SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
+  "{v2}" verify --certificate-identity "$SIGSTORE_STACK_IDENTITY" --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" \
+  --insecure-ignore-tlog --timestamp-certificate-chain tsa-chain.pem "{legacy_ref}" > cosign-v2-verify.json
+cp "$SIGSTORE_STACK_TRUSTED_ROOT" trusted_root.json
+printf '%s' "$SIGSTORE_STACK_ISSUER" > issuer
+"#,
+            work = work.display(),
+            docker = docker_config.display(),
+            v3 = tool("OCITRUST_COSIGN_V3"),
+            v2 = tool("OCITRUST_COSIGN"),
+        ),
+    )
+    .unwrap();
+    ok(
+        run(
+            "python3",
+            &[
+                root().join("tests/tools/sigstore_stack.py").to_str().unwrap(),
+                work.join("stack").to_str().unwrap(),
+                &tool("OCITRUST_COSIGN_V3"),
+                "--",
+                "bash",
+                script.to_str().unwrap(),
+            ],
+            &work,
+            &[],
+        ),
+        "keyless signing by cosign v3 and v2 against the loopback Sigstore, and cosign's verification",
+    );
+    work
+}
+
+fn payloads(text: &str) -> serde_json::Value {
+    serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn cosign_signs_keyless_ocitrust_verifies_from_the_registry_with_cosigns_output() {
+    let peers = Peers::new("registry-keyless");
+    let bundle_image = peers.push_image("keyless-v3");
+    let legacy_image = peers.push_image("keyless-v2");
+    let pin = |reference: &str| format!("{}@{}", reference.trim_end_matches(":v1"), peers.digest(reference));
+    let (bundle_ref, legacy_ref) = (pin(&bundle_image), pin(&legacy_image));
+    let work = sign_keyless(&peers, &bundle_ref, &legacy_ref);
+    let issuer = std::fs::read_to_string(work.join("issuer")).unwrap();
+    let root = work.join("trusted_root.json");
+    let identity = [
+        "--certificate-identity",
+        "ci@example.com",
+        "--certificate-oidc-issuer",
+        issuer.as_str(),
+        "--trusted-root",
+        root.to_str().unwrap(),
+    ];
+
+    // The services are gone: verification needs only the registry and the trusted root.
+    let out = ok(
+        peers.ocitrust(&work, &[&["verify"][..], &identity, &[bundle_ref.as_str()]].concat()),
+        "ocitrust verify of cosign v3's keyless bundle",
+    );
+    let cosign = std::fs::read_to_string(work.join("cosign-v3-verify.json")).unwrap();
+    assert_eq!(
+        payloads(&stdout(&out)),
+        payloads(&cosign),
+        "ocitrust printed what cosign v3 printed"
+    );
+    assert!(
+        stderr(&out).contains("The code-signing certificate was verified"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = peers.ocitrust(&work, &[&["verify"][..], &identity, &[legacy_ref.as_str()]].concat());
+    assert_eq!(out.status.code(), Some(12), "no log entry: refused without the opt-in");
+    let out = ok(
+        peers.ocitrust(
+            &work,
+            &[
+                &["verify"][..],
+                &identity,
+                &["--insecure-ignore-tlog", legacy_ref.as_str()],
+            ]
+            .concat(),
+        ),
+        "ocitrust verify of cosign v2's keyless layer",
+    );
+    let cosign = std::fs::read_to_string(work.join("cosign-v2-verify.json")).unwrap();
+    assert_eq!(
+        payloads(&stdout(&out)),
+        payloads(&cosign),
+        "ocitrust printed what cosign v2 printed"
+    );
+
+    // The wrong issuer is refused with what was expected and found.
+    let out = peers.ocitrust(
+        &work,
+        &[
+            "verify",
+            "--certificate-identity",
+            "ci@example.com",
+            "--certificate-oidc-issuer",
+            "https://accounts.google.com",
+            "--trusted-root",
+            root.to_str().unwrap(),
+            &bundle_ref,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(12));
+    assert!(
+        stderr(&out).contains(&format!(
+            r#"expected issuer value "https://accounts.google.com", got "{issuer}""#
+        )),
+        "{}",
+        stderr(&out)
+    );
+}
