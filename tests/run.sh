@@ -17,6 +17,9 @@ echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --features ocitrust-cli/interop -- -D warnings
 echo "== cargo test (unit, integration, CLI, interop with cosign $("$OCITRUST_COSIGN" version 2>/dev/null | awk '/GitVersion/ {print $2}'))"
 cargo test --workspace --features ocitrust-cli/interop
+echo "== the aws-lc-rs crypto backend: the core's tests and the conformance suite on it"
+cargo test --quiet -p ocitrust-core --features aws-lc-rs
+cargo test --quiet -p ocitrust-cli --features aws-lc-rs --test sigstore_conformance
 echo "== C ABI: header drift is checked by cargo test above; C tests under ASan/UBSan and valgrind"
 bash tests/c/run.sh
 echo "== Go binding: go vet, go test -race, the example program"

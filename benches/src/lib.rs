@@ -1,1 +1,4 @@
-//! Benchmarks live in benches/; see ../README.md for the figures and how to run them.
+//! Benchmarks live in benches/; see ../README.md for the figures and how to run them. This library
+//! holds what a criterion benchmark and its callgrind counterpart (examples/) share.
+
+pub mod keyless;

@@ -2,8 +2,6 @@
 //! the production root: transparency-log entries, bodies, proofs, checkpoints, timestamps, SCTs,
 //! certificates and statements from arbitrary bytes never panic.
 #![no_main]
-use std::sync::Arc;
-
 use libfuzzer_sys::fuzz_target;
 use ocitrust_core::authority::KeylessIdentity;
 use ocitrust_core::blob::verify_blob_bundle;
@@ -23,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         ];
     }
     let requirements = CosignRequirements {
-        key_trusted_root: Some(Arc::new(TrustedRoot::production().expect("the embedded root"))),
+        key_trusted_root: Some(TrustedRoot::production_shared().expect("the embedded root")),
         ..Default::default()
     };
     let digest = Digest::sha256(b"artifact");

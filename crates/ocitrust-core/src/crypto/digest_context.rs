@@ -3,17 +3,17 @@
 use crate::digest::Algorithm;
 
 /// A running SHA-2 computation.
-pub struct DigestContext(ring::digest::Context);
+pub struct DigestContext(super::backend::digest::Context);
 
 impl DigestContext {
     /// Starts a computation for `algorithm`.
     pub fn new(algorithm: Algorithm) -> Self {
         let alg = match algorithm {
-            Algorithm::Sha256 => &ring::digest::SHA256,
-            Algorithm::Sha384 => &ring::digest::SHA384,
-            Algorithm::Sha512 => &ring::digest::SHA512,
+            Algorithm::Sha256 => &super::backend::digest::SHA256,
+            Algorithm::Sha384 => &super::backend::digest::SHA384,
+            Algorithm::Sha512 => &super::backend::digest::SHA512,
         };
-        DigestContext(ring::digest::Context::new(alg))
+        DigestContext(super::backend::digest::Context::new(alg))
     }
 
     /// Feeds bytes.

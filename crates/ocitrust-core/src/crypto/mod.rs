@@ -1,7 +1,9 @@
 //! The only module that calls cryptographic libraries: hashing, public-key verification, signing,
-//! key generation and password-based key encryption. `ring` is the backend; swapping it touches only
-//! this folder.
+//! key generation and password-based key encryption. `ring` is the backend, `aws-lc-rs` the other
+//! for verification and hashing (a cargo feature, see [`backend`]); the choice touches only this
+//! folder.
 
+mod backend;
 mod digest_context;
 mod oids;
 mod password_box;

@@ -2,9 +2,9 @@
 
 use std::fmt;
 
+use super::backend::signature::{self as sig, UnparsedPublicKey};
 use der::asn1::{ObjectIdentifier, UintRef};
 use der::{Decode, Encode, Reader, SliceReader};
-use ring::signature::{self as sig, UnparsedPublicKey};
 use spki::SubjectPublicKeyInfoRef;
 
 use super::oids;
