@@ -1,5 +1,5 @@
 //! One keyless Sigstore bundle verification by ocitrust, sigstore-verify 0.15.1 and sigstore-rs
-//! 0.15, on the same inputs: the conformance suite's happy-path v0.3 bundle (a Fulcio certificate
+//! 0.15, on the same inputs: the conformance suite's happy-path v0.2 bundle (a Fulcio certificate
 //! with an SCT, a Rekor v1 hashedrekord entry with SET, inclusion proof and checkpoint) for its
 //! artifact, under the production trusted root. Each parses the bundle JSON per verification; each
 //! verifier (trust material parsed and indexed) is built once, before.
@@ -43,7 +43,7 @@ impl Keyless {
     /// Reads the inputs and builds the verifiers.
     pub fn new() -> Self {
         let bundle =
-            std::fs::read_to_string(shared("sigstore-conformance/happy-path-v0.3/bundle.sigstore.json")).unwrap();
+            std::fs::read_to_string(shared("sigstore-conformance/happy-path-v0.2/bundle.sigstore.json")).unwrap();
         let artifact = std::fs::read(shared("sigstore-conformance/a.txt")).unwrap();
         let root_json = std::fs::read_to_string(shared("sigstore-trusted-root/production.trusted_root.json")).unwrap();
         let their_root = sigstore_verify::trust_root::TrustedRoot::from_json(&root_json).unwrap();
@@ -93,6 +93,7 @@ impl Keyless {
                 &self.sigstore_rs_policy,
                 true,
             )
+            .map_err(|e| eprintln!("sigstore-rs: {e:?}"))
             .is_ok()
     }
 }
