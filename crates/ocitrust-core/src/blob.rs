@@ -5,7 +5,7 @@
 use crate::authority::{judge_under, no_authority, Authority};
 use crate::cosign::CosignRequirements;
 use crate::error::Result;
-use crate::sigstore::{verify_sigstore_bundle, Artifact, BundleJudgement, SigstoreBundle};
+use crate::sigstore::{Artifact, SigstoreBundle};
 use crate::verdict::SignatureReport;
 
 /// Verifies `bundle` (JSON) as a signature of `artifact` under `authorities`. A bundle that does
@@ -21,15 +21,7 @@ pub fn verify_blob_bundle(
     let key_root = requirements.key_root()?;
     let nothing_more = |_: &[u8]| Ok(());
     judge_under(authorities, |authority| {
-        let (signer, root) = authority.bundle_signer(&key_root);
-        let judgement = BundleJudgement {
-            signer,
-            root,
-            options: requirements.bundle_options(),
-            authority: &authority.name(),
-            payload_claims: &nothing_more,
-        };
-        verify_sigstore_bundle(&bundle, artifact, &judgement, location)
+        requirements.judge_bundle(&bundle, artifact, authority, &key_root, &nothing_more, location)
     })
     .ok_or_else(no_authority)
 }

@@ -15,7 +15,7 @@ use crate::checks::Checks;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
 use crate::go_reading::{check_go_unambiguous, GoStructFields};
-use crate::sigstore::{verify_sigstore_bundle, Artifact, BundleContent, BundleJudgement, SigstoreBundle};
+use crate::sigstore::{Artifact, BundleContent, SigstoreBundle};
 use crate::verdict::{CheckName, SignatureKind, SignatureReport};
 
 /// The media type (and OCI artifact type) of a v0.3 Sigstore bundle.
@@ -77,15 +77,14 @@ pub fn verify_bundle(
     let key_root = requirements.key_root()?;
     let claims = |statement: &[u8]| -> Result<()> { statement_subject(statement, subject).map(|_| ()) };
     judge_under(authorities, |authority| {
-        let (signer, root) = authority.bundle_signer(&key_root);
-        let judgement = BundleJudgement {
-            signer,
-            root,
-            options: requirements.bundle_options(),
-            authority: &authority.name(),
-            payload_claims: &claims,
-        };
-        let mut report = verify_sigstore_bundle(&bundle, Artifact::Digest(subject), &judgement, location);
+        let mut report = requirements.judge_bundle(
+            &bundle,
+            Artifact::Digest(subject),
+            authority,
+            &key_root,
+            &claims,
+            location,
+        );
         require_annotations(&mut report, &requirements.annotations, |statement| {
             check_required_annotations(Some(&statement_subject(statement, subject)?), &requirements.annotations)
         });

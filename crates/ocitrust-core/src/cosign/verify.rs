@@ -15,7 +15,7 @@ use crate::checks::{Checks, Failure};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::{media_types, Manifest};
-use crate::sigstore::{verify_sigstore_bundle, Artifact, BundleJudgement, BundleOptions, TrustedRoot};
+use crate::sigstore::{verify_sigstore_bundle, Artifact, BundleJudgement, BundleOptions, SigstoreBundle, TrustedRoot};
 use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport};
 
 /// What a cosign verification requires beyond a valid signature.
@@ -40,6 +40,28 @@ impl CosignRequirements {
             insecure_ignore_tlog: self.insecure_ignore_tlog,
             insecure_ignore_sct: self.insecure_ignore_sct,
         }
+    }
+
+    /// Judges `bundle` as a signature of `artifact` by `authority` under these requirements
+    /// (`key_root` for a key's log entries); `payload_claims` is what its signed payload must also say.
+    pub(crate) fn judge_bundle(
+        &self,
+        bundle: &SigstoreBundle,
+        artifact: Artifact<'_>,
+        authority: &Authority,
+        key_root: &TrustedRoot,
+        payload_claims: &dyn Fn(&[u8]) -> Result<()>,
+        location: &str,
+    ) -> SignatureReport {
+        let (signer, root) = authority.bundle_signer(key_root);
+        let judgement = BundleJudgement {
+            signer,
+            root,
+            options: self.bundle_options(),
+            authority: &authority.name(),
+            payload_claims,
+        };
+        verify_sigstore_bundle(bundle, artifact, &judgement, location)
     }
 
     /// The root key-signed signatures are judged under.
@@ -146,16 +168,15 @@ fn verify_layer(
     let Some((payload, bundle)) = bundle else {
         return unreadable(checks, location);
     };
-    let (signer, root) = authority.bundle_signer(key_root);
     let claims = |payload: &[u8]| -> Result<()> { SimpleSigningPayload::parse(payload)?.check_claims(subject) };
-    let judgement = BundleJudgement {
-        signer,
-        root,
-        options: requirements.bundle_options(),
-        authority: &authority.name(),
-        payload_claims: &claims,
-    };
-    let mut report = verify_sigstore_bundle(&bundle, Artifact::Bytes(&payload), &judgement, location);
+    let mut report = requirements.judge_bundle(
+        &bundle,
+        Artifact::Bytes(&payload),
+        authority,
+        key_root,
+        &claims,
+        location,
+    );
     report.kind = SignatureKind::CosignSignature;
     report.cosign_extras = cosign_extras(layer);
     require_annotations(&mut report, &requirements.annotations, |payload| {
