@@ -111,3 +111,84 @@ pub fn verify_checkpoint(text: &str, log: &TransparencyLog) -> Result<Checkpoint
 fn names_the_origin(name: &str, origin: &str) -> bool {
     origin == name || origin.strip_prefix(name).is_some_and(|rest| rest.starts_with(" - "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::SigningKey;
+    use crate::sigstore::{TransparencyLog, ValidityPeriod};
+
+    fn log(key: &SigningKey) -> TransparencyLog {
+        TransparencyLog {
+            base_url: "https://log.example".into(),
+            log_id: crate::crypto::sha256(key.public_key().spki_der()),
+            key: key.public_key().clone(),
+            key_details: "PKIX_ECDSA_P256_SHA_256".into(),
+            valid_for: ValidityPeriod {
+                start: std::time::UNIX_EPOCH,
+                end: None,
+            },
+        }
+    }
+
+    fn signed(key: &SigningKey, log: &TransparencyLog, origin: &str, name: &str, extra_lines: &str) -> String {
+        use base64::Engine;
+        let note = format!(
+            "{origin}\n42\n{}\n{extra_lines}",
+            base64::engine::general_purpose::STANDARD.encode([7u8; 32])
+        );
+        let mut signature = log.log_id[..4].to_vec();
+        signature.extend(key.sign(note.as_bytes()).unwrap());
+        format!(
+            "{note}\n\u{2014} {name} {}\n",
+            base64::engine::general_purpose::STANDARD.encode(signature)
+        )
+    }
+
+    #[test]
+    fn a_note_signed_by_the_log_for_its_origin_verifies() {
+        let key = SigningKey::generate_ecdsa_p256().unwrap();
+        let log = log(&key);
+        let checkpoint = verify_checkpoint(&signed(&key, &log, "log.example - 123", "log.example", ""), &log).unwrap();
+        assert_eq!((checkpoint.tree_size, checkpoint.root_hash.len()), (42, 32));
+        // Extension lines are part of what is signed.
+        assert!(verify_checkpoint(
+            &signed(&key, &log, "log.example", "log.example", "Timestamp: 1\n"),
+            &log
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn another_key_another_origin_or_an_altered_note_fails() {
+        let key = SigningKey::generate_ecdsa_p256().unwrap();
+        let other = SigningKey::generate_ecdsa_p256().unwrap();
+        let log = log(&key);
+        // Signed by another key with the log's key hint.
+        let forged = signed(&other, &log, "log.example", "log.example", "");
+        assert!(verify_checkpoint(&forged, &log)
+            .unwrap_err()
+            .message()
+            .contains("verifies"));
+        // The log's signature under a name that is not the origin's.
+        let renamed = signed(&key, &log, "log.example", "other.example", "");
+        assert!(verify_checkpoint(&renamed, &log).is_err());
+        // One changed byte of the tree size.
+        let text = signed(&key, &log, "log.example", "log.example", "").replacen("\n42\n", "\n43\n", 1);
+        assert!(verify_checkpoint(&text, &log).is_err());
+        // No blank line, no signatures, a malformed signature line.
+        assert!(verify_checkpoint("log.example\n42\n", &log).is_err());
+        assert!(verify_checkpoint(
+            "log.example\n42\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n\n",
+            &log
+        )
+        .unwrap_err()
+        .message()
+        .contains("no signature"));
+        assert!(verify_checkpoint(
+            "log.example\n42\nBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=\n\nnot a signature\n",
+            &log
+        )
+        .is_err());
+    }
+}

@@ -138,3 +138,92 @@ impl CertificateIdentity {
 fn mismatch(message: String) -> Error {
     Error::new(ErrorCode::NoMatchingSignatures, message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sigstore::SigstoreBundle;
+
+    /// The conformance happy-path certificate: SAN the beacon workflow URI, GitHub's issuer.
+    fn beacon() -> (Certificate, FulcioClaims) {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/testdata/sigstore-conformance/happy-path-v0.3/bundle.sigstore.json");
+        let bundle = SigstoreBundle::from_json(&std::fs::read(path).unwrap()).unwrap();
+        let certificate = bundle.material.signing_certificate().unwrap().clone();
+        let claims = FulcioClaims::read(&certificate).unwrap();
+        (certificate, claims)
+    }
+
+    const SAN: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    const ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+    fn check(identity: CertificateIdentity) -> std::result::Result<(), String> {
+        let (certificate, claims) = beacon();
+        identity
+            .check(&certificate, &claims)
+            .map_err(|e| e.message().to_owned())
+    }
+
+    #[test]
+    fn exact_and_unanchored_regexp_matches_as_cosign() {
+        assert_eq!(check(CertificateIdentity::exact(SAN, ISSUER)), Ok(()));
+        let regex = |s: &str| Matcher::regex(s, "test").unwrap();
+        let unanchored = CertificateIdentity {
+            subject: regex("extremely-dangerous"),
+            issuer: regex(r"actions\.githubusercontent"),
+            github_claims: vec![],
+        };
+        assert_eq!(check(unanchored), Ok(()));
+        // An exact identity is not a prefix match.
+        let prefix = CertificateIdentity::exact("https://github.com/sigstore-conformance/", ISSUER);
+        assert!(check(prefix)
+            .unwrap_err()
+            .starts_with("expected SAN value \"https://github.com/sigstore-conformance/\""));
+    }
+
+    #[test]
+    fn the_issuer_is_checked_first_and_messages_name_what_was_found() {
+        let err = check(CertificateIdentity::exact(
+            "nobody@example.com",
+            "https://accounts.google.com",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err,
+            format!("expected issuer value \"https://accounts.google.com\", got \"{ISSUER}\"")
+        );
+        let err = check(CertificateIdentity {
+            subject: Matcher::regex("^mailto:", "test").unwrap(),
+            issuer: Matcher::Exact(ISSUER.into()),
+            github_claims: vec![],
+        })
+        .unwrap_err();
+        assert_eq!(
+            err,
+            format!("expected SAN value to match regex \"^mailto:\", got \"{SAN}\"")
+        );
+    }
+
+    #[test]
+    fn github_claims_must_equal() {
+        let (_, claims) = beacon();
+        let repository = claims.get("github-workflow-repository").unwrap().to_owned();
+        let mut identity = CertificateIdentity::exact(SAN, ISSUER);
+        identity
+            .github_claims
+            .push(("github-workflow-repository".into(), repository));
+        assert_eq!(check(identity.clone()), Ok(()));
+        identity
+            .github_claims
+            .push(("github-workflow-trigger".into(), "release".into()));
+        assert!(check(identity)
+            .unwrap_err()
+            .starts_with("expected github-workflow-trigger value \"release\""));
+    }
+
+    #[test]
+    fn a_regexp_that_does_not_compile_or_is_too_large_is_refused() {
+        assert!(Matcher::regex("(", "identity").is_err());
+        assert!(Matcher::regex(&"a{1000}".repeat(200), "identity").is_err());
+    }
+}
