@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (README: "Run the tests"). Installs the pinned peers it needs
-# (cosign, crane, Debian's docker-registry, valgrind), then: format check, clippy with warnings as
-# errors, every test including interop with the real cosign and the header drift check, the C tests
-# (sanitizers and valgrind), the Go binding's tests (-race), and a build check of the fuzz targets.
+# (cosign, crane, notation, the Sigstore services for keyless signing, Debian's docker-registry,
+# valgrind), then: format check, clippy with warnings as errors, every test including interop with
+# the real cosign (key-based and keyless) and the header drift check, the core and the conformance
+# suite on the aws-lc-rs backend, the C tests (sanitizers and valgrind), the Go binding's tests
+# (-race), the differential tests against sigstore-verify, and a build check of the fuzz targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -50,10 +50,13 @@ go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/
 go_build_from_module "$TOOLS_DIR/notation-$NOTATION_VERSION" github.com/notaryproject/notation "$NOTATION_VERSION" cmd/notation
 # The Sigstore services, with the Go installed here (their newer tags need a newer Go). The CT log
 # and Rekor v2 binaries are both named `posix`: each has its own directory.
-GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-fulcio-$FULCIO_VERSION" github.com/sigstore/fulcio "$FULCIO_VERSION"
+# Built two at a time (the machine has two cores; each build is mostly single-threaded linking).
+GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-fulcio-$FULCIO_VERSION" github.com/sigstore/fulcio "$FULCIO_VERSION" &
+fulcio_build=$!
 GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-ct-$TESSERACT_VERSION" github.com/transparency-dev/tesseract/cmd/tesseract/posix "$TESSERACT_VERSION"
 GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-rekor-$REKOR_TILES_VERSION" github.com/sigstore/rekor-tiles/v2/cmd/rekor-server/posix "$REKOR_TILES_VERSION"
 GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-tsa-$TSA_VERSION" github.com/sigstore/timestamp-authority/v2/cmd/timestamp-server "$TSA_VERSION"
+wait "$fulcio_build"
 
 # Debian packages: the loopback registry (with htpasswd for its Basic auth and curl to see it is up), and what the C tests need (compiler, make, pkg-config,
 # valgrind). Installed only when one is missing, so a prepared machine never touches apt.
