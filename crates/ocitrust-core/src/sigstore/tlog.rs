@@ -112,3 +112,48 @@ pub fn verify_tlog_entry<'a>(entry: &TlogEntry, root: &'a TrustedRoot) -> Result
         proved,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> TlogEntry {
+        TlogEntry {
+            log_index: 25579,
+            log_id: vec![0xc0, 0xd2],
+            kind: "hashedrekord".into(),
+            kind_version: "0.0.1".into(),
+            integrated_time: 1_689_177_396,
+            signed_entry_timestamp: None,
+            inclusion_proof: None,
+            body: b"{\"kind\":\"hashedrekord\"}".to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_set_covers_the_canonical_json_of_body_time_log_id_and_index() {
+        assert_eq!(
+            String::from_utf8(set_payload(&entry())).unwrap(),
+            r#"{"body":"eyJraW5kIjoiaGFzaGVkcmVrb3JkIn0=","integratedTime":1689177396,"logID":"c0d2","logIndex":25579}"#
+        );
+    }
+
+    #[test]
+    fn an_entry_with_neither_set_nor_proof_or_from_an_unknown_log_is_refused() {
+        let root = TrustedRoot::production().unwrap();
+        let unknown = verify_tlog_entry(&entry(), &root).unwrap_err();
+        assert!(unknown.message().contains("does not list"), "{unknown}");
+        let mut bare = entry();
+        bare.log_id = root.tlogs[0].log_id.clone();
+        let err = verify_tlog_entry(&bare, &root).unwrap_err();
+        assert!(
+            err.message()
+                .contains("neither a signed entry timestamp nor an inclusion proof"),
+            "{err}"
+        );
+        let mut forged = bare.clone();
+        forged.signed_entry_timestamp = Some(vec![0x30, 0x00]);
+        let err = verify_tlog_entry(&forged, &root).unwrap_err();
+        assert!(err.message().contains("does not verify"), "{err}");
+    }
+}
