@@ -6,42 +6,21 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-
 use super::payload::{check_required_annotations, Critical, Identity, Image, SimpleSigningPayload};
 use super::verify::{require_annotations, unreadable, CosignRequirements};
 use crate::authority::{judge_under, no_authority, Authority};
 use crate::checks::Checks;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
-use crate::go_reading::{check_go_unambiguous, GoStructFields};
-use crate::sigstore::{Artifact, BundleContent, SigstoreBundle};
+use crate::sigstore::{Artifact, BundleContent, InTotoStatement, SigstoreBundle};
 use crate::verdict::{CheckName, SignatureKind, SignatureReport};
 
 /// The media type (and OCI artifact type) of a v0.3 Sigstore bundle.
 pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 /// The predicate type of the statement `cosign sign` puts in a bundle.
 pub const COSIGN_SIGN_PREDICATE_TYPE: &str = "https://sigstore.dev/cosign/sign/v1";
-const IN_TOTO_STATEMENT_TYPES: [&str; 2] = ["https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"];
 /// Largest bundle parsed.
 pub const BUNDLE_SIZE_MAX: usize = crate::sigstore::SIGSTORE_BUNDLE_SIZE_MAX;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Statement {
-    #[serde(rename = "_type")]
-    statement_type: String,
-    subject: Vec<StatementSubject>,
-    predicate_type: String,
-}
-
-#[derive(Deserialize)]
-struct StatementSubject {
-    #[serde(default)]
-    digest: BTreeMap<String, String>,
-    #[serde(default)]
-    annotations: BTreeMap<String, serde_json::Value>,
-}
 
 fn invalid(message: String) -> Error {
     Error::new(ErrorCode::InvalidPayload, message)
@@ -103,7 +82,7 @@ pub fn bundle_simple_signing_view(
     subject: &Digest,
     docker_reference: &str,
 ) -> Result<SimpleSigningPayload> {
-    let statement = parse_statement(statement)?;
+    let statement = InTotoStatement::parse(statement)?;
     let predicate_type = statement.predicate_type.clone();
     let annotations = statement_subject_entry(statement, subject)?;
     Ok(SimpleSigningPayload {
@@ -120,35 +99,9 @@ pub fn bundle_simple_signing_view(
     })
 }
 
-/// The fields of the in-toto statement structs Go reads; digest sets, annotations and the
-/// predicate are maps or free-form.
-const STATEMENT_FIELDS: GoStructFields<'static> = GoStructFields {
-    fields: &[
-        "_type",
-        "subject",
-        "name",
-        "digest",
-        "annotations",
-        "predicateType",
-        "predicate",
-    ],
-    opaque: &["digest", "annotations", "predicate"],
-};
-
-fn parse_statement(payload: &[u8]) -> Result<Statement> {
-    check_go_unambiguous(payload, STATEMENT_FIELDS, "the in-toto statement")?;
-    serde_json::from_slice(payload).map_err(|e| invalid(format!("the DSSE payload is not an in-toto statement: {e}")))
-}
-
 /// The annotations of the statement's subject entry naming `subject`, once the statement is cosign's.
 fn statement_subject(payload: &[u8], subject: &Digest) -> Result<BTreeMap<String, serde_json::Value>> {
-    let statement = parse_statement(payload)?;
-    if !IN_TOTO_STATEMENT_TYPES.contains(&statement.statement_type.as_str()) {
-        return Err(invalid(format!(
-            "statement type {:?} is not in-toto's",
-            statement.statement_type
-        )));
-    }
+    let statement = InTotoStatement::parse(payload)?;
     if statement.predicate_type != COSIGN_SIGN_PREDICATE_TYPE {
         return Err(Error::new(
             ErrorCode::NoMatchingSignatures,
@@ -162,7 +115,10 @@ fn statement_subject(payload: &[u8], subject: &Digest) -> Result<BTreeMap<String
 }
 
 /// The annotations of the first subject entry of `statement` whose digest set names `subject`.
-fn statement_subject_entry(statement: Statement, subject: &Digest) -> Result<BTreeMap<String, serde_json::Value>> {
+fn statement_subject_entry(
+    statement: InTotoStatement,
+    subject: &Digest,
+) -> Result<BTreeMap<String, serde_json::Value>> {
     let algorithm = subject.algorithm().name();
     statement
         .subject

@@ -11,6 +11,7 @@ mod merkle;
 mod rekor_body;
 mod rfc3339;
 mod sct;
+mod statement;
 mod timestamp;
 mod tlog;
 mod trusted_root;
@@ -27,6 +28,7 @@ pub use merkle::{leaf_hash, verify_inclusion};
 pub use rekor_body::{check_entry_body, pae, SignedContent, SignerMaterial};
 pub use rfc3339::{format_rfc3339, parse_rfc3339};
 pub use sct::{parse_sct_list, verify_embedded_scts, SignedCertificateTimestamp, SCT_LIST_EXTENSION};
+pub use statement::{InTotoStatement, StatementSubject, IN_TOTO_STATEMENT_TYPES};
 pub use timestamp::{verify_timestamp, TIMESTAMP_SIZE_MAX};
 pub use tlog::{verify_tlog_entry, VerifiedEntry};
 pub use trusted_root::{

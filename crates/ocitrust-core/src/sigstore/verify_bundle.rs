@@ -11,6 +11,7 @@ use super::fulcio_claims::FulcioClaims;
 use super::identity::CertificateIdentity;
 use super::rekor_body::{check_entry_body, pae, SignedContent, SignerMaterial};
 use super::sct::verify_embedded_scts;
+use super::statement::InTotoStatement;
 use super::timestamp::verify_timestamp;
 use super::tlog::verify_tlog_entry;
 use super::trusted_root::TrustedRoot;
@@ -399,24 +400,9 @@ fn check_artifact(content: &BundleContent, artifact: Artifact<'_>, sha256: Optio
     }
 }
 
-/// An in-toto statement's subject must include the artifact (by its sha256, or sha512).
+/// An in-toto statement's subjects must include the artifact (by its sha256, or sha512).
 fn check_statement_subject(statement: &[u8], artifact: Artifact<'_>) -> Result<()> {
-    #[derive(serde::Deserialize)]
-    struct Statement {
-        #[serde(default)]
-        subject: Vec<Subject>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Subject {
-        #[serde(default)]
-        digest: std::collections::BTreeMap<String, String>,
-    }
-    let parsed: Statement = serde_json::from_slice(statement).map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidPayload,
-            format!("the DSSE payload is not an in-toto statement: {e}"),
-        )
-    })?;
+    let parsed = InTotoStatement::parse(statement)?;
     let matches = |algorithm: Algorithm, hex: &str| {
         parsed.subject.iter().any(|s| {
             s.digest
