@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use ocitrust_core::authority::{no_authority, Authority};
 use ocitrust_core::blob::verify_blob_bundle;
@@ -12,7 +12,7 @@ use ocitrust_core::cosign::{
 use ocitrust_core::crypto::PublicKey;
 use ocitrust_core::notation::notation_signature_not_verified;
 use ocitrust_core::oci::{Manifest, Platform};
-use ocitrust_core::sigstore::{Artifact, TrustedRoot};
+use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustedRoot};
 use ocitrust_core::verdict::{SignatureReport, Subject};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::{ReadBudget, READ_BUDGET_DEFAULT, SIGNATURE_BLOB_SIZE_MAX};
@@ -432,9 +432,4 @@ fn check_blob_limits(payload_blobs: &[&[u8]]) -> Result<()> {
         )),
         None => Ok(()),
     }
-}
-
-/// Seconds since the Unix epoch; instants before it count as 0.
-fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -26,7 +26,7 @@ pub use fulcio_claims::FulcioClaims;
 pub use identity::{CertificateIdentity, Matcher};
 pub use merkle::{leaf_hash, verify_inclusion};
 pub use rekor_body::{check_entry_body, pae, SignedContent, SignerMaterial};
-pub use rfc3339::{format_rfc3339, parse_rfc3339};
+pub use rfc3339::{format_rfc3339, format_time, parse_rfc3339, unix_seconds};
 pub use sct::{parse_sct_list, verify_embedded_scts, SignedCertificateTimestamp, SCT_LIST_EXTENSION};
 pub use statement::{InTotoStatement, StatementSubject, IN_TOTO_STATEMENT_TYPES};
 pub use timestamp::{verify_timestamp, TIMESTAMP_SIZE_MAX};

@@ -93,6 +93,16 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
+/// Seconds since the Unix epoch; instants before it count as 0.
+pub fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// `time` as RFC 3339 UTC, for messages.
+pub fn format_time(time: SystemTime) -> String {
+    format_rfc3339(unix_seconds(time))
+}
+
 /// `seconds` since the Unix epoch as RFC 3339 UTC (`2024-03-19T17:26:26Z`), for messages.
 pub fn format_rfc3339(seconds: u64) -> String {
     let days = i64::try_from(seconds / 86_400).unwrap_or(i64::MAX / 2);

@@ -4,12 +4,13 @@
 //! signature, the artifact, and the identity. Every check is recorded; one failing makes the bundle
 //! unverified, and checks that depend on it are "not reached".
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use super::bundle::{BundleContent, SigstoreBundle, VerificationMaterial};
 use super::fulcio_claims::FulcioClaims;
 use super::identity::CertificateIdentity;
 use super::rekor_body::{check_entry_body, pae, SignedContent, SignerMaterial};
+use super::rfc3339::unix_seconds;
 use super::sct::verify_embedded_scts;
 use super::statement::InTotoStatement;
 use super::timestamp::verify_timestamp;
@@ -55,10 +56,6 @@ pub struct BundleOptions {
 
 fn failed(message: String) -> Failure {
     Failure::Failed(Error::new(ErrorCode::NoMatchingSignatures, message))
-}
-
-fn seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// The artifact's SHA-256, computed or given; `None` for a digest of another algorithm.
@@ -273,7 +270,7 @@ fn chain_for<'r>(leaf: &Certificate, times: &[SystemTime], root: &'r TrustedRoot
                     format!(
                         "the certificate authority {} was not valid at the signing time {}",
                         authority.uri,
-                        super::format_rfc3339(seconds(*time))
+                        super::format_time(*time)
                     ),
                 ));
             }
@@ -316,8 +313,8 @@ fn certificate_summary(leaf: &Certificate, claims: FulcioClaims) -> CertificateS
         subject: leaf.alt_names().iter().map(|n| n.value().to_owned()).collect(),
         issuer: claims.issuer().unwrap_or_default().to_owned(),
         claims,
-        not_before: seconds(leaf.not_before()),
-        not_after: seconds(leaf.not_after()),
+        not_before: unix_seconds(leaf.not_before()),
+        not_after: unix_seconds(leaf.not_after()),
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use super::{Certificate, KeyUsage};
 use crate::error::{Error, ErrorCode, Result};
+use crate::sigstore::format_time;
 
 /// Extended key usage `id-kp-codeSigning`: what Fulcio leaves carry.
 pub const EKU_CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
@@ -92,9 +93,9 @@ impl TrustedChain {
                 return Err(invalid(format!(
                     "certificate {:?} is not valid at {}: valid from {} to {}",
                     certificate.subject_text(),
-                    seconds(time),
-                    seconds(certificate.not_before()),
-                    seconds(certificate.not_after())
+                    format_time(time),
+                    format_time(certificate.not_before()),
+                    format_time(certificate.not_after())
                 )));
             }
         }
@@ -133,14 +134,6 @@ fn check_issuer(issuer: &Certificate, below: usize) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Seconds since the Unix epoch, for messages.
-fn seconds(time: SystemTime) -> String {
-    match time.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(d) => crate::sigstore::format_rfc3339(d.as_secs()),
-        Err(_) => "before 1970".to_owned(),
-    }
 }
 
 #[cfg(test)]
