@@ -212,10 +212,10 @@ fn verifies_the_keyless_sample_under_its_trusted_root() {
     let trusted_root =
         Arc::new(TrustedRoot::from_json(&std::fs::read(dir.join("trusted_root.json")).unwrap()).unwrap());
     let issuer = std::fs::read_to_string(dir.join("issuer")).unwrap().trim().to_owned();
-    let verifier = Verifier::trusting([Authority::Keyless(KeylessIdentity {
-        identity: CertificateIdentity::exact("ci@example.com", issuer.clone()),
+    let verifier = Verifier::trusting([Authority::Keyless(KeylessIdentity::new(
+        CertificateIdentity::exact("ci@example.com", issuer.clone()),
         trusted_root,
-    })]);
+    ))]);
     let verdict = verifier
         .verify(&format!("oci:{}", dir.join("layout-bundle").display()))
         .unwrap();

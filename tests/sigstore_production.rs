@@ -35,13 +35,13 @@ fn verifier_for(case: &Value) -> Verifier {
         Some(key) => {
             Authority::CosignKey(PublicKey::from_pem_or_der(&std::fs::read(data().join(key)).unwrap()).unwrap())
         }
-        None => Authority::Keyless(KeylessIdentity {
-            identity: CertificateIdentity::exact(
+        None => Authority::Keyless(KeylessIdentity::new(
+            CertificateIdentity::exact(
                 case["identity"].as_str().unwrap(),
                 case["issuer"].as_str().unwrap_or_default(),
             ),
-            trusted_root: root.clone(),
-        }),
+            root.clone(),
+        )),
     };
     Verifier::trusting([authority]).trusted_root(root)
 }
@@ -148,10 +148,7 @@ fn a_2021_keyless_cosign_layer_verifies_through_the_image_path() {
         issuer: Matcher::regex("^$", "issuer").unwrap(),
         github_claims: vec![],
     };
-    let authorities = [Authority::Keyless(KeylessIdentity {
-        identity,
-        trusted_root: root,
-    })];
+    let authorities = [Authority::Keyless(KeylessIdentity::new(identity, root))];
     // It also predates embedded SCTs: strict verification says so, --insecure-ignore-sct accepts it.
     let strict = CosignRequirements::default();
     let reports = verify_signature_manifest(&subject, &manifest, &blobs, &authorities, &strict, "legacy").unwrap();
@@ -184,10 +181,10 @@ fn a_2021_keyless_cosign_layer_verifies_through_the_image_path() {
             .outcome,
         Outcome::Failed
     );
-    let stranger = [Authority::Keyless(KeylessIdentity {
-        identity: CertificateIdentity::exact("someone@else.example", ""),
-        trusted_root: TrustedRoot::production_shared().unwrap(),
-    })];
+    let stranger = [Authority::Keyless(KeylessIdentity::new(
+        CertificateIdentity::exact("someone@else.example", ""),
+        TrustedRoot::production_shared().unwrap(),
+    ))];
     let reports = verify_signature_manifest(&subject, &manifest, &blobs, &stranger, &relaxed, "legacy").unwrap();
     assert!(reports[0]
         .failure()
@@ -216,10 +213,10 @@ fn failure_under(alter: impl FnOnce(&mut Value), artifact: &[u8]) -> Option<Stri
     .unwrap();
     alter(&mut root);
     let root = Arc::new(TrustedRoot::from_json(&serde_json::to_vec(&root).unwrap()).unwrap());
-    let verifier = Verifier::trusting([Authority::Keyless(KeylessIdentity {
-        identity: CertificateIdentity::exact(BEACON, "https://token.actions.githubusercontent.com"),
-        trusted_root: root.clone(),
-    })])
+    let verifier = Verifier::trusting([Authority::Keyless(KeylessIdentity::new(
+        CertificateIdentity::exact(BEACON, "https://token.actions.githubusercontent.com"),
+        root.clone(),
+    ))])
     .trusted_root(root);
     let verdict = verifier
         .verify_blob(&bundle, Artifact::Bytes(artifact), "a.txt")

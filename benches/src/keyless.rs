@@ -48,10 +48,10 @@ impl Keyless {
         let root_json = std::fs::read_to_string(shared("sigstore-trusted-root/production.trusted_root.json")).unwrap();
         let their_root = sigstore_verify::trust_root::TrustedRoot::from_json(&root_json).unwrap();
         Keyless {
-            ours: [Authority::Keyless(KeylessIdentity {
-                identity: CertificateIdentity::exact(IDENTITY, ISSUER),
-                trusted_root: Arc::new(TrustedRoot::from_json(root_json.as_bytes()).unwrap()),
-            })],
+            ours: [Authority::Keyless(KeylessIdentity::new(
+                CertificateIdentity::exact(IDENTITY, ISSUER),
+                Arc::new(TrustedRoot::from_json(root_json.as_bytes()).unwrap()),
+            ))],
             requirements: CosignRequirements::default(),
             sigstore_verify: sigstore_verify::Verifier::new(&their_root).unwrap(),
             sigstore_verify_policy: sigstore_verify::VerificationPolicy::new(IDENTITY, ISSUER),

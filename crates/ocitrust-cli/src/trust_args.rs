@@ -119,10 +119,7 @@ impl TrustArgs {
             authorities.push(Authority::CosignKey(ocitrust::load_public_key(key)?));
         }
         if let Some(identity) = self.identity()? {
-            authorities.push(Authority::Keyless(KeylessIdentity {
-                identity,
-                trusted_root: root.clone(),
-            }));
+            authorities.push(Authority::Keyless(KeylessIdentity::new(identity, root.clone())));
         }
         if authorities.is_empty() {
             return Err(usage(

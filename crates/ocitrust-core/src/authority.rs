@@ -30,6 +30,13 @@ pub struct KeylessIdentity {
     pub trusted_root: Arc<TrustedRoot>,
 }
 
+impl KeylessIdentity {
+    /// `identity`, judged under `trusted_root`.
+    pub fn new(identity: CertificateIdentity, trusted_root: Arc<TrustedRoot>) -> Self {
+        KeylessIdentity { identity, trusted_root }
+    }
+}
+
 impl Authority {
     /// How the verdict names this authority, e.g. `cosign key 1f3a…` (the key id) or
     /// `keyless identity "…" issued by "…"`.

@@ -110,7 +110,7 @@ pub unsafe extern "C" fn ocitrust_verifier_add_identity(
     configure(verifier, error_out, |verifier| {
         let identity = arg(identity, "identity")?.identity.clone();
         let trusted_root = arg(root, "root")?.root.clone();
-        verifier.rebuild(|v| v.trust(Authority::Keyless(KeylessIdentity { identity, trusted_root })));
+        verifier.rebuild(|v| v.trust(Authority::Keyless(KeylessIdentity::new(identity, trusted_root))));
         Ok(())
     })
 }

@@ -96,10 +96,10 @@ fn ours(case: &Case, bundle: &str) -> bool {
     let root = Arc::new(root);
     let authority = match &case.key {
         Some(pem) => Authority::CosignKey(PublicKey::from_pem_or_der(pem.as_bytes()).unwrap()),
-        None => Authority::Keyless(KeylessIdentity {
-            identity: CertificateIdentity::exact(IDENTITY, ISSUER),
-            trusted_root: root.clone(),
-        }),
+        None => Authority::Keyless(KeylessIdentity::new(
+            CertificateIdentity::exact(IDENTITY, ISSUER),
+            root.clone(),
+        )),
     };
     let requirements = CosignRequirements {
         key_trusted_root: Some(root),
