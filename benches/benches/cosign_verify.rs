@@ -38,6 +38,7 @@ fn cosign_key_verify(c: &mut Criterion) {
     let requirements = CosignRequirements {
         annotations: annotations.clone(),
         insecure_ignore_tlog: true,
+        ..CosignRequirements::default()
     };
     let mut blobs = PayloadBlobs::default();
     blobs.insert(payload_digest.clone(), payload.clone());
