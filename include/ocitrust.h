@@ -445,6 +445,17 @@ ocitrust_result ocitrust_identity_require_claim(ocitrust_identity *identity,
                                                 ocitrust_error **error_out);
 
 /**
+ * Gives the signing certificate out of band (`--certificate`): `certificate_len` bytes of PEM (the
+ * first certificate is taken) or DER. Signatures must then be made with it, and one that carries
+ * another certificate is refused; it is verified like an attached one (chain, SCT, identity, at the
+ * signing time). Errors: `OCITRUST_ERR_INVALID_CERTIFICATE`.
+ */
+ocitrust_result ocitrust_identity_set_certificate(ocitrust_identity *identity,
+                                                  const uint8_t *certificate,
+                                                  size_t certificate_len,
+                                                  ocitrust_error **error_out);
+
+/**
  * Frees an identity and sets `*identity` to NULL; `identity` or `*identity` NULL is a no-op.
  */
 void ocitrust_identity_free(ocitrust_identity **identity);
@@ -744,6 +755,19 @@ ocitrust_result ocitrust_trusted_root_from_json(const uint8_t *json,
 ocitrust_result ocitrust_trusted_root_from_file(const char *path,
                                                 ocitrust_trusted_root **root_out,
                                                 ocitrust_error **error_out);
+
+/**
+ * A copy of `root` whose Fulcio certificate authorities are replaced by the CA chain in `chain_pem`
+ * (`chain_len` bytes of PEM: the CA that issues signing certificates first, the root last), as
+ * `--certificate-chain` does for a private or corporate CA; its logs and timestamp authorities are
+ * kept. On success `*root_out` receives a new root to free. Errors: `OCITRUST_ERR_INVALID_CERTIFICATE`
+ * (not PEM certificates, or a chain whose links do not verify), `OCITRUST_ERR_LIMIT_EXCEEDED`.
+ */
+ocitrust_result ocitrust_trusted_root_with_certificate_chain(const ocitrust_trusted_root *root,
+                                                             const uint8_t *chain_pem,
+                                                             size_t chain_len,
+                                                             ocitrust_trusted_root **root_out,
+                                                             ocitrust_error **error_out);
 
 /**
  * Frees a root and sets `*root` to NULL; `root` or `*root` NULL is a no-op.

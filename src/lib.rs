@@ -28,6 +28,7 @@ pub use ocitrust_core::oci::Platform;
 pub use ocitrust_core::sigstore::{Artifact, CertificateIdentity, Matcher, TrustedRoot};
 pub use ocitrust_core::verdict::CertificateSummary;
 pub use ocitrust_core::verdict::{Check, CheckName, Outcome, SignatureKind, SignatureReport, Signer, Subject};
+pub use ocitrust_core::x509::{certificate_from_pem_or_der, Certificate};
 pub use ocitrust_core::{Authority, Digest, Error, ErrorCode, Reference, Result, Verdict};
 pub use ocitrust_registry as registry;
 pub use ocitrust_registry::remote::{Credentials, Referrer, ReferrersSource, RegistryOptions};

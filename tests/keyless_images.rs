@@ -232,3 +232,148 @@ fn one_verifier_trusts_a_key_and_an_identity_at_once() {
         .unwrap()
         .starts_with("cosign key"));
 }
+
+/// The certificate the legacy layer carries (PEM, from its annotation).
+fn legacy_layer_certificate() -> String {
+    let layout = std::path::PathBuf::from(sample("layout-legacy"));
+    let manifest = read_blob_json(&layout, &entry_digest(&layout, KIND_SIGS));
+    manifest["layers"][0]["annotations"]["dev.sigstore.cosign/certificate"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The certificate of the v3 bundle (DER).
+fn bundle_certificate() -> Vec<u8> {
+    use base64::Engine;
+    let layout = std::path::PathBuf::from(sample("layout-bundle"));
+    let index = read_index(&layout);
+    let referrer = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["artifactType"].is_string())
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let manifest = read_blob_json(&layout, &referrer);
+    let bundle = read_blob_json(&layout, manifest["layers"][0]["digest"].as_str().unwrap());
+    base64::engine::general_purpose::STANDARD
+        .decode(
+            bundle["verificationMaterial"]["certificate"]["rawBytes"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap()
+}
+
+/// The Fulcio chain of a trusted root, as PEM (issuing CA first).
+fn fulcio_chain_pem(trusted_root: &[u8]) -> String {
+    let root: serde_json::Value = serde_json::from_slice(trusted_root).unwrap();
+    root["certificateAuthorities"][0]["certChain"]["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let b64 = c["rawBytes"].as_str().unwrap();
+            let lines: Vec<&str> = b64
+                .as_bytes()
+                .chunks(64)
+                .map(|l| std::str::from_utf8(l).unwrap())
+                .collect();
+            format!(
+                "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+                lines.join("\n")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_certificate_and_a_chain_given_out_of_band_are_verified_like_attached_ones() {
+    let dir = scratch("keyless-out-of-band");
+    let issuer = issuer();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.display().to_string()
+    };
+    let legacy_pem = write("legacy.pem", legacy_layer_certificate().as_bytes());
+    let bundle_der = write("bundle.der", &bundle_certificate());
+    let sample_chain = write(
+        "sample-chain.pem",
+        fulcio_chain_pem(&std::fs::read(sample("trusted_root.json")).unwrap()).as_bytes(),
+    );
+    let production_chain = write(
+        "production-chain.pem",
+        fulcio_chain_pem(
+            &std::fs::read(root().join("../shared/testdata/sigstore-trusted-root/production.trusted_root.json"))
+                .unwrap(),
+        )
+        .as_bytes(),
+    );
+    let identity = [
+        "--certificate-identity",
+        "ci@example.com",
+        "--certificate-oidc-issuer",
+        issuer.as_str(),
+    ];
+    let with = |layout: &str, extra: &[&str]| verify(layout, &[&identity[..], extra].concat());
+
+    // The certificate each signature carries, given again (PEM, or DER): verified.
+    let out = with(
+        "layout-legacy",
+        &["--certificate", &legacy_pem, "--insecure-ignore-tlog"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = with("layout-bundle", &["--certificate", &bundle_der]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // A signature that carries another certificate than the one given is refused.
+    let out = with("layout-bundle", &["--certificate", &legacy_pem]);
+    assert_fails(
+        &out,
+        12,
+        r#"the signature carries a certificate for "ci@example.com", not the signing certificate given out of band (--certificate)"#,
+    );
+
+    // The chain given replaces the trusted root's Fulcio: the right one verifies, another CA does not.
+    let out = with("layout-bundle", &["--certificate-chain", &sample_chain]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = with(
+        "layout-legacy",
+        &[
+            "--certificate",
+            &legacy_pem,
+            "--certificate-chain",
+            &sample_chain,
+            "--insecure-ignore-tlog",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = with("layout-bundle", &["--certificate-chain", &production_chain]);
+    assert_fails(&out, 12, r#"not by "CN=sigstore,O=sigstore.dev""#);
+
+    // Usage errors: with a key, without an identity, a file that is no certificate or chain.
+    let out = verify(
+        "layout-bundle",
+        &["--key", sample_pub().to_str().unwrap(), "--certificate", &legacy_pem],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+    let out = verify("layout-bundle", &["--certificate", &legacy_pem]);
+    assert_fails(
+        &out,
+        1,
+        "--certificate and --certificate-chain need --certificate-identity",
+    );
+    let not_pem = write(
+        "not-a-certificate.pem",
+        b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+    );
+    let out = with("layout-bundle", &["--certificate", &not_pem]);
+    assert_fails(&out, 1, "where a CERTIFICATE was expected");
+    let out = with("layout-bundle", &["--certificate-chain", &legacy_pem]);
+    assert_fails(&out, 1, "which is not a root (self-issued) certificate");
+}

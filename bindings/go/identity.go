@@ -24,6 +24,10 @@ type Identity struct {
 	// GitHubClaims maps claim names (github-workflow-trigger, -sha, -name, -repository, -ref) to
 	// the values required.
 	GitHubClaims map[string]string
+	// Certificate, when set, is the signing certificate given out of band (PEM, the first
+	// certificate is taken, or DER; cosign's --certificate): signatures must be made with it, and one
+	// that carries another certificate is refused. It is verified like an attached one.
+	Certificate []byte
 }
 
 // WithIdentity trusts keyless signatures by identity under root, as one more authority.
@@ -54,6 +58,14 @@ func WithIdentity(identity Identity, root *TrustedRoot) Option {
 		sort.Strings(names)
 		for _, name := range names {
 			if err := requireClaim(id, name, identity.GitHubClaims[name]); err != nil {
+				return err
+			}
+		}
+		if identity.Certificate != nil {
+			data, n := cBytes(identity.Certificate)
+			defer C.free(unsafe.Pointer(data))
+			var cerr *C.ocitrust_error
+			if err := takeError(C.ocitrust_identity_set_certificate(id, data, n, &cerr), cerr); err != nil {
 				return err
 			}
 		}

@@ -201,3 +201,49 @@ func TestKeylessSignedImagesInLayouts(t *testing.T) {
 		t.Fatalf("another identity: %v %v", err, verdict.RequireTrusted())
 	}
 }
+
+func TestACertificateAndAChainGivenOutOfBand(t *testing.T) {
+	read := func(name string) []byte {
+		data, err := os.ReadFile(fixture(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	root, err := ocitrust.LoadTrustedRootFile(fixture("keyless/trusted_root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	chained, err := root.WithCertificateChain(read("keyless/fulcio-chain.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chained.Close()
+	identity := ocitrust.Identity{
+		Subject:     "ci@example.com",
+		Issuer:      strings.TrimSpace(string(read("keyless/issuer"))),
+		Certificate: read("keyless/legacy-certificate.pem"),
+	}
+	v, err := ocitrust.NewVerifier(ocitrust.WithIdentity(identity, chained), ocitrust.WithInsecureIgnoreTlog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	verdict, err := v.Verify(context.Background(), layout("keyless/layout-legacy"))
+	if err != nil || verdict.RequireTrusted() != nil {
+		t.Fatalf("the layer made with that certificate: %v %v", err, verdict.RequireTrusted())
+	}
+	verdict, err = v.Verify(context.Background(), layout("keyless/layout-bundle"))
+	if err != nil || !strings.Contains(verdict.RequireTrusted().Error(), "not the signing certificate given out of band") {
+		t.Fatalf("a bundle with another certificate: %v %v", err, verdict.RequireTrusted())
+	}
+	if _, err := root.WithCertificateChain(identity.Certificate); !errors.Is(err, ocitrust.ErrInvalidCertificate) {
+		t.Fatalf("a leaf as a chain: %v", err)
+	}
+	bad := identity
+	bad.Certificate = []byte("nope")
+	if _, err := ocitrust.NewVerifier(ocitrust.WithIdentity(bad, root)); !errors.Is(err, ocitrust.ErrInvalidCertificate) {
+		t.Fatalf("bytes that are no certificate: %v", err)
+	}
+}

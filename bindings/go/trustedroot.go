@@ -62,6 +62,23 @@ func LoadTrustedRootFile(path string) (*TrustedRoot, error) {
 	return newTrustedRoot(ptr), nil
 }
 
+// WithCertificateChain is a copy of r whose Fulcio certificate authorities are replaced by the CA
+// chain in chainPEM (the CA that issues signing certificates first, the root last; cosign's
+// --certificate-chain). Its logs and timestamp authorities are kept.
+func (r *TrustedRoot) WithCertificateChain(chainPEM []byte) (*TrustedRoot, error) {
+	data, n := cBytes(chainPEM)
+	defer C.free(unsafe.Pointer(data))
+	var ptr *C.ocitrust_trusted_root
+	err := r.h.use(func(root *C.ocitrust_trusted_root) error {
+		var cerr *C.ocitrust_error
+		return takeError(C.ocitrust_trusted_root_with_certificate_chain(root, data, n, &ptr, &cerr), cerr)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return newTrustedRoot(ptr), nil
+}
+
 // Close frees the root. Idempotent; safe to call concurrently.
 func (r *TrustedRoot) Close() {
 	r.h.close(func(p **C.ocitrust_trusted_root) { C.ocitrust_trusted_root_free(p) })

@@ -320,8 +320,65 @@ static void keyless_signed_images_in_layouts(void) {
     free(issuer);
 }
 
+/* The signing certificate and the CA chain given out of band (--certificate, --certificate-chain). */
+static void a_certificate_and_a_chain_given_out_of_band(void) {
+    size_t issuer_len, certificate_len, chain_len;
+    char *issuer = (char *)read_all(fixture("keyless/issuer"), &issuer_len);
+    unsigned char *certificate = read_all(fixture("keyless/legacy-certificate.pem"), &certificate_len);
+    unsigned char *chain = read_all(fixture("keyless/fulcio-chain.pem"), &chain_len);
+    ocitrust_trusted_root *root = NULL, *chained = NULL;
+    ocitrust_identity *identity = NULL;
+    ocitrust_verifier *verifier = NULL;
+    ocitrust_verdict *verdict = NULL;
+    ocitrust_error *error = NULL;
+
+    while (issuer_len > 0 && (issuer[issuer_len - 1] == '\n' || issuer[issuer_len - 1] == '\r')) issuer_len--;
+    issuer[issuer_len] = '\0';
+    CHECK_RC(ocitrust_trusted_root_from_file(fixture("keyless/trusted_root.json"), &root, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_trusted_root_with_certificate_chain(root, chain, chain_len, &chained, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_identity_new("ci@example.com", false, issuer, false, &identity, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_identity_set_certificate(identity, certificate, certificate_len, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_new(&verifier, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_add_identity(verifier, identity, chained, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_set_insecure_ignore_tlog(verifier, true, NULL), OCITRUST_OK);
+
+    /* The legacy layer was made with that certificate: trusted. */
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("keyless/layout-legacy", ""), 0, &verdict, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
+    ocitrust_verdict_free(&verdict);
+    /* The bundle carries another certificate: refused, with the reason. */
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("keyless/layout-bundle", ""), 0, &verdict, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_ERR_NO_MATCHING_SIGNATURES);
+    CHECK(error_says(&error, OCITRUST_ERR_NO_MATCHING_SIGNATURES, "not the signing certificate given out of band"));
+    ocitrust_verdict_free(&verdict);
+
+    /* Bytes that are no certificate; a "chain" that is a leaf; NULL arguments. */
+    CHECK_RC(ocitrust_identity_set_certificate(identity, (const uint8_t *)"nope", 4, &error),
+             OCITRUST_ERR_INVALID_CERTIFICATE);
+    ocitrust_error_free(&error);
+    ocitrust_trusted_root_free(&chained);
+    CHECK_RC(ocitrust_trusted_root_with_certificate_chain(root, certificate, certificate_len, &chained, &error),
+             OCITRUST_ERR_INVALID_CERTIFICATE);
+    CHECK(chained == NULL);
+    CHECK(error_says(&error, OCITRUST_ERR_INVALID_CERTIFICATE, "not a root"));
+    CHECK_RC(ocitrust_trusted_root_with_certificate_chain(NULL, chain, chain_len, &chained, &error),
+             OCITRUST_ERR_NULL_ARGUMENT);
+    ocitrust_error_free(&error);
+    CHECK_RC(ocitrust_identity_set_certificate(NULL, certificate, certificate_len, NULL), OCITRUST_ERR_NULL_ARGUMENT);
+
+    ocitrust_verifier_free(&verifier);
+    ocitrust_identity_free(&identity);
+    ocitrust_trusted_root_free(&root);
+    free(issuer);
+    free(certificate);
+    free(chain);
+}
+
 int main(void) {
     keyless_signed_images_in_layouts();
+    a_certificate_and_a_chain_given_out_of_band();
     a_keyless_bundle_verifies_by_bytes_and_by_digest();
     wrong_identity_issuer_and_claims_are_refused_with_what_was_found();
     a_key_signed_bundle_with_its_own_trusted_root();

@@ -18,7 +18,9 @@
                         (happy-path-v0.3) and its artifact a.txt; key.json, key.pub and
                         key-trusted-root.json (managed-key-and-trusted-root)
   keyless/              a copy of examples/keyless-sample (signed keyless by the real cosign against a
-                        private Sigstore: layout-bundle/, layout-legacy/, trusted_root.json, issuer)
+                        private Sigstore: layout-bundle/, layout-legacy/, trusted_root.json, issuer),
+                        with legacy-certificate.pem (the legacy layer's certificate) and
+                        fulcio-chain.pem (the root's Fulcio chain) for --certificate/--certificate-chain
 
 Usage: ffi_fixtures.py OUT_DIR   (OUT_DIR is replaced)
 """
@@ -114,6 +116,24 @@ def main() -> None:
     shutil.copy(managed / "key.pub", bundles / "key.pub")
     shutil.copy(managed / "trusted_root.json", bundles / "key-trusted-root.json")
     shutil.copytree(ROOT / "examples" / "keyless-sample", out / "keyless", ignore=shutil.ignore_patterns("*.sh"))
+    out_of_band_certificates(out / "keyless")
+
+
+def out_of_band_certificates(keyless):
+    """The legacy layer's certificate and the sample root's Fulcio chain as PEM files, as a user
+    gives them to --certificate and --certificate-chain."""
+    layout = keyless / "layout-legacy"
+    index = json.loads((layout / "index.json").read_text())
+    sigs = next(m for m in index["manifests"] if m["annotations"]["kind"] == "dev.cosignproject.cosign/sigs")
+    manifest = json.loads((layout / "blobs" / "sha256" / sigs["digest"].split(":")[1]).read_text())
+    (keyless / "legacy-certificate.pem").write_text(manifest["layers"][0]["annotations"]["dev.sigstore.cosign/certificate"])
+    root = json.loads((keyless / "trusted_root.json").read_text())
+    pems = []
+    for certificate in root["certificateAuthorities"][0]["certChain"]["certificates"]:
+        b64 = certificate["rawBytes"]
+        lines = "\n".join(b64[i:i + 64] for i in range(0, len(b64), 64))
+        pems.append(f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n")
+    (keyless / "fulcio-chain.pem").write_text("".join(pems))
 
 
 if __name__ == "__main__":

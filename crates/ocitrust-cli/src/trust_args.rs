@@ -42,6 +42,14 @@ pub struct TrustArgs {
     /// The git ref the certificate's workflow ran on (e.g. refs/heads/main).
     #[arg(long)]
     certificate_github_workflow_ref: Option<String>,
+    /// The signing certificate (PEM or DER), given out of band: signatures must be made with it. It
+    /// is verified like an attached one (chain, SCT, identity, at the signing time).
+    #[arg(long, value_name = "FILE", conflicts_with = "key")]
+    certificate: Option<PathBuf>,
+    /// The CA certificates (PEM) signing certificates chain to, instead of the trusted root's
+    /// Fulcio: the issuing CA first, the root last.
+    #[arg(long, value_name = "FILE", conflicts_with = "key")]
+    certificate_chain: Option<PathBuf>,
     /// The Sigstore trusted root (trusted_root.json) instead of the embedded public-good one.
     #[arg(long, value_name = "FILE")]
     trusted_root: Option<PathBuf>,
@@ -57,17 +65,24 @@ fn usage(message: &str) -> Error {
     Error::new(ErrorCode::InvalidArgument, message)
 }
 
+fn read_trust_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    ocitrust::registry::file::read_bounded(path, ocitrust::core::sigstore::TRUSTED_ROOT_SIZE_MAX as u64)
+}
+
 impl TrustArgs {
     fn root(&self) -> Result<Arc<TrustedRoot>> {
         match &self.trusted_root {
-            Some(path) => {
-                let bytes = ocitrust::registry::file::read_bounded(
-                    path,
-                    ocitrust::core::sigstore::TRUSTED_ROOT_SIZE_MAX as u64,
-                )?;
-                Ok(Arc::new(TrustedRoot::from_json(&bytes)?))
-            }
+            Some(path) => Ok(Arc::new(TrustedRoot::from_json(&read_trust_file(path)?)?)),
             None => TrustedRoot::production_shared(),
+        }
+    }
+
+    /// The root keyless identities are judged under: the trusted root, its Fulcio CAs replaced by
+    /// `--certificate-chain` when given.
+    fn identity_root(&self, root: &Arc<TrustedRoot>) -> Result<Arc<TrustedRoot>> {
+        match &self.certificate_chain {
+            Some(path) => Ok(Arc::new(root.with_certificate_chain(&read_trust_file(path)?)?)),
+            None => Ok(root.clone()),
         }
     }
 
@@ -119,7 +134,15 @@ impl TrustArgs {
             authorities.push(Authority::CosignKey(ocitrust::load_public_key(key)?));
         }
         if let Some(identity) = self.identity()? {
-            authorities.push(Authority::Keyless(KeylessIdentity::new(identity, root.clone())));
+            let mut keyless = KeylessIdentity::new(identity, self.identity_root(&root)?);
+            if let Some(path) = &self.certificate {
+                keyless = keyless.with_certificate(ocitrust::certificate_from_pem_or_der(&read_trust_file(path)?)?);
+            }
+            authorities.push(Authority::Keyless(keyless));
+        } else if self.certificate.is_some() || self.certificate_chain.is_some() {
+            return Err(usage(
+                "--certificate and --certificate-chain need --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]",
+            ));
         }
         if authorities.is_empty() {
             return Err(usage(

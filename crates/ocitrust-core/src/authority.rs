@@ -9,6 +9,7 @@ use crate::crypto::PublicKey;
 use crate::error::{Error, ErrorCode};
 use crate::sigstore::{BundleSigner, CertificateIdentity, TrustedRoot};
 use crate::verdict::{Outcome, SignatureReport};
+use crate::x509::Certificate;
 
 /// One party whose signature makes an image trusted.
 #[derive(Debug, Clone)]
@@ -28,12 +29,27 @@ pub struct KeylessIdentity {
     pub identity: CertificateIdentity,
     /// The Fulcio CAs, logs and timestamp authorities trusted (shared between authorities).
     pub trusted_root: Arc<TrustedRoot>,
+    /// The signing certificate, when it is given out of band (`cosign verify --certificate`):
+    /// signatures must be made with it, and one that carries another certificate is refused.
+    pub certificate: Option<Certificate>,
 }
 
 impl KeylessIdentity {
-    /// `identity`, judged under `trusted_root`.
+    /// `identity`, judged under `trusted_root`, with the certificate each signature carries.
     pub fn new(identity: CertificateIdentity, trusted_root: Arc<TrustedRoot>) -> Self {
-        KeylessIdentity { identity, trusted_root }
+        KeylessIdentity {
+            identity,
+            trusted_root,
+            certificate: None,
+        }
+    }
+
+    /// The same identity, whose signatures are made with `certificate` (given out of band).
+    pub fn with_certificate(self, certificate: Certificate) -> Self {
+        KeylessIdentity {
+            certificate: Some(certificate),
+            ..self
+        }
     }
 }
 
@@ -53,7 +69,13 @@ impl Authority {
     pub fn bundle_signer<'a>(&'a self, key_root: &'a TrustedRoot) -> (BundleSigner<'a>, &'a TrustedRoot) {
         match self {
             Authority::CosignKey(key) => (BundleSigner::Key(key), key_root),
-            Authority::Keyless(keyless) => (BundleSigner::Identity(&keyless.identity), &keyless.trusted_root),
+            Authority::Keyless(keyless) => (
+                BundleSigner::Identity {
+                    identity: &keyless.identity,
+                    certificate: keyless.certificate.as_ref(),
+                },
+                &keyless.trusted_root,
+            ),
         }
     }
 }

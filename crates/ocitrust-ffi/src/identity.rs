@@ -3,9 +3,9 @@
 
 use std::ffi::c_char;
 
-use ocitrust::{Authority, CertificateIdentity, KeylessIdentity, Matcher};
+use ocitrust::{certificate_from_pem_or_der, Authority, Certificate, CertificateIdentity, KeylessIdentity, Matcher};
 
-use crate::boundary::{arg, arg_mut, arg_str, free_handle, give, out_param, run};
+use crate::boundary::{arg, arg_bytes, arg_mut, arg_str, free_handle, give, out_param, run};
 use crate::error::ocitrust_error;
 use crate::result::ocitrust_result;
 use crate::trusted_root::ocitrust_trusted_root;
@@ -15,6 +15,7 @@ use crate::verifier::{configure, ocitrust_verifier};
 /// a regular expression, and GitHub workflow claims that must equal.
 pub struct ocitrust_identity {
     identity: CertificateIdentity,
+    certificate: Option<Certificate>,
 }
 
 fn matcher(text: &str, is_regexp: bool, what: &str) -> ocitrust::Result<Matcher> {
@@ -51,6 +52,7 @@ pub unsafe extern "C" fn ocitrust_identity_new(
                     issuer,
                     github_claims: Vec::new(),
                 },
+                certificate: None,
             },
         );
         Ok(())
@@ -92,6 +94,25 @@ pub unsafe extern "C" fn ocitrust_identity_require_claim(
     })
 }
 
+/// Gives the signing certificate out of band (`--certificate`): `certificate_len` bytes of PEM (the
+/// first certificate is taken) or DER. Signatures must then be made with it, and one that carries
+/// another certificate is refused; it is verified like an attached one (chain, SCT, identity, at the
+/// signing time). Errors: `OCITRUST_ERR_INVALID_CERTIFICATE`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_identity_set_certificate(
+    identity: *mut ocitrust_identity,
+    certificate: *const u8,
+    certificate_len: usize,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let identity = arg_mut(identity, "identity")?;
+        let bytes = arg_bytes(certificate, certificate_len, "certificate")?;
+        identity.certificate = Some(certificate_from_pem_or_der(bytes)?);
+        Ok(())
+    })
+}
+
 /// Frees an identity and sets `*identity` to NULL; `identity` or `*identity` NULL is a no-op.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_identity_free(identity: *mut *mut ocitrust_identity) {
@@ -108,9 +129,13 @@ pub unsafe extern "C" fn ocitrust_verifier_add_identity(
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
     configure(verifier, error_out, |verifier| {
-        let identity = arg(identity, "identity")?.identity.clone();
+        let identity = arg(identity, "identity")?;
         let trusted_root = arg(root, "root")?.root.clone();
-        verifier.rebuild(|v| v.trust(Authority::Keyless(KeylessIdentity::new(identity, trusted_root))));
+        let mut keyless = KeylessIdentity::new(identity.identity.clone(), trusted_root);
+        if let Some(certificate) = &identity.certificate {
+            keyless = keyless.with_certificate(certificate.clone());
+        }
+        verifier.rebuild(|v| v.trust(Authority::Keyless(keyless)));
         Ok(())
     })
 }

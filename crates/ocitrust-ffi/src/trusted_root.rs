@@ -9,7 +9,7 @@ use std::sync::Arc;
 use ocitrust::core::sigstore::TRUSTED_ROOT_SIZE_MAX;
 use ocitrust::TrustedRoot;
 
-use crate::boundary::{arg_bytes, arg_str, free_handle, give, out_param, run};
+use crate::boundary::{arg, arg_bytes, arg_str, free_handle, give, out_param, run};
 use crate::error::ocitrust_error;
 use crate::result::ocitrust_result;
 
@@ -70,6 +70,29 @@ pub unsafe extern "C" fn ocitrust_trusted_root_from_file(
         let out = out_param(root_out, "root_out")?;
         let bytes = ocitrust::registry::file::read_bounded(Path::new(path), TRUSTED_ROOT_SIZE_MAX as u64)?;
         let root = Arc::new(TrustedRoot::from_json(&bytes)?);
+        give(out, ocitrust_trusted_root { root });
+        Ok(())
+    })
+}
+
+/// A copy of `root` whose Fulcio certificate authorities are replaced by the CA chain in `chain_pem`
+/// (`chain_len` bytes of PEM: the CA that issues signing certificates first, the root last), as
+/// `--certificate-chain` does for a private or corporate CA; its logs and timestamp authorities are
+/// kept. On success `*root_out` receives a new root to free. Errors: `OCITRUST_ERR_INVALID_CERTIFICATE`
+/// (not PEM certificates, or a chain whose links do not verify), `OCITRUST_ERR_LIMIT_EXCEEDED`.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_trusted_root_with_certificate_chain(
+    root: *const ocitrust_trusted_root,
+    chain_pem: *const u8,
+    chain_len: usize,
+    root_out: *mut *mut ocitrust_trusted_root,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let root = arg(root, "root")?;
+        let chain = arg_bytes(chain_pem, chain_len, "chain_pem")?;
+        let out = out_param(root_out, "root_out")?;
+        let root = Arc::new(root.root.with_certificate_chain(chain)?);
         give(out, ocitrust_trusted_root { root });
         Ok(())
     })

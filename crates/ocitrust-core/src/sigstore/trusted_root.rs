@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::rfc3339::parse_rfc3339;
 use crate::crypto::PublicKey;
 use crate::error::{Error, ErrorCode, Result};
-use crate::x509::TrustedChain;
+use crate::x509::{certificates_from_pem, TrustedChain};
 
 /// Media types of the trusted-root JSON accepted.
 pub const TRUSTED_ROOT_MEDIA_TYPES: &[&str] = &[
@@ -231,6 +231,38 @@ impl TrustedRoot {
                 .map(|a| authority(a, "timestamp authority"))
                 .collect::<Result<_>>()?,
             media_type: root.media_type,
+        })
+    }
+
+    /// This root with its certificate authorities replaced by `chain_pem` (PEM, the issuing CA
+    /// first, the root last), as `cosign verify --certificate-chain` does: signing certificates must
+    /// chain to it, trusted at any time its certificates are valid. Its links must verify.
+    pub fn with_certificate_chain(&self, chain_pem: &[u8]) -> Result<Self> {
+        if chain_pem.len() > TRUSTED_ROOT_SIZE_MAX {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "a certificate chain of {} bytes, limit is {TRUSTED_ROOT_SIZE_MAX}",
+                    chain_pem.len()
+                ),
+            ));
+        }
+        let chain: Vec<Vec<u8>> = certificates_from_pem(chain_pem)?
+            .iter()
+            .map(|c| c.der().to_vec())
+            .collect();
+        let trusted_chain = TrustedChain::new(&chain)?;
+        Ok(TrustedRoot {
+            certificate_authorities: vec![CertificateAuthority {
+                uri: "--certificate-chain".to_owned(),
+                chain,
+                trusted_chain: Ok(trusted_chain),
+                valid_for: ValidityPeriod {
+                    start: SystemTime::UNIX_EPOCH,
+                    end: None,
+                },
+            }],
+            ..self.clone()
         })
     }
 

@@ -40,8 +40,14 @@ pub enum Artifact<'a> {
 pub enum BundleSigner<'a> {
     /// A key known out of band (`--key`).
     Key(&'a PublicKey),
-    /// A Fulcio certificate naming this identity.
-    Identity(&'a CertificateIdentity),
+    /// A Fulcio certificate naming this identity: the one given out of band, if any, else the
+    /// bundle's.
+    Identity {
+        /// Who the certificate must name.
+        identity: &'a CertificateIdentity,
+        /// The signing certificate given out of band (`--certificate`).
+        certificate: Option<&'a Certificate>,
+    },
 }
 
 /// What a bundle verification may relax; all off by default.
@@ -111,19 +117,34 @@ pub fn verify_sigstore_bundle(
     } = *judgement;
     let mut checks = Checks::default();
     let digest = artifact_sha256(artifact);
-    let certificate = bundle.material.signing_certificate();
+    let bundled = bundle.material.signing_certificate();
+    let certificate = match signer {
+        BundleSigner::Identity {
+            certificate: Some(given),
+            ..
+        } => Some(given),
+        _ => bundled,
+    };
     let signer_material = match (signer, certificate) {
         (BundleSigner::Key(key), _) => Some(SignerMaterial::Key(key)),
-        (BundleSigner::Identity(_), Some(certificate)) => Some(SignerMaterial::Certificate(certificate)),
-        (BundleSigner::Identity(_), None) => None,
+        (BundleSigner::Identity { .. }, Some(certificate)) => Some(SignerMaterial::Certificate(certificate)),
+        (BundleSigner::Identity { .. }, None) => None,
     };
-    checks.run(CheckName::Integrity, || match signer_material {
-        Some(_) => Ok(()),
-        None => Err(failed(
+    let material_ok = checks.run(CheckName::Integrity, || match (signer_material, bundled) {
+        (None, _) => Err(failed(
             "the bundle is signed with a key, not a certificate: verify it with --key".into(),
         )),
+        (Some(SignerMaterial::Certificate(given)), Some(carried)) if given.der() != carried.der() => {
+            Err(failed(format!(
+                "the signature carries a certificate for {:?}, not the signing certificate given out of band (--certificate)",
+                carried.alt_names().first().map(|n| n.value()).unwrap_or_default()
+            )))
+        }
+        _ => Ok(()),
     });
-    let keyless = matches!(signer, BundleSigner::Identity(_));
+    let signer_material = material_ok.and(signer_material);
+    let certificate = material_ok.and(certificate);
+    let keyless = matches!(signer, BundleSigner::Identity { .. });
 
     // The transparency log: every entry verified and bound to this bundle.
     let mut times: Vec<SystemTime> = Vec::new();
@@ -188,7 +209,7 @@ pub fn verify_sigstore_bundle(
     let mut summary = None;
     let public_key: Option<&PublicKey> = match (signer, certificate) {
         (BundleSigner::Key(key), _) => Some(key),
-        (BundleSigner::Identity(identity), Some(leaf)) => {
+        (BundleSigner::Identity { identity, .. }, Some(leaf)) => {
             let chain = checks.run(CheckName::Certificate, || {
                 times_ok.ok_or(Failure::NotReached)?;
                 check_bundled_roots(&bundle.material, root)?;
@@ -216,7 +237,7 @@ pub fn verify_sigstore_bundle(
             summary = claims.map(|claims| certificate_summary(leaf, claims));
             Some(leaf.public_key())
         }
-        (BundleSigner::Identity(_), None) => None,
+        (BundleSigner::Identity { .. }, None) => None,
     };
 
     let signature_ok = checks.run(CheckName::Signature, || {

@@ -379,6 +379,22 @@ pub fn certificates_from_pem(text: &[u8]) -> Result<Vec<Certificate>> {
         .collect()
 }
 
+/// The certificate a `--certificate` file holds, as cosign reads one: the first `CERTIFICATE` block
+/// of a PEM text (the leaf, when a chain follows it), or else DER.
+pub fn certificate_from_pem_or_der(bytes: &[u8]) -> Result<Certificate> {
+    if bytes.len() > CERTIFICATE_SIZE_MAX {
+        return Err(invalid(format!(
+            "a certificate of {} bytes, limit is {CERTIFICATE_SIZE_MAX}",
+            bytes.len()
+        )));
+    }
+    if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        Ok(certificates_from_pem(bytes)?.remove(0))
+    } else {
+        Certificate::from_der(bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

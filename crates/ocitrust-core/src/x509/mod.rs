@@ -5,5 +5,7 @@ mod certificate;
 mod trusted_chain;
 
 pub(crate) use certificate::octet_string_contents;
-pub use certificate::{certificates_from_pem, AltName, Certificate, KeyUsage, CERTIFICATE_SIZE_MAX};
+pub use certificate::{
+    certificate_from_pem_or_der, certificates_from_pem, AltName, Certificate, KeyUsage, CERTIFICATE_SIZE_MAX,
+};
 pub use trusted_chain::{TrustedChain, EKU_CODE_SIGNING, EKU_TIME_STAMPING};
