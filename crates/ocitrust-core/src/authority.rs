@@ -31,7 +31,7 @@ pub struct KeylessIdentity {
     pub trusted_root: Arc<TrustedRoot>,
     /// The signing certificate, when it is given out of band (`cosign verify --certificate`):
     /// signatures must be made with it, and one that carries another certificate is refused.
-    pub certificate: Option<Certificate>,
+    pub certificate: Option<Arc<Certificate>>,
 }
 
 impl KeylessIdentity {
@@ -47,7 +47,7 @@ impl KeylessIdentity {
     /// The same identity, whose signatures are made with `certificate` (given out of band).
     pub fn with_certificate(self, certificate: Certificate) -> Self {
         KeylessIdentity {
-            certificate: Some(certificate),
+            certificate: Some(Arc::new(certificate)),
             ..self
         }
     }
@@ -72,7 +72,7 @@ impl Authority {
             Authority::Keyless(keyless) => (
                 BundleSigner::Identity {
                     identity: &keyless.identity,
-                    certificate: keyless.certificate.as_ref(),
+                    certificate: keyless.certificate.as_deref(),
                 },
                 &keyless.trusted_root,
             ),
