@@ -4,7 +4,8 @@
 # valgrind), then: format check, clippy with warnings as errors, every test including interop with
 # the real cosign (key-based and keyless) and the header drift check, the core and the conformance
 # suite on the aws-lc-rs backend, the C tests (sanitizers and valgrind), the Go binding's tests
-# (-race), the differential tests against sigstore-verify, and a build check of the fuzz targets.
+# (-race), the differential tests against sigstore-verify, and build checks of the benchmarks and the
+# fuzz targets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,8 @@ echo "== Go binding: go vet, go test -race, the example program"
 bash bindings/go/test.sh
 echo "== differential: ocitrust and sigstore-verify agree on the shared bundles and their mutations"
 cargo test --manifest-path tests/differential/Cargo.toml --quiet
+echo "== benchmarks build (cargo check; running them is benches/, see the README)"
+cargo check --manifest-path benches/Cargo.toml --all-targets --quiet
 echo "== fuzz targets build (cargo check; running them needs nightly cargo-fuzz)"
 cargo check --manifest-path fuzz/Cargo.toml --bins --quiet
 echo "== all tests passed"

@@ -64,6 +64,8 @@ missing=()
 for pair in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl curl:curl valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
+# OpenSSL's headers: the benchmarks' build check compiles sigstore-rs, which links it (native-tls).
+dpkg-query -W -f='${Status}' libssl-dev 2>/dev/null | grep -q 'ok installed' || missing+=(libssl-dev)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
