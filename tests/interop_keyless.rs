@@ -1,7 +1,8 @@
 //! Keyless interop with the real cosign against the real Sigstore services on loopback
 //! (tests/tools/sigstore_stack.py: Fulcio, a CT log, Rekor v2, a timestamp authority, an OIDC
-//! issuer): cosign v3 signs an image keyless (a bundle referrer), cosign v2 signs another with a
-//! certificate and a timestamp and no log entry; cosign verifies each; ocitrust verifies the same
+//! issuer, a stand-in for Rekor v1's write API): cosign v3 signs an image keyless (a bundle
+//! referrer), cosign v2 signs another with a certificate and a timestamp and no log entry, and a
+//! third with a certificate and a Rekor bundle; cosign verifies each; ocitrust verifies the same
 //! images straight from the registry, offline from the services, and prints what cosign printed.
 
 #[path = "support/peers.rs"]
@@ -11,9 +12,10 @@ mod support;
 use peers::*;
 use support::*;
 
-/// Signs `bundle_ref` (cosign v3) and `legacy_ref` (cosign v2) keyless inside a fresh stack, has
-/// cosign verify both (its output kept in `work`), and leaves the trusted root and issuer there.
-fn sign_keyless(peers: &Peers, bundle_ref: &str, legacy_ref: &str) -> std::path::PathBuf {
+/// Signs `bundle_ref` (cosign v3), `legacy_ref` and `rekor_ref` (cosign v2: with a timestamp, with a
+/// Rekor bundle) keyless inside a fresh stack, has cosign verify each (its output kept in `work`),
+/// and leaves the trusted root and issuer there.
+fn sign_keyless(peers: &Peers, bundle_ref: &str, legacy_ref: &str, rekor_ref: &str) -> std::path::PathBuf {
     let work = peers.dir("keyless");
     let script = work.join("sign.sh");
     let docker_config = peers.work.join(".docker");
@@ -34,6 +36,13 @@ curl -sf "$SIGSTORE_STACK_TSA/certchain" > tsa-chain.pem
 SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
   "{v2}" verify --certificate-identity "$SIGSTORE_STACK_IDENTITY" --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" \
   --insecure-ignore-tlog --timestamp-certificate-chain tsa-chain.pem "{legacy_ref}" > cosign-v2-verify.json
+SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
+  "{v2}" sign --yes --fulcio-url "$SIGSTORE_STACK_FULCIO" --identity-token "$SIGSTORE_STACK_TOKEN" \
+  --rekor-url "$SIGSTORE_STACK_REKOR_V1" "{rekor_ref}"
+SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
+  SIGSTORE_REKOR_PUBLIC_KEY="$SIGSTORE_STACK_REKOR_V1_KEY" \
+  "{v2}" verify --certificate-identity "$SIGSTORE_STACK_IDENTITY" --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" \
+  --offline "{rekor_ref}" > cosign-v2-rekor-verify.json
 cp "$SIGSTORE_STACK_TRUSTED_ROOT" trusted_root.json
 printf '%s' "$SIGSTORE_STACK_ISSUER" > issuer
 "#,
@@ -72,9 +81,10 @@ fn cosign_signs_keyless_ocitrust_verifies_from_the_registry_with_cosigns_output(
     let peers = Peers::new("registry-keyless");
     let bundle_image = peers.push_image("keyless-v3");
     let legacy_image = peers.push_image("keyless-v2");
+    let rekor_image = peers.push_image("keyless-v2-rekor");
     let pin = |reference: &str| format!("{}@{}", reference.trim_end_matches(":v1"), peers.digest(reference));
-    let (bundle_ref, legacy_ref) = (pin(&bundle_image), pin(&legacy_image));
-    let work = sign_keyless(&peers, &bundle_ref, &legacy_ref);
+    let (bundle_ref, legacy_ref, rekor_ref) = (pin(&bundle_image), pin(&legacy_image), pin(&rekor_image));
+    let work = sign_keyless(&peers, &bundle_ref, &legacy_ref, &rekor_ref);
     let issuer = std::fs::read_to_string(work.join("issuer")).unwrap();
     let root = work.join("trusted_root.json");
     let identity = [
@@ -122,6 +132,23 @@ fn cosign_signs_keyless_ocitrust_verifies_from_the_registry_with_cosigns_output(
         payloads(&stdout(&out)),
         payloads(&cosign),
         "ocitrust printed what cosign v2 printed"
+    );
+
+    // The classic keyless layer, certificate and Rekor bundle: verified with no opt-in.
+    let out = ok(
+        peers.ocitrust(&work, &[&["verify"][..], &identity, &[rekor_ref.as_str()]].concat()),
+        "ocitrust verify of cosign v2's keyless layer with a Rekor bundle",
+    );
+    let cosign = std::fs::read_to_string(work.join("cosign-v2-rekor-verify.json")).unwrap();
+    assert_eq!(
+        payloads(&stdout(&out)),
+        payloads(&cosign),
+        "ocitrust printed what cosign v2 printed for the Rekor-bundle layer"
+    );
+    assert!(
+        stderr(&out).contains("Existence of the claims in the transparency log was verified offline"),
+        "{}",
+        stderr(&out)
     );
 
     // The wrong issuer is refused with what was expected and found.

@@ -1,7 +1,7 @@
 //! Keyless-signed images through the CLI, offline: the committed keyless sample
 //! (`examples/keyless-sample`, signed by the real cosign v3 — a bundle referrer with Rekor v2 and a
-//! timestamp — and cosign v2 — a `.sig` layer with a certificate and a timestamp — against a private
-//! Sigstore on loopback), verified under its trusted root with identity and issuer checks, and each
+//! timestamp — and cosign v2 — a `.sig` layer with a certificate and a timestamp, and one with a
+//! certificate and a Rekor bundle — against a private Sigstore on loopback), verified under its trusted root with identity and issuer checks, and each
 //! way of getting it wrong refused with its reason.
 
 mod support;
@@ -376,4 +376,142 @@ fn a_certificate_and_a_chain_given_out_of_band_are_verified_like_attached_ones()
     assert_fails(&out, 1, "where a CERTIFICATE was expected");
     let out = with("layout-bundle", &["--certificate-chain", &legacy_pem]);
     assert_fails(&out, 1, "which is not a root (self-issued) certificate");
+}
+
+#[test]
+fn a_legacy_keyless_layer_with_a_rekor_bundle_verifies_with_no_opt_in() {
+    let issuer = issuer();
+    let identity = [
+        "--certificate-identity",
+        "ci@example.com",
+        "--certificate-oidc-issuer",
+        issuer.as_str(),
+    ];
+    let out = verify("layout-rekor", &identity);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Existence of the claims in the transparency log was verified offline"),
+        "{}",
+        stderr(&out)
+    );
+    // cosign v2 adds the certificate's claims and the layer's Rekor bundle to the payload.
+    let printed: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(printed[0]["optional"]["Subject"], "ci@example.com");
+    assert_eq!(printed[0]["optional"]["Issuer"], issuer.as_str());
+    let bundle = &printed[0]["optional"]["Bundle"];
+    assert!(bundle["SignedEntryTimestamp"].is_string(), "{bundle}");
+    assert!(bundle["Payload"]["integratedTime"].is_u64(), "{bundle}");
+
+    let out = verify("layout-rekor", &[&identity[..], &["-o", "verdict"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["insecure"], serde_json::json!([]));
+    let signature = &verdict["signatures"][0];
+    assert_eq!(signature["kind"], "cosign-signature");
+    let checks = signature["checks"].as_array().unwrap();
+    for name in [
+        "tlog",
+        "timestamp",
+        "certificate",
+        "sct",
+        "identity",
+        "signature",
+        "claims",
+    ] {
+        let check = checks.iter().find(|c| c["name"] == name).unwrap();
+        assert_eq!(check["outcome"], "passed", "{check}");
+    }
+}
+
+/// A copy of `layout`'s signature manifest rewritten by `edit` (its annotations), the index
+/// pointing at the new manifest.
+fn with_rewritten_signature(layout: &str, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let copy = scratch(name);
+    copy_dir(std::path::Path::new(&sample(layout)), &copy);
+    let old = entry_digest(&copy, KIND_SIGS);
+    let mut manifest = read_blob_json(&copy, &old);
+    edit(&mut manifest["layers"][0]["annotations"]);
+    let bytes = serde_json::to_vec(&manifest).unwrap();
+    let new = write_blob(&copy, &bytes);
+    let mut index = read_index(&copy);
+    for entry in index["manifests"].as_array_mut().unwrap() {
+        if entry["digest"] == old.as_str() {
+            entry["digest"] = new.clone().into();
+            entry["size"] = bytes.len().into();
+        }
+    }
+    write_index(&copy, &index);
+    copy.display().to_string()
+}
+
+#[test]
+fn a_rekor_bundle_that_does_not_hold_is_refused_with_its_reason() {
+    let issuer = issuer();
+    let trusted_root = sample("trusted_root.json");
+    let run = |layout: &str, root: &str| {
+        let reference = format!("oci:{layout}");
+        ocitrust(&[
+            "verify",
+            "--certificate-identity",
+            "ci@example.com",
+            "--certificate-oidc-issuer",
+            &issuer,
+            "--trusted-root",
+            root,
+            &reference,
+        ])
+    };
+    let flip_set = with_rewritten_signature("layout-rekor", "keyless-rekor-set", |annotations| {
+        let mut bundle: serde_json::Value =
+            serde_json::from_str(annotations["dev.sigstore.cosign/bundle"].as_str().unwrap()).unwrap();
+        let set = bundle["SignedEntryTimestamp"].as_str().unwrap().to_owned();
+        let flipped = if set.starts_with('M') {
+            set.replacen('M', "N", 1)
+        } else {
+            format!("M{}", &set[1..])
+        };
+        bundle["SignedEntryTimestamp"] = flipped.into();
+        annotations["dev.sigstore.cosign/bundle"] = bundle.to_string().into();
+    });
+    assert_fails(&run(&flip_set, &trusted_root), 12, "signed entry timestamp");
+
+    let later = with_rewritten_signature("layout-rekor", "keyless-rekor-time", |annotations| {
+        let mut bundle: serde_json::Value =
+            serde_json::from_str(annotations["dev.sigstore.cosign/bundle"].as_str().unwrap()).unwrap();
+        let time = bundle["Payload"]["integratedTime"].as_u64().unwrap();
+        bundle["Payload"]["integratedTime"] = (time + 3600).into();
+        annotations["dev.sigstore.cosign/bundle"] = bundle.to_string().into();
+    });
+    assert_fails(&run(&later, &trusted_root), 12, "signed entry timestamp");
+
+    // A valid entry of another signature (the Rekor layer's, moved onto the timestamp-only layer) is
+    // an entry for something else.
+    let rekor_manifest = {
+        let layout = std::path::PathBuf::from(sample("layout-rekor"));
+        read_blob_json(&layout, &entry_digest(&layout, KIND_SIGS))
+    };
+    let moved = with_rewritten_signature("layout-legacy", "keyless-rekor-moved", |annotations| {
+        annotations["dev.sigstore.cosign/bundle"] =
+            rekor_manifest["layers"][0]["annotations"]["dev.sigstore.cosign/bundle"].clone();
+    });
+    assert_fails(
+        &run(&moved, &trusted_root),
+        12,
+        "the transparency-log entry is for something else: another signature",
+    );
+
+    // A trusted root without the log that signed the entry.
+    let dir = scratch("keyless-rekor-root");
+    let mut root: serde_json::Value = serde_json::from_slice(&std::fs::read(&trusted_root).unwrap()).unwrap();
+    root["tlogs"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|log| log["publicKey"]["keyDetails"] == "PKIX_ED25519");
+    let without_v1 = dir.join("trusted_root.json");
+    std::fs::write(&without_v1, root.to_string()).unwrap();
+    assert_fails(
+        &run(&sample("layout-rekor"), without_v1.to_str().unwrap()),
+        12,
+        "does not list",
+    );
 }

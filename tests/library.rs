@@ -206,11 +206,9 @@ fn verification_time_is_recorded_and_defaults_to_now() {
 
 #[test]
 fn verifies_the_keyless_sample_under_its_trusted_root() {
-    use ocitrust::{Authority, CertificateIdentity, KeylessIdentity, TrustedRoot};
-    use std::sync::Arc;
+    use ocitrust::{Authority, CertificateIdentity, KeylessIdentity};
     let dir = root().join("examples/keyless-sample");
-    let trusted_root =
-        Arc::new(TrustedRoot::from_json(&std::fs::read(dir.join("trusted_root.json")).unwrap()).unwrap());
+    let trusted_root = sample_trusted_root(&dir);
     let issuer = std::fs::read_to_string(dir.join("issuer")).unwrap().trim().to_owned();
     let verifier = Verifier::trusting([Authority::Keyless(KeylessIdentity::new(
         CertificateIdentity::exact("ci@example.com", issuer.clone()),
@@ -245,4 +243,32 @@ fn verifies_the_keyless_sample_under_its_trusted_root() {
         .find(|c| c.name == CheckName::Tlog)
         .unwrap();
     assert_eq!(tlog.outcome, Outcome::SkippedInsecure);
+
+    // The layer with a Rekor bundle verifies strictly, its log entry checked; not for another identity.
+    let rekor = format!("oci:{}", dir.join("layout-rekor").display());
+    let verdict = verifier.verify(&rekor).unwrap();
+    assert!(verdict.trusted, "{:?}", verdict.signatures[0].checks);
+    assert!(verdict.insecure.is_empty());
+    let tlog = verdict.signatures[0]
+        .checks
+        .iter()
+        .find(|c| c.name == CheckName::Tlog)
+        .unwrap();
+    assert_eq!(tlog.outcome, Outcome::Passed);
+    let stranger = Verifier::trusting([Authority::Keyless(KeylessIdentity::new(
+        CertificateIdentity::exact("someone@example.com", issuer.clone()),
+        sample_trusted_root(&dir),
+    ))]);
+    let error = stranger.verify(&rekor).unwrap().require_trusted().unwrap_err();
+    assert!(
+        error.message().contains(r#"expected SAN value "someone@example.com""#),
+        "{error}"
+    );
+}
+
+/// The keyless sample's trusted root.
+fn sample_trusted_root(dir: &std::path::Path) -> std::sync::Arc<ocitrust::TrustedRoot> {
+    std::sync::Arc::new(
+        ocitrust::TrustedRoot::from_json(&std::fs::read(dir.join("trusted_root.json")).unwrap()).unwrap(),
+    )
 }

@@ -191,6 +191,17 @@ func TestKeylessSignedImagesInLayouts(t *testing.T) {
 	if err != nil || verdict.RequireTrusted() != nil || len(verdict.Insecure) != 1 {
 		t.Fatalf("legacy layer with the opt-in: %v %v %v", err, verdict.RequireTrusted(), verdict.Insecure)
 	}
+	verdict, err = v.Verify(context.Background(), layout("keyless/layout-rekor"))
+	if err != nil || verdict.RequireTrusted() != nil || len(verdict.Insecure) != 0 {
+		t.Fatalf("legacy layer with a Rekor bundle: %v %v %v", err, verdict.RequireTrusted(), verdict.Insecure)
+	}
+	tlogPassed := false
+	for _, check := range verdict.Signatures[0].Checks {
+		tlogPassed = tlogPassed || (check.Name == ocitrust.CheckTlog && check.Outcome == ocitrust.OutcomePassed)
+	}
+	if !tlogPassed {
+		t.Fatalf("the Rekor bundle's check: %+v", verdict.Signatures[0].Checks)
+	}
 	stranger, err := ocitrust.NewVerifier(ocitrust.WithIdentity(ocitrust.Identity{Subject: "someone@example.com", Issuer: identity.Issuer}, root))
 	if err != nil {
 		t.Fatal(err)
@@ -199,6 +210,10 @@ func TestKeylessSignedImagesInLayouts(t *testing.T) {
 	verdict, err = stranger.Verify(context.Background(), layout("keyless/layout-bundle"))
 	if err != nil || !strings.Contains(verdict.RequireTrusted().Error(), `expected SAN value "someone@example.com"`) {
 		t.Fatalf("another identity: %v %v", err, verdict.RequireTrusted())
+	}
+	verdict, err = stranger.Verify(context.Background(), layout("keyless/layout-rekor"))
+	if err != nil || !strings.Contains(verdict.RequireTrusted().Error(), `expected SAN value "someone@example.com"`) {
+		t.Fatalf("another identity, Rekor bundle: %v %v", err, verdict.RequireTrusted())
 	}
 }
 

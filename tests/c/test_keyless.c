@@ -247,8 +247,9 @@ static void a_key_signed_bundle_with_its_own_trusted_root(void) {
     free(root_json);
 }
 
-/* The committed keyless sample: a cosign v3 bundle referrer and a cosign v2 legacy layer, made by
-   the real cosign against a private Sigstore, verified offline under its trusted root. */
+/* The committed keyless sample: a cosign v3 bundle referrer and two cosign v2 legacy layers (one with
+   a timestamp, one with a Rekor bundle), made by the real cosign against a private Sigstore, verified
+   offline under its trusted root. */
 static void keyless_signed_images_in_layouts(void) {
     size_t issuer_len;
     char *issuer = (char *)read_all(fixture("keyless/issuer"), &issuer_len);
@@ -290,6 +291,28 @@ static void keyless_signed_images_in_layouts(void) {
     CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
     ocitrust_verdict_free(&verdict);
 
+    /* The layer with a Rekor bundle: trusted with the log checked, even by the strict verifier. */
+    CHECK_RC(ocitrust_verifier_set_insecure_ignore_tlog(verifier, false, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("keyless/layout-rekor", ""), 0, &verdict, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
+    {
+        size_t i, count = ocitrust_verdict_signature_check_count(verdict, 0);
+        int tlog_passed = 0;
+        for (i = 0; i < count; i++) {
+            ocitrust_check_name name = 0;
+            ocitrust_outcome outcome = 0;
+            CHECK_RC(ocitrust_verdict_signature_check(verdict, 0, i, &name, &outcome), OCITRUST_OK);
+            tlog_passed |= name == OCITRUST_CHECK_TLOG && outcome == OCITRUST_OUTCOME_PASSED;
+        }
+        CHECK(tlog_passed);
+    }
+    CHECK_RC(ocitrust_verdict_signature_signer(verdict, 0, OCITRUST_SIGNER_CERTIFICATE_SUBJECT, text, sizeof text,
+                                               &len),
+             OCITRUST_OK);
+    CHECK(strcmp(text, "ci@example.com") == 0);
+    ocitrust_verdict_free(&verdict);
+
     /* Another identity, or the right one under the production root: refused. */
     ocitrust_identity_free(&identity);
     CHECK_RC(ocitrust_identity_new("someone@example.com", false, issuer, false, &identity, NULL), OCITRUST_OK);
@@ -297,6 +320,11 @@ static void keyless_signed_images_in_layouts(void) {
     CHECK_RC(ocitrust_verifier_new(&strangers, NULL), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_add_identity(strangers, identity, root, NULL), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_verify(strangers, layout_ref("keyless/layout-bundle", ""), 0, &verdict, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_ERR_NO_MATCHING_SIGNATURES);
+    CHECK(error_says(&error, OCITRUST_ERR_NO_MATCHING_SIGNATURES, "expected SAN value \"someone@example.com\""));
+    ocitrust_verdict_free(&verdict);
+    CHECK_RC(ocitrust_verifier_verify(strangers, layout_ref("keyless/layout-rekor", ""), 0, &verdict, &error),
              OCITRUST_OK);
     CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_ERR_NO_MATCHING_SIGNATURES);
     CHECK(error_says(&error, OCITRUST_ERR_NO_MATCHING_SIGNATURES, "expected SAN value \"someone@example.com\""));

@@ -3,8 +3,9 @@
 
 Starts, in WORK_DIR, on free 127.0.0.1 ports: an OIDC issuer (here, in Python: discovery, JWKS, and
 RS256 ID tokens for ci@example.com), Fulcio (ephemeral CA, email identities from that issuer), a CT
-log (tesseract, Fulcio's SCTs), Rekor v2 (rekor-tiles, Ed25519 checkpoints, origin 127.0.0.1) and a
-timestamp authority; writes the trusted root and signing config cosign v3 makes from them; then runs
+log (tesseract, Fulcio's SCTs), Rekor v2 (rekor-tiles, Ed25519 checkpoints, origin 127.0.0.1), a
+timestamp authority, and a stand-in for Rekor v1's write API (here, in Python: see RekorV1), for cosign
+v2's legacy layers with a Rekor bundle; writes the trusted root and signing config cosign v3 makes from them; then runs
 COMMAND with these in its environment, and stops everything when it ends:
 
   SIGSTORE_STACK_DIR            WORK_DIR
@@ -16,11 +17,14 @@ COMMAND with these in its environment, and stops everything when it ends:
   SIGSTORE_STACK_SIGNING_CONFIG WORK_DIR/signing-config.json
   SIGSTORE_STACK_FULCIO_ROOT    WORK_DIR/fulcio-chain.pem  (for cosign v2's SIGSTORE_ROOT_FILE)
   SIGSTORE_STACK_CT_KEY         WORK_DIR/ct.pub            (for cosign v2's SIGSTORE_CT_LOG_PUBLIC_KEY_FILE)
+  SIGSTORE_STACK_REKOR_V1       the Rekor v1 stand-in's URL (cosign v2's --rekor-url)
+  SIGSTORE_STACK_REKOR_V1_KEY   WORK_DIR/rekor-v1.pub      (for cosign v2's SIGSTORE_REKOR_PUBLIC_KEY)
 
 Usage: sigstore_stack.py WORK_DIR COSIGN_V3 -- COMMAND...
 The service binaries come from tests/tools/install.sh (OCITRUST_SIGSTORE_* in the environment).
 """
 import base64
+import hashlib
 import http.server
 import json
 import os
@@ -91,6 +95,71 @@ class Issuer:
         return f"{signing_input}.{b64url(signature)}"
 
 
+class RekorV1:
+    """A stand-in for Rekor v1's write API, which no runnable service here offers (Rekor v1 needs
+    trillian and a database; rekor-tiles is v2 only): `POST /api/v1/log/entries` takes a
+    `hashedrekord` 0.0.1 proposed entry (what cosign v2 uploads for a signature), appends its
+    canonical body to an in-memory log and answers as Rekor does, with the entry's logIndex,
+    integratedTime, logID (sha256 of the log's DER public key) and a signed entry timestamp: ECDSA
+    P-256 over the RFC 8785 canonical JSON of {body, integratedTime, logID, logIndex}. No inclusion
+    proof: cosign's legacy `.sig` layers keep only the SET, which is what this serves to make."""
+
+    def __init__(self, port: int, work: pathlib.Path):
+        self.url = f"http://127.0.0.1:{port}"
+        key = ec.generate_private_key(ec.SECP256R1())
+        spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        (work / "rekor-v1.pub").write_bytes(key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        log_id = hashlib.sha256(spki).hexdigest()
+        entries = []
+        lock = threading.Lock()
+
+        def canonical(value) -> bytes:
+            # RFC 8785 for what occurs here: ASCII strings and small integers, keys sorted.
+            return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def reply(self, status: int, document, headers=()):
+                body = json.dumps(document).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                if self.path != "/api/v1/log/entries":
+                    return self.reply(404, {"code": 404, "message": "not found"})
+                proposed = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if (proposed.get("kind"), proposed.get("apiVersion")) != ("hashedrekord", "0.0.1"):
+                    return self.reply(400, {"code": 400, "message": "only hashedrekord 0.0.1 is served"})
+                spec = proposed["spec"]
+                entry = {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
+                    "data": {"hash": {"algorithm": spec["data"]["hash"]["algorithm"],
+                                      "value": spec["data"]["hash"]["value"]}},
+                    "signature": {"content": spec["signature"]["content"],
+                                  "publicKey": {"content": spec["signature"]["publicKey"]["content"]}}}}
+                body = base64.b64encode(canonical(entry)).decode()
+                with lock:
+                    index = len(entries)
+                    entries.append(body)
+                integrated = int(time.time())
+                signed = canonical({"body": body, "integratedTime": integrated, "logID": log_id, "logIndex": index})
+                set_ = base64.b64encode(key.sign(signed, ec.ECDSA(hashes.SHA256()))).decode()
+                uuid = hashlib.sha256(b"\x00" + base64.b64decode(body)).hexdigest()
+                self.reply(201, {uuid: {"body": body, "integratedTime": integrated, "logID": log_id, "logIndex": index,
+                                        "verification": {"signedEntryTimestamp": set_}}},
+                           [("Location", f"/api/v1/log/entries/{uuid}"), ("ETag", uuid)])
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 def write_pem_keys(work: pathlib.Path) -> None:
     ct = ec.generate_private_key(ec.SECP256R1())
     (work / "ct.key").write_bytes(ct.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
@@ -135,8 +204,10 @@ def main() -> int:
     logs.mkdir(exist_ok=True)
     write_pem_keys(work)
     ports = {name: free_port() for name in
-             ["oidc", "fulcio", "fulcio_grpc", "fulcio_metrics", "ct", "rekor", "rekor_grpc", "rekor_metrics", "tsa"]}
+             ["oidc", "fulcio", "fulcio_grpc", "fulcio_metrics", "ct", "rekor", "rekor_grpc", "rekor_metrics", "tsa",
+              "rekor_v1"]}
     issuer = Issuer(ports["oidc"])
+    rekor_v1 = RekorV1(ports["rekor_v1"], work)
     (work / "fulcio.yaml").write_text(
         f"oidc-issuers:\n  {issuer.url}:\n    issuer-url: {issuer.url}\n    client-id: sigstore\n    type: email\n")
     processes = []
@@ -178,6 +249,7 @@ def main() -> int:
                         "--fulcio", f"url={fulcio},certificate-chain={work / 'fulcio-chain.pem'}",
                         "--ctfe", f"url={ct_url},public-key={work / 'ct.pub'},start-time={START}",
                         "--rekor", f"url={rekor},public-key={work / 'rekor.pub'},start-time={START},origin=127.0.0.1",
+                        "--rekor", f"url={rekor_v1.url},public-key={work / 'rekor-v1.pub'},start-time={START}",
                         "--tsa", f"url={tsa},certificate-chain={work / 'tsa-chain.pem'}",
                         "--out", str(work / "trusted-root.json")], check=True, cwd=work)
         subprocess.run([cosign_v3, "signing-config", "create",
@@ -192,7 +264,9 @@ def main() -> int:
                    SIGSTORE_STACK_TRUSTED_ROOT=str(work / "trusted-root.json"),
                    SIGSTORE_STACK_SIGNING_CONFIG=str(work / "signing-config.json"),
                    SIGSTORE_STACK_FULCIO_ROOT=str(work / "fulcio-chain.pem"),
-                   SIGSTORE_STACK_CT_KEY=str(work / "ct.pub"))
+                   SIGSTORE_STACK_CT_KEY=str(work / "ct.pub"),
+                   SIGSTORE_STACK_REKOR_V1=rekor_v1.url,
+                   SIGSTORE_STACK_REKOR_V1_KEY=str(work / "rekor-v1.pub"))
         return subprocess.run(command, env=env).returncode
     finally:
         for process in processes:
@@ -203,6 +277,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
         issuer.server.shutdown()
+        rekor_v1.server.shutdown()
 
 
 if __name__ == "__main__":
