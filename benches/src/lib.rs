@@ -2,3 +2,4 @@
 //! holds what a criterion benchmark and its callgrind counterpart (examples/) share.
 
 pub mod keyless;
+pub mod legacy_keyless;
