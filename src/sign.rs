@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ocitrust_core::cosign::{sign_image, signature_tag};
+use ocitrust_core::cosign::{sign_image, Attachment};
 use ocitrust_core::crypto::SigningKey;
 use ocitrust_core::oci::media_types;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
@@ -51,7 +51,7 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
     // then appends to what this one wrote. So the layout is read again once the lock is held.
     let mut writer = layout.writer()?;
     let current = OciLayout::open(&layout_ref.path)?;
-    let evidence = discover_in_layout(&current, &layout_ref, None)?;
+    let evidence = discover_in_layout(&current, &layout_ref, None, Attachment::Signatures)?;
     let subject_entry = &evidence.entry;
     let subject = evidence.subject.digest().clone();
     let identity = options
@@ -68,7 +68,7 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
         subject_entry.cosign_kind(),
         Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX)
     ) && !matches!(evidence.signatures, Some((_, SignatureSource::Tag(_), _)));
-    let tag = signature_tag(&subject);
+    let tag = Attachment::Signatures.tag(&subject);
     let (annotation, location) = if cosign_save {
         (
             (COSIGN_KIND_ANNOTATION, COSIGN_KIND_SIGNATURES),
@@ -116,7 +116,7 @@ fn sign_in_registry(reference: &str, key: &SigningKey, options: &SignOptions) ->
         Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
         None => parsed.clone(),
     };
-    let signature_ref = signature_repo.with_tag(&signature_tag(&subject_digest))?;
+    let signature_ref = signature_repo.with_tag(&Attachment::Signatures.tag(&subject_digest))?;
     let existing = client.manifest(&signature_ref)?;
     let identity = options.identity.clone().unwrap_or_else(|| parsed.name());
     let new = sign_image(key, &subject_digest, &identity, &options.annotations, existing.as_ref())?;

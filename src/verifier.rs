@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use ocitrust_core::authority::{no_authority, Authority};
 use ocitrust_core::blob::verify_blob_bundle;
 use ocitrust_core::cosign::{
-    verify_bundle, verify_signature_manifest, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
+    verify_bundle, verify_signature_manifest, Attachment, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
 };
 use ocitrust_core::crypto::PublicKey;
 use ocitrust_core::notation::notation_signature_not_verified;
@@ -228,7 +228,7 @@ impl Verifier {
         }
         let layout_ref = LayoutReference::parse(reference)?;
         let layout = OciLayout::open_with_budget(&layout_ref.path, self.new_budget())?;
-        let mut found = discover_in_layout(&layout, &layout_ref, self.platform.as_ref())?;
+        let mut found = discover_in_layout(&layout, &layout_ref, self.platform.as_ref(), Attachment::Signatures)?;
         self.judge_tag_scheme_then_referrers(reference, &mut found, false, |found| {
             discover_layout_referrers(&layout, &layout_ref, found)
         })
@@ -241,7 +241,7 @@ impl Verifier {
         let shared = self.registry_client()?;
         let allowed = limit.map_or(shared.timeout(), |limit| limit.min(shared.timeout()));
         let client = shared.bounded(allowed, self.new_budget());
-        let mut found = discover_in_registry(&client, &parsed, self.platform.as_ref())?;
+        let mut found = discover_in_registry(&client, &parsed, self.platform.as_ref(), Attachment::Signatures)?;
         self.judge_tag_scheme_then_referrers(reference, &mut found, self.registry.allow_insecure, |found| {
             discover_referrers(&client, found)
         })

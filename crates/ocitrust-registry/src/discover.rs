@@ -2,22 +2,20 @@
 //! `sha256-<hex>.sig` or, in a `cosign save` layout, the entry of kind `dev.cosignproject.cosign/sigs`;
 //! and, on request, the signatures kept as referrers (Sigstore bundles, notation signatures).
 
-use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs, BUNDLE_SIZE_MAX};
+use ocitrust_core::cosign::{signature_layers, Attachment, PayloadBlobs, BUNDLE_SIZE_MAX};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Result};
 
-use crate::layout::{
-    IndexEntry, LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
-};
+use crate::layout::{IndexEntry, LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX};
 use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
 use crate::signature_referrers::{bundle_layer, collect_signature_referrers, SignatureReferrers};
 
-/// Where a signature manifest was found.
+/// Where a signature (or attestation) manifest was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignatureSource {
-    /// At a tag-scheme tag (`sha256-<hex>.sig`).
+    /// At a tag-scheme tag (`sha256-<hex>.sig`, `.att`).
     Tag(String),
-    /// As the `dev.cosignproject.cosign/sigs` entry of a `cosign save` layout.
+    /// As the `dev.cosignproject.cosign/sigs` (`atts`) entry of a `cosign save` layout.
     CosignSaveLayout,
 }
 
@@ -46,13 +44,14 @@ pub struct CosignEvidence {
 }
 
 /// Reads the subject named by `reference` (resolving an index to `platform` if given) and its cosign
-/// signatures from `layout` (the one `reference` names, opened once for the whole verification, so
-/// every step sees the same `index.json` and reads count against its budget). Every manifest and
-/// blob is checked against its digest.
+/// `attachment` (signatures or attestations) from `layout` (the one `reference` names, opened once
+/// for the whole verification, so every step sees the same `index.json` and reads count against its
+/// budget). Every manifest and blob is checked against its digest.
 pub fn discover_in_layout(
     layout: &OciLayout,
     reference: &LayoutReference,
     platform: Option<&Platform>,
+    attachment: Attachment,
 ) -> Result<CosignEvidence> {
     let entry = layout.resolve(&reference.selector)?;
     let top = layout.read_manifest(&entry.digest)?;
@@ -71,6 +70,7 @@ pub fn discover_in_layout(
     let signatures = signatures_of(
         layout,
         entries,
+        attachment,
         subject.digest(),
         index.is_none() && matches!(saved_kind, Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX)),
         reference,
@@ -80,6 +80,7 @@ pub fn discover_in_layout(
         Some(index) => signatures_of(
             layout,
             entries,
+            attachment,
             index.digest(),
             saved_kind == Some(COSIGN_KIND_IMAGE_INDEX),
             reference,
@@ -141,17 +142,19 @@ fn signature_referrers(
     )
 }
 
-/// The signature manifest of `digest` (at its tag-scheme tag, or the `cosign save` `sigs` entry when
-/// `cosign_save_entry` says it belongs to `digest`), with its payload blobs added to `payloads`.
+/// The `attachment` manifest of `digest` (at its tag-scheme tag, or the `cosign save` entry of its
+/// kind when `cosign_save_entry` says it belongs to `digest`), with its layer blobs added to
+/// `payloads`.
 fn signatures_of(
     layout: &OciLayout,
     entries: &[IndexEntry],
+    attachment: Attachment,
     digest: &Digest,
     cosign_save_entry: bool,
     reference: &LayoutReference,
     payloads: &mut PayloadBlobs,
 ) -> Result<Option<(Manifest, SignatureSource, String)>> {
-    let by_tag = signature_tag(digest);
+    let by_tag = attachment.tag(digest);
     let found = entries
         .iter()
         .find(|e| e.tag() == Some(by_tag.as_str()))
@@ -159,7 +162,7 @@ fn signatures_of(
         .or_else(|| {
             entries
                 .iter()
-                .find(|e| cosign_save_entry && e.cosign_kind() == Some(COSIGN_KIND_SIGNATURES))
+                .find(|e| cosign_save_entry && e.cosign_kind() == Some(attachment.cosign_save_kind()))
                 .map(|e| (e, SignatureSource::CosignSaveLayout))
         });
     let Some((sig_entry, source)) = found else {
@@ -177,8 +180,12 @@ fn signatures_of(
     let location = match &source {
         SignatureSource::Tag(tag) => format!("{}:{tag}", reference.path.display()),
         SignatureSource::CosignSaveLayout => format!(
-            "{} (cosign save signatures {})",
+            "{} (cosign save {} {})",
             reference.path.display(),
+            match attachment {
+                Attachment::Signatures => "signatures",
+                Attachment::Attestations => "attestations",
+            },
             sig_entry.digest
         ),
     };

@@ -31,9 +31,33 @@ pub fn tag_schema_tag(subject: &Digest) -> String {
     format!("{}-{}", subject.algorithm().name(), subject.hex())
 }
 
-/// The tag cosign stores the signatures of `subject` under: `sha256-<hex>.sig`.
-pub fn signature_tag(subject: &Digest) -> String {
-    format!("{}.sig", tag_schema_tag(subject))
+/// What cosign attaches to an image under its tag scheme: manifests of the same shape (one layer
+/// per signature, the evidence in annotations) under different tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attachment {
+    /// Signatures (`cosign sign`): simple-signing payload layers, at `sha256-<hex>.sig`.
+    Signatures,
+    /// Attestations (`cosign attest`): DSSE envelope layers, at `sha256-<hex>.att`.
+    Attestations,
+}
+
+impl Attachment {
+    /// The tag cosign stores these attachments of `subject` under: `sha256-<hex>.sig` or `.att`.
+    pub fn tag(self, subject: &Digest) -> String {
+        let suffix = match self {
+            Attachment::Signatures => "sig",
+            Attachment::Attestations => "att",
+        };
+        format!("{}.{suffix}", tag_schema_tag(subject))
+    }
+
+    /// The `kind` annotation of their entry in a `cosign save` layout.
+    pub const fn cosign_save_kind(self) -> &'static str {
+        match self {
+            Attachment::Signatures => "dev.cosignproject.cosign/sigs",
+            Attachment::Attestations => "dev.cosignproject.cosign/atts",
+        }
+    }
 }
 
 /// One layer of a signature manifest, as declared (nothing in it is trusted yet).
@@ -282,9 +306,10 @@ mod tests {
     }
 
     #[test]
-    fn signature_tag_names_the_digest() {
+    fn attachment_tags_name_the_digest() {
         let d = Digest::sha256(b"x");
-        assert_eq!(signature_tag(&d), format!("sha256-{}.sig", d.hex()));
+        assert_eq!(Attachment::Signatures.tag(&d), format!("sha256-{}.sig", d.hex()));
+        assert_eq!(Attachment::Attestations.tag(&d), format!("sha256-{}.att", d.hex()));
     }
 
     #[test]

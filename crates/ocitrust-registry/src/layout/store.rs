@@ -1,5 +1,6 @@
 //! Reading and writing the files of an OCI image layout.
 
+use ocitrust_core::cosign::Attachment;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,8 +22,8 @@ pub const COSIGN_KIND_IMAGE: &str = "dev.cosignproject.cosign/image";
 /// `kind` of the image index in a `cosign save` layout.
 pub const COSIGN_KIND_IMAGE_INDEX: &str = "dev.cosignproject.cosign/imageIndex";
 /// `kind` of the signatures image in a `cosign save` layout.
-pub const COSIGN_KIND_SIGNATURES: &str = "dev.cosignproject.cosign/sigs";
-const COSIGN_KIND_ATTESTATIONS: &str = "dev.cosignproject.cosign/atts";
+pub const COSIGN_KIND_SIGNATURES: &str = Attachment::Signatures.cosign_save_kind();
+const COSIGN_KIND_ATTESTATIONS: &str = Attachment::Attestations.cosign_save_kind();
 pub(crate) const LAYOUT_VERSION: &str = "1.0.0";
 /// Largest `oci-layout` file read.
 const OCI_LAYOUT_FILE_SIZE_MAX: u64 = 4096;

@@ -3,7 +3,7 @@
 //! request, what is attached as OCI 1.1 referrers: Sigstore bundles (cosign v3) and notation
 //! signatures.
 
-use ocitrust_core::cosign::{signature_layers, signature_tag, PayloadBlobs, BUNDLE_SIZE_MAX};
+use ocitrust_core::cosign::{signature_layers, Attachment, PayloadBlobs, BUNDLE_SIZE_MAX};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 
@@ -38,13 +38,14 @@ pub struct RegistryEvidence {
 }
 
 /// Fetches the subject `reference` names (resolving an index to `platform` if given) and its cosign
-/// tag-scheme signatures. Transport failures are errors; a missing signature manifest means no
+/// tag-scheme `attachment` (signatures or attestations). Transport failures are errors; a missing signature manifest means no
 /// signatures. Referrers cost a listing more, so they are looked for only on request
 /// ([`discover_referrers`]), when the tag scheme did not already settle the question.
 pub fn discover_in_registry(
     client: &RegistryClient,
     reference: &Reference,
     platform: Option<&Platform>,
+    attachment: Attachment,
 ) -> Result<RegistryEvidence> {
     let signature_repo = match &client.options().signature_repository {
         Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
@@ -53,7 +54,7 @@ pub fn discover_in_registry(
     // By digest (and no index to resolve), the signature tag is known at once: fetch both together.
     let (top, prefetched_signatures) = match (reference.digest(), platform) {
         (Some(digest), None) => {
-            let signature_ref = signature_repo.with_tag(&signature_tag(digest))?;
+            let signature_ref = signature_repo.with_tag(&attachment.tag(digest))?;
             let (top, signatures) = client.manifest_pair(reference, &signature_ref);
             (top?, Some(signatures?))
         }
@@ -85,12 +86,13 @@ pub fn discover_in_registry(
     let signatures = signatures_of(
         client,
         &signature_repo,
+        attachment,
         subject.digest(),
         prefetched_signatures,
         &mut payloads,
     )?;
     let index_signatures = match &index {
-        Some(index) => signatures_of(client, &signature_repo, index.digest(), None, &mut payloads)?,
+        Some(index) => signatures_of(client, &signature_repo, attachment, index.digest(), None, &mut payloads)?,
         None => None,
     };
     Ok(RegistryEvidence {
@@ -148,17 +150,18 @@ fn signature_referrers(client: &RegistryClient, repository: &Reference, digest: 
     )
 }
 
-/// The signature manifest of `digest` at its tag-scheme tag in `repository` (unless already
-/// `prefetched`), with its payload blobs added to `payloads`; `None` when the registry has no such
+/// The `attachment` manifest of `digest` at its tag-scheme tag in `repository` (unless already
+/// `prefetched`), with its layer blobs added to `payloads`; `None` when the registry has no such
 /// tag. Transport failures are errors.
 fn signatures_of(
     client: &RegistryClient,
     repository: &Reference,
+    attachment: Attachment,
     digest: &Digest,
     prefetched: Option<Option<Manifest>>,
     payloads: &mut PayloadBlobs,
 ) -> Result<Option<(Manifest, String)>> {
-    let signature_ref = repository.with_tag(&signature_tag(digest))?;
+    let signature_ref = repository.with_tag(&attachment.tag(digest))?;
     let fetched = match prefetched {
         Some(manifest) => manifest,
         None => client.manifest(&signature_ref)?,
