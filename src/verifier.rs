@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime};
 use ocitrust_core::authority::{no_authority, Authority};
 use ocitrust_core::blob::verify_blob_bundle;
 use ocitrust_core::cosign::{
-    verify_bundle, verify_signature_manifest, Attachment, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
+    predicate_type_uri, verify_attestation_bundle, verify_attestation_manifest, verify_bundle,
+    verify_signature_manifest, Attachment, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
 };
 use ocitrust_core::crypto::PublicKey;
 use ocitrust_core::notation::notation_signature_not_verified;
@@ -20,6 +21,24 @@ use ocitrust_registry::remote::{discover_in_registry, discover_referrers, Regist
 use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference, OciLayout};
 
 use crate::evidence::{Evidence, Found, ReferrerEvidence};
+
+/// What a verification looks for on an image.
+#[derive(Debug, Clone, Copy)]
+enum Wanted<'a> {
+    /// Its signatures (`cosign verify`).
+    Signatures,
+    /// Its attestations of this predicate type (a URI; `cosign verify-attestation --type`).
+    Attestations(&'a str),
+}
+
+impl Wanted<'_> {
+    fn attachment(self) -> Attachment {
+        match self {
+            Wanted::Signatures => Attachment::Signatures,
+            Wanted::Attestations(_) => Attachment::Attestations,
+        }
+    }
+}
 
 /// The insecure option name recorded in verdicts when the tlog check is skipped.
 pub const INSECURE_IGNORE_TLOG: &str = "insecure-ignore-tlog";
@@ -222,27 +241,54 @@ impl Verifier {
     /// A caller with a deadline of its own (a Go context, an admission webhook's) passes what is
     /// left of it, so a verification it gives up on does not go on in the background.
     pub fn verify_within(&self, reference: &str, limit: Option<Duration>) -> Result<Verdict> {
+        self.verify_wanted(reference, limit, Wanted::Signatures)
+    }
+
+    /// Verifies the attestations of `reference` whose predicate type is `predicate_type` (cosign's
+    /// `--type`: an alias such as `cyclonedx`, `spdxjson`, `slsaprovenance1`, or a URI), as
+    /// `cosign verify-attestation` does: from the `.att` tag scheme (cosign v2) and Sigstore bundle
+    /// referrers (cosign v3). An attestation counts when it passes every check of one authority and
+    /// its statement names the image's digest and that predicate type; each verified one carries
+    /// what it states ([`ocitrust_core::verdict::Attestation`]). With a platform, the platform
+    /// manifest's own attestations are judged: an index's are about the index, and are never
+    /// transferred to the manifests it lists.
+    pub fn verify_attestations(&self, reference: &str, predicate_type: &str) -> Result<Verdict> {
+        self.verify_attestations_within(reference, predicate_type, None)
+    }
+
+    /// [`Verifier::verify_attestations`], ending within `limit` (see [`Verifier::verify_within`]).
+    pub fn verify_attestations_within(
+        &self,
+        reference: &str,
+        predicate_type: &str,
+        limit: Option<Duration>,
+    ) -> Result<Verdict> {
+        let uri = predicate_type_uri(predicate_type)?;
+        self.verify_wanted(reference, limit, Wanted::Attestations(&uri))
+    }
+
+    fn verify_wanted(&self, reference: &str, limit: Option<Duration>, wanted: Wanted<'_>) -> Result<Verdict> {
         self.check_has_authority()?;
         if !LayoutReference::is_layout_reference(reference) {
-            return self.verify_in_registry(reference, limit);
+            return self.verify_in_registry(reference, limit, wanted);
         }
         let layout_ref = LayoutReference::parse(reference)?;
         let layout = OciLayout::open_with_budget(&layout_ref.path, self.new_budget())?;
-        let mut found = discover_in_layout(&layout, &layout_ref, self.platform.as_ref(), Attachment::Signatures)?;
-        self.judge_tag_scheme_then_referrers(reference, &mut found, false, |found| {
+        let mut found = discover_in_layout(&layout, &layout_ref, self.platform.as_ref(), wanted.attachment())?;
+        self.judge_tag_scheme_then_referrers(reference, &mut found, false, wanted, |found| {
             discover_layout_referrers(&layout, &layout_ref, found)
         })
     }
 
     /// In a registry, every request of one verification shares its deadline (the registry options'
     /// timeout, from now) and its read budget.
-    fn verify_in_registry(&self, reference: &str, limit: Option<Duration>) -> Result<Verdict> {
+    fn verify_in_registry(&self, reference: &str, limit: Option<Duration>, wanted: Wanted<'_>) -> Result<Verdict> {
         let parsed = Reference::parse(reference)?;
         let shared = self.registry_client()?;
         let allowed = limit.map_or(shared.timeout(), |limit| limit.min(shared.timeout()));
         let client = shared.bounded(allowed, self.new_budget());
-        let mut found = discover_in_registry(&client, &parsed, self.platform.as_ref(), Attachment::Signatures)?;
-        self.judge_tag_scheme_then_referrers(reference, &mut found, self.registry.allow_insecure, |found| {
+        let mut found = discover_in_registry(&client, &parsed, self.platform.as_ref(), wanted.attachment())?;
+        self.judge_tag_scheme_then_referrers(reference, &mut found, self.registry.allow_insecure, wanted, |found| {
             discover_referrers(&client, found)
         })
     }
@@ -255,18 +301,19 @@ impl Verifier {
         reference: &str,
         found: &mut F,
         insecure_transport: bool,
+        wanted: Wanted<'_>,
         add_referrers: impl FnOnce(&mut F) -> Result<()>,
     ) -> Result<Verdict> {
-        let verdict = self.judge(found.evidence(reference, insecure_transport))?;
-        if verdict.trusted {
-            return Ok(verdict);
+        let first = self.judge(found.evidence(reference, insecure_transport), wanted);
+        if first.as_ref().is_ok_and(|verdict| verdict.trusted) {
+            return first;
         }
         add_referrers(found)?;
         let evidence = found.evidence(reference, insecure_transport);
         if !evidence.has_referrers() {
-            return Ok(verdict);
+            return first;
         }
-        self.judge(evidence)
+        self.judge(evidence, wanted)
     }
 
     /// What is attached to the image `reference` in its registry ([`crate::tree`]), reached with this
@@ -315,22 +362,25 @@ impl Verifier {
             .as_ref()
             .map(|m| format!("signature manifest {}", m.digest()));
         let payloads = PayloadBlobs::from_blobs(payload_blobs.iter().map(|b| b.to_vec()));
-        self.judge(Evidence {
-            subject: Subject {
-                reference: reference.to_owned(),
-                digest: subject_manifest.digest().clone(),
-                platform: None,
-                index_digest: None,
+        self.judge(
+            Evidence {
+                subject: Subject {
+                    reference: reference.to_owned(),
+                    digest: subject_manifest.digest().clone(),
+                    platform: None,
+                    index_digest: None,
+                },
+                signatures: signature_manifest.as_ref().zip(location.as_deref()),
+                referrers: ReferrerEvidence::default(),
+                index: None,
+                payloads: &payloads,
+                insecure_transport: false,
             },
-            signatures: signature_manifest.as_ref().zip(location.as_deref()),
-            referrers: ReferrerEvidence::default(),
-            index: None,
-            payloads: &payloads,
-            insecure_transport: false,
-        })
+            Wanted::Signatures,
+        )
     }
 
-    fn judge(&self, evidence: Evidence<'_>) -> Result<Verdict> {
+    fn judge(&self, evidence: Evidence<'_>, wanted: Wanted<'_>) -> Result<Verdict> {
         let Evidence {
             subject,
             signatures,
@@ -339,9 +389,13 @@ impl Verifier {
             payloads,
             insecure_transport,
         } = evidence;
-        let mut reports = self.reports(&subject.digest, signatures, &referrers, payloads)?;
+        let mut reports = self.reports(&subject.digest, signatures, &referrers, payloads, wanted)?;
         let mut verified_through_index = None;
-        if let (Some(index), false) = (
+        if let (Some(index), Wanted::Attestations(_)) = (&index, wanted) {
+            if reports.is_empty() {
+                return Err(self.index_attestations_are_not_the_platforms(&subject, index, payloads, wanted));
+            }
+        } else if let (Some(index), false) = (
             index,
             reports.iter().any(|r| r.verified) || self.require_platform_signature,
         ) {
@@ -353,7 +407,13 @@ impl Verifier {
                     format!("{} is not listed in index {}", subject.digest, index.index.digest()),
                 ));
             }
-            let index_reports = self.reports(index.index.digest(), index.signatures, &index.referrers, payloads)?;
+            let index_reports = self.reports(
+                index.index.digest(),
+                index.signatures,
+                &index.referrers,
+                payloads,
+                wanted,
+            )?;
             if index_reports.iter().any(|r| r.verified) {
                 verified_through_index = Some(index.index.digest().clone());
             }
@@ -377,34 +437,81 @@ impl Verifier {
         signatures: Option<(&Manifest, &str)>,
         referrers: &ReferrerEvidence<'_>,
         payloads: &PayloadBlobs,
+        wanted: Wanted<'_>,
     ) -> Result<Vec<SignatureReport>> {
-        let mut reports = match signatures {
-            Some((manifest, location)) => verify_signature_manifest(
+        let (authorities, requirements) = (&self.authorities, &self.requirements);
+        let mut reports = match (signatures, wanted) {
+            (Some((manifest, location)), Wanted::Signatures) => {
+                verify_signature_manifest(digest, manifest, payloads, authorities, requirements, location)?
+            }
+            (Some((manifest, location)), Wanted::Attestations(predicate_type)) => verify_attestation_manifest(
                 digest,
                 manifest,
                 payloads,
-                &self.authorities,
-                &self.requirements,
+                authorities,
+                requirements,
+                predicate_type,
                 location,
             )?,
-            None => Vec::new(),
+            (None, _) => Vec::new(),
         };
         for (location, bytes) in &referrers.bundles {
-            reports.push(verify_bundle(
-                digest,
-                bytes.clone(),
-                &self.authorities,
-                &self.requirements,
-                location,
-            )?);
+            reports.push(match wanted {
+                Wanted::Signatures => verify_bundle(digest, bytes.clone(), authorities, requirements, location)?,
+                Wanted::Attestations(predicate_type) => verify_attestation_bundle(
+                    digest,
+                    bytes.clone(),
+                    authorities,
+                    requirements,
+                    predicate_type,
+                    location,
+                )?,
+            });
         }
-        reports.extend(
-            referrers
-                .notation_signatures
-                .iter()
-                .map(|location| notation_signature_not_verified(location)),
-        );
+        if let Wanted::Signatures = wanted {
+            reports.extend(
+                referrers
+                    .notation_signatures
+                    .iter()
+                    .map(|location| notation_signature_not_verified(location)),
+            );
+        }
         Ok(reports)
+    }
+
+    /// The error for a platform manifest without attestations of its own, selected from an index:
+    /// what the index carries is about the index, so it is named, not transferred.
+    fn index_attestations_are_not_the_platforms(
+        &self,
+        subject: &Subject,
+        index: &crate::evidence::IndexEvidence<'_>,
+        payloads: &PayloadBlobs,
+        wanted: Wanted<'_>,
+    ) -> Error {
+        let on_index = self
+            .reports(
+                index.index.digest(),
+                index.signatures,
+                &index.referrers,
+                payloads,
+                wanted,
+            )
+            .map_or(0, |reports| reports.len());
+        let platform = subject.platform.as_deref().unwrap_or("the selected platform");
+        let message = if on_index == 0 {
+            format!(
+                "no attestations found for {} ({platform}), nor on its index {}",
+                subject.digest,
+                index.index.digest()
+            )
+        } else {
+            format!(
+                "no attestations found for {} ({platform}); its index {} has {on_index}, which attest the index, not this platform's manifest (attestations are not transferred through an index)",
+                subject.digest,
+                index.index.digest()
+            )
+        };
+        Error::new(ErrorCode::NoSignatures, message)
     }
 }
 

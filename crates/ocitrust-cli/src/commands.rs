@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use ocitrust::registry::file::io_error;
 use ocitrust::{Credentials, Error, ErrorCode, Platform, RegistryOptions, Result, SignOptions};
 
+use crate::attestation_commands;
 use crate::blob_commands;
 use crate::output::{self, Format};
 use crate::password;
@@ -75,6 +76,14 @@ enum Command {
         #[arg(required = true)]
         references: Vec<String>,
     },
+    /// Verify the attestations of images (in-toto statements: SBOMs, provenance), as cosign
+    /// verify-attestation; prints each verified one's DSSE envelope, or writes its predicate.
+    VerifyAttestation {
+        #[command(flatten)]
+        attestation: attestation_commands::VerifyAttestationArgs,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
     /// Verify a blob (a file, or its digest) with its Sigstore bundle, as cosign verify-blob.
     VerifyBlob {
         /// The Sigstore bundle (JSON) of the blob.
@@ -119,7 +128,7 @@ enum Command {
 
 /// How to reach registries, with cosign's flag names.
 #[derive(Debug, clap::Args)]
-struct RegistryArgs {
+pub(crate) struct RegistryArgs {
     /// INSECURE: accept any TLS certificate, and plain HTTP, from registries (loopback registries are
     /// reached over plain HTTP unless --registry-cacert is given). Recorded in the verdict.
     #[arg(long)]
@@ -155,7 +164,7 @@ struct RegistryArgs {
 }
 
 impl RegistryArgs {
-    fn options(self) -> RegistryOptions {
+    pub(crate) fn options(self) -> RegistryOptions {
         RegistryOptions {
             allow_insecure: self.allow_insecure_registry,
             credentials: self
@@ -197,7 +206,7 @@ fn parse_annotation(text: &str) -> std::result::Result<(String, String), String>
     }
 }
 
-fn parse_platform(text: &str) -> std::result::Result<Platform, String> {
+pub(crate) fn parse_platform(text: &str) -> std::result::Result<Platform, String> {
     Platform::parse(text).map_err(|e| e.to_string())
 }
 
@@ -285,6 +294,9 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::VerifyAttestation { attestation, registry } => {
+            attestation_commands::verify_attestation(attestation, registry.options())
+        }
         Command::Tree { registry, reference } => {
             let attached = ocitrust::tree(&reference, &registry.options())?;
             output::print_tree(&reference, &attached);
@@ -302,7 +314,7 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 /// A registry tag can be moved to other content; say which digest was used, to pin it.
-fn warn_if_mutable(reference: &str, digest: &ocitrust::Digest) {
+pub(crate) fn warn_if_mutable(reference: &str, digest: &ocitrust::Digest) {
     if let Ok(parsed) = ocitrust::Reference::parse(reference) {
         if parsed.digest().is_none() && !reference.starts_with("oci:") {
             say!(

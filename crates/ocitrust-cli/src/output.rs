@@ -54,16 +54,7 @@ pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Resu
             } in cosign_payloads(reference, verdict)?
             {
                 if let Some(certificate) = certificate {
-                    say!(
-                        "Certificate subject: {}",
-                        certificate.subject.first().map_or("", String::as_str)
-                    );
-                    say!("Certificate issuer URL: {}", certificate.issuer);
-                    for (name, label) in GITHUB_CLAIM_LABELS {
-                        if let Some(value) = certificate.claims.get(name) {
-                            say!("{label}: {value}");
-                        }
-                    }
+                    print_certificate_lines(certificate);
                 }
                 show!("{}", String::from_utf8_lossy(&payload));
             }
@@ -89,6 +80,20 @@ pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Resu
         }
     }
     Ok(())
+}
+
+/// The lines cosign's text output prints on standard error for a keyless signer's certificate.
+pub fn print_certificate_lines(certificate: &CertificateSummary) {
+    say!(
+        "Certificate subject: {}",
+        certificate.subject.first().map_or("", String::as_str)
+    );
+    say!("Certificate issuer URL: {}", certificate.issuer);
+    for (name, label) in GITHUB_CLAIM_LABELS {
+        if let Some(value) = certificate.claims.get(name) {
+            say!("{label}: {value}");
+        }
+    }
 }
 
 /// The GitHub workflow claims cosign prints, by claim name: (name, text label, key in `optional`,

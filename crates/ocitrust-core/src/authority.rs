@@ -139,6 +139,7 @@ mod tests {
             verified,
             payload: None,
             cosign_extras: Default::default(),
+            attestation: None,
         }
     }
 

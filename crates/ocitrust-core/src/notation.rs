@@ -23,6 +23,7 @@ pub fn notation_signature_not_verified(location: &str) -> SignatureReport {
         verified: false,
         payload: None,
         cosign_extras: Default::default(),
+        attestation: None,
     }
 }
 

@@ -55,6 +55,8 @@ pub enum SignatureKind {
     CosignSignature,
     /// A Sigstore bundle attached as an OCI referrer (cosign v3).
     SigstoreBundle,
+    /// A cosign attestation layer: an in-toto statement in a DSSE envelope, at `sha256-<hex>.att`.
+    CosignAttestation,
     /// A Notary Project signature attached as an OCI referrer (notation); reported, not verified yet.
     NotationSignature,
 }
@@ -65,6 +67,7 @@ impl SignatureKind {
         match self {
             SignatureKind::CosignSignature => "cosign-signature",
             SignatureKind::SigstoreBundle => "sigstore-bundle",
+            SignatureKind::CosignAttestation => "cosign-attestation",
             SignatureKind::NotationSignature => "notation-signature",
         }
     }
@@ -198,6 +201,31 @@ pub struct SignatureReport {
     /// prints (`Bundle`: a layer's Rekor bundle; `RFC3161Timestamp`: its timestamp), as JSON.
     #[serde(skip)]
     pub cosign_extras: BTreeMap<String, serde_json::Value>,
+    /// What a verified attestation states (attestation verifications only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<Attestation>,
+}
+
+/// A verified attestation: its predicate type and predicate, and the DSSE envelope it came in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attestation {
+    /// The statement's `predicateType`.
+    pub predicate_type: String,
+    /// The statement's `predicate`, its JSON bytes as they stand in the signed statement (in the
+    /// verdict's JSON, the value itself).
+    #[serde(serialize_with = "as_raw_json")]
+    pub predicate: Vec<u8>,
+    /// The DSSE envelope as `cosign verify-attestation` prints it (`payloadType`, base64 `payload`,
+    /// `signatures`).
+    #[serde(skip)]
+    pub envelope: Vec<u8>,
+}
+
+fn as_raw_json<S: serde::Serializer>(bytes: &[u8], serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    let text = std::str::from_utf8(bytes).map_err(serde::ser::Error::custom)?;
+    let raw = serde_json::value::RawValue::from_string(text.to_owned()).map_err(serde::ser::Error::custom)?;
+    raw.serialize(serializer)
 }
 
 impl SignatureReport {

@@ -7,7 +7,6 @@ use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Result};
 
 use crate::layout::{IndexEntry, LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX};
-use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
 use crate::signature_referrers::{bundle_layer, collect_signature_referrers, SignatureReferrers};
 
 /// Where a signature (or attestation) manifest was found.
@@ -170,7 +169,7 @@ fn signatures_of(
     };
     let manifest = layout.read_manifest(&sig_entry.digest)?;
     for layer in signature_layers(&manifest)? {
-        match layout.read_blob(&layer.digest, SIGNATURE_BLOB_SIZE_MAX.min(layer.size.max(1))) {
+        match layout.read_blob(&layer.digest, attachment.layer_size_max().min(layer.size.max(1))) {
             Ok(bytes) => payloads.insert(layer.digest, bytes),
             // Past the budget nothing more can be read: the verification ends here.
             Err(e) if layout.budget().is_spent() => return Err(e),

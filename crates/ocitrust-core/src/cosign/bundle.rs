@@ -26,12 +26,12 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorCode::InvalidPayload, message)
 }
 
-/// The bundle, once it parsed and holds a DSSE envelope (cosign signs images as DSSE).
-fn integrity(bytes: Result<&[u8]>) -> Result<SigstoreBundle> {
+/// The bundle, once it parsed and holds a DSSE envelope (cosign signs and attests images as DSSE).
+pub(crate) fn dsse_bundle(bytes: Result<&[u8]>) -> Result<SigstoreBundle> {
     let bundle = SigstoreBundle::from_json(bytes?)?;
     if !matches!(bundle.content, BundleContent::Dsse(_)) {
         return Err(invalid(
-            "the bundle has no DSSE envelope (cosign signs images as DSSE)".into(),
+            "the bundle has no DSSE envelope (cosign signs and attests images as DSSE)".into(),
         ));
     }
     Ok(bundle)
@@ -48,7 +48,7 @@ pub fn verify_bundle(
     location: &str,
 ) -> Result<SignatureReport> {
     let mut checks = Checks::default();
-    let Some(bundle) = checks.run(CheckName::Integrity, || Ok(integrity(bytes)?)) else {
+    let Some(bundle) = checks.run(CheckName::Integrity, || Ok(dsse_bundle(bytes)?)) else {
         let mut report = unreadable(checks, location);
         report.kind = SignatureKind::SigstoreBundle;
         return Ok(report);

@@ -1,5 +1,6 @@
-//! A legacy cosign signature layer read as a Sigstore bundle, so that it is verified by the one
-//! bundle verification: the layer's signature over its payload is a message signature; the
+//! A legacy cosign signature (or attestation) layer read as a Sigstore bundle, so that it is
+//! verified by the one bundle verification: the layer's signature over its payload is a message
+//! signature, an attestation layer's DSSE envelope is the bundle's; the
 //! certificate annotation is the verification material (the chain annotation adds no trust: the
 //! chain comes from the trusted root); the Rekor bundle annotation (`{"SignedEntryTimestamp",
 //! "Payload": {body, integratedTime, logIndex, logID}}`) is a transparency-log entry with its SET;
@@ -77,8 +78,18 @@ fn tlog_entry(annotation: &str) -> Result<TlogEntry> {
     })
 }
 
-/// `layer` (whose `payload` passed its integrity check) as a bundle.
-pub(crate) fn layer_as_bundle(layer: &SignatureLayer, payload: &[u8]) -> Result<SigstoreBundle> {
+/// The content of a signature layer whose `payload` passed its integrity check: the signature
+/// annotation over the payload.
+pub(crate) fn message_signature(layer: &SignatureLayer, payload: &[u8]) -> Result<BundleContent> {
+    Ok(BundleContent::MessageSignature {
+        digest: Some(("SHA2_256".to_owned(), sha256(payload))),
+        signature: layer.signature()?,
+    })
+}
+
+/// `layer`, whose signed `content` (a message signature, or an attestation's DSSE envelope) was
+/// read from its blob, as a bundle.
+pub(crate) fn layer_as_bundle(layer: &SignatureLayer, content: BundleContent) -> Result<SigstoreBundle> {
     let material = match &layer.certificate {
         Some(pem) => {
             let mut certificates = certificates_from_pem(pem.as_bytes())?;
@@ -119,9 +130,6 @@ pub(crate) fn layer_as_bundle(layer: &SignatureLayer, payload: &[u8]) -> Result<
         material,
         tlog_entries,
         rfc3161_timestamps,
-        content: BundleContent::MessageSignature {
-            digest: Some(("SHA2_256".to_owned(), sha256(payload))),
-            signature: layer.signature()?,
-        },
+        content,
     })
 }

@@ -1,5 +1,6 @@
 //! cosign: key files, simple-signing payloads, signature manifests and their verification.
 
+mod attestation;
 mod bundle;
 mod layer_bundle;
 mod payload;
@@ -8,6 +9,10 @@ mod sign;
 mod signature_manifest;
 mod verify;
 
+pub use attestation::{
+    predicate_type_uri, verify_attestation_bundle, verify_attestation_manifest, ATTESTATION_SIZE_MAX,
+    DSSE_ENVELOPE_MEDIA_TYPE, PREDICATE_TYPE_ALIASES, PREDICATE_TYPE_ANNOTATION,
+};
 pub use bundle::{
     bundle_simple_signing_view, verify_bundle, BUNDLE_SIZE_MAX, BUNDLE_V03_MEDIA_TYPE, COSIGN_SIGN_PREDICATE_TYPE,
 };

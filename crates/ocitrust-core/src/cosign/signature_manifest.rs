@@ -51,6 +51,14 @@ impl Attachment {
         format!("{}.{suffix}", tag_schema_tag(subject))
     }
 
+    /// The largest layer blob read: a simple-signing payload, or an attestation's DSSE envelope.
+    pub const fn layer_size_max(self) -> u64 {
+        match self {
+            Attachment::Signatures => super::PAYLOAD_SIZE_MAX as u64,
+            Attachment::Attestations => super::ATTESTATION_SIZE_MAX as u64,
+        }
+    }
+
     /// The `kind` annotation of their entry in a `cosign save` layout.
     pub const fn cosign_save_kind(self) -> &'static str {
         match self {

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use super::layer_bundle::layer_as_bundle;
+use super::layer_bundle::{layer_as_bundle, message_signature};
 use super::payload::SimpleSigningPayload;
 use super::signature_manifest::{signature_layers, SignatureLayer};
 use crate::authority::{judge_under, no_authority, Authority};
@@ -102,7 +102,7 @@ impl PayloadBlobs {
         self.unavailable.insert(digest, reason);
     }
 
-    fn get(&self, digest: &Digest) -> std::result::Result<&[u8], Error> {
+    pub(crate) fn get(&self, digest: &Digest) -> std::result::Result<&[u8], Error> {
         if let Some(bytes) = self.found.get(digest) {
             return Ok(bytes);
         }
@@ -161,8 +161,8 @@ fn verify_layer(
 ) -> SignatureReport {
     let mut checks = Checks::default();
     let bundle = checks.run(CheckName::Integrity, || {
-        let payload = integrity(layer, blob)?;
-        let bundle = layer_as_bundle(layer, &payload)?;
+        let payload = integrity(layer, blob, media_types::COSIGN_SIMPLE_SIGNING)?;
+        let bundle = layer_as_bundle(layer, message_signature(layer, &payload)?)?;
         Ok((payload, bundle))
     });
     let Some((payload, bundle)) = bundle else {
@@ -210,6 +210,7 @@ pub(crate) fn unreadable(checks: Checks, location: &str) -> SignatureReport {
         verified: false,
         payload: None,
         cosign_extras: Default::default(),
+        attestation: None,
     }
 }
 
@@ -237,14 +238,14 @@ pub(crate) fn require_annotations(
     debug_assert!(report.checks.iter().all(|c| c.outcome != Outcome::Failed) || !report.verified);
 }
 
-fn integrity(layer: &SignatureLayer, blob: Result<&[u8]>) -> Result<Vec<u8>> {
-    if layer.media_type != media_types::COSIGN_SIMPLE_SIGNING {
+/// The layer's blob, once its media type is `media_type` and its bytes match its size and digest.
+pub(crate) fn integrity(layer: &SignatureLayer, blob: Result<&[u8]>, media_type: &str) -> Result<Vec<u8>> {
+    if layer.media_type != media_type {
         return Err(Error::new(
             crate::ErrorCode::NoMatchingSignatures,
             format!(
-                "unexpected layer media type {:?}, expected {}",
-                layer.media_type,
-                media_types::COSIGN_SIMPLE_SIGNING
+                "unexpected layer media type {:?}, expected {media_type}",
+                layer.media_type
             ),
         ));
     }

@@ -9,10 +9,12 @@ use serde::Deserialize;
 
 use super::base64_field::Base64;
 use crate::error::{Error, ErrorCode, Result};
+use crate::go_reading::{check_go_unambiguous, GoStructFields};
 use crate::x509::Certificate;
 
-/// Largest bundle parsed.
-pub const SIGSTORE_BUNDLE_SIZE_MAX: usize = 1024 * 1024;
+/// Largest bundle parsed: an attestation's may carry a whole SBOM. (What one verification reads in
+/// all is bounded by its read budget.)
+pub const SIGSTORE_BUNDLE_SIZE_MAX: usize = 32 * 1024 * 1024;
 /// Most transparency-log entries, timestamps, certificates or DSSE signatures a bundle may hold.
 const ITEMS_MAX: usize = 32;
 /// Most hashes in an inclusion proof (a tree of 2^64 leaves needs 64).
@@ -317,6 +319,39 @@ fn bounded_to<T>(items: Vec<T>, max: usize, what: &str) -> Result<Vec<T>> {
     }
     Ok(items)
 }
+
+impl DsseEnvelope {
+    /// Parses a standalone DSSE envelope (`{"payloadType", "payload", "signatures": [{"keyid",
+    /// "sig"}]}`, as a cosign attestation layer holds it), bounded like a bundle.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() > SIGSTORE_BUNDLE_SIZE_MAX {
+            return Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!(
+                    "DSSE envelope is {} bytes, limit is {SIGSTORE_BUNDLE_SIZE_MAX}",
+                    bytes.len()
+                ),
+            ));
+        }
+        check_go_unambiguous(bytes, ENVELOPE_FIELDS, "the DSSE envelope")?;
+        let json: EnvelopeJson =
+            serde_json::from_slice(bytes).map_err(|e| invalid(format!("not a DSSE envelope: {e}")))?;
+        Ok(DsseEnvelope {
+            payload: json.payload.0,
+            payload_type: json.payload_type,
+            signatures: bounded(json.signatures, "DSSE signatures")?
+                .into_iter()
+                .map(|s| s.sig.0)
+                .collect(),
+        })
+    }
+}
+
+/// The fields of the DSSE envelope structs Go reads a standalone envelope into.
+const ENVELOPE_FIELDS: GoStructFields<'static> = GoStructFields {
+    fields: &["payloadType", "payload", "signatures", "keyid", "sig"],
+    opaque: &[],
+};
 
 impl SigstoreBundle {
     /// Parses bundle JSON (bounded), refusing what its version does not allow.

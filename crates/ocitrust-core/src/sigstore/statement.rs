@@ -14,7 +14,7 @@ use crate::go_reading::{check_go_unambiguous, GoStructFields};
 pub const IN_TOTO_STATEMENT_TYPES: [&str; 2] = ["https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"];
 
 /// A parsed statement.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InTotoStatement {
     /// `_type`: one of [`IN_TOTO_STATEMENT_TYPES`].
@@ -24,6 +24,16 @@ pub struct InTotoStatement {
     pub subject: Vec<StatementSubject>,
     /// What kind of predicate it carries.
     pub predicate_type: String,
+    /// The predicate, its JSON text as it stands in the statement (`None` when absent).
+    #[serde(default)]
+    pub predicate: Option<Box<serde_json::value::RawValue>>,
+}
+
+impl InTotoStatement {
+    /// The predicate's bytes as they stand in the signed statement; `null` when it has none.
+    pub fn predicate_bytes(&self) -> &[u8] {
+        self.predicate.as_deref().map_or(b"null", |raw| raw.get().as_bytes())
+    }
 }
 
 /// One subject of a statement.
@@ -81,6 +91,13 @@ mod tests {
         let ok = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"ab"}}],"predicateType":"p","predicate":{}}"#;
         let parsed = InTotoStatement::parse(ok).unwrap();
         assert_eq!(parsed.subject[0].digest["sha256"], "ab");
+        assert_eq!(parsed.predicate_bytes(), b"{}");
+        // The predicate's bytes are kept exactly: spacing, key order, number spelling.
+        let spaced = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"p","predicate": { "b" : 1.50, "a":[ ] } }"#;
+        assert_eq!(
+            InTotoStatement::parse(spaced).unwrap().predicate_bytes(),
+            br#"{ "b" : 1.50, "a":[ ] }"#
+        );
         // A second subject list that Go would read instead (case folding) is refused.
         let twice = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"Subject":[{"digest":{"sha256":"ab"}}],"predicateType":"p"}"#;
         assert!(InTotoStatement::parse(twice).is_err());

@@ -266,6 +266,7 @@ pub fn verify_sigstore_bundle(
         verified,
         payload: if verified { payload.flatten() } else { None },
         cosign_extras: Default::default(),
+        attestation: None,
     }
 }
 

@@ -8,7 +8,6 @@ use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 
 use super::client::RegistryClient;
-use crate::limits::SIGNATURE_BLOB_SIZE_MAX;
 use crate::signature_referrers::{bundle_layer, collect_signature_referrers, ends_the_search, SignatureReferrers};
 
 /// Everything the core needs to verify the cosign signatures of one image in a registry.
@@ -175,7 +174,7 @@ fn signatures_of(
             signature_ref.repository(),
             &layer.digest,
             layer.size,
-            SIGNATURE_BLOB_SIZE_MAX,
+            attachment.layer_size_max(),
         );
         match fetched {
             Ok(bytes) => payloads.insert(layer.digest, bytes),

@@ -1,0 +1,294 @@
+//! cosign attestations: in-toto statements in DSSE envelopes about an image, attached as layers of
+//! the `sha256-<hex>.att` manifest (`application/vnd.dsse.envelope.v1+json`, cosign v2) or as
+//! Sigstore bundle referrers (cosign v3). Each is read as a bundle and judged by the one bundle
+//! verification under each authority — the DSSE signature over PAE(payloadType, payload), the log,
+//! the certificate — then the statement: in-toto's payload type and statement type, a subject
+//! naming the image's digest, and the predicate type asked for. What a verified attestation says
+//! is handed out in its report ([`Attestation`]).
+
+use super::bundle::dsse_bundle;
+use super::layer_bundle::layer_as_bundle;
+use super::signature_manifest::{signature_layers, SignatureLayer};
+use super::verify::{integrity, unreadable, CosignRequirements, PayloadBlobs};
+use crate::authority::{judge_under, no_authority, Authority};
+use crate::checks::Checks;
+use crate::digest::Digest;
+use crate::error::{Error, ErrorCode, Result};
+use crate::oci::Manifest;
+use crate::sigstore::{Artifact, BundleContent, DsseEnvelope, InTotoStatement, SigstoreBundle, TrustedRoot};
+use crate::verdict::{Attestation, CheckName, SignatureKind, SignatureReport};
+
+/// The media type of an attestation layer: a DSSE envelope.
+pub const DSSE_ENVELOPE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
+/// The layer annotation cosign records the predicate type in (informative: the signed statement
+/// is what is checked).
+pub const PREDICATE_TYPE_ANNOTATION: &str = "predicateType";
+/// Largest attestation read: a DSSE envelope layer, or a bundle holding one (an SBOM can be large;
+/// what one verification reads in all is bounded by its read budget).
+pub const ATTESTATION_SIZE_MAX: usize = crate::sigstore::SIGSTORE_BUNDLE_SIZE_MAX;
+
+/// cosign's names for predicate types (`--type`), and the URIs they stand for.
+pub const PREDICATE_TYPE_ALIASES: [(&str, &str); 10] = [
+    ("custom", "https://cosign.sigstore.dev/attestation/v1"),
+    ("slsaprovenance", "https://slsa.dev/provenance/v0.2"),
+    ("slsaprovenance02", "https://slsa.dev/provenance/v0.2"),
+    ("slsaprovenance1", "https://slsa.dev/provenance/v1"),
+    ("spdx", "https://spdx.dev/Document"),
+    ("spdxjson", "https://spdx.dev/Document"),
+    ("cyclonedx", "https://cyclonedx.org/bom"),
+    ("link", "https://in-toto.io/Link/v1"),
+    ("vuln", "https://cosign.sigstore.dev/attestation/vuln/v1"),
+    ("openvex", "https://openvex.dev/ns"),
+];
+
+/// The predicate type `name` stands for, as cosign maps `--type`: one of its aliases, or else a URI
+/// (absolute, or an absolute path, as Go's `url.ParseRequestURI` accepts one).
+pub fn predicate_type_uri(name: &str) -> Result<String> {
+    if let Some((_, uri)) = PREDICATE_TYPE_ALIASES.iter().find(|(alias, _)| *alias == name) {
+        return Ok((*uri).to_owned());
+    }
+    if is_request_uri(name) {
+        return Ok(name.to_owned());
+    }
+    Err(Error::new(
+        ErrorCode::InvalidArgument,
+        format!(
+            "invalid predicate type: {name} (expected one of {} or a URI)",
+            PREDICATE_TYPE_ALIASES.map(|(alias, _)| alias).join(", ")
+        ),
+    ))
+}
+
+/// An absolute URI (`scheme:rest`) or an absolute path, without control characters or spaces.
+fn is_request_uri(text: &str) -> bool {
+    if text.is_empty() || text.chars().any(|c| c.is_control() || c == ' ') {
+        return false;
+    }
+    if text.starts_with('/') {
+        return true;
+    }
+    match text.split_once(':') {
+        Some((scheme, rest)) => {
+            !rest.is_empty()
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+/// Verifies every layer of `attestations` (the manifest at `sha256-<hex>.att`) as an attestation
+/// of `subject` with `predicate_type` under `authorities`. One report per layer; the manifest being
+/// unreadable, or no authority at all, is an error.
+pub fn verify_attestation_manifest(
+    subject: &Digest,
+    attestations: &Manifest,
+    blobs: &PayloadBlobs,
+    authorities: &[Authority],
+    requirements: &CosignRequirements,
+    predicate_type: &str,
+    location: &str,
+) -> Result<Vec<SignatureReport>> {
+    let layers = signature_layers(attestations)?;
+    let key_root = requirements.key_root()?;
+    layers
+        .iter()
+        .map(|layer| {
+            let location = format!("{location} layer {} ({})", layer.index, layer.digest);
+            let mut checks = Checks::default();
+            let read = checks.run(CheckName::Integrity, || {
+                Ok(read_layer(layer, blobs.get(&layer.digest))?)
+            });
+            let Some((envelope, bundle)) = read else {
+                let mut report = unreadable(checks, &location);
+                report.kind = SignatureKind::CosignAttestation;
+                return Ok(report);
+            };
+            let mut report = judge(
+                &bundle,
+                subject,
+                authorities,
+                &key_root,
+                requirements,
+                predicate_type,
+                &location,
+            )?;
+            report.kind = SignatureKind::CosignAttestation;
+            Ok(with_attestation(report, envelope))
+        })
+        .collect()
+}
+
+/// Verifies one Sigstore bundle referrer (`bytes`, checked against its descriptor by the fetcher; an
+/// error when it could not be had) as an attestation of `subject` with `predicate_type`.
+pub fn verify_attestation_bundle(
+    subject: &Digest,
+    bytes: Result<&[u8]>,
+    authorities: &[Authority],
+    requirements: &CosignRequirements,
+    predicate_type: &str,
+    location: &str,
+) -> Result<SignatureReport> {
+    let mut checks = Checks::default();
+    let Some(bundle) = checks.run(CheckName::Integrity, || Ok(dsse_bundle(bytes)?)) else {
+        let mut report = unreadable(checks, location);
+        report.kind = SignatureKind::SigstoreBundle;
+        return Ok(report);
+    };
+    let key_root = requirements.key_root()?;
+    let report = judge(
+        &bundle,
+        subject,
+        authorities,
+        &key_root,
+        requirements,
+        predicate_type,
+        location,
+    )?;
+    let envelope = match &bundle.content {
+        BundleContent::Dsse(envelope) => envelope_json(envelope),
+        BundleContent::MessageSignature { .. } => Vec::new(),
+    };
+    Ok(with_attestation(report, envelope))
+}
+
+/// The layer's DSSE envelope (its bytes, as cosign prints them) and the layer as a bundle.
+fn read_layer(layer: &SignatureLayer, blob: Result<&[u8]>) -> Result<(Vec<u8>, SigstoreBundle)> {
+    let bytes = integrity(layer, blob, DSSE_ENVELOPE_MEDIA_TYPE)?;
+    let envelope = DsseEnvelope::from_json(&bytes)?;
+    let bundle = layer_as_bundle(layer, BundleContent::Dsse(envelope))?;
+    Ok((bytes, bundle))
+}
+
+fn judge(
+    bundle: &SigstoreBundle,
+    subject: &Digest,
+    authorities: &[Authority],
+    key_root: &TrustedRoot,
+    requirements: &CosignRequirements,
+    predicate_type: &str,
+    location: &str,
+) -> Result<SignatureReport> {
+    let claims = |statement: &[u8]| check_predicate_type(statement, predicate_type);
+    judge_under(authorities, |authority| {
+        requirements.judge_bundle(
+            bundle,
+            Artifact::Digest(subject),
+            authority,
+            key_root,
+            &claims,
+            location,
+        )
+    })
+    .ok_or_else(no_authority)
+}
+
+/// The statement (whose payload type and subject the bundle verification checked) must carry the
+/// predicate type asked for.
+fn check_predicate_type(statement: &[u8], predicate_type: &str) -> Result<()> {
+    let statement = InTotoStatement::parse(statement)?;
+    if statement.predicate_type == predicate_type {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::NoMatchingSignatures,
+        format!(
+            "the attestation's predicate type is {:?}, expected {predicate_type:?}",
+            statement.predicate_type
+        ),
+    ))
+}
+
+/// A verified report gains what its statement says; an unverified one says nothing.
+fn with_attestation(mut report: SignatureReport, envelope: Vec<u8>) -> SignatureReport {
+    let statement = report
+        .payload
+        .as_deref()
+        .filter(|_| report.verified)
+        .and_then(|payload| InTotoStatement::parse(payload).ok());
+    report.attestation = statement.map(|statement| Attestation {
+        predicate: statement.predicate_bytes().to_vec(),
+        predicate_type: statement.predicate_type,
+        envelope,
+    });
+    report
+}
+
+/// A bundle's DSSE envelope as cosign v3 prints it (Go's JSON of the protobuf envelope: base64
+/// `payload`, `payloadType`, `signatures` with `sig`; an empty key id is left out).
+fn envelope_json(envelope: &DsseEnvelope) -> Vec<u8> {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let signatures: Vec<serde_json::Value> = envelope
+        .signatures
+        .iter()
+        .map(|sig| serde_json::json!({ "sig": b64(sig) }))
+        .collect();
+    serde_json::json!({
+        "payload": b64(&envelope.payload),
+        "payloadType": envelope.payload_type,
+        "signatures": signatures,
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predicate_types_are_named_as_cosign_names_them() {
+        assert_eq!(predicate_type_uri("cyclonedx").unwrap(), "https://cyclonedx.org/bom");
+        assert_eq!(predicate_type_uri("spdxjson").unwrap(), "https://spdx.dev/Document");
+        assert_eq!(
+            predicate_type_uri("slsaprovenance").unwrap(),
+            "https://slsa.dev/provenance/v0.2"
+        );
+        assert_eq!(
+            predicate_type_uri("slsaprovenance1").unwrap(),
+            "https://slsa.dev/provenance/v1"
+        );
+        assert_eq!(
+            predicate_type_uri("custom").unwrap(),
+            "https://cosign.sigstore.dev/attestation/v1"
+        );
+        assert_eq!(
+            predicate_type_uri("https://example.com/my/predicate/v1").unwrap(),
+            "https://example.com/my/predicate/v1"
+        );
+        assert_eq!(predicate_type_uri("urn:example:p").unwrap(), "urn:example:p");
+        for bad in ["sbom", "", "not a uri", "1http://x", "http:", "cyclone dx"] {
+            let error = predicate_type_uri(bad).unwrap_err();
+            assert_eq!(error.code(), ErrorCode::InvalidArgument, "{bad:?}");
+            assert!(error.message().starts_with("invalid predicate type"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_predicate_type_must_be_the_one_asked_for() {
+        let statement = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://spdx.dev/Document","predicate":{}}"#;
+        assert!(check_predicate_type(statement, "https://spdx.dev/Document").is_ok());
+        let error = check_predicate_type(statement, "https://cyclonedx.org/bom").unwrap_err();
+        assert_eq!(
+            error.message(),
+            r#"the attestation's predicate type is "https://spdx.dev/Document", expected "https://cyclonedx.org/bom""#
+        );
+    }
+
+    #[test]
+    fn a_bundle_envelope_is_printed_as_cosign_prints_it() {
+        let envelope = DsseEnvelope {
+            payload: b"{}".to_vec(),
+            payload_type: "application/vnd.in-toto+json".into(),
+            signatures: vec![vec![1, 2, 3]],
+        };
+        let printed: serde_json::Value = serde_json::from_slice(&envelope_json(&envelope)).unwrap();
+        assert_eq!(
+            printed,
+            serde_json::json!({"payload": "e30=", "payloadType": "application/vnd.in-toto+json", "signatures": [{"sig": "AQID"}]})
+        );
+    }
+}
