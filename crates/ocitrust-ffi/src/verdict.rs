@@ -292,7 +292,8 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_verified(
 }
 
 /// Copies the kind of signature `index` into `buf`: `cosign-signature` (tag scheme),
-/// `sigstore-bundle` (cosign v3 referrer) or `notation-signature` (reported, never trusted yet).
+/// `cosign-attestation` (`.att` tag scheme), `sigstore-bundle` (cosign v3 referrer) or
+/// `notation-signature` (reported, never trusted yet).
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verdict_signature_kind(
     verdict: *const ocitrust_verdict,
@@ -375,6 +376,48 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_signer(
             }
         };
         Ok(text.into_bytes())
+    })
+}
+
+/// A field of a verified attestation (`OCITRUST_ATTESTATION_*`), read with
+/// `ocitrust_verdict_signature_attestation`.
+pub type ocitrust_attestation_field = u32;
+/// The statement's predicate type, e.g. `https://cyclonedx.org/bom`.
+pub const OCITRUST_ATTESTATION_PREDICATE_TYPE: ocitrust_attestation_field = 1;
+/// The statement's predicate (an SBOM, a provenance), its JSON bytes as they stand in the signed
+/// statement.
+pub const OCITRUST_ATTESTATION_PREDICATE: ocitrust_attestation_field = 2;
+/// The DSSE envelope as `cosign verify-attestation` prints it (`payloadType`, base64 `payload`,
+/// `signatures`).
+pub const OCITRUST_ATTESTATION_ENVELOPE: ocitrust_attestation_field = 3;
+
+/// Copies `field` of what attestation `index` states into `buf`, followed by a NUL (a predicate
+/// may be large: call with `buf_len` 0 to learn the size in `*out_len` first). Only a verified
+/// attestation states anything: `OCITRUST_ERR_NOT_FOUND` for one that did not verify, or a
+/// signature; `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown field.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_attestation(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+    field: ocitrust_attestation_field,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf, buf_len, out_len, |v| {
+        let attestation = signature(v, index)?
+            .attestation
+            .as_ref()
+            .ok_or_else(|| not_found("verified attestation at this index"))?;
+        match field {
+            OCITRUST_ATTESTATION_PREDICATE_TYPE => Ok(attestation.predicate_type.clone().into_bytes()),
+            OCITRUST_ATTESTATION_PREDICATE => Ok(attestation.predicate.clone()),
+            OCITRUST_ATTESTATION_ENVELOPE => Ok(attestation.envelope.clone()),
+            other => Err(Error::new(
+                ErrorCode::InvalidArgument,
+                format!("unknown attestation field {other}"),
+            )),
+        }
     })
 }
 

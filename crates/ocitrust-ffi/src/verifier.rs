@@ -303,6 +303,39 @@ pub unsafe extern "C" fn ocitrust_verifier_verify(
     })
 }
 
+/// Verifies the attestations of the image `reference` names (as `ocitrust_verifier_verify` does
+/// for signatures) whose predicate type is `predicate_type` (NUL-terminated; cosign's `--type`: an
+/// alias such as `cyclonedx`, `spdxjson`, `slsaprovenance1`, `custom`, or a URI), from the `.att`
+/// tag scheme (cosign v2) and Sigstore bundle referrers (cosign v3). The verdict is trusted when one
+/// attestation passed every check of one authority and states that predicate type about the
+/// image's digest; read what a verified one states with `ocitrust_verdict_signature_attestation`.
+/// With a platform set, the platform manifest's own attestations are judged, never its index's.
+/// Errors as `ocitrust_verifier_verify`, and `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown
+/// predicate type, `OCITRUST_ERR_NO_SIGNATURES` for a platform without attestations whose index has
+/// some (the message names the index).
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verifier_verify_attestations(
+    verifier: *const ocitrust_verifier,
+    reference: *const c_char,
+    predicate_type: *const c_char,
+    timeout_ms: u64,
+    verdict_out: *mut *mut ocitrust_verdict,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let verifier = arg(verifier, "verifier")?;
+        let reference = arg_str(reference, "reference")?;
+        let predicate_type = arg_str(predicate_type, "predicate_type")?;
+        let out = out_param(verdict_out, "verdict_out")?;
+        let limit = (timeout_ms > 0).then(|| std::time::Duration::from_millis(timeout_ms));
+        let verdict = verifier
+            .verifier
+            .verify_attestations_within(reference, predicate_type, limit)?;
+        give(out, ocitrust_verdict::new(verdict));
+        Ok(())
+    })
+}
+
 /// Verifies evidence the caller fetched itself (sans-IO): the subject manifest's bytes, its cosign
 /// signature manifest's bytes (`signature_manifest = NULL, signature_manifest_len = 0` when the
 /// subject has none), and the `payload_count` payload blobs that manifest references, in any
