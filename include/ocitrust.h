@@ -154,6 +154,12 @@ typedef struct {
 typedef uint32_t ocitrust_signer_field;
 
 /**
+ * A field of a verified attestation (`OCITRUST_ATTESTATION_*`), read with
+ * `ocitrust_verdict_signature_attestation`.
+ */
+typedef uint32_t ocitrust_attestation_field;
+
+/**
  * The name of a check on a signature (`OCITRUST_CHECK_*`).
  */
 typedef uint32_t ocitrust_check_name;
@@ -394,6 +400,23 @@ typedef struct {
  * `{"github-workflow-repository":"org/repo",…}`).
  */
 #define OCITRUST_SIGNER_CERTIFICATE_CLAIMS 6
+
+/**
+ * The statement's predicate type, e.g. `https://cyclonedx.org/bom`.
+ */
+#define OCITRUST_ATTESTATION_PREDICATE_TYPE 1
+
+/**
+ * The statement's predicate (an SBOM, a provenance), its JSON bytes as they stand in the signed
+ * statement.
+ */
+#define OCITRUST_ATTESTATION_PREDICATE 2
+
+/**
+ * The DSSE envelope as `cosign verify-attestation` prints it (`payloadType`, base64 `payload`,
+ * `signatures`).
+ */
+#define OCITRUST_ATTESTATION_ENVELOPE 3
 
 #ifdef __cplusplus
 extern "C" {
@@ -875,7 +898,8 @@ ocitrust_result ocitrust_verdict_signature_verified(const ocitrust_verdict *verd
 
 /**
  * Copies the kind of signature `index` into `buf`: `cosign-signature` (tag scheme),
- * `sigstore-bundle` (cosign v3 referrer) or `notation-signature` (reported, never trusted yet).
+ * `cosign-attestation` (`.att` tag scheme), `sigstore-bundle` (cosign v3 referrer) or
+ * `notation-signature` (reported, never trusted yet).
  */
 ocitrust_result ocitrust_verdict_signature_kind(const ocitrust_verdict *verdict,
                                                 size_t index,
@@ -903,6 +927,19 @@ ocitrust_result ocitrust_verdict_signature_signer(const ocitrust_verdict *verdic
                                                   char *buf,
                                                   size_t buf_len,
                                                   size_t *out_len);
+
+/**
+ * Copies `field` of what attestation `index` states into `buf`, followed by a NUL (a predicate
+ * may be large: call with `buf_len` 0 to learn the size in `*out_len` first). Only a verified
+ * attestation states anything: `OCITRUST_ERR_NOT_FOUND` for one that did not verify, or a
+ * signature; `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown field.
+ */
+ocitrust_result ocitrust_verdict_signature_attestation(const ocitrust_verdict *verdict,
+                                                       size_t index,
+                                                       ocitrust_attestation_field field,
+                                                       uint8_t *buf,
+                                                       size_t buf_len,
+                                                       size_t *out_len);
 
 /**
  * Copies why signature `index` failed (its first failed check's detail) into `buf`.
@@ -1088,6 +1125,25 @@ ocitrust_result ocitrust_verifier_verify(const ocitrust_verifier *verifier,
                                          uint64_t timeout_ms,
                                          ocitrust_verdict **verdict_out,
                                          ocitrust_error **error_out);
+
+/**
+ * Verifies the attestations of the image `reference` names (as `ocitrust_verifier_verify` does
+ * for signatures) whose predicate type is `predicate_type` (NUL-terminated; cosign's `--type`: an
+ * alias such as `cyclonedx`, `spdxjson`, `slsaprovenance1`, `custom`, or a URI), from the `.att`
+ * tag scheme (cosign v2) and Sigstore bundle referrers (cosign v3). The verdict is trusted when one
+ * attestation passed every check of one authority and states that predicate type about the
+ * image's digest; read what a verified one states with `ocitrust_verdict_signature_attestation`.
+ * With a platform set, the platform manifest's own attestations are judged, never its index's.
+ * Errors as `ocitrust_verifier_verify`, and `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown
+ * predicate type, `OCITRUST_ERR_NO_SIGNATURES` for a platform without attestations whose index has
+ * some (the message names the index).
+ */
+ocitrust_result ocitrust_verifier_verify_attestations(const ocitrust_verifier *verifier,
+                                                      const char *reference,
+                                                      const char *predicate_type,
+                                                      uint64_t timeout_ms,
+                                                      ocitrust_verdict **verdict_out,
+                                                      ocitrust_error **error_out);
 
 /**
  * Verifies evidence the caller fetched itself (sans-IO): the subject manifest's bytes, its cosign

@@ -272,3 +272,27 @@ fn sample_trusted_root(dir: &std::path::Path) -> std::sync::Arc<ocitrust::Truste
         ocitrust::TrustedRoot::from_json(&std::fs::read(dir.join("trusted_root.json")).unwrap()).unwrap(),
     )
 }
+
+#[test]
+fn verifies_attestations_and_hands_out_the_predicate() {
+    let dir = root().join("examples/attestation-sample");
+    let parsed = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).unwrap();
+    let sbom = parsed(&std::fs::read(dir.join("predicates/sbom-arm64.json")).unwrap());
+    let verifier = Verifier::new(sample_key())
+        .insecure_ignore_tlog(true)
+        .platform(Some(ocitrust::Platform::parse("linux/arm64").unwrap()));
+    let layout = format!("oci:{}", dir.join("layout-v2").display());
+    let verdict = verifier.verify_attestations(&layout, "cyclonedx").unwrap();
+    assert!(verdict.trusted);
+    let attestation = verdict.signatures[0].attestation.as_ref().unwrap();
+    assert_eq!(attestation.predicate_type, "https://cyclonedx.org/bom");
+    assert_eq!(parsed(&attestation.predicate), sbom);
+    // Not of the type asked for: listed, not verified, saying nothing.
+    let verdict = verifier.verify_attestations(&layout, "spdxjson").unwrap();
+    assert!(!verdict.trusted);
+    assert!(verdict.signatures.iter().all(|s| s.attestation.is_none()));
+    assert_eq!(
+        verifier.verify_attestations(&layout, "no such type").unwrap_err().code(),
+        ErrorCode::InvalidArgument
+    );
+}

@@ -24,6 +24,8 @@ type Verdict struct {
 	Signatures           []SignatureReport `json:"signatures"`
 	// Insecure lists the insecure options in force, e.g. "insecure-ignore-tlog".
 	Insecure []string `json:"insecure"`
+	// Attestations holds what each verified attestation states (VerifyAttestations only).
+	Attestations []Attestation `json:"-"`
 	// VerificationTime is the instant the verdict speaks for.
 	VerificationTime time.Time `json:"-"`
 
@@ -44,8 +46,9 @@ type Subject struct {
 
 // SignatureReport is everything about one signature examined.
 type SignatureReport struct {
-	// Kind is the kind of signature: "cosign-signature" (tag scheme), "sigstore-bundle" (cosign v3
-	// referrer) or "notation-signature" (reported, never trusted yet).
+	// Kind is the kind of signature: "cosign-signature" (tag scheme), "cosign-attestation" (.att
+	// tag scheme), "sigstore-bundle" (cosign v3 referrer) or "notation-signature" (reported, never
+	// trusted yet).
 	Kind string `json:"kind"`
 	// Location says where it was found (artifact and layer).
 	Location string `json:"location"`
@@ -58,6 +61,19 @@ type SignatureReport struct {
 	// Payload is what was signed (a simple-signing payload, an in-toto statement, a blob), set only
 	// when Verified and known (a blob verified by its digest has none).
 	Payload []byte `json:"-"`
+}
+
+// Attestation is what a verified attestation states.
+type Attestation struct {
+	// Location says where it was found (as the SignatureReport of the same index says).
+	Location string
+	// PredicateType is the statement's predicate type, e.g. "https://cyclonedx.org/bom".
+	PredicateType string
+	// Predicate is the statement's predicate (the SBOM, the provenance), its JSON bytes as they
+	// stand in the signed statement.
+	Predicate []byte
+	// Envelope is the DSSE envelope as cosign verify-attestation prints it.
+	Envelope []byte
 }
 
 // Signer is who signed, as far as the trust material tells.
@@ -170,6 +186,14 @@ func verdictFromC(c *C.ocitrust_verdict) (*Verdict, error) {
 		if err == nil {
 			err = signatureFromC(c, C.size_t(i), &v.Signatures[i])
 		}
+		if err == nil && v.Signatures[i].Verified {
+			var attestation *Attestation
+			attestation, err = attestationFromC(c, C.size_t(i))
+			if attestation != nil {
+				attestation.Location = v.Signatures[i].Location
+				v.Attestations = append(v.Attestations, *attestation)
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -177,6 +201,31 @@ func verdictFromC(c *C.ocitrust_verdict) (*Verdict, error) {
 	var cerr *C.ocitrust_error
 	v.trustErr = takeError(C.ocitrust_verdict_require_trusted(c, &cerr), cerr)
 	return v, nil
+}
+
+// attestationFromC reads what verified signature index states, if it is an attestation (nil
+// otherwise).
+func attestationFromC(c *C.ocitrust_verdict, index C.size_t) (*Attestation, error) {
+	field := func(f C.ocitrust_attestation_field) ([]byte, error) {
+		return readBytes(func(buf *C.uint8_t, n C.size_t, out *C.size_t) C.ocitrust_result {
+			return C.ocitrust_verdict_signature_attestation(c, index, f, buf, n, out)
+		})
+	}
+	predicateType, err := field(C.OCITRUST_ATTESTATION_PREDICATE_TYPE)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	a := &Attestation{PredicateType: string(predicateType)}
+	if a.Predicate, err = field(C.OCITRUST_ATTESTATION_PREDICATE); err != nil {
+		return nil, err
+	}
+	if a.Envelope, err = field(C.OCITRUST_ATTESTATION_ENVELOPE); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 var checkNames = map[C.ocitrust_check_name]string{

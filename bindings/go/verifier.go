@@ -140,12 +140,7 @@ func NewVerifier(opts ...Option) (*Verifier, error) {
 // first (cancelled, or at its deadline), Verify returns ctx.Err() at once; the C call, which
 // cannot be interrupted, then ends by itself at that deadline (Close waits for it).
 func (v *Verifier) Verify(ctx context.Context, reference string) (*Verdict, error) {
-	timeoutMs := uint64(0)
-	if deadline, ok := ctx.Deadline(); ok {
-		// Rounded up, and a millisecond more: the library's deadline falls just after ctx's, so
-		// a verification cut short reports ctx.Err(), as Go code expects.
-		timeoutMs = uint64(max((time.Until(deadline)+time.Millisecond-1)/time.Millisecond, 0)) + 1
-	}
+	timeoutMs := timeoutMillis(ctx)
 	return v.run(ctx, func(ptr *C.ocitrust_verifier, out **C.ocitrust_verdict, cerr **C.ocitrust_error) error {
 		cref, err := cString(reference, "reference")
 		if err != nil {
@@ -154,6 +149,40 @@ func (v *Verifier) Verify(ctx context.Context, reference string) (*Verdict, erro
 		defer C.free(unsafe.Pointer(cref))
 		return takeError(C.ocitrust_verifier_verify(ptr, cref, C.uint64_t(timeoutMs), out, cerr), *cerr)
 	})
+}
+
+// VerifyAttestations verifies the attestations of reference whose predicate type is predicateType
+// (cosign's --type: "cyclonedx", "spdxjson", "slsaprovenance1", "custom", … or a URI), as cosign
+// verify-attestation does, from the .att tag scheme and Sigstore bundle referrers. The verdict is
+// trusted when one passed every check of one authority; Verdict.Attestations holds what each
+// verified one states. With WithPlatform, the platform manifest's own attestations are judged,
+// never its index's (ErrNoSignatures, naming the index, when the platform has none).
+func (v *Verifier) VerifyAttestations(ctx context.Context, reference, predicateType string) (*Verdict, error) {
+	timeoutMs := timeoutMillis(ctx)
+	return v.run(ctx, func(ptr *C.ocitrust_verifier, out **C.ocitrust_verdict, cerr **C.ocitrust_error) error {
+		cref, err := cString(reference, "reference")
+		if err != nil {
+			return err
+		}
+		defer C.free(unsafe.Pointer(cref))
+		ctype, err := cString(predicateType, "predicate type")
+		if err != nil {
+			return err
+		}
+		defer C.free(unsafe.Pointer(ctype))
+		return takeError(C.ocitrust_verifier_verify_attestations(ptr, cref, ctype, C.uint64_t(timeoutMs), out, cerr), *cerr)
+	})
+}
+
+// timeoutMillis is what is left of ctx's deadline for the library (0: none). Rounded up, and a
+// millisecond more: the library's deadline falls just after ctx's, so a verification cut short
+// reports ctx.Err(), as Go code expects.
+func timeoutMillis(ctx context.Context) uint64 {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return 0
+	}
+	return uint64(max((time.Until(deadline)+time.Millisecond-1)/time.Millisecond, 0)) + 1
 }
 
 // VerifyBytes verifies evidence the caller fetched itself (sans-IO): the subject manifest, its

@@ -21,6 +21,9 @@
                         private Sigstore: layout-bundle/, layout-legacy/, layout-rekor/, trusted_root.json, issuer),
                         with legacy-certificate.pem (the legacy layer's certificate) and
                         fulcio-chain.pem (the root's Fulcio chain) for --certificate/--certificate-chain
+  attestations/         a copy of examples/attestation-sample (attested by the real cosign with the
+                        sample key: layout-v2/ a multi-arch index with per-platform SBOMs, layout-v3/ a
+                        bundle referrer; predicates/ the files attested)
 
 Usage: ffi_fixtures.py OUT_DIR   (OUT_DIR is replaced)
 """
@@ -117,6 +120,8 @@ def main() -> None:
     shutil.copy(managed / "trusted_root.json", bundles / "key-trusted-root.json")
     shutil.copytree(ROOT / "examples" / "keyless-sample", out / "keyless", ignore=shutil.ignore_patterns("*.sh"))
     out_of_band_certificates(out / "keyless")
+    shutil.copytree(ROOT / "examples" / "attestation-sample", out / "attestations",
+                    ignore=shutil.ignore_patterns("*.sh", "*.py"))
 
 
 def out_of_band_certificates(keyless):
