@@ -292,7 +292,10 @@ fn verifies_attestations_and_hands_out_the_predicate() {
     assert!(!verdict.trusted);
     assert!(verdict.signatures.iter().all(|s| s.attestation.is_none()));
     assert_eq!(
-        verifier.verify_attestations(&layout, "no such type").unwrap_err().code(),
+        verifier
+            .verify_attestations(&layout, "no such type")
+            .unwrap_err()
+            .code(),
         ErrorCode::InvalidArgument
     );
 }
