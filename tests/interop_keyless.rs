@@ -29,6 +29,12 @@ export DOCKER_CONFIG="{docker}"
   --identity-token "$SIGSTORE_STACK_TOKEN" "{bundle_ref}"
 "{v3}" verify --certificate-identity "$SIGSTORE_STACK_IDENTITY" --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" \
   --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" "{bundle_ref}" > cosign-v3-verify.json
+printf '%s' '{sbom}' > sbom.json
+"{v3}" attest --yes --type cyclonedx --predicate sbom.json --signing-config "$SIGSTORE_STACK_SIGNING_CONFIG" \
+  --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" --identity-token "$SIGSTORE_STACK_TOKEN" "{bundle_ref}"
+"{v3}" verify-attestation --type cyclonedx --certificate-identity "$SIGSTORE_STACK_IDENTITY" \
+  --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" \
+  "{bundle_ref}" > cosign-v3-verify-attestation.json
 SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
   "{v2}" sign --yes --fulcio-url "$SIGSTORE_STACK_FULCIO" --identity-token "$SIGSTORE_STACK_TOKEN" \
   --timestamp-server-url "$SIGSTORE_STACK_TSA" --tlog-upload=false "{legacy_ref}"
@@ -49,6 +55,7 @@ printf '%s' "$SIGSTORE_STACK_ISSUER" > issuer
             work = work.display(),
             docker = docker_config.display(),
             v3 = tool("OCITRUST_COSIGN_V3"),
+            sbom = SBOM,
             v2 = tool("OCITRUST_COSIGN"),
         ),
     )
@@ -71,6 +78,9 @@ printf '%s' "$SIGSTORE_STACK_ISSUER" > issuer
     );
     work
 }
+
+/// The SBOM cosign v3 attests keyless.
+const SBOM: &str = r#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"zlib","version":"1.3.1"}]}"#;
 
 fn payloads(text: &str) -> serde_json::Value {
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -147,6 +157,63 @@ fn cosign_signs_keyless_ocitrust_verifies_from_the_registry_with_cosigns_output(
     );
     assert!(
         stderr(&out).contains("Existence of the claims in the transparency log was verified offline"),
+        "{}",
+        stderr(&out)
+    );
+
+    // cosign v3's keyless attestation (a DSSE bundle, Rekor v2 dsse entry, timestamp): the same
+    // envelope printed, the same SBOM handed out, the certificate lines on standard error.
+    let written = work.join("extracted-sbom.json");
+    let out = ok(
+        peers.ocitrust(
+            &work,
+            &[
+                &["verify-attestation", "--type", "cyclonedx"][..],
+                &identity,
+                &["--output-predicate", written.to_str().unwrap(), bundle_ref.as_str()],
+            ]
+            .concat(),
+        ),
+        "ocitrust verify-attestation of cosign v3's keyless attestation",
+    );
+    let cosign = std::fs::read_to_string(work.join("cosign-v3-verify-attestation.json")).unwrap();
+    let lines = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    assert_eq!(
+        lines(&stdout(&out)),
+        lines(&cosign),
+        "ocitrust printed what cosign v3 printed"
+    );
+    assert!(
+        stderr(&out).contains("Certificate subject: ci@example.com"),
+        "{}",
+        stderr(&out)
+    );
+    let extracted: serde_json::Value = serde_json::from_slice(&std::fs::read(&written).unwrap()).unwrap();
+    assert_eq!(extracted, serde_json::from_str::<serde_json::Value>(SBOM).unwrap());
+    let out = peers.ocitrust(
+        &work,
+        &[
+            &["verify-attestation", "--type", "cyclonedx"][..],
+            &[
+                "--certificate-identity",
+                "someone@example.com",
+                "--certificate-oidc-issuer",
+                issuer.as_str(),
+                "--trusted-root",
+                root.to_str().unwrap(),
+                bundle_ref.as_str(),
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(12));
+    assert!(
+        stderr(&out).contains(r#"expected SAN value "someone@example.com""#),
         "{}",
         stderr(&out)
     );
