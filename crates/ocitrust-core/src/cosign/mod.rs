@@ -23,7 +23,7 @@ pub use private_key_file::{
 };
 pub use sign::sign_image;
 pub use signature_manifest::{
-    append_signature, signature_layers, tag_schema_tag, Attachment, NewSignatureManifest, SignatureLayer,
-    BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, SIGNATURE_ANNOTATION, SIGNATURE_LAYERS_MAX,
+    append_layer, append_signature, signature_layers, tag_schema_tag, Attachment, NewLayer, NewSignatureManifest,
+    SignatureLayer, BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, SIGNATURE_ANNOTATION, SIGNATURE_LAYERS_MAX,
 };
 pub use verify::{verify_signature_manifest, CosignRequirements, PayloadBlobs};

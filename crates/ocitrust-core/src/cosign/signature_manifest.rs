@@ -154,12 +154,37 @@ pub struct NewSignatureManifest {
     pub payload: Vec<u8>,
 }
 
+/// A layer to add to a tag-scheme manifest: its blob, media type and annotations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLayer<'a> {
+    /// The layer's media type.
+    pub media_type: &'a str,
+    /// The layer's blob (a simple-signing payload, a DSSE envelope).
+    pub blob: &'a [u8],
+    /// The layer's annotations (the evidence).
+    pub annotations: BTreeMap<String, String>,
+}
+
 /// Appends a signature layer (`payload` signed as `signature`) to `existing` (or to an empty
-/// signature manifest), as `cosign sign` does. An identical layer already present is not added twice.
-/// Existing layer descriptors are kept verbatim.
+/// signature manifest), as `cosign sign` does.
 pub fn append_signature(existing: Option<&Manifest>, payload: &[u8], signature: &[u8]) -> Result<NewSignatureManifest> {
-    let payload_digest = Digest::sha256(payload);
-    let signature_b64 = BASE64.encode(signature);
+    let layer = NewLayer {
+        media_type: media_types::COSIGN_SIMPLE_SIGNING,
+        blob: payload,
+        annotations: BTreeMap::from([(SIGNATURE_ANNOTATION.to_owned(), BASE64.encode(signature))]),
+    };
+    append_layer(existing, layer, |_| false)
+}
+
+/// Appends `layer` to `existing` (or to an empty manifest), as cosign does, after removing the
+/// existing layers `replaced` says to drop (`cosign attest --replace`). An identical layer already
+/// present is not added twice; the layers kept are kept verbatim.
+pub fn append_layer(
+    existing: Option<&Manifest>,
+    layer: NewLayer<'_>,
+    replaced: impl Fn(&Value) -> bool,
+) -> Result<NewSignatureManifest> {
+    let blob_digest = Digest::sha256(layer.blob);
     let mut layers: Vec<Value> = match existing {
         Some(m) => {
             m.as_image()?;
@@ -173,18 +198,18 @@ pub fn append_signature(existing: Option<&Manifest>, payload: &[u8], signature: 
         }
         None => Vec::new(),
     };
+    layers.retain(|l| !replaced(l));
+    let annotations = json!(layer.annotations);
     let duplicate = layers.iter().any(|l| {
-        l.get("digest").and_then(Value::as_str) == Some(payload_digest.as_str())
-            && l.pointer(&format!("/annotations/{}", SIGNATURE_ANNOTATION.replace('/', "~1")))
-                .and_then(Value::as_str)
-                == Some(signature_b64.as_str())
+        l.get("digest").and_then(Value::as_str) == Some(blob_digest.as_str())
+            && l.get("annotations") == Some(&annotations)
     });
     if !duplicate {
         layers.push(json!({
-            "mediaType": media_types::COSIGN_SIMPLE_SIGNING,
-            "size": payload.len(),
-            "digest": payload_digest.as_str(),
-            "annotations": { SIGNATURE_ANNOTATION: signature_b64 },
+            "mediaType": layer.media_type,
+            "size": layer.blob.len(),
+            "digest": blob_digest.as_str(),
+            "annotations": annotations,
         }));
     }
     if layers.len() > SIGNATURE_LAYERS_MAX {
@@ -212,7 +237,7 @@ pub fn append_signature(existing: Option<&Manifest>, payload: &[u8], signature: 
     Ok(NewSignatureManifest {
         manifest,
         config,
-        payload: payload.to_vec(),
+        payload: layer.blob.to_vec(),
     })
 }
 
