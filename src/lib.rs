@@ -36,7 +36,7 @@ pub use ocitrust_registry::remote::{Credentials, Referrer, ReferrersSource, Regi
 pub use keys::{
     generate_key_pair, load_private_key, load_public_key, load_public_key_file, read_key_file, GeneratedKeyPair,
 };
-pub use sign::{sign, SignOptions, SignOutcome};
+pub use sign::{attest, sign, AttestOptions, SignOptions, SignOutcome};
 pub use tree::{tree, Attached, TagArtifact};
 pub use triangulate::triangulate;
 pub use verifier::Verifier;

@@ -1,15 +1,15 @@
-//! Signing an image with a key, storing the signature as cosign does: in an OCI layout, or in a
-//! registry at the tag-scheme tag `sha256-<hex>.sig`.
+//! Signing and attesting an image with a key, storing the signature (or attestation) as cosign
+//! does: in an OCI layout, or in a registry at the tag-scheme tag `sha256-<hex>.sig` (`.att`).
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
-use ocitrust_core::cosign::{sign_image, Attachment};
+use ocitrust_core::cosign::{attest_image, sign_image, Attachment, AttestRequest, NewSignatureManifest};
 use ocitrust_core::crypto::SigningKey;
 use ocitrust_core::oci::media_types;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 use ocitrust_registry::layout::{
-    IndexEntry, COSIGN_KIND_ANNOTATION, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, COSIGN_KIND_SIGNATURES,
-    REF_NAME_ANNOTATION,
+    IndexEntry, COSIGN_KIND_ANNOTATION, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX, REF_NAME_ANNOTATION,
 };
 use ocitrust_registry::remote::{RegistryClient, RegistryOptions};
 use ocitrust_registry::{discover_in_layout, LayoutReference, OciLayout, SignatureSource};
@@ -25,25 +25,79 @@ pub struct SignOptions {
     pub registry: RegistryOptions,
 }
 
-/// What `sign` wrote.
+/// What to attest (`cosign attest --key … --tlog-upload=false`).
+#[derive(Debug, Clone, Default)]
+pub struct AttestOptions {
+    /// The predicate type (`--type`): an alias (`cyclonedx`, `spdxjson`, `slsaprovenance1`,
+    /// `custom`, …) or a URI.
+    pub predicate_type: String,
+    /// The predicate file's bytes (`--predicate`).
+    pub predicate: Vec<u8>,
+    /// Replace the image's attestations of the same predicate type (`--replace`).
+    pub replace: bool,
+    /// The statement subject's name; defaults to the layout path or the image's repository.
+    pub identity: Option<String>,
+    /// How to reach the registry, when attesting an image in one.
+    pub registry: RegistryOptions,
+}
+
+/// What `sign` (or `attest`) wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignOutcome {
     /// The digest that was signed.
     pub subject: Digest,
-    /// The digest of the new signature manifest.
+    /// The digest of the new signature (or attestation) manifest.
     pub signature_manifest: Digest,
     /// Where it is stored (`oci:PATH:sha256-<hex>.sig`, or the cosign-save `sigs` entry).
     pub location: String,
 }
 
-/// Signs the image `reference` names (`oci:PATH[:TAG|@DIGEST]`) with `key`: appends a layer to its
-/// signature manifest (creating it if absent) and points the layout at the new manifest. In a layout
-/// written by `cosign save` the `sigs` entry is replaced, so `cosign load` pushes the signature;
-/// otherwise the tag `sha256-<hex>.sig` is set. Signers of one layout take turns (a lock on its
-/// directory); a failed signing leaves the layout as it was.
+/// Signs the image `reference` names with `key`, in a registry or an OCI layout (see [`attach`]).
 pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<SignOutcome> {
+    attach(
+        reference,
+        Attachment::Signatures,
+        options.identity.as_deref(),
+        &options.registry,
+        |subject, identity, existing| sign_image(key, subject, identity, &options.annotations, existing),
+    )
+}
+
+/// Attests the image `reference` names with `key`, as `cosign attest --key --tlog-upload=false`
+/// does (see [`attach`]): the predicate in an in-toto statement about the image's digest, signed
+/// in a DSSE envelope, added to its `.att` manifest. Nothing is written when the predicate is not
+/// what its type needs.
+pub fn attest(reference: &str, key: &SigningKey, options: &AttestOptions) -> Result<SignOutcome> {
+    let request = AttestRequest {
+        predicate_type: &options.predicate_type,
+        predicate: &options.predicate,
+        replace: options.replace,
+        time: SystemTime::now(),
+    };
+    attach(
+        reference,
+        Attachment::Attestations,
+        options.identity.as_deref(),
+        &options.registry,
+        |subject, identity, existing| attest_image(key, subject, identity, &request, existing),
+    )
+}
+
+/// Adds what `make` makes (from the subject's digest, the identity to name it by and the current
+/// manifest of `attachment`) to the image `reference` names: in a registry ([`attach_in_registry`]),
+/// or in an OCI layout (`oci:PATH[:TAG|@DIGEST]`), where the new manifest replaces the old one: in a
+/// layout written by `cosign save` its `sigs` (`atts`) entry, so `cosign load` pushes it; otherwise
+/// the tag `sha256-<hex>.sig` (`.att`). Writers of one layout take turns (a lock on its
+/// directory); a failure leaves the layout as it was.
+fn attach(
+    reference: &str,
+    attachment: Attachment,
+    identity: Option<&str>,
+    registry: &RegistryOptions,
+    make: impl FnOnce(&Digest, &str, Option<&ocitrust_core::oci::Manifest>) -> Result<NewSignatureManifest>,
+) -> Result<SignOutcome> {
     if !LayoutReference::is_layout_reference(reference) {
-        return sign_in_registry(reference, key, options);
+        return attach_in_registry(reference, attachment, identity, registry, make);
     }
     let layout_ref = LayoutReference::parse(reference)?;
     let layout = OciLayout::open(&layout_ref.path)?;
@@ -51,15 +105,12 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
     // then appends to what this one wrote. So the layout is read again once the lock is held.
     let mut writer = layout.writer()?;
     let current = OciLayout::open(&layout_ref.path)?;
-    let evidence = discover_in_layout(&current, &layout_ref, None, Attachment::Signatures)?;
+    let evidence = discover_in_layout(&current, &layout_ref, None, attachment)?;
     let subject_entry = &evidence.entry;
     let subject = evidence.subject.digest().clone();
-    let identity = options
-        .identity
-        .clone()
-        .unwrap_or_else(|| layout_ref.path.display().to_string());
+    let identity = identity.map_or_else(|| layout_ref.path.display().to_string(), str::to_owned);
     let existing = evidence.signatures.as_ref().map(|(m, _, _)| m);
-    let new = sign_image(key, &subject, &identity, &options.annotations, existing)?;
+    let new = make(&subject, &identity, existing)?;
 
     writer.write_blob(&new.payload)?;
     writer.write_blob(&new.config)?;
@@ -68,13 +119,17 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
         subject_entry.cosign_kind(),
         Some(COSIGN_KIND_IMAGE | COSIGN_KIND_IMAGE_INDEX)
     ) && !matches!(evidence.signatures, Some((_, SignatureSource::Tag(_), _)));
-    let tag = Attachment::Signatures.tag(&subject);
+    let tag = attachment.tag(&subject);
     let (annotation, location) = if cosign_save {
         (
-            (COSIGN_KIND_ANNOTATION, COSIGN_KIND_SIGNATURES),
+            (COSIGN_KIND_ANNOTATION, attachment.cosign_save_kind()),
             format!(
-                "{} (cosign save signatures {manifest_digest})",
-                layout_ref.path.display()
+                "{} (cosign save {} {manifest_digest})",
+                layout_ref.path.display(),
+                match attachment {
+                    Attachment::Signatures => "signatures",
+                    Attachment::Attestations => "attestations",
+                }
             ),
         )
     } else {
@@ -99,12 +154,18 @@ pub fn sign(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<
     })
 }
 
-/// Signs the image `reference` names in its registry: appends a layer to its signature manifest at
-/// `sha256-<hex>.sig` (in `registry.signature_repository` if set), uploading the payload and config
-/// blobs first and the manifest last, so a failure leaves the old signatures in place.
-fn sign_in_registry(reference: &str, key: &SigningKey, options: &SignOptions) -> Result<SignOutcome> {
+/// Adds to the image `reference` names in its registry: a layer more in its `attachment` manifest at
+/// `sha256-<hex>.sig` (`.att`; in `registry.signature_repository` if set), uploading the blobs
+/// first and the manifest last, so a failure leaves the old manifest in place.
+fn attach_in_registry(
+    reference: &str,
+    attachment: Attachment,
+    identity: Option<&str>,
+    registry: &RegistryOptions,
+    make: impl FnOnce(&Digest, &str, Option<&ocitrust_core::oci::Manifest>) -> Result<NewSignatureManifest>,
+) -> Result<SignOutcome> {
     let parsed = Reference::parse(reference)?;
-    let client = RegistryClient::new(options.registry.clone())?.bounded_by_options();
+    let client = RegistryClient::new(registry.clone())?.bounded_by_options();
     let subject = client.manifest(&parsed)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NotFound,
@@ -112,14 +173,14 @@ fn sign_in_registry(reference: &str, key: &SigningKey, options: &SignOptions) ->
         )
     })?;
     let subject_digest = subject.digest().clone();
-    let signature_repo = match &options.registry.signature_repository {
+    let signature_repo = match &registry.signature_repository {
         Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
         None => parsed.clone(),
     };
-    let signature_ref = signature_repo.with_tag(&Attachment::Signatures.tag(&subject_digest))?;
+    let signature_ref = signature_repo.with_tag(&attachment.tag(&subject_digest))?;
     let existing = client.manifest(&signature_ref)?;
-    let identity = options.identity.clone().unwrap_or_else(|| parsed.name());
-    let new = sign_image(key, &subject_digest, &identity, &options.annotations, existing.as_ref())?;
+    let identity = identity.map_or_else(|| parsed.name(), str::to_owned);
+    let new = make(&subject_digest, &identity, existing.as_ref())?;
     let (registry, repository) = (signature_ref.registry(), signature_ref.repository());
     client.push_blob(registry, repository, &new.payload)?;
     client.push_blob(registry, repository, &new.config)?;

@@ -51,6 +51,20 @@ fn predicates(text: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Runs ocitrust with the peers' HOME and Docker config and the keys' (empty) password.
+fn ocitrust_with_key(peers: &Peers, keys: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let home = peers.work.to_str().unwrap();
+    ocitrust_in(
+        keys,
+        args,
+        &[
+            ("HOME", home),
+            ("DOCKER_CONFIG", &format!("{home}/.docker")),
+            ("COSIGN_PASSWORD", ""),
+        ],
+    )
+}
+
 fn attest_v2(peers: &Peers, keys: &std::path::Path, kind: &str, predicate: &str, image: &str) {
     ok(
         peers.cosign(
@@ -281,4 +295,195 @@ fn cosign_v3_bundle_attestations_verify_with_cosigns_output() {
     assert_eq!(signature["kind"], "sigstore-bundle");
     assert_eq!(signature["attestation"]["predicate_type"], "https://cyclonedx.org/bom");
     assert_eq!(signature["attestation"]["predicate"], sbom);
+}
+
+#[test]
+fn cosign_verifies_what_ocitrust_attests() {
+    let peers = Peers::new("registry-attest-ours");
+    let reference = peers.push_image("ours");
+    let image = format!("{}@{}", reference.trim_end_matches(":v1"), peers.digest(&reference));
+    let keys = peers.dir("keys");
+    generate_key_pair_in(&keys, "");
+    std::fs::write(keys.join("sbom.json"), SBOM).unwrap();
+    std::fs::write(keys.join("spdx.json"), SPDX).unwrap();
+    std::fs::write(keys.join("notes.txt"), "free text, attested as cosign's custom type\n").unwrap();
+    let attest = |kind: &str, predicate: &str, extra: &[&str]| {
+        let mut args = vec![
+            "attest",
+            "--key",
+            "cosign.key",
+            "--type",
+            kind,
+            "--predicate",
+            predicate,
+            "--tlog-upload=false",
+            "-y",
+        ];
+        args.extend_from_slice(extra);
+        args.push(&image);
+        ok(
+            ocitrust_with_key(&peers, &keys, &args),
+            &format!("ocitrust attest --type {kind}"),
+        )
+    };
+    attest("cyclonedx", "sbom.json", &[]);
+    attest("spdxjson", "spdx.json", &[]);
+    attest("custom", "notes.txt", &[]);
+
+    let cosign_verify = |kind: &str| {
+        ok(
+            peers.cosign(
+                &[
+                    "verify-attestation",
+                    "--key",
+                    "cosign.pub",
+                    "--insecure-ignore-tlog",
+                    "--type",
+                    kind,
+                    &image,
+                ],
+                &keys,
+                "",
+            ),
+            &format!("cosign verify-attestation --type {kind} of ocitrust's attestation"),
+        )
+    };
+    let sbom: serde_json::Value = serde_json::from_str(SBOM).unwrap();
+    assert_eq!(
+        predicates(&stdout(&cosign_verify("cyclonedx"))),
+        std::slice::from_ref(&sbom)
+    );
+    assert_eq!(
+        predicates(&stdout(&cosign_verify("spdxjson"))),
+        [serde_json::from_str::<serde_json::Value>(SPDX).unwrap()]
+    );
+    let custom = predicates(&stdout(&cosign_verify("custom")));
+    assert_eq!(custom[0]["Data"], "free text, attested as cosign's custom type\n");
+    assert!(custom[0]["Timestamp"].as_str().unwrap().ends_with('Z'));
+
+    // Attesting again adds one (a new signature, a new layer), as cosign; --replace replaces those
+    // of the type and keeps the others.
+    attest("cyclonedx", "sbom.json", &[]);
+    std::fs::write(
+        keys.join("sbom2.json"),
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","version":2}"#,
+    )
+    .unwrap();
+    attest("cyclonedx", "sbom2.json", &[]);
+    assert_eq!(predicates(&stdout(&cosign_verify("cyclonedx"))).len(), 3);
+    attest("cyclonedx", "sbom.json", &["--replace"]);
+    assert_eq!(predicates(&stdout(&cosign_verify("cyclonedx"))), [sbom.clone()]);
+    assert_eq!(
+        predicates(&stdout(&cosign_verify("spdxjson"))).len(),
+        1,
+        "other types are kept"
+    );
+
+    // Refusals change nothing: a predicate that is not JSON, a log upload asked for.
+    std::fs::write(keys.join("broken.json"), "{not json").unwrap();
+    let out = ocitrust_with_key(
+        &peers,
+        &keys,
+        &[
+            "attest",
+            "--key",
+            "cosign.key",
+            "--type",
+            "cyclonedx",
+            "--predicate",
+            "broken.json",
+            "--tlog-upload=false",
+            &image,
+        ],
+    );
+    assert_fails(
+        &out,
+        1,
+        "invalid JSON payload for predicate type https://cyclonedx.org/bom",
+    );
+    let out = ocitrust_with_key(
+        &peers,
+        &keys,
+        &[
+            "attest",
+            "--key",
+            "cosign.key",
+            "--type",
+            "cyclonedx",
+            "--predicate",
+            "sbom.json",
+            "--tlog-upload=true",
+            &image,
+        ],
+    );
+    assert_fails(&out, 1, "does not upload to a transparency log");
+    assert_eq!(predicates(&stdout(&cosign_verify("cyclonedx"))), [sbom]);
+}
+
+#[test]
+fn ocitrust_attests_in_a_layout_that_cosign_loads_and_verifies() {
+    let peers = Peers::new("registry-attest-layout");
+    let keys = peers.dir("keys");
+    generate_key_pair_in(&keys, "");
+    std::fs::write(keys.join("sbom.json"), SBOM).unwrap();
+    let layout = sample_copy("attest-layout");
+    let oci = format!("oci:{}", layout.display());
+    ok(
+        ocitrust_with_key(
+            &peers,
+            &keys,
+            &[
+                "attest",
+                "--key",
+                "cosign.key",
+                "--type",
+                "cyclonedx",
+                "--predicate",
+                "sbom.json",
+                "--tlog-upload=false",
+                &oci,
+            ],
+        ),
+        "ocitrust attest into the cosign save layout",
+    );
+    // ocitrust verifies it in the layout; cosign pushes the layout (`cosign load`) and verifies it.
+    let out = ok(
+        peers.ocitrust(
+            &keys,
+            &[
+                "verify-attestation",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "--type",
+                "cyclonedx",
+                &oci,
+            ],
+        ),
+        "ocitrust verify-attestation in the layout",
+    );
+    let sbom: serde_json::Value = serde_json::from_str(SBOM).unwrap();
+    assert_eq!(predicates(&stdout(&out)), std::slice::from_ref(&sbom));
+    let target = format!("{}/loaded:v1", peers.registry.address);
+    ok(
+        peers.cosign(&["load", "--dir", layout.to_str().unwrap(), &target], &keys, ""),
+        "cosign load of the attested layout",
+    );
+    let out = ok(
+        peers.cosign(
+            &[
+                "verify-attestation",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "--type",
+                "cyclonedx",
+                &target,
+            ],
+            &keys,
+            "",
+        ),
+        "cosign verify-attestation of what cosign load pushed",
+    );
+    assert_eq!(predicates(&stdout(&out)), [sbom]);
 }

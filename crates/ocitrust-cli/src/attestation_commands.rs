@@ -1,7 +1,8 @@
-//! `verify-attestation`, as cosign's: the attestations of an image verified under the trust flags,
-//! those of the predicate type asked for (`--type`) printed one DSSE envelope a line, so
-//! `| jq '.payload | @base64d | fromjson | .predicate'` works unchanged; or the verified predicate
-//! written to a file (`--output-predicate`), which needs no pipeline.
+//! `attest` and `verify-attestation`, as cosign's. `attest` signs a predicate about an image with a
+//! key. `verify-attestation` verifies the attestations of an image under the trust flags and prints
+//! those of the predicate type asked for (`--type`) one DSSE envelope a line, so `| jq '.payload |
+//! @base64d | fromjson | .predicate'` works unchanged; or writes the verified predicate to a file
+//! (`--output-predicate`), which needs no pipeline.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,10 +10,71 @@ use std::path::{Path, PathBuf};
 use ocitrust::registry::file::io_error;
 use ocitrust::{Error, ErrorCode, Platform, RegistryOptions, Result, Verdict};
 
-use crate::commands::{parse_platform, warn_if_mutable};
+use crate::commands::{load_signing_key, parse_platform, warn_if_mutable};
 use crate::output::{self, Format};
 use crate::terminal::say;
 use crate::trust_args::TrustArgs;
+
+/// The flags of `attest` besides the registry's.
+#[derive(Debug, clap::Args)]
+pub struct AttestArgs {
+    /// Private key: an encrypted cosign key or an unencrypted PEM key.
+    #[arg(long)]
+    key: PathBuf,
+    /// The predicate type: slsaprovenance, slsaprovenance02, slsaprovenance1, link, spdx, spdxjson,
+    /// cyclonedx, vuln, openvex, custom, or a URI.
+    #[arg(long = "type", default_value = "custom")]
+    predicate_type: String,
+    /// The predicate file (at most 24 MiB, so its attestation stays under 32 MiB).
+    #[arg(long, value_name = "FILE")]
+    predicate: PathBuf,
+    /// Replace the image's attestations of the same predicate type instead of adding one.
+    #[arg(long)]
+    replace: bool,
+    /// Upload to a transparency log: ocitrust never does; give --tlog-upload=false, as with cosign.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, value_name = "BOOL")]
+    tlog_upload: bool,
+    /// Skip confirmation prompts (accepted for cosign compatibility; ocitrust asks none).
+    #[arg(short = 'y', long)]
+    yes: bool,
+    /// The statement subject's name (default: the layout path or the image's repository).
+    #[arg(long)]
+    sign_container_identity: Option<String>,
+    /// The image: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
+    reference: String,
+}
+
+/// Largest predicate file read: its base64 in the envelope must fit the attestation limit.
+const PREDICATE_FILE_SIZE_MAX: u64 = 24 * 1024 * 1024;
+
+/// Runs `attest`.
+pub fn attest(args: AttestArgs, registry: RegistryOptions) -> Result<()> {
+    if args.tlog_upload {
+        return Err(Error::new(
+            ErrorCode::Unsupported,
+            "ocitrust does not upload to a transparency log: pass --tlog-upload=false (verifiers then need --insecure-ignore-tlog)",
+        ));
+    }
+    let _ = args.yes;
+    let predicate = ocitrust::registry::file::read_bounded(&args.predicate, PREDICATE_FILE_SIZE_MAX)?;
+    let key = load_signing_key(&args.key)?;
+    let options = ocitrust::AttestOptions {
+        predicate_type: args.predicate_type,
+        predicate,
+        replace: args.replace,
+        identity: args.sign_container_identity,
+        registry,
+    };
+    let outcome = ocitrust::attest(&args.reference, &key, &options)?;
+    warn_if_mutable(&args.reference, &outcome.subject);
+    say!(
+        "Attested {} ({}); attestation stored at {}",
+        args.reference,
+        outcome.subject,
+        outcome.location
+    );
+    Ok(())
+}
 
 /// The flags of `verify-attestation` besides the registry's.
 #[derive(Debug, clap::Args)]

@@ -53,6 +53,14 @@ enum Command {
         /// The image to sign: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
         reference: String,
     },
+    /// Attest an image with a key, as cosign attest --tlog-upload=false: an in-toto statement of the
+    /// predicate, signed in a DSSE envelope, stored at the `.att` tag (or the layout's entry).
+    Attest {
+        #[command(flatten)]
+        attestation: attestation_commands::AttestArgs,
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
     /// Verify the cosign signatures of images: with a key, or keyless (an identity and its issuer).
     Verify {
         #[command(flatten)]
@@ -223,13 +231,7 @@ pub fn run(cli: Cli) -> Result<()> {
             registry,
             reference,
         } => {
-            let pem = ocitrust::read_key_file(&key)?;
-            let password = if ocitrust::core::cosign::is_encrypted_key_file(&pem) {
-                password::for_reading()?
-            } else {
-                Vec::new()
-            };
-            let signing_key = ocitrust::load_private_key(&pem, &password)?;
+            let signing_key = load_signing_key(&key)?;
             let options = SignOptions {
                 annotations: annotations.into_iter().collect(),
                 identity: sign_container_identity,
@@ -294,6 +296,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Attest { attestation, registry } => attestation_commands::attest(attestation, registry.options()),
         Command::VerifyAttestation { attestation, registry } => {
             attestation_commands::verify_attestation(attestation, registry.options())
         }
@@ -311,6 +314,17 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The private key at `path`, asking for its password (COSIGN_PASSWORD or a prompt) when encrypted.
+pub(crate) fn load_signing_key(path: &Path) -> Result<ocitrust::SigningKey> {
+    let pem = ocitrust::read_key_file(path)?;
+    let password = if ocitrust::core::cosign::is_encrypted_key_file(&pem) {
+        password::for_reading()?
+    } else {
+        Vec::new()
+    };
+    ocitrust::load_private_key(&pem, &password)
 }
 
 /// A registry tag can be moved to other content; say which digest was used, to pin it.

@@ -1,5 +1,6 @@
 //! cosign: key files, simple-signing payloads, signature manifests and their verification.
 
+mod attest;
 mod attestation;
 mod bundle;
 mod layer_bundle;
@@ -9,6 +10,7 @@ mod sign;
 mod signature_manifest;
 mod verify;
 
+pub use attest::{attest_image, AttestRequest};
 pub use attestation::{
     predicate_type_uri, verify_attestation_bundle, verify_attestation_manifest, ATTESTATION_SIZE_MAX,
     DSSE_ENVELOPE_MEDIA_TYPE, PREDICATE_TYPE_ALIASES, PREDICATE_TYPE_ANNOTATION,
