@@ -97,7 +97,8 @@ typedef struct ocitrust_public_key ocitrust_public_key;
 typedef struct ocitrust_registry_options ocitrust_registry_options;
 
 /**
- * What `ocitrust_sign` wrote: the signed digest, the new signature manifest and where it is stored.
+ * What `ocitrust_sign` (or `ocitrust_attest`) wrote: the signed digest, the new signature (or
+ * attestation) manifest and where it is stored.
  */
 typedef struct ocitrust_sign_outcome ocitrust_sign_outcome;
 
@@ -682,6 +683,29 @@ ocitrust_result ocitrust_sign(const ocitrust_signing_key *key,
                               const ocitrust_registry_options *registry,
                               ocitrust_sign_outcome **outcome_out,
                               ocitrust_error **error_out);
+
+/**
+ * Attests the image `reference` names as `cosign attest --key --tlog-upload=false` does: the
+ * predicate (`predicate_len` bytes at `predicate`) in an in-toto statement about the image's
+ * digest, as cosign makes it for `predicate_type` (NUL-terminated: `cyclonedx`, `spdxjson`,
+ * `slsaprovenance1`, `custom`, … or a URI), signed with `key` in a DSSE envelope and added to the
+ * image's `.att` manifest (in a registry, reached as `registry` says or with the strict defaults
+ * when it is NULL; in an OCI layout at that tag or the `cosign save` attestations entry). `replace`
+ * drops the attestations of the same predicate type first. `identity` (or NULL) names the
+ * statement's subject. Errors: `OCITRUST_ERR_INVALID_ARGUMENT` (a predicate its type refuses, an
+ * unknown type), `OCITRUST_ERR_LIMIT_EXCEEDED` (over 32 MiB once enveloped), and those of
+ * `ocitrust_sign`. The layout or registry is changed only when attesting succeeds.
+ */
+ocitrust_result ocitrust_attest(const ocitrust_signing_key *key,
+                                const char *reference,
+                                const char *predicate_type,
+                                const uint8_t *predicate,
+                                size_t predicate_len,
+                                bool replace,
+                                const char *identity,
+                                const ocitrust_registry_options *registry,
+                                ocitrust_sign_outcome **outcome_out,
+                                ocitrust_error **error_out);
 
 /**
  * Copies the digest that was signed into `buf`. Buffer rules as `ocitrust_error_message`.

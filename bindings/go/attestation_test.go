@@ -100,3 +100,27 @@ func TestABundleAttestationAndTheWrongPredicateType(t *testing.T) {
 		t.Fatalf("the signed sample: %v %v", err, verdict.RequireTrusted())
 	}
 }
+
+func TestAttestThenVerifyTheAttestation(t *testing.T) {
+	signingKey := loadSigningKey(t)
+	sbom := []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[]}`)
+	outcome, err := ocitrust.Attest(layout("signable"), signingKey, ocitrust.AttestOptions{PredicateType: "cyclonedx", Predicate: sbom})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if outcome.SubjectDigest != sampleDigest || !strings.Contains(outcome.Location, "cosign save attestations") {
+		t.Fatalf("outcome = %+v", outcome)
+	}
+	v, err := ocitrust.NewVerifier(ocitrust.WithKey(sampleKey(t)), ocitrust.WithInsecureIgnoreTlog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	verdict, err := v.VerifyAttestations(context.Background(), layout("signable"), "cyclonedx")
+	if err != nil || verdict.RequireTrusted() != nil || string(verdict.Attestations[0].Predicate) != string(sbom) {
+		t.Fatalf("verify: %v %v %+v", err, verdict.RequireTrusted(), verdict.Attestations)
+	}
+	if _, err := ocitrust.Attest(layout("signable"), signingKey, ocitrust.AttestOptions{PredicateType: "cyclonedx", Predicate: []byte("{nope")}); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+		t.Fatalf("a predicate that is not JSON: %v", err)
+	}
+}

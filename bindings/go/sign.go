@@ -140,13 +140,64 @@ func Sign(reference string, key *SigningKey, opts SignOptions) (*SignOutcome, er
 			slots[i] = C.ocitrust_annotation{key: ckey, value: cvalue}
 		}
 	}
+	return signWith(key, opts.Registry, func(k *C.ocitrust_signing_key, registry *C.ocitrust_registry_options, out **C.ocitrust_sign_outcome, cerr **C.ocitrust_error) C.ocitrust_result {
+		return C.ocitrust_sign(k, cref, annotations, C.size_t(len(keys)), identity, registry, out, cerr)
+	})
+}
+
+// AttestOptions says what Attest puts in the attestation.
+type AttestOptions struct {
+	// PredicateType is cosign's --type: "cyclonedx", "spdxjson", "slsaprovenance1", "custom", …
+	// or a URI.
+	PredicateType string
+	// Predicate is the predicate file's bytes (--predicate).
+	Predicate []byte
+	// Replace drops the image's attestations of the same predicate type first (--replace).
+	Replace bool
+	// Identity names the statement's subject; empty means the layout path or the repository.
+	Identity string
+	// Registry says how to reach the registry when attesting an image in one.
+	Registry RegistryOptions
+}
+
+// Attest attests the image reference names as cosign attest --key --tlog-upload=false does: the
+// predicate in an in-toto statement about its digest, signed with key in a DSSE envelope, added to
+// its .att manifest (in a registry or an OCI layout). The outcome's SignatureDigest is the new
+// attestation manifest's. Nothing changes when attesting fails.
+func Attest(reference string, key *SigningKey, opts AttestOptions) (*SignOutcome, error) {
+	cref, err := cString(reference, "reference")
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(cref))
+	ctype, err := cString(opts.PredicateType, "predicate type")
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(ctype))
+	var identity *C.char
+	if opts.Identity != "" {
+		if identity, err = cString(opts.Identity, "identity"); err != nil {
+			return nil, err
+		}
+		defer C.free(unsafe.Pointer(identity))
+	}
+	predicate, predicateLen := cBytes(opts.Predicate)
+	defer C.free(unsafe.Pointer(predicate))
+	return signWith(key, opts.Registry, func(k *C.ocitrust_signing_key, registry *C.ocitrust_registry_options, out **C.ocitrust_sign_outcome, cerr **C.ocitrust_error) C.ocitrust_result {
+		return C.ocitrust_attest(k, cref, ctype, predicate, predicateLen, C.bool(opts.Replace), identity, registry, out, cerr)
+	})
+}
+
+// signWith runs call (ocitrust_sign or ocitrust_attest) with key and the registry options, and
+// reads what it wrote.
+func signWith(key *SigningKey, reg RegistryOptions, call func(*C.ocitrust_signing_key, *C.ocitrust_registry_options, **C.ocitrust_sign_outcome, **C.ocitrust_error) C.ocitrust_result) (*SignOutcome, error) {
 	var outcome SignOutcome
-	err = key.h.use(func(ptr *C.ocitrust_signing_key) error {
+	err := key.h.use(func(ptr *C.ocitrust_signing_key) error {
 		var out *C.ocitrust_sign_outcome
 		var cerr *C.ocitrust_error
-		err := opts.Registry.withC(func(registry *C.ocitrust_registry_options) error {
-			rc := C.ocitrust_sign(ptr, cref, annotations, C.size_t(len(keys)), identity, registry, &out, &cerr)
-			return takeError(rc, cerr)
+		err := reg.withC(func(registry *C.ocitrust_registry_options) error {
+			return takeError(call(ptr, registry, &out, &cerr), cerr)
 		})
 		if err != nil {
 			return err

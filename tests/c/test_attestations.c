@@ -130,8 +130,50 @@ static void a_bundle_attestation(void) {
     ocitrust_verifier_free(&verifier);
 }
 
+static void attest_then_verify(void) {
+    size_t pem_len, len;
+    unsigned char *pem = read_all(fixture("cosign.key"), &pem_len);
+    const char *sbom = "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"version\":1}";
+    ocitrust_signing_key *key = NULL;
+    ocitrust_sign_outcome *outcome = NULL;
+    ocitrust_verifier *verifier = sample_verifier(NULL);
+    ocitrust_verdict *verdict = NULL;
+    ocitrust_error *error = NULL;
+    char text[512];
+
+    CHECK_RC(ocitrust_signing_key_from_pem(pem, pem_len, NULL, 0, &key, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_attest(key, layout_ref("signable", ""), "cyclonedx", (const uint8_t *)sbom, strlen(sbom), false,
+                             NULL, NULL, &outcome, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_sign_outcome_location(outcome, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(strstr(text, "cosign save attestations") != NULL); /* the sample is a cosign save layout */
+    ocitrust_sign_outcome_free(&outcome);
+    CHECK_RC(ocitrust_verifier_verify_attestations(verifier, layout_ref("signable", ""), "cyclonedx", 0, &verdict,
+                                                   &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_signature_attestation(verdict, 0, OCITRUST_ATTESTATION_PREDICATE, (uint8_t *)text,
+                                                    sizeof text, &len),
+             OCITRUST_OK);
+    CHECK(strcmp(text, sbom) == 0);
+    ocitrust_verdict_free(&verdict);
+    /* A predicate its type refuses changes nothing and says why; NULL arguments. */
+    CHECK_RC(ocitrust_attest(key, layout_ref("signable", ""), "cyclonedx", (const uint8_t *)"{nope", 5, false, NULL,
+                             NULL, &outcome, &error),
+             OCITRUST_ERR_INVALID_ARGUMENT);
+    CHECK(outcome == NULL);
+    CHECK(error_says(&error, OCITRUST_ERR_INVALID_ARGUMENT, "invalid JSON payload"));
+    CHECK_RC(ocitrust_attest(key, layout_ref("signable", ""), NULL, (const uint8_t *)sbom, strlen(sbom), false, NULL,
+                             NULL, &outcome, NULL),
+             OCITRUST_ERR_NULL_ARGUMENT);
+    ocitrust_signing_key_free(&key);
+    ocitrust_verifier_free(&verifier);
+    free(pem);
+}
+
 int main(void) {
     each_platform_gives_its_own_sbom();
+    attest_then_verify();
     a_bundle_attestation();
     return checks_done("test_attestations");
 }

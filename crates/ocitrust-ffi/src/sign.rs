@@ -1,9 +1,9 @@
-//! Signing an image in a registry or an OCI layout with a cosign key: `ocitrust_signing_key`,
-//! `ocitrust_sign`.
+//! Signing and attesting an image in a registry or an OCI layout with a cosign key:
+//! `ocitrust_signing_key`, `ocitrust_sign`, `ocitrust_attest`.
 
 use std::ffi::c_char;
 
-use ocitrust::{SignOptions, SignOutcome, SigningKey};
+use ocitrust::{AttestOptions, SignOptions, SignOutcome, SigningKey};
 
 use crate::boundary::{arg, arg_array, arg_bytes, arg_str, free_handle, give, out_param, run};
 use crate::buffer::copy_field;
@@ -16,7 +16,8 @@ pub struct ocitrust_signing_key {
     key: SigningKey,
 }
 
-/// What `ocitrust_sign` wrote: the signed digest, the new signature manifest and where it is stored.
+/// What `ocitrust_sign` (or `ocitrust_attest`) wrote: the signed digest, the new signature (or
+/// attestation) manifest and where it is stored.
 pub struct ocitrust_sign_outcome {
     outcome: SignOutcome,
 }
@@ -98,6 +99,51 @@ pub unsafe extern "C" fn ocitrust_sign(
         }
         let out = out_param(outcome_out, "outcome_out")?;
         let outcome = ocitrust::sign(reference, &key.key, &options)?;
+        give(out, ocitrust_sign_outcome { outcome });
+        Ok(())
+    })
+}
+
+/// Attests the image `reference` names as `cosign attest --key --tlog-upload=false` does: the
+/// predicate (`predicate_len` bytes at `predicate`) in an in-toto statement about the image's
+/// digest, as cosign makes it for `predicate_type` (NUL-terminated: `cyclonedx`, `spdxjson`,
+/// `slsaprovenance1`, `custom`, … or a URI), signed with `key` in a DSSE envelope and added to the
+/// image's `.att` manifest (in a registry, reached as `registry` says or with the strict defaults
+/// when it is NULL; in an OCI layout at that tag or the `cosign save` attestations entry). `replace`
+/// drops the attestations of the same predicate type first. `identity` (or NULL) names the
+/// statement's subject. Errors: `OCITRUST_ERR_INVALID_ARGUMENT` (a predicate its type refuses, an
+/// unknown type), `OCITRUST_ERR_LIMIT_EXCEEDED` (over 32 MiB once enveloped), and those of
+/// `ocitrust_sign`. The layout or registry is changed only when attesting succeeds.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_attest(
+    key: *const ocitrust_signing_key,
+    reference: *const c_char,
+    predicate_type: *const c_char,
+    predicate: *const u8,
+    predicate_len: usize,
+    replace: bool,
+    identity: *const c_char,
+    registry: *const ocitrust_registry_options,
+    outcome_out: *mut *mut ocitrust_sign_outcome,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let key = arg(key, "key")?;
+        let reference = arg_str(reference, "reference")?;
+        let mut options = AttestOptions {
+            predicate_type: arg_str(predicate_type, "predicate_type")?.to_owned(),
+            predicate: arg_bytes(predicate, predicate_len, "predicate")?.to_vec(),
+            replace,
+            ..AttestOptions::default()
+        };
+        if !identity.is_null() {
+            options.identity = Some(arg_str(identity, "identity")?.to_owned());
+        }
+        if !registry.is_null() {
+            options.registry = arg(registry, "registry")?.options.clone();
+        }
+        let out = out_param(outcome_out, "outcome_out")?;
+        let outcome = ocitrust::attest(reference, &key.key, &options)?;
         give(out, ocitrust_sign_outcome { outcome });
         Ok(())
     })
