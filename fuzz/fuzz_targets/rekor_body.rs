@@ -2,7 +2,9 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use ocitrust_core::crypto::SigningKey;
-use ocitrust_core::sigstore::{check_entry_body, BundleContent, DsseEnvelope, SignedContent, SignerMaterial, TlogEntry};
+use ocitrust_core::sigstore::{
+    check_entry_body, BundleContent, DsseEnvelope, SignedContent, SignerMaterial, TlogEntry,
+};
 
 fuzz_target!(|data: &[u8]| {
     thread_local! {

@@ -13,10 +13,7 @@ use ocitrust_core::{Authority, Digest};
 fuzz_target!(|data: &[u8]| {
     thread_local! {
         static AUTHORITIES: Vec<Authority> = vec![
-            Authority::Keyless(KeylessIdentity {
-                identity: CertificateIdentity::exact("a@example.com", "https://issuer.example"),
-                trusted_root: TrustedRoot::production_shared().expect("the embedded root"),
-            }),
+            Authority::Keyless(KeylessIdentity::new(CertificateIdentity::exact("a@example.com", "https://issuer.example"), TrustedRoot::production_shared().expect("the embedded root"))),
             Authority::CosignKey(SigningKey::generate_ecdsa_p256().expect("a key").public_key().clone()),
         ];
     }
