@@ -691,7 +691,9 @@ ocitrust_result ocitrust_sign(const ocitrust_signing_key *key,
  * `slsaprovenance1`, `custom`, … or a URI), signed with `key` in a DSSE envelope and added to the
  * image's `.att` manifest (in a registry, reached as `registry` says or with the strict defaults
  * when it is NULL; in an OCI layout at that tag or the `cosign save` attestations entry). `replace`
- * drops the attestations of the same predicate type first. `identity` (or NULL) names the
+ * drops the attestations of the same predicate type first. With `new_bundle_format` it is written
+ * as cosign v3 writes it instead: a Sigstore bundle attached as a referrer of the image (`replace`
+ * must then be false). `identity` (or NULL) names the
  * statement's subject. Errors: `OCITRUST_ERR_INVALID_ARGUMENT` (a predicate its type refuses, an
  * unknown type), `OCITRUST_ERR_LIMIT_EXCEEDED` (over 32 MiB once enveloped), and those of
  * `ocitrust_sign`. The layout or registry is changed only when attesting succeeds.
@@ -702,6 +704,7 @@ ocitrust_result ocitrust_attest(const ocitrust_signing_key *key,
                                 const uint8_t *predicate,
                                 size_t predicate_len,
                                 bool replace,
+                                bool new_bundle_format,
                                 const char *identity,
                                 const ocitrust_registry_options *registry,
                                 ocitrust_sign_outcome **outcome_out,

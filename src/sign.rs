@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use ocitrust_core::cosign::{attest_image, sign_image, Attachment, AttestRequest, NewSignatureManifest};
+use ocitrust_core::cosign::{
+    attest_image, attest_image_bundle, sign_image, Attachment, AttestRequest, NewSignatureManifest, ReferrerSubject,
+    BUNDLE_V03_MEDIA_TYPE,
+};
 use ocitrust_core::crypto::SigningKey;
 use ocitrust_core::oci::media_types;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
@@ -33,8 +36,11 @@ pub struct AttestOptions {
     pub predicate_type: String,
     /// The predicate file's bytes (`--predicate`).
     pub predicate: Vec<u8>,
-    /// Replace the image's attestations of the same predicate type (`--replace`).
+    /// Replace the image's attestations of the same predicate type (`--replace`; tag scheme only).
     pub replace: bool,
+    /// Write a Sigstore bundle referrer, as cosign v3 does (`--new-bundle-format`), instead of a
+    /// layer of the `.att` manifest.
+    pub new_bundle_format: bool,
     /// The statement subject's name; defaults to the layout path or the image's repository.
     pub identity: Option<String>,
     /// How to reach the registry, when attesting an image in one.
@@ -74,6 +80,15 @@ pub fn attest(reference: &str, key: &SigningKey, options: &AttestOptions) -> Res
         replace: options.replace,
         time: SystemTime::now(),
     };
+    if options.new_bundle_format {
+        if options.replace {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "--replace applies to the .att tag scheme; a bundle referrer is added beside the others",
+            ));
+        }
+        return attest_as_referrer(reference, key, &request, options);
+    }
     attach(
         reference,
         Attachment::Attestations,
@@ -81,6 +96,85 @@ pub fn attest(reference: &str, key: &SigningKey, options: &AttestOptions) -> Res
         &options.registry,
         |subject, identity, existing| attest_image(key, subject, identity, &request, existing),
     )
+}
+
+/// Attests as a Sigstore bundle referrer of the image (cosign v3): in a layout, the referrer
+/// manifest is added to `index.json` (untagged, as referrers are); in a registry, it is pushed by
+/// digest to the signature repository and listed by the referrers API or its tag schema.
+fn attest_as_referrer(
+    reference: &str,
+    key: &SigningKey,
+    request: &AttestRequest<'_>,
+    options: &AttestOptions,
+) -> Result<SignOutcome> {
+    let make = |subject: &ocitrust_core::oci::Manifest, identity: &str| {
+        let referrer = ReferrerSubject {
+            media_type: subject.media_type(),
+            digest: subject.digest(),
+            size: subject.bytes().len() as u64,
+        };
+        attest_image_bundle(key, referrer, identity, request)
+    };
+    if !LayoutReference::is_layout_reference(reference) {
+        let parsed = Reference::parse(reference)?;
+        let client = RegistryClient::new(options.registry.clone())?.bounded_by_options();
+        let subject = client.manifest(&parsed)?.ok_or_else(|| {
+            Error::new(
+                ErrorCode::NotFound,
+                format!("{reference}: no such manifest in the registry"),
+            )
+        })?;
+        let repository = match &options.registry.signature_repository {
+            Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
+            None => parsed.clone(),
+        };
+        let identity = options.identity.clone().unwrap_or_else(|| parsed.name());
+        let new = make(&subject, &identity)?;
+        let (registry, repo) = (repository.registry(), repository.repository());
+        client.push_blob(registry, repo, &new.config)?;
+        client.push_blob(registry, repo, &new.bundle)?;
+        let annotations = serde_json::from_slice::<serde_json::Value>(&new.manifest)
+            .ok()
+            .and_then(|m| m.get("annotations").cloned())
+            .unwrap_or_default();
+        let digest = client.push_referrer(
+            &repository,
+            subject.digest(),
+            BUNDLE_V03_MEDIA_TYPE,
+            &new.manifest,
+            &annotations,
+        )?;
+        return Ok(SignOutcome {
+            subject: subject.digest().clone(),
+            signature_manifest: digest.clone(),
+            location: repository.with_digest(digest).to_string(),
+        });
+    }
+    let layout_ref = LayoutReference::parse(reference)?;
+    let layout = OciLayout::open(&layout_ref.path)?;
+    let mut writer = layout.writer()?;
+    let current = OciLayout::open(&layout_ref.path)?;
+    let evidence = discover_in_layout(&current, &layout_ref, None, Attachment::Attestations)?;
+    let identity = options
+        .identity
+        .clone()
+        .unwrap_or_else(|| layout_ref.path.display().to_string());
+    let new = make(&evidence.subject, &identity)?;
+    writer.write_blob(&new.config)?;
+    writer.write_blob(&new.bundle)?;
+    let digest = writer.write_blob(&new.manifest)?;
+    let entry = IndexEntry {
+        media_type: media_types::OCI_MANIFEST.to_owned(),
+        digest: digest.clone(),
+        size: new.manifest.len() as u64,
+        annotations: BTreeMap::new(),
+    };
+    writer.put_entry(&entry, |e| e.digest == digest)?;
+    Ok(SignOutcome {
+        subject: evidence.subject.digest().clone(),
+        signature_manifest: digest.clone(),
+        location: format!("oci:{}@{digest}", layout_ref.path.display()),
+    })
 }
 
 /// Adds what `make` makes (from the subject's digest, the identity to name it by and the current

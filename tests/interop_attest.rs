@@ -490,3 +490,117 @@ fn ocitrust_attests_in_a_layout_that_cosign_loads_and_verifies() {
     );
     assert_eq!(predicates(&stdout(&out)), [sbom]);
 }
+
+#[test]
+fn cosign_v3_verifies_the_bundle_attestations_ocitrust_writes() {
+    let peers = Peers::new("registry-attest-ours-v3");
+    let reference = peers.push_image("ours-v3");
+    let image = format!("{}@{}", reference.trim_end_matches(":v1"), peers.digest(&reference));
+    let keys = peers.dir("keys");
+    generate_key_pair_in(&keys, "");
+    std::fs::write(keys.join("sbom.json"), SBOM).unwrap();
+    std::fs::write(keys.join("spdx.json"), SPDX).unwrap();
+    for (kind, predicate) in [("cyclonedx", "sbom.json"), ("spdxjson", "spdx.json")] {
+        ok(
+            ocitrust_with_key(
+                &peers,
+                &keys,
+                &[
+                    "attest",
+                    "--key",
+                    "cosign.key",
+                    "--type",
+                    kind,
+                    "--predicate",
+                    predicate,
+                    "--new-bundle-format",
+                    "--tlog-upload=false",
+                    &image,
+                ],
+            ),
+            &format!("ocitrust attest --new-bundle-format --type {kind}"),
+        );
+    }
+    let cosign_v3 = tool("OCITRUST_COSIGN_V3");
+    let docker_config = peers.work.join(".docker");
+    let env = [("DOCKER_CONFIG", docker_config.to_str().unwrap())];
+    let args = [
+        "verify-attestation",
+        "--key",
+        "cosign.pub",
+        "--insecure-ignore-tlog",
+        "--type",
+        "cyclonedx",
+        image.as_str(),
+    ];
+    let cosign = ok(
+        run(&cosign_v3, &args, &keys, &env),
+        "cosign v3 verify-attestation of ocitrust's bundle",
+    );
+    let sbom: serde_json::Value = serde_json::from_str(SBOM).unwrap();
+    assert_eq!(predicates(&stdout(&cosign)), std::slice::from_ref(&sbom));
+    let ours = ok(
+        peers.ocitrust(&keys, &args),
+        "ocitrust verify-attestation of its own bundle",
+    );
+    assert_eq!(json_lines(&stdout(&ours)), json_lines(&stdout(&cosign)));
+
+    // --replace is for the tag scheme.
+    let out = ocitrust_with_key(
+        &peers,
+        &keys,
+        &[
+            "attest",
+            "--key",
+            "cosign.key",
+            "--type",
+            "cyclonedx",
+            "--predicate",
+            "sbom.json",
+            "--new-bundle-format",
+            "--replace",
+            "--tlog-upload=false",
+            &image,
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0));
+
+    // In a layout: ocitrust writes the referrer, then verifies it.
+    let layout = sample_copy("attest-layout-v3");
+    let oci = format!("oci:{}", layout.display());
+    ok(
+        ocitrust_with_key(
+            &peers,
+            &keys,
+            &[
+                "attest",
+                "--key",
+                "cosign.key",
+                "--type",
+                "cyclonedx",
+                "--predicate",
+                "sbom.json",
+                "--new-bundle-format",
+                "--tlog-upload=false",
+                &oci,
+            ],
+        ),
+        "ocitrust attest --new-bundle-format into a layout",
+    );
+    let out = ok(
+        peers.ocitrust(
+            &keys,
+            &[
+                "verify-attestation",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "--type",
+                "cyclonedx",
+                &oci,
+            ],
+        ),
+        "ocitrust verify-attestation of the layout's referrer",
+    );
+    assert_eq!(predicates(&stdout(&out)), [sbom]);
+}

@@ -120,6 +120,19 @@ func TestAttestThenVerifyTheAttestation(t *testing.T) {
 	if err != nil || verdict.RequireTrusted() != nil || string(verdict.Attestations[0].Predicate) != string(sbom) {
 		t.Fatalf("verify: %v %v %+v", err, verdict.RequireTrusted(), verdict.Attestations)
 	}
+	// The v3 form: a bundle referrer, found among the referrers.
+	spdx := []byte(`{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"n"}`)
+	outcome, err = ocitrust.Attest(layout("signable"), signingKey, ocitrust.AttestOptions{PredicateType: "spdxjson", Predicate: spdx, NewBundleFormat: true})
+	if err != nil || !strings.Contains(outcome.Location, "@sha256:") {
+		t.Fatalf("bundle: %v %+v", err, outcome)
+	}
+	verdict, err = v.VerifyAttestations(context.Background(), layout("signable"), "spdxjson")
+	if err != nil || verdict.RequireTrusted() != nil || string(verdict.Attestations[0].Predicate) != string(spdx) {
+		t.Fatalf("verify the bundle: %v %v %+v", err, verdict.RequireTrusted(), verdict.Attestations)
+	}
+	if _, err := ocitrust.Attest(layout("signable"), signingKey, ocitrust.AttestOptions{PredicateType: "spdxjson", Predicate: spdx, NewBundleFormat: true, Replace: true}); !errors.Is(err, ocitrust.ErrInvalidArgument) {
+		t.Fatalf("--replace with a bundle: %v", err)
+	}
 	if _, err := ocitrust.Attest(layout("signable"), signingKey, ocitrust.AttestOptions{PredicateType: "cyclonedx", Predicate: []byte("{nope")}); !errors.Is(err, ocitrust.ErrInvalidArgument) {
 		t.Fatalf("a predicate that is not JSON: %v", err)
 	}

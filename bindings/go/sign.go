@@ -154,6 +154,9 @@ type AttestOptions struct {
 	Predicate []byte
 	// Replace drops the image's attestations of the same predicate type first (--replace).
 	Replace bool
+	// NewBundleFormat writes a Sigstore bundle referrer, as cosign v3 does, instead of a layer of
+	// the .att manifest (--new-bundle-format; Replace must then be false).
+	NewBundleFormat bool
 	// Identity names the statement's subject; empty means the layout path or the repository.
 	Identity string
 	// Registry says how to reach the registry when attesting an image in one.
@@ -185,7 +188,7 @@ func Attest(reference string, key *SigningKey, opts AttestOptions) (*SignOutcome
 	predicate, predicateLen := cBytes(opts.Predicate)
 	defer C.free(unsafe.Pointer(predicate))
 	return signWith(key, opts.Registry, func(k *C.ocitrust_signing_key, registry *C.ocitrust_registry_options, out **C.ocitrust_sign_outcome, cerr **C.ocitrust_error) C.ocitrust_result {
-		return C.ocitrust_attest(k, cref, ctype, predicate, predicateLen, C.bool(opts.Replace), identity, registry, out, cerr)
+		return C.ocitrust_attest(k, cref, ctype, predicate, predicateLen, C.bool(opts.Replace), C.bool(opts.NewBundleFormat), identity, registry, out, cerr)
 	})
 }
 

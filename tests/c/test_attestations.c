@@ -143,7 +143,7 @@ static void attest_then_verify(void) {
 
     CHECK_RC(ocitrust_signing_key_from_pem(pem, pem_len, NULL, 0, &key, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_attest(key, layout_ref("signable", ""), "cyclonedx", (const uint8_t *)sbom, strlen(sbom), false,
-                             NULL, NULL, &outcome, &error),
+                             false, NULL, NULL, &outcome, &error),
              OCITRUST_OK);
     CHECK_RC(ocitrust_sign_outcome_location(outcome, text, sizeof text, &len), OCITRUST_OK);
     CHECK(strstr(text, "cosign save attestations") != NULL); /* the sample is a cosign save layout */
@@ -158,13 +158,13 @@ static void attest_then_verify(void) {
     CHECK(strcmp(text, sbom) == 0);
     ocitrust_verdict_free(&verdict);
     /* A predicate its type refuses changes nothing and says why; NULL arguments. */
-    CHECK_RC(ocitrust_attest(key, layout_ref("signable", ""), "cyclonedx", (const uint8_t *)"{nope", 5, false, NULL,
-                             NULL, &outcome, &error),
+    CHECK_RC(ocitrust_attest(key, layout_ref("signable", ""), "cyclonedx", (const uint8_t *)"{nope", 5, false, false,
+                             NULL, NULL, &outcome, &error),
              OCITRUST_ERR_INVALID_ARGUMENT);
     CHECK(outcome == NULL);
     CHECK(error_says(&error, OCITRUST_ERR_INVALID_ARGUMENT, "invalid JSON payload"));
-    CHECK_RC(ocitrust_attest(key, layout_ref("signable", ""), NULL, (const uint8_t *)sbom, strlen(sbom), false, NULL,
-                             NULL, &outcome, NULL),
+    CHECK_RC(ocitrust_attest(key, layout_ref("signable", ""), NULL, (const uint8_t *)sbom, strlen(sbom), false, false,
+                             NULL, NULL, &outcome, NULL),
              OCITRUST_ERR_NULL_ARGUMENT);
     ocitrust_signing_key_free(&key);
     ocitrust_verifier_free(&verifier);

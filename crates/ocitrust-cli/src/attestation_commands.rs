@@ -29,8 +29,12 @@ pub struct AttestArgs {
     #[arg(long, value_name = "FILE")]
     predicate: PathBuf,
     /// Replace the image's attestations of the same predicate type instead of adding one.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "new_bundle_format")]
     replace: bool,
+    /// Write a Sigstore bundle attached as a referrer, as cosign v3 does, instead of a layer of the
+    /// `.att` manifest.
+    #[arg(long)]
+    new_bundle_format: bool,
     /// Upload to a transparency log: ocitrust never does; give --tlog-upload=false, as with cosign.
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set, value_name = "BOOL")]
     tlog_upload: bool,
@@ -62,6 +66,7 @@ pub fn attest(args: AttestArgs, registry: RegistryOptions) -> Result<()> {
         predicate_type: args.predicate_type,
         predicate,
         replace: args.replace,
+        new_bundle_format: args.new_bundle_format,
         identity: args.sign_container_identity,
         registry,
     };

@@ -110,7 +110,9 @@ pub unsafe extern "C" fn ocitrust_sign(
 /// `slsaprovenance1`, `custom`, … or a URI), signed with `key` in a DSSE envelope and added to the
 /// image's `.att` manifest (in a registry, reached as `registry` says or with the strict defaults
 /// when it is NULL; in an OCI layout at that tag or the `cosign save` attestations entry). `replace`
-/// drops the attestations of the same predicate type first. `identity` (or NULL) names the
+/// drops the attestations of the same predicate type first. With `new_bundle_format` it is written
+/// as cosign v3 writes it instead: a Sigstore bundle attached as a referrer of the image (`replace`
+/// must then be false). `identity` (or NULL) names the
 /// statement's subject. Errors: `OCITRUST_ERR_INVALID_ARGUMENT` (a predicate its type refuses, an
 /// unknown type), `OCITRUST_ERR_LIMIT_EXCEEDED` (over 32 MiB once enveloped), and those of
 /// `ocitrust_sign`. The layout or registry is changed only when attesting succeeds.
@@ -122,6 +124,7 @@ pub unsafe extern "C" fn ocitrust_attest(
     predicate: *const u8,
     predicate_len: usize,
     replace: bool,
+    new_bundle_format: bool,
     identity: *const c_char,
     registry: *const ocitrust_registry_options,
     outcome_out: *mut *mut ocitrust_sign_outcome,
@@ -134,6 +137,7 @@ pub unsafe extern "C" fn ocitrust_attest(
             predicate_type: arg_str(predicate_type, "predicate_type")?.to_owned(),
             predicate: arg_bytes(predicate, predicate_len, "predicate")?.to_vec(),
             replace,
+            new_bundle_format,
             ..AttestOptions::default()
         };
         if !identity.is_null() {

@@ -12,11 +12,12 @@ use base64::Engine;
 use super::attestation::{
     predicate_type_uri, ATTESTATION_SIZE_MAX, DSSE_ENVELOPE_MEDIA_TYPE, PREDICATE_TYPE_ANNOTATION,
 };
+use super::bundle::BUNDLE_V03_MEDIA_TYPE;
 use super::signature_manifest::{append_layer, NewLayer, NewSignatureManifest, SIGNATURE_ANNOTATION};
 use crate::crypto::SigningKey;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
-use crate::oci::Manifest;
+use crate::oci::{media_types, Manifest};
 use crate::sigstore::{format_rfc3339, pae, unix_seconds, IN_TOTO_PAYLOAD_TYPE};
 
 /// The statement type cosign v2 writes.
@@ -35,15 +36,21 @@ pub struct AttestRequest<'a> {
     pub time: SystemTime,
 }
 
-/// Attests `subject` under the name `docker_reference` with `key`, appending the attestation to
-/// `existing` (the current `.att` manifest, if any). The new layer's blob is the DSSE envelope.
-pub fn attest_image(
+/// A statement about an image, signed: what both forms of attestation carry.
+struct SignedStatement {
+    predicate_type: String,
+    statement: String,
+    signature: Vec<u8>,
+}
+
+/// The statement cosign makes for `request` about `subject` (named `docker_reference`), signed
+/// with `key` over PAE(in-toto payload type, statement).
+fn signed_statement(
     key: &SigningKey,
     subject: &Digest,
     docker_reference: &str,
     request: &AttestRequest<'_>,
-    existing: Option<&Manifest>,
-) -> Result<NewSignatureManifest> {
+) -> Result<SignedStatement> {
     let predicate_type = predicate_type_uri(request.predicate_type)?;
     let predicate = predicate_json(request, &predicate_type)?;
     let statement = format!(
@@ -55,21 +62,45 @@ pub fn attest_image(
         json_string(subject.hex()),
     );
     let signature = key.sign(&pae(IN_TOTO_PAYLOAD_TYPE, statement.as_bytes()))?;
+    Ok(SignedStatement {
+        predicate_type,
+        statement,
+        signature,
+    })
+}
+
+/// An attestation of `size` bytes must fit the limit verifiers read.
+fn check_size(size: usize) -> Result<()> {
+    if size > ATTESTATION_SIZE_MAX {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("the predicate makes a {size} byte attestation, limit is {ATTESTATION_SIZE_MAX}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Attests `subject` under the name `docker_reference` with `key`, appending the attestation to
+/// `existing` (the current `.att` manifest, if any). The new layer's blob is the DSSE envelope.
+pub fn attest_image(
+    key: &SigningKey,
+    subject: &Digest,
+    docker_reference: &str,
+    request: &AttestRequest<'_>,
+    existing: Option<&Manifest>,
+) -> Result<NewSignatureManifest> {
+    let SignedStatement {
+        predicate_type,
+        statement,
+        signature,
+    } = signed_statement(key, subject, docker_reference, request)?;
     let envelope = format!(
         r#"{{"payloadType":{},"payload":"{}","signatures":[{{"keyid":"","sig":"{}"}}]}}"#,
         json_string(IN_TOTO_PAYLOAD_TYPE),
         BASE64.encode(&statement),
         BASE64.encode(signature),
     );
-    if envelope.len() > ATTESTATION_SIZE_MAX {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
-            format!(
-                "the predicate makes a {} byte attestation, limit is {ATTESTATION_SIZE_MAX}",
-                envelope.len()
-            ),
-        ));
-    }
+    check_size(envelope.len())?;
     let layer = NewLayer {
         media_type: DSSE_ENVELOPE_MEDIA_TYPE,
         blob: envelope.as_bytes(),
@@ -84,6 +115,90 @@ pub fn attest_image(
                 == Some(&serde_json::Value::String(predicate_type.clone()))
     };
     append_layer(existing, layer, same_type)
+}
+
+/// A Sigstore bundle referrer ready to store (cosign v3's `attest --key`, no log): the bundle, the
+/// referrer manifest naming the subject, and the empty config blob it points to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBundleReferrer {
+    /// The bundle JSON (v0.3, a DSSE envelope, the key's hint, no log entry).
+    pub bundle: Vec<u8>,
+    /// The referrer manifest JSON.
+    pub manifest: Vec<u8>,
+    /// The empty config blob (`{}`).
+    pub config: Vec<u8>,
+}
+
+/// The subject a referrer points to: its media type, digest and size.
+#[derive(Debug, Clone, Copy)]
+pub struct ReferrerSubject<'a> {
+    /// The subject manifest's media type.
+    pub media_type: &'a str,
+    /// Its digest.
+    pub digest: &'a Digest,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// Attests `subject` as cosign v3 does with a key and no services (`attest --key
+/// --new-bundle-format`, a signing config without a log): a bundle v0.3 holding the DSSE envelope
+/// and the key's hint, attached as a referrer manifest of artifact type bundle v0.3.
+pub fn attest_image_bundle(
+    key: &SigningKey,
+    subject: ReferrerSubject<'_>,
+    docker_reference: &str,
+    request: &AttestRequest<'_>,
+) -> Result<NewBundleReferrer> {
+    let SignedStatement {
+        predicate_type,
+        statement,
+        signature,
+    } = signed_statement(key, subject.digest, docker_reference, request)?;
+    let hint = crate::hex::decode(&key.public_key().key_id()).unwrap_or_default();
+    let bundle = serde_json::json!({
+        "mediaType": BUNDLE_V03_MEDIA_TYPE,
+        "verificationMaterial": {"publicKey": {"hint": BASE64.encode(hint)}},
+        "dsseEnvelope": {
+            "payload": BASE64.encode(&statement),
+            "payloadType": IN_TOTO_PAYLOAD_TYPE,
+            "signatures": [{"sig": BASE64.encode(signature)}],
+        },
+    })
+    .to_string()
+    .into_bytes();
+    check_size(bundle.len())?;
+    let config = b"{}".to_vec();
+    let manifest = crate::go_json::to_go_json(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media_types::OCI_MANIFEST,
+        "config": {
+            "mediaType": media_types::OCI_EMPTY,
+            "size": config.len(),
+            "digest": Digest::sha256(&config).to_string(),
+        },
+        "layers": [{
+            "mediaType": BUNDLE_V03_MEDIA_TYPE,
+            "size": bundle.len(),
+            "digest": Digest::sha256(&bundle).to_string(),
+        }],
+        "annotations": {
+            "dev.sigstore.bundle.content": "dsse-envelope",
+            "dev.sigstore.bundle.predicateType": predicate_type,
+            "org.opencontainers.image.created": format_rfc3339(unix_seconds(request.time)),
+        },
+        "subject": {
+            "mediaType": subject.media_type,
+            "size": subject.size,
+            "digest": subject.digest.to_string(),
+        },
+        "artifactType": BUNDLE_V03_MEDIA_TYPE,
+    }))?
+    .into_bytes();
+    Ok(NewBundleReferrer {
+        bundle,
+        manifest,
+        config,
+    })
 }
 
 fn json_string(text: &str) -> String {
@@ -202,6 +317,55 @@ mod tests {
         assert_eq!(attestation.predicate_type, "https://cyclonedx.org/bom");
         // Another type is listed, not matching.
         assert!(!verify(&attested, "spdxjson")[0].verified);
+    }
+
+    #[test]
+    fn a_bundle_attestation_verifies_as_a_referrer() {
+        let key = SigningKey::generate_ecdsa_p256().unwrap();
+        let subject = Digest::sha256(b"the image manifest");
+        let request = AttestRequest {
+            predicate_type: "cyclonedx",
+            predicate: b"{\"bomFormat\":\"CycloneDX\"}",
+            replace: false,
+            time: SystemTime::UNIX_EPOCH,
+        };
+        let referrer = ReferrerSubject {
+            media_type: media_types::OCI_MANIFEST,
+            digest: &subject,
+            size: 401,
+        };
+        let new = attest_image_bundle(&key, referrer, "example.com/app", &request).unwrap();
+        let manifest = Manifest::from_bytes(new.manifest.clone(), None).unwrap();
+        assert_eq!(manifest.subject(), Some(subject.as_str()));
+        assert_eq!(manifest.artifact_type().as_deref(), Some(BUNDLE_V03_MEDIA_TYPE));
+        let requirements = CosignRequirements {
+            insecure_ignore_tlog: true,
+            ..Default::default()
+        };
+        let authorities = [Authority::CosignKey(key.public_key().clone())];
+        let report = crate::cosign::verify_attestation_bundle(
+            &subject,
+            Ok(&new.bundle),
+            &authorities,
+            &requirements,
+            "https://cyclonedx.org/bom",
+            "test",
+        )
+        .unwrap();
+        assert!(report.verified, "{:?}", report.checks);
+        assert_eq!(report.attestation.unwrap().predicate, b"{\"bomFormat\":\"CycloneDX\"}");
+        // Not for another image, nor under another key.
+        let other = Digest::sha256(b"another");
+        let report = crate::cosign::verify_attestation_bundle(
+            &other,
+            Ok(&new.bundle),
+            &authorities,
+            &requirements,
+            "https://cyclonedx.org/bom",
+            "test",
+        )
+        .unwrap();
+        assert!(!report.verified);
     }
 
     #[test]

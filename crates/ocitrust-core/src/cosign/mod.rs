@@ -10,7 +10,7 @@ mod sign;
 mod signature_manifest;
 mod verify;
 
-pub use attest::{attest_image, AttestRequest};
+pub use attest::{attest_image, attest_image_bundle, AttestRequest, NewBundleReferrer, ReferrerSubject};
 pub use attestation::{
     predicate_type_uri, verify_attestation_bundle, verify_attestation_manifest, ATTESTATION_SIZE_MAX,
     DSSE_ENVELOPE_MEDIA_TYPE, PREDICATE_TYPE_ALIASES, PREDICATE_TYPE_ANNOTATION,

@@ -299,6 +299,71 @@ impl RegistryClient {
         Ok(digest)
     }
 
+    /// Stores `manifest` (an OCI image manifest with a `subject`, of `artifact_type`) in
+    /// `repository` by its digest, as a referrer of `subject`: a registry with the referrers API
+    /// says so (`OCI-Subject`) and lists it; otherwise it is added to the referrers tag schema index
+    /// (`sha256-<hex>`), read and written back as the OCI spec says clients must. Returns the
+    /// manifest's digest.
+    pub fn push_referrer(
+        &self,
+        repository: &Reference,
+        subject: &Digest,
+        artifact_type: &str,
+        manifest: &[u8],
+        annotations: &serde_json::Value,
+    ) -> Result<Digest> {
+        let digest = Digest::sha256(manifest);
+        let put = Call {
+            method: &Method::PUT,
+            accept: &["*/*"],
+            body: Some((media_types::OCI_MANIFEST, manifest)),
+            size_max: UPLOAD_ANSWER_SIZE_MAX,
+        };
+        let path = format!("/v2/{}/manifests/{digest}", repository.repository());
+        let done = self.send(repository.registry(), repository.repository(), None, &path, put)?;
+        if done.status != StatusCode::CREATED {
+            return Err(push_failed(
+                &format!("storing referrer {digest} in {repository}"),
+                &done,
+            ));
+        }
+        if done.headers.contains_key("oci-subject") {
+            return Ok(digest);
+        }
+        let schema_tag = repository.with_tag(&tag_schema_tag(subject))?;
+        let mut index = match self.manifest(&schema_tag)? {
+            Some(existing) => serde_json::from_slice::<serde_json::Value>(existing.bytes()).map_err(|e| {
+                Error::new(
+                    ErrorCode::InvalidManifest,
+                    format!("{schema_tag}: the referrers index is not JSON: {e}"),
+                )
+            })?,
+            None => serde_json::json!({"schemaVersion": 2, "mediaType": media_types::OCI_INDEX, "manifests": []}),
+        };
+        let manifests = index
+            .get_mut("manifests")
+            .and_then(serde_json::Value::as_array_mut)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::InvalidManifest,
+                    format!("{schema_tag}: the referrers index lists no manifests"),
+                )
+            })?;
+        if !manifests.iter().any(|m| m["digest"] == digest.as_str()) {
+            manifests.push(serde_json::json!({
+                "mediaType": media_types::OCI_MANIFEST,
+                "size": manifest.len(),
+                "digest": digest.as_str(),
+                "artifactType": artifact_type,
+                "annotations": annotations,
+            }));
+        }
+        let bytes = serde_json::to_vec(&index)
+            .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding the referrers index: {e}")))?;
+        self.push_manifest(&schema_tag, media_types::OCI_INDEX, &bytes)?;
+        Ok(digest)
+    }
+
     fn get(&self, registry: &str, repository: &str, path: String, accept: &[&str], size_max: u64) -> Result<Fetched> {
         self.shared
             .runtime
