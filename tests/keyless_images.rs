@@ -515,3 +515,48 @@ fn a_rekor_bundle_that_does_not_hold_is_refused_with_its_reason() {
         "does not list",
     );
 }
+
+#[test]
+fn a_keyless_attestation_hands_out_its_sbom_for_the_right_identity_only() {
+    let issuer = issuer();
+    let trusted_root = sample("trusted_root.json");
+    let reference = format!("oci:{}", sample("layout-attestation"));
+    let dir = scratch("keyless-attestation");
+    let written = dir.join("sbom.json");
+    let run = |identity: &str, extra: &[&str]| {
+        let mut args = vec![
+            "verify-attestation",
+            "--certificate-identity",
+            identity,
+            "--certificate-oidc-issuer",
+            issuer.as_str(),
+            "--trusted-root",
+            trusted_root.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        args.push(&reference);
+        ocitrust(&args)
+    };
+    let out = run(
+        "ci@example.com",
+        &["--type", "cyclonedx", "--output-predicate", written.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Certificate subject: ci@example.com"),
+        "{}",
+        stderr(&out)
+    );
+    let extracted: serde_json::Value = serde_json::from_slice(&std::fs::read(&written).unwrap()).unwrap();
+    let attested: serde_json::Value = serde_json::from_slice(&std::fs::read(sample("sbom.json")).unwrap()).unwrap();
+    assert_eq!(extracted, attested);
+
+    let out = run("someone@example.com", &["--type", "cyclonedx"]);
+    assert_fails(
+        &out,
+        12,
+        r#"expected SAN value "someone@example.com", got "ci@example.com""#,
+    );
+    let out = run("ci@example.com", &["--type", "spdxjson"]);
+    assert_fails(&out, 12, r#"expected "https://spdx.dev/Document""#);
+}

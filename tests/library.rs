@@ -299,3 +299,31 @@ fn verifies_attestations_and_hands_out_the_predicate() {
         ErrorCode::InvalidArgument
     );
 }
+
+#[test]
+fn verifies_a_keyless_attestation_of_the_keyless_sample() {
+    use ocitrust::{Authority, CertificateIdentity, KeylessIdentity};
+    let dir = root().join("examples/keyless-sample");
+    let issuer = std::fs::read_to_string(dir.join("issuer")).unwrap().trim().to_owned();
+    let verifier = Verifier::trusting([Authority::Keyless(KeylessIdentity::new(
+        CertificateIdentity::exact("ci@example.com", issuer),
+        sample_trusted_root(&dir),
+    ))]);
+    let reference = format!("oci:{}", dir.join("layout-attestation").display());
+    let verdict = verifier.verify_attestations(&reference, "cyclonedx").unwrap();
+    assert!(verdict.trusted, "{:?}", verdict.signatures);
+    let attestation = verdict.signatures[0].attestation.as_ref().unwrap();
+    let parsed = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).unwrap();
+    assert_eq!(
+        parsed(&attestation.predicate),
+        parsed(&std::fs::read(dir.join("sbom.json")).unwrap())
+    );
+    let certificate = verdict.signatures[0]
+        .signer
+        .as_ref()
+        .unwrap()
+        .certificate
+        .as_ref()
+        .unwrap();
+    assert_eq!(certificate.subject, ["ci@example.com"]);
+}

@@ -202,6 +202,13 @@ func TestKeylessSignedImagesInLayouts(t *testing.T) {
 	if !tlogPassed {
 		t.Fatalf("the Rekor bundle's check: %+v", verdict.Signatures[0].Checks)
 	}
+	verdict, err = v.VerifyAttestations(context.Background(), layout("keyless/layout-attestation"), "cyclonedx")
+	if err != nil || verdict.RequireTrusted() != nil || len(verdict.Attestations) != 1 {
+		t.Fatalf("keyless attestation: %v %v", err, verdict.RequireTrusted())
+	}
+	if !strings.Contains(string(verdict.Attestations[0].Predicate), `"bomFormat":"CycloneDX"`) || verdict.Signatures[0].Signer.Certificate.Subject[0] != "ci@example.com" {
+		t.Fatalf("keyless attestation: %s %+v", verdict.Attestations[0].Predicate, verdict.Signatures[0].Signer)
+	}
 	stranger, err := ocitrust.NewVerifier(ocitrust.WithIdentity(ocitrust.Identity{Subject: "someone@example.com", Issuer: identity.Issuer}, root))
 	if err != nil {
 		t.Fatal(err)

@@ -313,6 +313,21 @@ static void keyless_signed_images_in_layouts(void) {
     CHECK(strcmp(text, "ci@example.com") == 0);
     ocitrust_verdict_free(&verdict);
 
+    /* The keyless attestation: its SBOM copied out. */
+    CHECK_RC(ocitrust_verifier_verify_attestations(verifier, layout_ref("keyless/layout-attestation", ""), "cyclonedx",
+                                                   0, &verdict, &error),
+             OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_require_trusted(verdict, &error), OCITRUST_OK);
+    CHECK_RC(ocitrust_verdict_signature_attestation(verdict, 0, OCITRUST_ATTESTATION_PREDICATE, (uint8_t *)text,
+                                                    sizeof text, &len),
+             OCITRUST_OK);
+    CHECK(strstr(text, "\"bomFormat\":\"CycloneDX\"") != NULL);
+    CHECK_RC(ocitrust_verdict_signature_signer(verdict, 0, OCITRUST_SIGNER_CERTIFICATE_SUBJECT, text, sizeof text,
+                                               &len),
+             OCITRUST_OK);
+    CHECK(strcmp(text, "ci@example.com") == 0);
+    ocitrust_verdict_free(&verdict);
+
     /* Another identity, or the right one under the production root: refused. */
     ocitrust_identity_free(&identity);
     CHECK_RC(ocitrust_identity_new("someone@example.com", false, issuer, false, &identity, NULL), OCITRUST_OK);

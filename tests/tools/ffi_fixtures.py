@@ -18,7 +18,8 @@
                         (happy-path-v0.3) and its artifact a.txt; key.json, key.pub and
                         key-trusted-root.json (managed-key-and-trusted-root)
   keyless/              a copy of examples/keyless-sample (signed keyless by the real cosign against a
-                        private Sigstore: layout-bundle/, layout-legacy/, layout-rekor/, trusted_root.json, issuer),
+                        private Sigstore: layout-bundle/, layout-legacy/, layout-rekor/, layout-attestation/,
+                        sbom.json, trusted_root.json, issuer),
                         with legacy-certificate.pem (the legacy layer's certificate) and
                         fulcio-chain.pem (the root's Fulcio chain) for --certificate/--certificate-chain
   attestations/         a copy of examples/attestation-sample (attested by the real cosign with the
