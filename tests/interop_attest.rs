@@ -185,6 +185,36 @@ fn cosign_v2_attestations_verify_and_hand_out_the_predicate() {
     );
     assert_fails(&out, 12, "no transparency-log entry");
 
+    // SLSA provenance v1 and cosign's custom type, attested by cosign: ocitrust hands out what
+    // cosign's own pipeline extracts (cosign re-encodes a provenance, and wraps a custom predicate
+    // with a timestamp).
+    std::fs::write(
+        keys.join("provenance.json"),
+        r#"{"buildDefinition":{"buildType":"https://example.com/build@v1","externalParameters":{"ref":"main"}},"runDetails":{"builder":{"id":"https://example.com/builder"}}}"#,
+    )
+    .unwrap();
+    std::fs::write(keys.join("notes.txt"), "reviewed by the release team\n").unwrap();
+    attest_v2(&peers, &keys, "slsaprovenance1", "provenance.json", &image);
+    attest_v2(&peers, &keys, "custom", "notes.txt", &image);
+    for (kind, check) in [("slsaprovenance1", "buildDefinition"), ("custom", "Data")] {
+        let args = verify(&["--type", kind]);
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let theirs = ok(
+            peers.cosign(&argv, &keys, ""),
+            &format!("cosign verify-attestation --type {kind}"),
+        );
+        let written = keys.join(format!("out/{kind}.json"));
+        let args = verify(&["--type", kind, "--output-predicate", written.to_str().unwrap()]);
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok(
+            peers.ocitrust(&keys, &argv),
+            &format!("ocitrust verify-attestation --type {kind}"),
+        );
+        let extracted: serde_json::Value = serde_json::from_slice(&std::fs::read(&written).unwrap()).unwrap();
+        assert_eq!([extracted.clone()], predicates(&stdout(&theirs)).as_slice(), "{kind}");
+        assert!(extracted.get(check).is_some(), "{kind}: {extracted}");
+    }
+
     // An image nobody attested: "no attestations" (10), as cosign.
     let bare = peers.push_image("bare");
     let bare = format!("{}@{}", bare.trim_end_matches(":v1"), peers.digest(&bare));
