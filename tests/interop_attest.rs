@@ -211,7 +211,7 @@ fn cosign_v2_attestations_verify_and_hand_out_the_predicate() {
             &format!("ocitrust verify-attestation --type {kind}"),
         );
         let extracted: serde_json::Value = serde_json::from_slice(&std::fs::read(&written).unwrap()).unwrap();
-        assert_eq!([extracted.clone()], predicates(&stdout(&theirs)).as_slice(), "{kind}");
+        assert_eq!(predicates(&stdout(&theirs)), std::slice::from_ref(&extracted), "{kind}");
         assert!(extracted.get(check).is_some(), "{kind}: {extracted}");
     }
 
