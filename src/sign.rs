@@ -124,10 +124,7 @@ fn attest_as_referrer(
                 format!("{reference}: no such manifest in the registry"),
             )
         })?;
-        let repository = match &options.registry.signature_repository {
-            Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
-            None => parsed.clone(),
-        };
+        let repository = options.registry.signature_repository_for(&parsed)?;
         let identity = options.identity.clone().unwrap_or_else(|| parsed.name());
         let new = make(&subject, &identity)?;
         let (registry, repo) = (repository.registry(), repository.repository());
@@ -267,10 +264,7 @@ fn attach_in_registry(
         )
     })?;
     let subject_digest = subject.digest().clone();
-    let signature_repo = match &registry.signature_repository {
-        Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
-        None => parsed.clone(),
-    };
+    let signature_repo = registry.signature_repository_for(&parsed)?;
     let signature_ref = signature_repo.with_tag(&attachment.tag(&subject_digest))?;
     let existing = client.manifest(&signature_ref)?;
     let identity = identity.map_or_else(|| parsed.name(), str::to_owned);

@@ -64,10 +64,7 @@ pub(crate) fn tree_with(client: &RegistryClient, reference: &str) -> Result<Atta
         )
     })?;
     let digest = subject.digest().clone();
-    let attached_repo = match &options.signature_repository {
-        Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
-        None => parsed.clone(),
-    };
+    let attached_repo = options.signature_repository_for(&parsed)?;
     let mut tag_scheme = Vec::new();
     for (suffix, kind) in TAG_SCHEME {
         let tagged = attached_repo.with_tag(&format!("{}.{suffix}", tag_schema_tag(&digest)))?;

@@ -74,9 +74,6 @@ pub(crate) fn triangulate_with(
             .digest()
             .clone(),
     };
-    let repository = match &options.signature_repository {
-        Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
-        None => parsed,
-    };
+    let repository = options.signature_repository_for(&parsed)?;
     Ok(locate(&repository.name(), &digest, suffix))
 }

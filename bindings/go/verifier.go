@@ -140,14 +140,8 @@ func NewVerifier(opts ...Option) (*Verifier, error) {
 // first (cancelled, or at its deadline), Verify returns ctx.Err() at once; the C call, which
 // cannot be interrupted, then ends by itself at that deadline (Close waits for it).
 func (v *Verifier) Verify(ctx context.Context, reference string) (*Verdict, error) {
-	timeoutMs := timeoutMillis(ctx)
-	return v.run(ctx, func(ptr *C.ocitrust_verifier, out **C.ocitrust_verdict, cerr **C.ocitrust_error) error {
-		cref, err := cString(reference, "reference")
-		if err != nil {
-			return err
-		}
-		defer C.free(unsafe.Pointer(cref))
-		return takeError(C.ocitrust_verifier_verify(ptr, cref, C.uint64_t(timeoutMs), out, cerr), *cerr)
+	return v.verifyReference(ctx, reference, func(ptr *C.ocitrust_verifier, cref *C.char, timeoutMs C.uint64_t, out **C.ocitrust_verdict, cerr **C.ocitrust_error) error {
+		return takeError(C.ocitrust_verifier_verify(ptr, cref, timeoutMs, out, cerr), *cerr)
 	})
 }
 
@@ -158,6 +152,21 @@ func (v *Verifier) Verify(ctx context.Context, reference string) (*Verdict, erro
 // verified one states. With WithPlatform, the platform manifest's own attestations are judged,
 // never its index's (ErrNoSignatures, naming the index, when the platform has none).
 func (v *Verifier) VerifyAttestations(ctx context.Context, reference, predicateType string) (*Verdict, error) {
+	return v.verifyReference(ctx, reference, func(ptr *C.ocitrust_verifier, cref *C.char, timeoutMs C.uint64_t, out **C.ocitrust_verdict, cerr **C.ocitrust_error) error {
+		// Allocated here, on the goroutine the C call runs on: a cancelled ctx returns early, while
+		// the call, which cannot be interrupted, still reads its arguments.
+		ctype, err := cString(predicateType, "predicate type")
+		if err != nil {
+			return err
+		}
+		defer C.free(unsafe.Pointer(ctype))
+		return takeError(C.ocitrust_verifier_verify_attestations(ptr, cref, ctype, timeoutMs, out, cerr), *cerr)
+	})
+}
+
+// verifyReference runs call (a verify entry point) on reference with what is left of ctx's
+// deadline.
+func (v *Verifier) verifyReference(ctx context.Context, reference string, call func(*C.ocitrust_verifier, *C.char, C.uint64_t, **C.ocitrust_verdict, **C.ocitrust_error) error) (*Verdict, error) {
 	timeoutMs := timeoutMillis(ctx)
 	return v.run(ctx, func(ptr *C.ocitrust_verifier, out **C.ocitrust_verdict, cerr **C.ocitrust_error) error {
 		cref, err := cString(reference, "reference")
@@ -165,12 +174,7 @@ func (v *Verifier) VerifyAttestations(ctx context.Context, reference, predicateT
 			return err
 		}
 		defer C.free(unsafe.Pointer(cref))
-		ctype, err := cString(predicateType, "predicate type")
-		if err != nil {
-			return err
-		}
-		defer C.free(unsafe.Pointer(ctype))
-		return takeError(C.ocitrust_verifier_verify_attestations(ptr, cref, ctype, C.uint64_t(timeoutMs), out, cerr), *cerr)
+		return call(ptr, cref, C.uint64_t(timeoutMs), out, cerr)
 	})
 }
 

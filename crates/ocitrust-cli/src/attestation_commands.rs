@@ -157,14 +157,9 @@ fn require_attested(verdict: &Verdict, reference: &str) -> Result<()> {
             format!("no attestations found for {reference} ({})", verdict.subject.digest),
         ));
     }
-    let reasons: Vec<String> = verdict
-        .signatures
-        .iter()
-        .map(|s| format!("{}: {}", s.location, s.failure().unwrap_or("not verified")))
-        .collect();
     Err(Error::new(
         ErrorCode::NoMatchingSignatures,
-        format!("no matching attestations:\n{}", reasons.join("\n")),
+        format!("no matching attestations:\n{}", verdict.failure_reasons()),
     ))
 }
 

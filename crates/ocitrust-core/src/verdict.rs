@@ -256,15 +256,20 @@ impl Verdict {
         if self.signatures.is_empty() {
             return Err(Error::new(ErrorCode::NoSignatures, "no signatures found"));
         }
+        Err(Error::new(
+            ErrorCode::NoMatchingSignatures,
+            format!("no matching signatures:\n{}", self.failure_reasons()),
+        ))
+    }
+
+    /// Why each signature failed, one a line: `location: first failed check's detail`.
+    pub fn failure_reasons(&self) -> String {
         let reasons: Vec<String> = self
             .signatures
             .iter()
             .map(|s| format!("{}: {}", s.location, s.failure().unwrap_or("not verified")))
             .collect();
-        Err(Error::new(
-            ErrorCode::NoMatchingSignatures,
-            format!("no matching signatures:\n{}", reasons.join("\n")),
-        ))
+        reasons.join("\n")
     }
 
     /// The verdict as pretty JSON.

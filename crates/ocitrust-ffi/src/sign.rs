@@ -91,12 +91,7 @@ pub unsafe extern "C" fn ocitrust_sign(
             let v = arg_str(annotation.value, &format!("annotations[{i}].value"))?;
             options.annotations.insert(k.to_owned(), v.to_owned());
         }
-        if !identity.is_null() {
-            options.identity = Some(arg_str(identity, "identity")?.to_owned());
-        }
-        if !registry.is_null() {
-            options.registry = arg(registry, "registry")?.options.clone();
-        }
+        (options.identity, options.registry) = identity_and_registry(identity, registry)?;
         let out = out_param(outcome_out, "outcome_out")?;
         let outcome = ocitrust::sign(reference, &key.key, &options)?;
         give(out, ocitrust_sign_outcome { outcome });
@@ -140,17 +135,34 @@ pub unsafe extern "C" fn ocitrust_attest(
             new_bundle_format,
             ..AttestOptions::default()
         };
-        if !identity.is_null() {
-            options.identity = Some(arg_str(identity, "identity")?.to_owned());
-        }
-        if !registry.is_null() {
-            options.registry = arg(registry, "registry")?.options.clone();
-        }
+        (options.identity, options.registry) = identity_and_registry(identity, registry)?;
         let out = out_param(outcome_out, "outcome_out")?;
         let outcome = ocitrust::attest(reference, &key.key, &options)?;
         give(out, ocitrust_sign_outcome { outcome });
         Ok(())
     })
+}
+
+/// The optional `identity` (NULL: the default name) and `registry` options (NULL: the strict
+/// defaults) both signing and attesting take.
+///
+/// # Safety
+/// `identity` is NULL or a NUL-terminated string; `registry` is NULL or a live handle.
+unsafe fn identity_and_registry(
+    identity: *const c_char,
+    registry: *const ocitrust_registry_options,
+) -> ocitrust::Result<(Option<String>, ocitrust::RegistryOptions)> {
+    let identity = if identity.is_null() {
+        None
+    } else {
+        Some(arg_str(identity, "identity")?.to_owned())
+    };
+    let registry = if registry.is_null() {
+        ocitrust::RegistryOptions::default()
+    } else {
+        arg(registry, "registry")?.options.clone()
+    };
+    Ok((identity, registry))
 }
 
 /// Copies the digest that was signed into `buf`. Buffer rules as `ocitrust_error_message`.

@@ -292,12 +292,35 @@ pub unsafe extern "C" fn ocitrust_verifier_verify(
     verdict_out: *mut *mut ocitrust_verdict,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
+    verify_reference(
+        verifier,
+        reference,
+        timeout_ms,
+        verdict_out,
+        error_out,
+        |v, reference, limit| v.verify_within(reference, limit),
+    )
+}
+
+/// The shape both verify entry points share: the verifier, the reference and the deadline
+/// (`timeout_ms`, 0 for none) checked and handed to `verify`, its verdict given out.
+///
+/// # Safety
+/// As `ocitrust_verifier_verify`.
+unsafe fn verify_reference(
+    verifier: *const ocitrust_verifier,
+    reference: *const c_char,
+    timeout_ms: u64,
+    verdict_out: *mut *mut ocitrust_verdict,
+    error_out: *mut *mut ocitrust_error,
+    verify: impl FnOnce(&ocitrust::Verifier, &str, Option<std::time::Duration>) -> ocitrust::Result<ocitrust::Verdict>,
+) -> ocitrust_result {
     run(error_out, || {
         let verifier = arg(verifier, "verifier")?;
         let reference = arg_str(reference, "reference")?;
         let out = out_param(verdict_out, "verdict_out")?;
         let limit = (timeout_ms > 0).then(|| std::time::Duration::from_millis(timeout_ms));
-        let verdict = verifier.verifier.verify_within(reference, limit)?;
+        let verdict = verify(&verifier.verifier, reference, limit)?;
         give(out, ocitrust_verdict::new(verdict));
         Ok(())
     })
@@ -322,18 +345,17 @@ pub unsafe extern "C" fn ocitrust_verifier_verify_attestations(
     verdict_out: *mut *mut ocitrust_verdict,
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
-    run(error_out, || {
-        let verifier = arg(verifier, "verifier")?;
-        let reference = arg_str(reference, "reference")?;
-        let predicate_type = arg_str(predicate_type, "predicate_type")?;
-        let out = out_param(verdict_out, "verdict_out")?;
-        let limit = (timeout_ms > 0).then(|| std::time::Duration::from_millis(timeout_ms));
-        let verdict = verifier
-            .verifier
-            .verify_attestations_within(reference, predicate_type, limit)?;
-        give(out, ocitrust_verdict::new(verdict));
-        Ok(())
-    })
+    verify_reference(
+        verifier,
+        reference,
+        timeout_ms,
+        verdict_out,
+        error_out,
+        |v, reference, limit| {
+            let predicate_type = arg_str(predicate_type, "predicate_type")?;
+            v.verify_attestations_within(reference, predicate_type, limit)
+        },
+    )
 }
 
 /// Verifies evidence the caller fetched itself (sans-IO): the subject manifest's bytes, its cosign

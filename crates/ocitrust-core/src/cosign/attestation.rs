@@ -6,7 +6,7 @@
 //! naming the image's digest, and the predicate type asked for. What a verified attestation says
 //! is handed out in its report ([`Attestation`]).
 
-use super::bundle::dsse_bundle;
+use super::bundle::read_bundle_referrer;
 use super::layer_bundle::layer_as_bundle;
 use super::signature_manifest::{signature_layers, SignatureLayer};
 use super::verify::{integrity, unreadable, CosignRequirements, PayloadBlobs};
@@ -131,11 +131,9 @@ pub fn verify_attestation_bundle(
     predicate_type: &str,
     location: &str,
 ) -> Result<SignatureReport> {
-    let mut checks = Checks::default();
-    let Some(bundle) = checks.run(CheckName::Integrity, || Ok(dsse_bundle(bytes)?)) else {
-        let mut report = unreadable(checks, location);
-        report.kind = SignatureKind::SigstoreBundle;
-        return Ok(report);
+    let bundle = match read_bundle_referrer(bytes, location) {
+        Ok(bundle) => bundle,
+        Err(report) => return Ok(report),
     };
     let key_root = requirements.key_root()?;
     let report = judge(

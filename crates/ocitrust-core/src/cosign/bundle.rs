@@ -26,8 +26,24 @@ fn invalid(message: String) -> Error {
     Error::new(ErrorCode::InvalidPayload, message)
 }
 
+/// The bundle referrer `bytes` parsed, or the report on it when it cannot be read: only its
+/// integrity check, failed.
+pub(crate) fn read_bundle_referrer(
+    bytes: Result<&[u8]>,
+    location: &str,
+) -> std::result::Result<SigstoreBundle, SignatureReport> {
+    let mut checks = Checks::default();
+    checks
+        .run(CheckName::Integrity, || Ok(dsse_bundle(bytes)?))
+        .ok_or_else(|| {
+            let mut report = unreadable(checks, location);
+            report.kind = SignatureKind::SigstoreBundle;
+            report
+        })
+}
+
 /// The bundle, once it parsed and holds a DSSE envelope (cosign signs and attests images as DSSE).
-pub(crate) fn dsse_bundle(bytes: Result<&[u8]>) -> Result<SigstoreBundle> {
+fn dsse_bundle(bytes: Result<&[u8]>) -> Result<SigstoreBundle> {
     let bundle = SigstoreBundle::from_json(bytes?)?;
     if !matches!(bundle.content, BundleContent::Dsse(_)) {
         return Err(invalid(
@@ -47,11 +63,9 @@ pub fn verify_bundle(
     requirements: &CosignRequirements,
     location: &str,
 ) -> Result<SignatureReport> {
-    let mut checks = Checks::default();
-    let Some(bundle) = checks.run(CheckName::Integrity, || Ok(dsse_bundle(bytes)?)) else {
-        let mut report = unreadable(checks, location);
-        report.kind = SignatureKind::SigstoreBundle;
-        return Ok(report);
+    let bundle = match read_bundle_referrer(bytes, location) {
+        Ok(bundle) => bundle,
+        Err(report) => return Ok(report),
     };
     let key_root = requirements.key_root()?;
     let claims = |statement: &[u8]| -> Result<()> { statement_subject(statement, subject).map(|_| ()) };

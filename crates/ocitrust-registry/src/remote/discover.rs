@@ -46,10 +46,7 @@ pub fn discover_in_registry(
     platform: Option<&Platform>,
     attachment: Attachment,
 ) -> Result<RegistryEvidence> {
-    let signature_repo = match &client.options().signature_repository {
-        Some(repo) => Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))?,
-        None => reference.clone(),
-    };
+    let signature_repo = client.options().signature_repository_for(reference)?;
     // By digest (and no index to resolve), the signature tag is known at once: fetch both together.
     let (top, prefetched_signatures) = match (reference.digest(), platform) {
         (Some(digest), None) => {

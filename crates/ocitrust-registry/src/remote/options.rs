@@ -48,3 +48,19 @@ pub struct RegistryOptions {
     /// The PEM file with that certificate's private key (cosign's `--registry-client-key`).
     pub client_key_file: Option<PathBuf>,
 }
+
+impl RegistryOptions {
+    /// Where the signatures, attestations and referrers of `image` are stored: its repository, or
+    /// the one `signature_repository` names (`COSIGN_REPOSITORY`).
+    pub fn signature_repository_for(
+        &self,
+        image: &ocitrust_core::Reference,
+    ) -> ocitrust_core::Result<ocitrust_core::Reference> {
+        match &self.signature_repository {
+            Some(repo) => {
+                ocitrust_core::Reference::parse(repo).map_err(|e| e.context("signature repository (COSIGN_REPOSITORY)"))
+            }
+            None => Ok(image.clone()),
+        }
+    }
+}
