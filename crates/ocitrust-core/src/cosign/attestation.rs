@@ -133,7 +133,7 @@ pub fn verify_attestation_bundle(
 ) -> Result<SignatureReport> {
     let bundle = match read_bundle_referrer(bytes, location) {
         Ok(bundle) => bundle,
-        Err(report) => return Ok(report),
+        Err(report) => return Ok(*report),
     };
     let key_root = requirements.key_root()?;
     let report = judge(

@@ -31,14 +31,14 @@ fn invalid(message: String) -> Error {
 pub(crate) fn read_bundle_referrer(
     bytes: Result<&[u8]>,
     location: &str,
-) -> std::result::Result<SigstoreBundle, SignatureReport> {
+) -> std::result::Result<SigstoreBundle, Box<SignatureReport>> {
     let mut checks = Checks::default();
     checks
         .run(CheckName::Integrity, || Ok(dsse_bundle(bytes)?))
         .ok_or_else(|| {
             let mut report = unreadable(checks, location);
             report.kind = SignatureKind::SigstoreBundle;
-            report
+            Box::new(report)
         })
 }
 
@@ -65,7 +65,7 @@ pub fn verify_bundle(
 ) -> Result<SignatureReport> {
     let bundle = match read_bundle_referrer(bytes, location) {
         Ok(bundle) => bundle,
-        Err(report) => return Ok(report),
+        Err(report) => return Ok(*report),
     };
     let key_root = requirements.key_root()?;
     let claims = |statement: &[u8]| -> Result<()> { statement_subject(statement, subject).map(|_| ()) };
