@@ -308,3 +308,78 @@ fn a_ca_out_of_its_validity_at_signing_time_is_refused() {
     .unwrap();
     assert!(failure.contains("was not valid at the signing time"), "{failure}");
 }
+
+/// The statement a DSSE bundle carries, read from its JSON (to name its predicate type and
+/// predicate, which the attestation verification must hand back).
+fn bundle_statement(bundle: &[u8]) -> Value {
+    use base64::Engine;
+    let json: Value = serde_json::from_slice(bundle).unwrap();
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(json["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&payload).unwrap()
+}
+
+#[test]
+fn production_dsse_bundles_verify_as_attestations_and_hand_out_their_predicate() {
+    use ocitrust::core::cosign::verify_attestation_bundle;
+    let mut checked = 0;
+    for case in cases() {
+        let (Some(file), Some(digest), "verify", "dsseEnvelope") = (
+            case["file"].as_str(),
+            case["artifact_digest"].as_str(),
+            case["expected"].as_str().unwrap(),
+            case["content"].as_str().unwrap_or_default(),
+        ) else {
+            continue;
+        };
+        let id = case["id"].as_str().unwrap();
+        let bundle = std::fs::read(data().join(file)).unwrap();
+        let statement = bundle_statement(&bundle);
+        let predicate_type = statement["predicateType"].as_str().unwrap();
+        let subject = Digest::parse(digest).unwrap();
+        let verifier = verifier_for(&case);
+        let requirements = CosignRequirements {
+            key_trusted_root: Some(root_at(&data().join(case["trusted_root"].as_str().unwrap()))),
+            ..Default::default()
+        };
+        let report = verify_attestation_bundle(
+            &subject,
+            Ok(&bundle),
+            verifier.authorities(),
+            &requirements,
+            predicate_type,
+            id,
+        )
+        .unwrap();
+        assert!(report.verified, "{id}: {:?}", report.failure());
+        let attestation = report.attestation.as_ref().unwrap();
+        assert_eq!(attestation.predicate_type, predicate_type, "{id}");
+        let predicate: Value = serde_json::from_slice(&attestation.predicate).unwrap();
+        assert_eq!(predicate, statement["predicate"], "{id}");
+        // The same attestation asked for as another type, or for another subject, does not count.
+        let other = verify_attestation_bundle(
+            &subject,
+            Ok(&bundle),
+            verifier.authorities(),
+            &requirements,
+            "https://example.com/another/predicate",
+            id,
+        )
+        .unwrap();
+        assert!(!other.verified && other.attestation.is_none(), "{id}");
+        let elsewhere = Digest::sha256(b"another artifact");
+        let other = verify_attestation_bundle(
+            &elsewhere,
+            Ok(&bundle),
+            verifier.authorities(),
+            &requirements,
+            predicate_type,
+            id,
+        )
+        .unwrap();
+        assert!(!other.verified, "{id}");
+        checked += 1;
+    }
+    assert!(checked >= 13, "only {checked} DSSE bundles");
+}
