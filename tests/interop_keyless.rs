@@ -43,6 +43,13 @@ SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE
   "{v2}" verify --certificate-identity "$SIGSTORE_STACK_IDENTITY" --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" \
   --insecure-ignore-tlog --timestamp-certificate-chain tsa-chain.pem "{legacy_ref}" > cosign-v2-verify.json
 SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
+  "{v2}" attest --yes --type cyclonedx --predicate sbom.json --fulcio-url "$SIGSTORE_STACK_FULCIO" \
+  --identity-token "$SIGSTORE_STACK_TOKEN" --timestamp-server-url "$SIGSTORE_STACK_TSA" --tlog-upload=false "{legacy_ref}"
+SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
+  "{v2}" verify-attestation --type cyclonedx --certificate-identity "$SIGSTORE_STACK_IDENTITY" \
+  --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" --insecure-ignore-tlog \
+  --timestamp-certificate-chain tsa-chain.pem "{legacy_ref}" > cosign-v2-verify-attestation.json
+SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
   "{v2}" sign --yes --fulcio-url "$SIGSTORE_STACK_FULCIO" --identity-token "$SIGSTORE_STACK_TOKEN" \
   --rekor-url "$SIGSTORE_STACK_REKOR_V1" "{rekor_ref}"
 SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
@@ -216,6 +223,27 @@ fn cosign_signs_keyless_ocitrust_verifies_from_the_registry_with_cosigns_output(
         stderr(&out).contains(r#"expected SAN value "someone@example.com""#),
         "{}",
         stderr(&out)
+    );
+
+    // cosign v2's keyless attestation on the tag scheme (certificate and timestamp annotations; the
+    // timestamp covers the whole envelope, as cosign v2 stamps attestations).
+    let out = ok(
+        peers.ocitrust(
+            &work,
+            &[
+                &["verify-attestation", "--type", "cyclonedx", "--insecure-ignore-tlog"][..],
+                &identity,
+                &[legacy_ref.as_str()],
+            ]
+            .concat(),
+        ),
+        "ocitrust verify-attestation of cosign v2's keyless .att layer",
+    );
+    let cosign = std::fs::read_to_string(work.join("cosign-v2-verify-attestation.json")).unwrap();
+    assert_eq!(
+        lines(&stdout(&out)),
+        lines(&cosign),
+        "ocitrust printed what cosign v2 printed"
     );
 
     // The wrong issuer is refused with what was expected and found.

@@ -156,7 +156,7 @@ pub fn verify_attestation_bundle(
 fn read_layer(layer: &SignatureLayer, blob: Result<&[u8]>) -> Result<(Vec<u8>, SigstoreBundle)> {
     let bytes = integrity(layer, blob, DSSE_ENVELOPE_MEDIA_TYPE)?;
     let envelope = DsseEnvelope::from_json(&bytes)?;
-    let bundle = layer_as_bundle(layer, BundleContent::Dsse(envelope))?;
+    let bundle = layer_as_bundle(layer, BundleContent::Dsse(envelope), Some(&bytes))?;
     Ok((bytes, bundle))
 }
 

@@ -88,8 +88,13 @@ pub(crate) fn message_signature(layer: &SignatureLayer, payload: &[u8]) -> Resul
 }
 
 /// `layer`, whose signed `content` (a message signature, or an attestation's DSSE envelope) was
-/// read from its blob, as a bundle.
-pub(crate) fn layer_as_bundle(layer: &SignatureLayer, content: BundleContent) -> Result<SigstoreBundle> {
+/// read from its blob, as a bundle. An attestation layer's timestamp stamps its whole blob (cosign
+/// v2 stamps what it signed when the layer has no signature annotation), `attestation_blob`.
+pub(crate) fn layer_as_bundle(
+    layer: &SignatureLayer,
+    content: BundleContent,
+    attestation_blob: Option<&[u8]>,
+) -> Result<SigstoreBundle> {
     let material = match &layer.certificate {
         Some(pem) => {
             let mut certificates = certificates_from_pem(pem.as_bytes())?;
@@ -130,6 +135,7 @@ pub(crate) fn layer_as_bundle(layer: &SignatureLayer, content: BundleContent) ->
         material,
         tlog_entries,
         rfc3161_timestamps,
+        timestamped: attestation_blob.map(<[u8]>::to_vec),
         content,
     })
 }

@@ -162,7 +162,7 @@ fn verify_layer(
     let mut checks = Checks::default();
     let bundle = checks.run(CheckName::Integrity, || {
         let payload = integrity(layer, blob, media_types::COSIGN_SIMPLE_SIGNING)?;
-        let bundle = layer_as_bundle(layer, message_signature(layer, &payload)?)?;
+        let bundle = layer_as_bundle(layer, message_signature(layer, &payload)?, None)?;
         Ok((payload, bundle))
     });
     let Some((payload, bundle)) = bundle else {

@@ -143,6 +143,10 @@ pub struct SigstoreBundle {
     pub tlog_entries: Vec<TlogEntry>,
     /// RFC 3161 timestamp tokens (DER).
     pub rfc3161_timestamps: Vec<Vec<u8>>,
+    /// What the timestamps stamp when it is not the signature: a cosign v2 attestation layer's
+    /// whole DSSE envelope, as cosign v2 stamps attestations. `None` for a bundle (the spec: the
+    /// signature).
+    pub timestamped: Option<Vec<u8>>,
     /// The signed content.
     pub content: BundleContent,
 }
@@ -435,12 +439,23 @@ impl SigstoreBundle {
             material: verification,
             tlog_entries,
             rfc3161_timestamps,
+            timestamped: None,
             content,
         })
     }
 
     /// The signature bytes a timestamp or a log entry vouches for: the message signature, or the
     /// DSSE envelope's only signature.
+    /// The bytes its RFC 3161 timestamps must stamp: [`SigstoreBundle::timestamped`], else the
+    /// signature.
+    pub fn timestamped_bytes(&self) -> Result<&[u8]> {
+        match &self.timestamped {
+            Some(bytes) => Ok(bytes),
+            None => self.signature_bytes(),
+        }
+    }
+
+    /// The signature's bytes (a DSSE envelope's one signature).
     pub fn signature_bytes(&self) -> Result<&[u8]> {
         match &self.content {
             BundleContent::MessageSignature { signature, .. } => Ok(signature),

@@ -191,9 +191,9 @@ pub fn verify_sigstore_bundle(
             if !tlog_ok {
                 return Err(Failure::NotReached);
             }
-            let signature = bundle.signature_bytes()?;
+            let stamped = bundle.timestamped_bytes()?;
             for token in &bundle.rfc3161_timestamps {
-                times.push(verify_timestamp(token, signature, root)?);
+                times.push(verify_timestamp(token, stamped, root)?);
             }
             if keyless && times.is_empty() {
                 return Err(failed(
