@@ -39,8 +39,8 @@ pub struct AttestArgs {
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set, value_name = "BOOL")]
     tlog_upload: bool,
     /// Skip confirmation prompts (accepted for cosign compatibility; ocitrust asks none).
-    #[arg(short = 'y', long)]
-    yes: bool,
+    #[arg(short = 'y', long = "yes")]
+    _yes: bool,
     /// The statement subject's name (default: the layout path or the image's repository).
     #[arg(long)]
     sign_container_identity: Option<String>,
@@ -59,7 +59,6 @@ pub fn attest(args: AttestArgs, registry: RegistryOptions) -> Result<()> {
             "ocitrust does not upload to a transparency log: pass --tlog-upload=false (verifiers then need --insecure-ignore-tlog)",
         ));
     }
-    let _ = args.yes;
     let predicate = ocitrust::registry::file::read_bounded(&args.predicate, PREDICATE_FILE_SIZE_MAX)?;
     let key = load_signing_key(&args.key)?;
     let options = ocitrust::AttestOptions {
