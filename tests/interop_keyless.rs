@@ -50,6 +50,13 @@ SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE
   --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" --insecure-ignore-tlog \
   --timestamp-certificate-chain tsa-chain.pem "{legacy_ref}" > cosign-v2-verify-attestation.json
 SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
+  "{v2}" attest --yes --type cyclonedx --predicate sbom.json --fulcio-url "$SIGSTORE_STACK_FULCIO" \
+  --identity-token "$SIGSTORE_STACK_TOKEN" --rekor-url "$SIGSTORE_STACK_REKOR_V1" "{rekor_ref}"
+SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
+  SIGSTORE_REKOR_PUBLIC_KEY="$SIGSTORE_STACK_REKOR_V1_KEY" \
+  "{v2}" verify-attestation --type cyclonedx --certificate-identity "$SIGSTORE_STACK_IDENTITY" \
+  --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" --offline "{rekor_ref}" > cosign-v2-rekor-verify-attestation.json
+SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
   "{v2}" sign --yes --fulcio-url "$SIGSTORE_STACK_FULCIO" --identity-token "$SIGSTORE_STACK_TOKEN" \
   --rekor-url "$SIGSTORE_STACK_REKOR_V1" "{rekor_ref}"
 SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
@@ -240,6 +247,27 @@ fn cosign_signs_keyless_ocitrust_verifies_from_the_registry_with_cosigns_output(
         "ocitrust verify-attestation of cosign v2's keyless .att layer",
     );
     let cosign = std::fs::read_to_string(work.join("cosign-v2-verify-attestation.json")).unwrap();
+    assert_eq!(
+        lines(&stdout(&out)),
+        lines(&cosign),
+        "ocitrust printed what cosign v2 printed"
+    );
+
+    // cosign v2's keyless attestation with a Rekor bundle (a dsse 0.0.1 entry and its SET):
+    // verified with no opt-in.
+    let out = ok(
+        peers.ocitrust(
+            &work,
+            &[
+                &["verify-attestation", "--type", "cyclonedx"][..],
+                &identity,
+                &[rekor_ref.as_str()],
+            ]
+            .concat(),
+        ),
+        "ocitrust verify-attestation of cosign v2's keyless .att layer with a Rekor bundle",
+    );
+    let cosign = std::fs::read_to_string(work.join("cosign-v2-rekor-verify-attestation.json")).unwrap();
     assert_eq!(
         lines(&stdout(&out)),
         lines(&cosign),

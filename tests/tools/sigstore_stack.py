@@ -98,8 +98,10 @@ class Issuer:
 class RekorV1:
     """A stand-in for Rekor v1's write API, which no runnable service here offers (Rekor v1 needs
     trillian and a database; rekor-tiles is v2 only): `POST /api/v1/log/entries` takes a
-    `hashedrekord` 0.0.1 proposed entry (what cosign v2 uploads for a signature), appends its
-    canonical body to an in-memory log and answers as Rekor does, with the entry's logIndex,
+    `hashedrekord` 0.0.1 proposed entry (what cosign v2 uploads for a signature) or a `dsse` 0.0.1
+    one (what it uploads for an attestation), makes its canonical body as Rekor does (for dsse: the
+    envelope's and payload's SHA-256 and each signature with its verifier, the envelope itself left
+    out), appends it to an in-memory log and answers as Rekor does, with the entry's logIndex,
     integratedTime, logID (sha256 of the log's DER public key) and a signed entry timestamp: ECDSA
     P-256 over the RFC 8785 canonical JSON of {body, integratedTime, logID, logIndex}. No inclusion
     proof: cosign's legacy `.sig` layers keep only the SET, which is what this serves to make."""
@@ -133,14 +135,26 @@ class RekorV1:
                 if self.path != "/api/v1/log/entries":
                     return self.reply(404, {"code": 404, "message": "not found"})
                 proposed = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                if (proposed.get("kind"), proposed.get("apiVersion")) != ("hashedrekord", "0.0.1"):
-                    return self.reply(400, {"code": 400, "message": "only hashedrekord 0.0.1 is served"})
+                kind = (proposed.get("kind"), proposed.get("apiVersion"))
                 spec = proposed["spec"]
-                entry = {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
-                    "data": {"hash": {"algorithm": spec["data"]["hash"]["algorithm"],
-                                      "value": spec["data"]["hash"]["value"]}},
-                    "signature": {"content": spec["signature"]["content"],
-                                  "publicKey": {"content": spec["signature"]["publicKey"]["content"]}}}}
+                if kind == ("hashedrekord", "0.0.1"):
+                    entry = {"apiVersion": "0.0.1", "kind": "hashedrekord", "spec": {
+                        "data": {"hash": {"algorithm": spec["data"]["hash"]["algorithm"],
+                                          "value": spec["data"]["hash"]["value"]}},
+                        "signature": {"content": spec["signature"]["content"],
+                                      "publicKey": {"content": spec["signature"]["publicKey"]["content"]}}}}
+                elif kind == ("dsse", "0.0.1"):
+                    envelope_text = spec["proposedContent"]["envelope"]
+                    envelope = json.loads(envelope_text)
+                    verifier = spec["proposedContent"]["verifiers"][0]
+                    sha256 = lambda data: {"algorithm": "sha256", "value": hashlib.sha256(data).hexdigest()}
+                    entry = {"apiVersion": "0.0.1", "kind": "dsse", "spec": {
+                        "envelopeHash": sha256(envelope_text.encode()),
+                        "payloadHash": sha256(base64.b64decode(envelope["payload"])),
+                        "signatures": sorted(({"signature": s["sig"], "verifier": verifier}
+                                              for s in envelope["signatures"]), key=lambda s: s["signature"])}}
+                else:
+                    return self.reply(400, {"code": 400, "message": "only hashedrekord and dsse 0.0.1 are served"})
                 body = base64.b64encode(canonical(entry)).decode()
                 with lock:
                     index = len(entries)
