@@ -57,6 +57,13 @@ SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE
   "{v2}" verify-attestation --type cyclonedx --certificate-identity "$SIGSTORE_STACK_IDENTITY" \
   --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" --offline "{rekor_ref}" > cosign-v2-rekor-verify-attestation.json
 SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
+  "{v2}" attest --yes --type spdxjson --predicate sbom.json --fulcio-url "$SIGSTORE_STACK_FULCIO" \
+  --identity-token "$SIGSTORE_STACK_TOKEN" --rekor-url "$SIGSTORE_STACK_REKOR_V1" --rekor-entry-type intoto "{rekor_ref}"
+SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
+  SIGSTORE_REKOR_PUBLIC_KEY="$SIGSTORE_STACK_REKOR_V1_KEY" \
+  "{v2}" verify-attestation --type spdxjson --certificate-identity "$SIGSTORE_STACK_IDENTITY" \
+  --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" --offline "{rekor_ref}" > cosign-v2-intoto-verify-attestation.json
+SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
   "{v2}" sign --yes --fulcio-url "$SIGSTORE_STACK_FULCIO" --identity-token "$SIGSTORE_STACK_TOKEN" \
   --rekor-url "$SIGSTORE_STACK_REKOR_V1" "{rekor_ref}"
 SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE="$SIGSTORE_STACK_CT_KEY" \
@@ -268,6 +275,26 @@ fn cosign_signs_keyless_ocitrust_verifies_from_the_registry_with_cosigns_output(
         "ocitrust verify-attestation of cosign v2's keyless .att layer with a Rekor bundle",
     );
     let cosign = std::fs::read_to_string(work.join("cosign-v2-rekor-verify-attestation.json")).unwrap();
+    assert_eq!(
+        lines(&stdout(&out)),
+        lines(&cosign),
+        "ocitrust printed what cosign v2 printed"
+    );
+    // … and with an intoto 0.0.1 entry (`--rekor-entry-type intoto`, cosign v1's kind), which hashes
+    // the envelope as the layer stores it.
+    let out = ok(
+        peers.ocitrust(
+            &work,
+            &[
+                &["verify-attestation", "--type", "spdxjson"][..],
+                &identity,
+                &[rekor_ref.as_str()],
+            ]
+            .concat(),
+        ),
+        "ocitrust verify-attestation of cosign v2's keyless .att layer with an intoto entry",
+    );
+    let cosign = std::fs::read_to_string(work.join("cosign-v2-intoto-verify-attestation.json")).unwrap();
     assert_eq!(
         lines(&stdout(&out)),
         lines(&cosign),

@@ -25,6 +25,7 @@ fuzz_target!(|data: &[u8]| {
         ("rekord", "0.0.1"),
         ("dsse", "0.0.1"),
         ("dsse", "0.0.2"),
+        ("intoto", "0.0.1"),
         ("intoto", "0.0.2"),
     ] {
         let entry = TlogEntry {
@@ -43,6 +44,7 @@ fuzz_target!(|data: &[u8]| {
                     content,
                     artifact_sha256: Some(&[7; 32]),
                     signer: SignerMaterial::Key(key.public_key()),
+                    stored_envelope: Some(data),
                 };
                 let _ = check_entry_body(&entry, &signed);
             }

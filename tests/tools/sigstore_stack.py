@@ -98,10 +98,10 @@ class Issuer:
 class RekorV1:
     """A stand-in for Rekor v1's write API, which no runnable service here offers (Rekor v1 needs
     trillian and a database; rekor-tiles is v2 only): `POST /api/v1/log/entries` takes a
-    `hashedrekord` 0.0.1 proposed entry (what cosign v2 uploads for a signature) or a `dsse` 0.0.1
-    one (what it uploads for an attestation), makes its canonical body as Rekor does (for dsse: the
-    envelope's and payload's SHA-256 and each signature with its verifier, the envelope itself left
-    out), appends it to an in-memory log and answers as Rekor does, with the entry's logIndex,
+    `hashedrekord` 0.0.1 proposed entry (what cosign v2 uploads for a signature), a `dsse` 0.0.1 one
+    (for an attestation) or an `intoto` 0.0.1 one (`--rekor-entry-type intoto`), makes its canonical
+    body as Rekor does (for dsse: the envelope's and payload's SHA-256 and each signature with its
+    verifier; for intoto: the two hashes and the public key; the envelope itself left out), appends it to an in-memory log and answers as Rekor does, with the entry's logIndex,
     integratedTime, logID (sha256 of the log's DER public key) and a signed entry timestamp: ECDSA
     P-256 over the RFC 8785 canonical JSON of {body, integratedTime, logID, logIndex}. No inclusion
     proof: cosign's legacy `.sig` layers keep only the SET, which is what this serves to make."""
@@ -153,8 +153,16 @@ class RekorV1:
                         "payloadHash": sha256(base64.b64decode(envelope["payload"])),
                         "signatures": sorted(({"signature": s["sig"], "verifier": verifier}
                                               for s in envelope["signatures"]), key=lambda s: s["signature"])}}
+                elif kind == ("intoto", "0.0.1"):
+                    envelope_text = spec["content"]["envelope"]
+                    envelope = json.loads(envelope_text)
+                    sha256 = lambda data: {"algorithm": "sha256", "value": hashlib.sha256(data).hexdigest()}
+                    entry = {"apiVersion": "0.0.1", "kind": "intoto", "spec": {
+                        "content": {"hash": sha256(envelope_text.encode()),
+                                    "payloadHash": sha256(base64.b64decode(envelope["payload"]))},
+                        "publicKey": spec["publicKey"]}}
                 else:
-                    return self.reply(400, {"code": 400, "message": "only hashedrekord and dsse 0.0.1 are served"})
+                    return self.reply(400, {"code": 400, "message": "only hashedrekord, dsse and intoto 0.0.1 are served"})
                 body = base64.b64encode(canonical(entry)).decode()
                 with lock:
                     index = len(entries)

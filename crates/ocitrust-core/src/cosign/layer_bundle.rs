@@ -88,8 +88,8 @@ pub(crate) fn message_signature(layer: &SignatureLayer, payload: &[u8]) -> Resul
 }
 
 /// `layer`, whose signed `content` (a message signature, or an attestation's DSSE envelope) was
-/// read from its blob, as a bundle. An attestation layer's timestamp stamps its whole blob (cosign
-/// v2 stamps what it signed when the layer has no signature annotation), `attestation_blob`.
+/// read from its blob, as a bundle. An attestation layer's blob (`attestation_blob`, its envelope)
+/// is kept: cosign v2 timestamps it, and its `intoto` 0.0.1 log entries hash it.
 pub(crate) fn layer_as_bundle(
     layer: &SignatureLayer,
     content: BundleContent,
@@ -135,7 +135,7 @@ pub(crate) fn layer_as_bundle(
         material,
         tlog_entries,
         rfc3161_timestamps,
-        timestamped: attestation_blob.map(<[u8]>::to_vec),
+        stored_envelope: attestation_blob.map(<[u8]>::to_vec),
         content,
     })
 }

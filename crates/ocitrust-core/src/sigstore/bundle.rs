@@ -143,10 +143,10 @@ pub struct SigstoreBundle {
     pub tlog_entries: Vec<TlogEntry>,
     /// RFC 3161 timestamp tokens (DER).
     pub rfc3161_timestamps: Vec<Vec<u8>>,
-    /// What the timestamps stamp when it is not the signature: a cosign v2 attestation layer's
-    /// whole DSSE envelope, as cosign v2 stamps attestations. `None` for a bundle (the spec: the
-    /// signature).
-    pub timestamped: Option<Vec<u8>>,
+    /// A cosign v2 attestation layer's DSSE envelope, as the layer stores it: what cosign v2's
+    /// RFC 3161 timestamps stamp (not the signature) and its `intoto` 0.0.1 log entries hash.
+    /// `None` for a bundle.
+    pub stored_envelope: Option<Vec<u8>>,
     /// The signed content.
     pub content: BundleContent,
 }
@@ -439,17 +439,17 @@ impl SigstoreBundle {
             material: verification,
             tlog_entries,
             rfc3161_timestamps,
-            timestamped: None,
+            stored_envelope: None,
             content,
         })
     }
 
     /// The signature bytes a timestamp or a log entry vouches for: the message signature, or the
     /// DSSE envelope's only signature.
-    /// The bytes its RFC 3161 timestamps must stamp: [`SigstoreBundle::timestamped`], else the
-    /// signature.
+    /// The bytes its RFC 3161 timestamps must stamp: [`SigstoreBundle::stored_envelope`], else
+    /// the signature.
     pub fn timestamped_bytes(&self) -> Result<&[u8]> {
-        match &self.timestamped {
+        match &self.stored_envelope {
             Some(bytes) => Ok(bytes),
             None => self.signature_bytes(),
         }

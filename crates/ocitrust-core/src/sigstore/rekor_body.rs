@@ -1,7 +1,8 @@
 //! The body of a transparency-log entry, bound to the bundle it came with: the same signature
 //! bytes, the same certificate or key, the same artifact (or DSSE payload) digest. Kinds:
-//! `hashedrekord` 0.0.1 and 0.0.2, `rekord` 0.0.1, `dsse` 0.0.1 and 0.0.2, `intoto` 0.0.2. A
-//! valid entry for something else is a failure that says what differs.
+//! `hashedrekord` 0.0.1 and 0.0.2, `rekord` 0.0.1, `dsse` 0.0.1 and 0.0.2, `intoto` 0.0.1 (for
+//! cosign v2 attestation layers, whose stored envelope it hashes) and 0.0.2. A valid entry for
+//! something else is a failure that says what differs.
 
 use serde_json::Value;
 
@@ -30,6 +31,9 @@ pub struct SignedContent<'a> {
     pub artifact_sha256: Option<&'a [u8]>,
     /// The signer.
     pub signer: SignerMaterial<'a>,
+    /// The DSSE envelope's bytes as a cosign v2 attestation layer stores them (what an `intoto`
+    /// 0.0.1 entry hashes); `None` for a bundle.
+    pub stored_envelope: Option<&'a [u8]>,
 }
 
 fn differs(message: String) -> Error {
@@ -199,6 +203,22 @@ pub fn check_entry_body(entry: &TlogEntry, signed: &SignedContent<'_>) -> Result
                 Ok((bytes(e, &["content"])?, Vec::new()))
             })
         }
+        (BundleContent::Dsse(envelope), "intoto", "0.0.1") => {
+            // The envelope's hash covers its payload and signatures: it is the binding.
+            let stored = signed.stored_envelope.ok_or_else(|| {
+                differs("an intoto 0.0.1 entry hashes the envelope as a cosign layer stores it, which a bundle does not keep".into())
+            })?;
+            check_hex_hash(&body, &["spec", "content", "hash"], &sha256(stored), "envelope")?;
+            if body["spec"]["content"].get("payloadHash").is_some() {
+                check_hex_hash(
+                    &body,
+                    &["spec", "content", "payloadHash"],
+                    &sha256(&envelope.payload),
+                    "payload",
+                )?;
+            }
+            check_signer(&bytes(&body, &["spec", "publicKey"])?, signed.signer)
+        }
         (BundleContent::Dsse(envelope), "intoto", "0.0.2") => {
             check_hex_hash(
                 &body,
@@ -261,4 +281,72 @@ fn check_dsse_signatures(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::SigningKey;
+    use base64::Engine;
+
+    /// An intoto 0.0.1 entry as Rekor canonicalizes what cosign v2 uploads for an attestation:
+    /// the stored envelope's and payload's hashes, and the signer's PEM.
+    fn intoto_v001(stored: &[u8], payload: &[u8], pem: &str) -> TlogEntry {
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        let body = serde_json::json!({
+            "apiVersion": "0.0.1",
+            "kind": "intoto",
+            "spec": {
+                "content": {
+                    "hash": {"algorithm": "sha256", "value": hex(&sha256(stored))},
+                    "payloadHash": {"algorithm": "sha256", "value": hex(&sha256(payload))},
+                },
+                "publicKey": b64(pem.as_bytes()),
+            },
+        });
+        TlogEntry {
+            log_index: 0,
+            log_id: vec![0; 32],
+            kind: "intoto".into(),
+            kind_version: "0.0.1".into(),
+            integrated_time: 0,
+            signed_entry_timestamp: None,
+            inclusion_proof: None,
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    #[test]
+    fn an_intoto_v001_entry_binds_the_stored_envelope_and_its_signer() {
+        let key = SigningKey::generate_ecdsa_p256().unwrap();
+        let envelope = DsseEnvelope {
+            payload: b"{\"statement\":1}".to_vec(),
+            payload_type: "application/vnd.in-toto+json".into(),
+            signatures: vec![vec![1, 2, 3]],
+        };
+        let content = BundleContent::Dsse(envelope.clone());
+        let stored = b"{\"payloadType\":\"application/vnd.in-toto+json\",\"payload\":\"...\"}";
+        let pem = key.public_key().to_pem();
+        let signed = |stored_envelope| SignedContent {
+            content: &content,
+            artifact_sha256: None,
+            signer: SignerMaterial::Key(key.public_key()),
+            stored_envelope,
+        };
+        let entry = intoto_v001(stored, &envelope.payload, &pem);
+        assert!(check_entry_body(&entry, &signed(Some(&stored[..]))).is_ok());
+
+        let message = |result: Result<()>| result.unwrap_err().message().to_owned();
+        // Another envelope stored (a signature changed), another payload, another signer.
+        assert!(message(check_entry_body(&entry, &signed(Some(&b"{}"[..])))).contains("its envelope digest"));
+        let other_payload = intoto_v001(stored, b"another", &pem);
+        assert!(message(check_entry_body(&other_payload, &signed(Some(&stored[..])))).contains("its payload digest"));
+        let stranger = SigningKey::generate_ecdsa_p256().unwrap().public_key().to_pem();
+        let other_signer = intoto_v001(stored, &envelope.payload, &stranger);
+        assert!(
+            message(check_entry_body(&other_signer, &signed(Some(&stored[..])))).contains("another certificate or key")
+        );
+        // A bundle keeps no stored envelope: an intoto 0.0.1 entry cannot be bound to it.
+        assert!(message(check_entry_body(&entry, &signed(None))).contains("which a bundle does not keep"));
+    }
 }

@@ -171,6 +171,7 @@ pub fn verify_sigstore_bundle(
                     content: &bundle.content,
                     artifact_sha256: digest.as_deref(),
                     signer: material,
+                    stored_envelope: bundle.stored_envelope.as_deref(),
                 };
                 for entry in &bundle.tlog_entries {
                     let verified = verify_tlog_entry(entry, root)?;
