@@ -239,67 +239,39 @@ fn cosign_signs_keyless_ocitrust_verifies_from_the_registry_with_cosigns_output(
         stderr(&out)
     );
 
-    // cosign v2's keyless attestation on the tag scheme (certificate and timestamp annotations; the
-    // timestamp covers the whole envelope, as cosign v2 stamps attestations).
-    let out = ok(
-        peers.ocitrust(
-            &work,
-            &[
-                &["verify-attestation", "--type", "cyclonedx", "--insecure-ignore-tlog"][..],
-                &identity,
-                &[legacy_ref.as_str()],
-            ]
-            .concat(),
+    // cosign v2's keyless attestations on the tag scheme, each printed as cosign printed it:
+    // - with a timestamp and no log entry (the timestamp covers the whole envelope, as cosign v2
+    //   stamps attestations);
+    // - with a Rekor bundle whose entry is dsse 0.0.1 (cosign v2's default), with no opt-in;
+    // - with an intoto 0.0.1 entry (`--rekor-entry-type intoto`, cosign v1's kind), which hashes the
+    //   envelope as the layer stores it.
+    let cases: [(&str, &[&str], &str, &str); 3] = [
+        (
+            "cyclonedx",
+            &["--insecure-ignore-tlog"],
+            &legacy_ref,
+            "cosign-v2-verify-attestation.json",
         ),
-        "ocitrust verify-attestation of cosign v2's keyless .att layer",
-    );
-    let cosign = std::fs::read_to_string(work.join("cosign-v2-verify-attestation.json")).unwrap();
-    assert_eq!(
-        lines(&stdout(&out)),
-        lines(&cosign),
-        "ocitrust printed what cosign v2 printed"
-    );
-
-    // cosign v2's keyless attestation with a Rekor bundle (a dsse 0.0.1 entry and its SET):
-    // verified with no opt-in.
-    let out = ok(
-        peers.ocitrust(
-            &work,
-            &[
-                &["verify-attestation", "--type", "cyclonedx"][..],
-                &identity,
-                &[rekor_ref.as_str()],
-            ]
-            .concat(),
-        ),
-        "ocitrust verify-attestation of cosign v2's keyless .att layer with a Rekor bundle",
-    );
-    let cosign = std::fs::read_to_string(work.join("cosign-v2-rekor-verify-attestation.json")).unwrap();
-    assert_eq!(
-        lines(&stdout(&out)),
-        lines(&cosign),
-        "ocitrust printed what cosign v2 printed"
-    );
-    // … and with an intoto 0.0.1 entry (`--rekor-entry-type intoto`, cosign v1's kind), which hashes
-    // the envelope as the layer stores it.
-    let out = ok(
-        peers.ocitrust(
-            &work,
-            &[
-                &["verify-attestation", "--type", "spdxjson"][..],
-                &identity,
-                &[rekor_ref.as_str()],
-            ]
-            .concat(),
-        ),
-        "ocitrust verify-attestation of cosign v2's keyless .att layer with an intoto entry",
-    );
-    let cosign = std::fs::read_to_string(work.join("cosign-v2-intoto-verify-attestation.json")).unwrap();
-    assert_eq!(
-        lines(&stdout(&out)),
-        lines(&cosign),
-        "ocitrust printed what cosign v2 printed"
-    );
+        ("cyclonedx", &[], &rekor_ref, "cosign-v2-rekor-verify-attestation.json"),
+        ("spdxjson", &[], &rekor_ref, "cosign-v2-intoto-verify-attestation.json"),
+    ];
+    for (predicate_type, extra, image, printed_by_cosign) in cases {
+        let out = ok(
+            peers.ocitrust(
+                &work,
+                &[
+                    &["verify-attestation", "--type", predicate_type][..],
+                    extra,
+                    &identity,
+                    &[image],
+                ]
+                .concat(),
+            ),
+            &format!("ocitrust verify-attestation of cosign v2's keyless .att layer ({printed_by_cosign})"),
+        );
+        let cosign = std::fs::read_to_string(work.join(printed_by_cosign)).unwrap();
+        assert_eq!(lines(&stdout(&out)), lines(&cosign), "{printed_by_cosign}");
+    }
 
     // The wrong issuer is refused with what was expected and found.
     let out = peers.ocitrust(
