@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use ocitrust_core::authority::{no_authority, Authority};
 use ocitrust_core::blob::verify_blob_bundle;
 use ocitrust_core::cosign::{
-    predicate_type_uri, verify_attestation_bundle, verify_attestation_manifest, verify_bundle,
+    predicate_type_uri, signature_layers, verify_attestation_bundle, verify_attestation_manifest, verify_bundle,
     verify_signature_manifest, Attachment, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
 };
 use ocitrust_core::crypto::PublicKey;
@@ -20,7 +20,7 @@ use ocitrust_registry::limits::{ReadBudget, READ_BUDGET_DEFAULT, SIGNATURE_BLOB_
 use ocitrust_registry::remote::{discover_in_registry, discover_referrers, RegistryClient, RegistryOptions};
 use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference, OciLayout};
 
-use crate::evidence::{Evidence, Found, ReferrerEvidence};
+use crate::evidence::{Evidence, Found, IndexEvidence, ReferrerEvidence};
 
 /// What a verification looks for on an image.
 #[derive(Debug, Clone, Copy)]
@@ -304,16 +304,25 @@ impl Verifier {
         wanted: Wanted<'_>,
         add_referrers: impl FnOnce(&mut F) -> Result<()>,
     ) -> Result<Verdict> {
-        let first = self.judge(found.evidence(reference, insecure_transport), wanted);
-        if first.as_ref().is_ok_and(|verdict| verdict.trusted) {
-            return first;
+        let verdict = self.judge(found.evidence(reference, insecure_transport), wanted)?;
+        if verdict.trusted {
+            return Ok(verdict);
         }
         add_referrers(found)?;
         let evidence = found.evidence(reference, insecure_transport);
-        if !evidence.has_referrers() {
-            return first;
+        let verdict = if evidence.has_referrers() {
+            self.judge(evidence, wanted)?
+        } else {
+            verdict
+        };
+        if let (Wanted::Attestations(_), true, Some(index)) = (
+            wanted,
+            verdict.signatures.is_empty(),
+            &found.evidence(reference, insecure_transport).index,
+        ) {
+            return Err(index_attestations_are_not_the_platforms(&verdict.subject, index)?);
         }
-        self.judge(evidence, wanted)
+        Ok(verdict)
     }
 
     /// What is attached to the image `reference` in its registry ([`crate::tree`]), reached with this
@@ -391,13 +400,12 @@ impl Verifier {
         } = evidence;
         let mut reports = self.reports(&subject.digest, signatures, &referrers, payloads, wanted)?;
         let mut verified_through_index = None;
-        if let (Some(index), Wanted::Attestations(_)) = (&index, wanted) {
-            if reports.is_empty() {
-                return Err(self.index_attestations_are_not_the_platforms(&subject, index, payloads, wanted));
-            }
-        } else if let (Some(index), false) = (
+        // An index signature vouches for the manifests it lists; an index attestation speaks for
+        // the index alone, so attestations are never looked for there.
+        if let (Some(index), false, Wanted::Signatures) = (
             index,
             reports.iter().any(|r| r.verified) || self.require_platform_signature,
+            wanted,
         ) {
             // The platform manifest was selected from these index bytes, so an index signature
             // covers it; checked again here so no change to discovery can break that link.
@@ -478,41 +486,32 @@ impl Verifier {
         }
         Ok(reports)
     }
+}
 
-    /// The error for a platform manifest without attestations of its own, selected from an index:
-    /// what the index carries is about the index, so it is named, not transferred.
-    fn index_attestations_are_not_the_platforms(
-        &self,
-        subject: &Subject,
-        index: &crate::evidence::IndexEvidence<'_>,
-        payloads: &PayloadBlobs,
-        wanted: Wanted<'_>,
-    ) -> Error {
-        let on_index = self
-            .reports(
-                index.index.digest(),
-                index.signatures,
-                &index.referrers,
-                payloads,
-                wanted,
-            )
-            .map_or(0, |reports| reports.len());
-        let platform = subject.platform.as_deref().unwrap_or("the selected platform");
-        let message = if on_index == 0 {
-            format!(
-                "no attestations found for {} ({platform}), nor on its index {}",
-                subject.digest,
-                index.index.digest()
-            )
-        } else {
-            format!(
-                "no attestations found for {} ({platform}); its index {} has {on_index}, which attest the index, not this platform's manifest (attestations are not transferred through an index)",
-                subject.digest,
-                index.index.digest()
-            )
-        };
-        Error::new(ErrorCode::NoSignatures, message)
-    }
+/// The error for a platform manifest without attestations of its own, selected from an index:
+/// what the index carries (counted, not verified: it is not about this manifest) is named, not
+/// transferred.
+fn index_attestations_are_not_the_platforms(subject: &Subject, index: &IndexEvidence<'_>) -> Result<Error> {
+    let layers = match index.signatures {
+        Some((manifest, _)) => signature_layers(manifest)?.len(),
+        None => 0,
+    };
+    let on_index = layers + index.referrers.bundles.len();
+    let platform = subject.platform.as_deref().unwrap_or("the selected platform");
+    let message = if on_index == 0 {
+        format!(
+            "no attestations found for {} ({platform}), nor on its index {}",
+            subject.digest,
+            index.index.digest()
+        )
+    } else {
+        format!(
+            "no attestations found for {} ({platform}); its index {} has {on_index}, which attest the index, not this platform's manifest (attestations are not transferred through an index)",
+            subject.digest,
+            index.index.digest()
+        )
+    };
+    Ok(Error::new(ErrorCode::NoSignatures, message))
 }
 
 /// Payload blobs handed in by a caller are bounded like blobs read from storage.
