@@ -18,7 +18,7 @@ use crate::crypto::SigningKey;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
 use crate::oci::{media_types, Manifest};
-use crate::sigstore::{format_rfc3339, pae, unix_seconds, IN_TOTO_PAYLOAD_TYPE};
+use crate::sigstore::{format_rfc3339, pae, unix_seconds, DsseEnvelope, IN_TOTO_PAYLOAD_TYPE};
 
 /// The statement type cosign v2 writes.
 const STATEMENT_TYPE_V01: &str = "https://in-toto.io/Statement/v0.1";
@@ -155,14 +155,15 @@ pub fn attest_image_bundle(
         signature,
     } = signed_statement(key, subject.digest, docker_reference, request)?;
     let hint = crate::hex::decode(&key.public_key().key_id()).unwrap_or_default();
+    let envelope = DsseEnvelope {
+        payload: statement.into_bytes(),
+        payload_type: IN_TOTO_PAYLOAD_TYPE.to_owned(),
+        signatures: vec![signature],
+    };
     let bundle = serde_json::json!({
         "mediaType": BUNDLE_V03_MEDIA_TYPE,
         "verificationMaterial": {"publicKey": {"hint": BASE64.encode(hint)}},
-        "dsseEnvelope": {
-            "payload": BASE64.encode(&statement),
-            "payloadType": IN_TOTO_PAYLOAD_TYPE,
-            "signatures": [{"sig": BASE64.encode(signature)}],
-        },
+        "dsseEnvelope": envelope.to_bundle_json(),
     })
     .to_string()
     .into_bytes();

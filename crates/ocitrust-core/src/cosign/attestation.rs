@@ -146,7 +146,7 @@ pub fn verify_attestation_bundle(
         location,
     )?;
     let envelope = match &bundle.content {
-        BundleContent::Dsse(envelope) => envelope_json(envelope),
+        BundleContent::Dsse(envelope) => envelope.to_bundle_json().to_string().into_bytes(),
         BundleContent::MessageSignature { .. } => Vec::new(),
     };
     Ok(with_attestation(report, envelope))
@@ -214,25 +214,6 @@ fn with_attestation(mut report: SignatureReport, envelope: Vec<u8>) -> Signature
     report
 }
 
-/// A bundle's DSSE envelope as cosign v3 prints it (Go's JSON of the protobuf envelope: base64
-/// `payload`, `payloadType`, `signatures` with `sig`; an empty key id is left out).
-fn envelope_json(envelope: &DsseEnvelope) -> Vec<u8> {
-    use base64::Engine;
-    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
-    let signatures: Vec<serde_json::Value> = envelope
-        .signatures
-        .iter()
-        .map(|sig| serde_json::json!({ "sig": b64(sig) }))
-        .collect();
-    serde_json::json!({
-        "payload": b64(&envelope.payload),
-        "payloadType": envelope.payload_type,
-        "signatures": signatures,
-    })
-    .to_string()
-    .into_bytes()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,7 +264,7 @@ mod tests {
             payload_type: "application/vnd.in-toto+json".into(),
             signatures: vec![vec![1, 2, 3]],
         };
-        let printed: serde_json::Value = serde_json::from_slice(&envelope_json(&envelope)).unwrap();
+        let printed = envelope.to_bundle_json();
         assert_eq!(
             printed,
             serde_json::json!({"payload": "e30=", "payloadType": "application/vnd.in-toto+json", "signatures": [{"sig": "AQID"}]})

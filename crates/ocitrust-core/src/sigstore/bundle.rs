@@ -340,6 +340,11 @@ impl DsseEnvelope {
         check_go_unambiguous(bytes, ENVELOPE_FIELDS, "the DSSE envelope")?;
         let json: EnvelopeJson =
             serde_json::from_slice(bytes).map_err(|e| invalid(format!("not a DSSE envelope: {e}")))?;
+        Self::from_parsed(json)
+    }
+
+    /// The envelope as read from JSON, its signatures bounded.
+    fn from_parsed(json: EnvelopeJson) -> Result<Self> {
         Ok(DsseEnvelope {
             payload: json.payload.0,
             payload_type: json.payload_type,
@@ -347,6 +352,23 @@ impl DsseEnvelope {
                 .into_iter()
                 .map(|s| s.sig.0)
                 .collect(),
+        })
+    }
+
+    /// The envelope as a bundle's `dsseEnvelope` writes it (protobuf JSON: base64 `payload`,
+    /// `payloadType`, `signatures` with `sig`; no key id), which is also how cosign v3 prints it.
+    pub fn to_bundle_json(&self) -> serde_json::Value {
+        use base64::Engine;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        let signatures: Vec<serde_json::Value> = self
+            .signatures
+            .iter()
+            .map(|sig| serde_json::json!({ "sig": b64(sig) }))
+            .collect();
+        serde_json::json!({
+            "payload": b64(&self.payload),
+            "payloadType": self.payload_type,
+            "signatures": signatures,
         })
     }
 }
@@ -422,14 +444,7 @@ impl SigstoreBundle {
                     envelope.signatures.len()
                 )))
             }
-            (None, Some(envelope)) => BundleContent::Dsse(DsseEnvelope {
-                payload: envelope.payload.0,
-                payload_type: envelope.payload_type,
-                signatures: bounded(envelope.signatures, "DSSE signatures")?
-                    .into_iter()
-                    .map(|s| s.sig.0)
-                    .collect(),
-            }),
+            (None, Some(envelope)) => BundleContent::Dsse(DsseEnvelope::from_parsed(envelope)?),
             (None, None) => return Err(invalid("no messageSignature or dsseEnvelope".into())),
             (Some(_), Some(_)) => return Err(invalid("both a messageSignature and a dsseEnvelope".into())),
         };
