@@ -6,7 +6,6 @@ use std::time::SystemTime;
 
 use ocitrust_core::cosign::{
     attest_image, attest_image_bundle, sign_image, Attachment, AttestRequest, NewSignatureManifest, ReferrerSubject,
-    BUNDLE_V03_MEDIA_TYPE,
 };
 use ocitrust_core::crypto::SigningKey;
 use ocitrust_core::oci::media_types;
@@ -118,29 +117,14 @@ fn attest_as_referrer(
     if !LayoutReference::is_layout_reference(reference) {
         let parsed = Reference::parse(reference)?;
         let client = RegistryClient::new(options.registry.clone())?.bounded_by_options();
-        let subject = client.manifest(&parsed)?.ok_or_else(|| {
-            Error::new(
-                ErrorCode::NotFound,
-                format!("{reference}: no such manifest in the registry"),
-            )
-        })?;
+        let subject = client.existing_manifest(&parsed)?;
         let repository = options.registry.signature_repository_for(&parsed)?;
         let identity = options.identity.clone().unwrap_or_else(|| parsed.name());
         let new = make(&subject, &identity)?;
         let (registry, repo) = (repository.registry(), repository.repository());
         client.push_blob(registry, repo, &new.config)?;
         client.push_blob(registry, repo, &new.bundle)?;
-        let annotations = serde_json::from_slice::<serde_json::Value>(&new.manifest)
-            .ok()
-            .and_then(|m| m.get("annotations").cloned())
-            .unwrap_or_default();
-        let digest = client.push_referrer(
-            &repository,
-            subject.digest(),
-            BUNDLE_V03_MEDIA_TYPE,
-            &new.manifest,
-            &annotations,
-        )?;
+        let digest = client.push_referrer(&repository, subject.digest(), &new.manifest)?;
         return Ok(SignOutcome {
             subject: subject.digest().clone(),
             signature_manifest: digest.clone(),
@@ -257,12 +241,7 @@ fn attach_in_registry(
 ) -> Result<SignOutcome> {
     let parsed = Reference::parse(reference)?;
     let client = RegistryClient::new(registry.clone())?.bounded_by_options();
-    let subject = client.manifest(&parsed)?.ok_or_else(|| {
-        Error::new(
-            ErrorCode::NotFound,
-            format!("{reference}: no such manifest in the registry"),
-        )
-    })?;
+    let subject = client.existing_manifest(&parsed)?;
     let subject_digest = subject.digest().clone();
     let signature_repo = registry.signature_repository_for(&parsed)?;
     let signature_ref = signature_repo.with_tag(&attachment.tag(&subject_digest))?;

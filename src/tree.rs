@@ -57,12 +57,7 @@ pub(crate) fn tree_with(client: &RegistryClient, reference: &str) -> Result<Atta
         ));
     }
     let parsed = Reference::parse(reference)?;
-    let subject = client.manifest(&parsed)?.ok_or_else(|| {
-        Error::new(
-            ErrorCode::NotFound,
-            format!("{reference}: no such manifest in the registry"),
-        )
-    })?;
+    let subject = client.existing_manifest(&parsed)?;
     let digest = subject.digest().clone();
     let attached_repo = options.signature_repository_for(&parsed)?;
     let mut tag_scheme = Vec::new();

@@ -63,16 +63,7 @@ pub(crate) fn triangulate_with(
     let parsed = Reference::parse(reference)?;
     let digest = match parsed.digest() {
         Some(digest) => digest.clone(),
-        None => client()?
-            .manifest(&parsed)?
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::NotFound,
-                    format!("{reference}: no such manifest in the registry"),
-                )
-            })?
-            .digest()
-            .clone(),
+        None => client()?.existing_manifest(&parsed)?.digest().clone(),
     };
     let repository = options.signature_repository_for(&parsed)?;
     Ok(locate(&repository.name(), &digest, suffix))

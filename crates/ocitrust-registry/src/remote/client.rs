@@ -299,20 +299,18 @@ impl RegistryClient {
         Ok(digest)
     }
 
-    /// Stores `manifest` (an OCI image manifest with a `subject`, of `artifact_type`) in
+    /// Stores `manifest` (an OCI image manifest with a `subject` and an `artifactType`) in
     /// `repository` by its digest, as a referrer of `subject`: a registry with the referrers API
     /// says so (`OCI-Subject`) and lists it; otherwise it is added to the referrers tag schema index
     /// (`sha256-<hex>`), read and written back as the OCI spec says clients must. Returns the
     /// manifest's digest.
-    pub fn push_referrer(
-        &self,
-        repository: &Reference,
-        subject: &Digest,
-        artifact_type: &str,
-        manifest: &[u8],
-        annotations: &serde_json::Value,
-    ) -> Result<Digest> {
+    pub fn push_referrer(&self, repository: &Reference, subject: &Digest, manifest: &[u8]) -> Result<Digest> {
         let digest = Digest::sha256(manifest);
+        let parsed = Manifest::from_bytes(manifest.to_vec(), Some(&digest))?;
+        let annotations: serde_json::Value = serde_json::from_slice::<serde_json::Value>(manifest)
+            .ok()
+            .and_then(|m| m.get("annotations").cloned())
+            .unwrap_or_default();
         let put = Call {
             method: &Method::PUT,
             accept: &["*/*"],
@@ -354,7 +352,7 @@ impl RegistryClient {
                 "mediaType": media_types::OCI_MANIFEST,
                 "size": manifest.len(),
                 "digest": digest.as_str(),
-                "artifactType": artifact_type,
+                "artifactType": parsed.artifact_type(),
                 "annotations": annotations,
             }));
         }
@@ -390,6 +388,11 @@ impl RegistryClient {
     /// `Ok(None)` when the registry says it does not exist.
     pub fn manifest(&self, reference: &Reference) -> Result<Option<Manifest>> {
         self.shared.runtime.block_on(self.fetch_manifest(reference))
+    }
+
+    /// The manifest `reference` names, which must exist: `NotFound` when the registry lacks it.
+    pub fn existing_manifest(&self, reference: &Reference) -> Result<Manifest> {
+        self.manifest(reference)?.ok_or_else(|| missing_manifest(reference))
     }
 
     /// Two manifests fetched at the same time (e.g. an image by digest and its signature manifest,
@@ -572,6 +575,14 @@ impl RegistryClient {
 }
 
 /// The descriptors of a referrers index, filtered by `artifact_type` (registries may ignore the filter).
+/// The error for a manifest the registry does not have.
+pub(crate) fn missing_manifest(reference: &Reference) -> Error {
+    Error::new(
+        ErrorCode::NotFound,
+        format!("{reference}: no such manifest in the registry"),
+    )
+}
+
 fn parse_referrers(bytes: &[u8], subject: &Digest, artifact_type: Option<&str>) -> Result<Vec<Referrer>> {
     #[derive(serde::Deserialize)]
     struct Index {

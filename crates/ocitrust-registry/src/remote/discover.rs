@@ -7,7 +7,7 @@ use ocitrust_core::cosign::{signature_layers, Attachment, PayloadBlobs, BUNDLE_S
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 
-use super::client::RegistryClient;
+use super::client::{missing_manifest, RegistryClient};
 use crate::signature_referrers::{bundle_layer, collect_signature_referrers, ends_the_search, SignatureReferrers};
 
 /// Everything the core needs to verify the cosign signatures of one image in a registry.
@@ -56,12 +56,7 @@ pub fn discover_in_registry(
         }
         _ => (client.manifest(reference)?, None),
     };
-    let top = top.ok_or_else(|| {
-        Error::new(
-            ErrorCode::NotFound,
-            format!("{reference}: no such manifest in the registry"),
-        )
-    })?;
+    let top = top.ok_or_else(|| missing_manifest(reference))?;
     let (subject, index) = match (top.kind(), platform) {
         (ManifestKind::Index(index), Some(platform)) => {
             let chosen = platform.select(index)?;
