@@ -6,6 +6,8 @@
 //! naming the image's digest, and the predicate type asked for. What a verified attestation says
 //! is handed out in its report ([`Attestation`]).
 
+use std::cell::RefCell;
+
 use super::bundle::read_bundle_referrer;
 use super::layer_bundle::layer_as_bundle;
 use super::signature_manifest::{signature_layers, SignatureLayer};
@@ -106,17 +108,16 @@ pub fn verify_attestation_manifest(
                 report.kind = SignatureKind::CosignAttestation;
                 return Ok(report);
             };
-            let mut report = judge(
-                &bundle,
+            let judgement = AttestationJudgement {
                 subject,
                 authorities,
-                &key_root,
+                key_root: &key_root,
                 requirements,
                 predicate_type,
-                &location,
-            )?;
+            };
+            let mut report = judgement.judge(&bundle, envelope, &location)?;
             report.kind = SignatureKind::CosignAttestation;
-            Ok(with_attestation(report, envelope))
+            Ok(report)
         })
         .collect()
 }
@@ -136,20 +137,18 @@ pub fn verify_attestation_bundle(
         Err(report) => return Ok(*report),
     };
     let key_root = requirements.key_root()?;
-    let report = judge(
-        &bundle,
-        subject,
-        authorities,
-        &key_root,
-        requirements,
-        predicate_type,
-        location,
-    )?;
     let envelope = match &bundle.content {
         BundleContent::Dsse(envelope) => envelope.to_bundle_json().to_string().into_bytes(),
         BundleContent::MessageSignature { .. } => Vec::new(),
     };
-    Ok(with_attestation(report, envelope))
+    let judgement = AttestationJudgement {
+        subject,
+        authorities,
+        key_root: &key_root,
+        requirements,
+        predicate_type,
+    };
+    judgement.judge(&bundle, envelope, location)
 }
 
 /// The layer's DSSE envelope (its bytes, as cosign prints them) and the layer as a bundle.
@@ -160,33 +159,53 @@ fn read_layer(layer: &SignatureLayer, blob: Result<&[u8]>) -> Result<(Vec<u8>, S
     Ok((bytes, bundle))
 }
 
-fn judge(
-    bundle: &SigstoreBundle,
-    subject: &Digest,
-    authorities: &[Authority],
-    key_root: &TrustedRoot,
-    requirements: &CosignRequirements,
-    predicate_type: &str,
-    location: &str,
-) -> Result<SignatureReport> {
-    let claims = |statement: &[u8]| check_predicate_type(statement, predicate_type);
-    judge_under(authorities, |authority| {
-        requirements.judge_bundle(
-            bundle,
-            Artifact::Digest(subject),
-            authority,
-            key_root,
-            &claims,
-            location,
-        )
-    })
-    .ok_or_else(no_authority)
+/// How an attestation is judged: about which image, by whom, under which trust material, and of
+/// which predicate type.
+struct AttestationJudgement<'a> {
+    subject: &'a Digest,
+    authorities: &'a [Authority],
+    key_root: &'a TrustedRoot,
+    requirements: &'a CosignRequirements,
+    predicate_type: &'a str,
+}
+
+impl AttestationJudgement<'_> {
+    /// Judges `bundle` under each authority; a verified report carries what its statement says
+    /// (read once, when its predicate type is checked) and `envelope`, as cosign prints it.
+    fn judge(&self, bundle: &SigstoreBundle, envelope: Vec<u8>, location: &str) -> Result<SignatureReport> {
+        let stated: RefCell<Option<(String, Vec<u8>)>> = RefCell::new(None);
+        let claims = |statement: &[u8]| {
+            let statement = InTotoStatement::parse(statement)?;
+            check_predicate_type(&statement, self.predicate_type)?;
+            let predicate = statement.predicate_bytes().to_vec();
+            *stated.borrow_mut() = Some((statement.predicate_type, predicate));
+            Ok(())
+        };
+        let mut report = judge_under(self.authorities, |authority| {
+            self.requirements.judge_bundle(
+                bundle,
+                Artifact::Digest(self.subject),
+                authority,
+                self.key_root,
+                &claims,
+                location,
+            )
+        })
+        .ok_or_else(no_authority)?;
+        if report.verified {
+            report.attestation = stated.into_inner().map(|(predicate_type, predicate)| Attestation {
+                predicate_type,
+                predicate,
+                envelope,
+            });
+        }
+        Ok(report)
+    }
 }
 
 /// The statement (whose payload type and subject the bundle verification checked) must carry the
 /// predicate type asked for.
-fn check_predicate_type(statement: &[u8], predicate_type: &str) -> Result<()> {
-    let statement = InTotoStatement::parse(statement)?;
+fn check_predicate_type(statement: &InTotoStatement, predicate_type: &str) -> Result<()> {
     if statement.predicate_type == predicate_type {
         return Ok(());
     }
@@ -197,21 +216,6 @@ fn check_predicate_type(statement: &[u8], predicate_type: &str) -> Result<()> {
             statement.predicate_type
         ),
     ))
-}
-
-/// A verified report gains what its statement says; an unverified one says nothing.
-fn with_attestation(mut report: SignatureReport, envelope: Vec<u8>) -> SignatureReport {
-    let statement = report
-        .payload
-        .as_deref()
-        .filter(|_| report.verified)
-        .and_then(|payload| InTotoStatement::parse(payload).ok());
-    report.attestation = statement.map(|statement| Attestation {
-        predicate: statement.predicate_bytes().to_vec(),
-        predicate_type: statement.predicate_type,
-        envelope,
-    });
-    report
 }
 
 #[cfg(test)]
@@ -248,9 +252,9 @@ mod tests {
 
     #[test]
     fn the_predicate_type_must_be_the_one_asked_for() {
-        let statement = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://spdx.dev/Document","predicate":{}}"#;
-        assert!(check_predicate_type(statement, "https://spdx.dev/Document").is_ok());
-        let error = check_predicate_type(statement, "https://cyclonedx.org/bom").unwrap_err();
+        let statement = InTotoStatement::parse(br#"{"_type":"https://in-toto.io/Statement/v1","subject":[],"predicateType":"https://spdx.dev/Document","predicate":{}}"#).unwrap();
+        assert!(check_predicate_type(&statement, "https://spdx.dev/Document").is_ok());
+        let error = check_predicate_type(&statement, "https://cyclonedx.org/bom").unwrap_err();
         assert_eq!(
             error.message(),
             r#"the attestation's predicate type is "https://spdx.dev/Document", expected "https://cyclonedx.org/bom""#
