@@ -206,14 +206,9 @@ fn verification_time_is_recorded_and_defaults_to_now() {
 
 #[test]
 fn verifies_the_keyless_sample_under_its_trusted_root() {
-    use ocitrust::{Authority, CertificateIdentity, KeylessIdentity};
     let dir = root().join("examples/keyless-sample");
-    let trusted_root = sample_trusted_root(&dir);
-    let issuer = std::fs::read_to_string(dir.join("issuer")).unwrap().trim().to_owned();
-    let verifier = Verifier::trusting([Authority::Keyless(KeylessIdentity::new(
-        CertificateIdentity::exact("ci@example.com", issuer.clone()),
-        trusted_root,
-    ))]);
+    let issuer = sample_issuer(&dir);
+    let verifier = keyless_sample_verifier(&dir, "ci@example.com");
     let verdict = verifier
         .verify(&format!("oci:{}", dir.join("layout-bundle").display()))
         .unwrap();
@@ -255,15 +250,26 @@ fn verifies_the_keyless_sample_under_its_trusted_root() {
         .find(|c| c.name == CheckName::Tlog)
         .unwrap();
     assert_eq!(tlog.outcome, Outcome::Passed);
-    let stranger = Verifier::trusting([Authority::Keyless(KeylessIdentity::new(
-        CertificateIdentity::exact("someone@example.com", issuer.clone()),
-        sample_trusted_root(&dir),
-    ))]);
+    let stranger = keyless_sample_verifier(&dir, "someone@example.com");
     let error = stranger.verify(&rekor).unwrap().require_trusted().unwrap_err();
     assert!(
         error.message().contains(r#"expected SAN value "someone@example.com""#),
         "{error}"
     );
+}
+
+/// The OIDC issuer of the keyless sample's certificates.
+fn sample_issuer(dir: &std::path::Path) -> String {
+    std::fs::read_to_string(dir.join("issuer")).unwrap().trim().to_owned()
+}
+
+/// A verifier trusting `identity` (with the sample's issuer) under the keyless sample's root.
+fn keyless_sample_verifier(dir: &std::path::Path, identity: &str) -> Verifier {
+    use ocitrust::{Authority, CertificateIdentity, KeylessIdentity};
+    Verifier::trusting([Authority::Keyless(KeylessIdentity::new(
+        CertificateIdentity::exact(identity, sample_issuer(dir)),
+        sample_trusted_root(dir),
+    ))])
 }
 
 /// The keyless sample's trusted root.
@@ -302,13 +308,8 @@ fn verifies_attestations_and_hands_out_the_predicate() {
 
 #[test]
 fn verifies_a_keyless_attestation_of_the_keyless_sample() {
-    use ocitrust::{Authority, CertificateIdentity, KeylessIdentity};
     let dir = root().join("examples/keyless-sample");
-    let issuer = std::fs::read_to_string(dir.join("issuer")).unwrap().trim().to_owned();
-    let verifier = Verifier::trusting([Authority::Keyless(KeylessIdentity::new(
-        CertificateIdentity::exact("ci@example.com", issuer),
-        sample_trusted_root(&dir),
-    ))]);
+    let verifier = keyless_sample_verifier(&dir, "ci@example.com");
     let reference = format!("oci:{}", dir.join("layout-attestation").display());
     let verdict = verifier.verify_attestations(&reference, "cyclonedx").unwrap();
     assert!(verdict.trusted, "{:?}", verdict.signatures);
