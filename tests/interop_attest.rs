@@ -65,6 +65,32 @@ fn ocitrust_with_key(peers: &Peers, keys: &std::path::Path, args: &[&str]) -> st
     )
 }
 
+/// Runs `ocitrust attest --key cosign.key --type KIND --predicate PREDICATE EXTRA… IMAGE` in `keys`.
+fn ocitrust_attest(
+    peers: &Peers,
+    keys: &std::path::Path,
+    kind: &str,
+    predicate: &str,
+    extra: &[&str],
+    image: &str,
+) -> std::process::Output {
+    let args = [
+        &[
+            "attest",
+            "--key",
+            "cosign.key",
+            "--type",
+            kind,
+            "--predicate",
+            predicate,
+        ][..],
+        extra,
+        &[image],
+    ]
+    .concat();
+    ocitrust_with_key(peers, keys, &args)
+}
+
 fn attest_v2(peers: &Peers, keys: &std::path::Path, kind: &str, predicate: &str, image: &str) {
     ok(
         peers.cosign(
@@ -338,21 +364,9 @@ fn cosign_verifies_what_ocitrust_attests() {
     std::fs::write(keys.join("spdx.json"), SPDX).unwrap();
     std::fs::write(keys.join("notes.txt"), "free text, attested as cosign's custom type\n").unwrap();
     let attest = |kind: &str, predicate: &str, extra: &[&str]| {
-        let mut args = vec![
-            "attest",
-            "--key",
-            "cosign.key",
-            "--type",
-            kind,
-            "--predicate",
-            predicate,
-            "--tlog-upload=false",
-            "-y",
-        ];
-        args.extend_from_slice(extra);
-        args.push(&image);
+        let extra = [&["--tlog-upload=false", "-y"][..], extra].concat();
         ok(
-            ocitrust_with_key(&peers, &keys, &args),
+            ocitrust_attest(&peers, &keys, kind, predicate, &extra, &image),
             &format!("ocitrust attest --type {kind}"),
         )
     };
@@ -414,41 +428,20 @@ fn cosign_verifies_what_ocitrust_attests() {
 
     // Refusals change nothing: a predicate that is not JSON, a log upload asked for.
     std::fs::write(keys.join("broken.json"), "{not json").unwrap();
-    let out = ocitrust_with_key(
+    let out = ocitrust_attest(
         &peers,
         &keys,
-        &[
-            "attest",
-            "--key",
-            "cosign.key",
-            "--type",
-            "cyclonedx",
-            "--predicate",
-            "broken.json",
-            "--tlog-upload=false",
-            &image,
-        ],
+        "cyclonedx",
+        "broken.json",
+        &["--tlog-upload=false"],
+        &image,
     );
     assert_fails(
         &out,
         1,
         "invalid JSON payload for predicate type https://cyclonedx.org/bom",
     );
-    let out = ocitrust_with_key(
-        &peers,
-        &keys,
-        &[
-            "attest",
-            "--key",
-            "cosign.key",
-            "--type",
-            "cyclonedx",
-            "--predicate",
-            "sbom.json",
-            "--tlog-upload=true",
-            &image,
-        ],
-    );
+    let out = ocitrust_attest(&peers, &keys, "cyclonedx", "sbom.json", &["--tlog-upload=true"], &image);
     assert_fails(&out, 1, "does not upload to a transparency log");
     assert_eq!(predicates(&stdout(&cosign_verify("cyclonedx"))), [sbom]);
 }
@@ -462,21 +455,7 @@ fn ocitrust_attests_in_a_layout_that_cosign_loads_and_verifies() {
     let layout = sample_copy("attest-layout");
     let oci = format!("oci:{}", layout.display());
     ok(
-        ocitrust_with_key(
-            &peers,
-            &keys,
-            &[
-                "attest",
-                "--key",
-                "cosign.key",
-                "--type",
-                "cyclonedx",
-                "--predicate",
-                "sbom.json",
-                "--tlog-upload=false",
-                &oci,
-            ],
-        ),
+        ocitrust_attest(&peers, &keys, "cyclonedx", "sbom.json", &["--tlog-upload=false"], &oci),
         "ocitrust attest into the cosign save layout",
     );
     // ocitrust verifies it in the layout; cosign pushes the layout (`cosign load`) and verifies it.
@@ -532,21 +511,13 @@ fn cosign_v3_verifies_the_bundle_attestations_ocitrust_writes() {
     std::fs::write(keys.join("spdx.json"), SPDX).unwrap();
     for (kind, predicate) in [("cyclonedx", "sbom.json"), ("spdxjson", "spdx.json")] {
         ok(
-            ocitrust_with_key(
+            ocitrust_attest(
                 &peers,
                 &keys,
-                &[
-                    "attest",
-                    "--key",
-                    "cosign.key",
-                    "--type",
-                    kind,
-                    "--predicate",
-                    predicate,
-                    "--new-bundle-format",
-                    "--tlog-upload=false",
-                    &image,
-                ],
+                kind,
+                predicate,
+                &["--new-bundle-format", "--tlog-upload=false"],
+                &image,
             ),
             &format!("ocitrust attest --new-bundle-format --type {kind}"),
         );
@@ -576,22 +547,13 @@ fn cosign_v3_verifies_the_bundle_attestations_ocitrust_writes() {
     assert_eq!(json_lines(&stdout(&ours)), json_lines(&stdout(&cosign)));
 
     // --replace is for the tag scheme.
-    let out = ocitrust_with_key(
+    let out = ocitrust_attest(
         &peers,
         &keys,
-        &[
-            "attest",
-            "--key",
-            "cosign.key",
-            "--type",
-            "cyclonedx",
-            "--predicate",
-            "sbom.json",
-            "--new-bundle-format",
-            "--replace",
-            "--tlog-upload=false",
-            &image,
-        ],
+        "cyclonedx",
+        "sbom.json",
+        &["--new-bundle-format", "--replace", "--tlog-upload=false"],
+        &image,
     );
     assert_ne!(out.status.code(), Some(0));
 
@@ -599,21 +561,13 @@ fn cosign_v3_verifies_the_bundle_attestations_ocitrust_writes() {
     let layout = sample_copy("attest-layout-v3");
     let oci = format!("oci:{}", layout.display());
     ok(
-        ocitrust_with_key(
+        ocitrust_attest(
             &peers,
             &keys,
-            &[
-                "attest",
-                "--key",
-                "cosign.key",
-                "--type",
-                "cyclonedx",
-                "--predicate",
-                "sbom.json",
-                "--new-bundle-format",
-                "--tlog-upload=false",
-                &oci,
-            ],
+            "cyclonedx",
+            "sbom.json",
+            &["--new-bundle-format", "--tlog-upload=false"],
+            &oci,
         ),
         "ocitrust attest --new-bundle-format into a layout",
     );
