@@ -256,6 +256,11 @@ typedef struct {
 #define OCITRUST_ERR_INVALID_CERTIFICATE 112
 
 /**
+ * A trust policy or trust store is malformed or breaks its rules.
+ */
+#define OCITRUST_ERR_INVALID_POLICY 113
+
+/**
  * Bytes did not hash to the digest that named them.
  */
 #define OCITRUST_ERR_DIGEST_MISMATCH 200
@@ -352,6 +357,32 @@ typedef struct {
 #define OCITRUST_CHECK_IDENTITY 9
 
 /**
+ * The chain holds a certificate of the trust store, and the signer is a trusted identity
+ * (notation).
+ */
+#define OCITRUST_CHECK_AUTHENTICITY 10
+
+/**
+ * The signature has not expired (notation).
+ */
+#define OCITRUST_CHECK_EXPIRY 11
+
+/**
+ * The signing time is vouched for: a verified timestamp, or the chain valid now (notation).
+ */
+#define OCITRUST_CHECK_AUTHENTIC_TIMESTAMP 12
+
+/**
+ * No certificate of the chain is revoked (notation).
+ */
+#define OCITRUST_CHECK_REVOCATION 13
+
+/**
+ * The verification plugin the signature names was found and run (notation).
+ */
+#define OCITRUST_CHECK_PLUGIN 14
+
+/**
  * The check ran and passed.
  */
 #define OCITRUST_OUTCOME_PASSED 1
@@ -370,6 +401,16 @@ typedef struct {
  * The check was not reached because an earlier check failed.
  */
 #define OCITRUST_OUTCOME_NOT_REACHED 4
+
+/**
+ * The check failed, and the trust policy only logs its failures: a warning (notation `log`).
+ */
+#define OCITRUST_OUTCOME_FAILED_LOGGED 5
+
+/**
+ * The check was not performed: the trust policy skips it (notation `skip`).
+ */
+#define OCITRUST_OUTCOME_SKIPPED_BY_POLICY 6
 
 /**
  * The verifier's authority that vouched for the signature, e.g. `cosign key 1f3a…`.

@@ -3,6 +3,7 @@
 //! payload blobs.
 
 use ocitrust_core::cosign::PayloadBlobs;
+use ocitrust_core::notation::NotationEnvelope;
 use ocitrust_core::oci::{Manifest, ManifestKind};
 use ocitrust_core::verdict::Subject;
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
@@ -11,10 +12,14 @@ use ocitrust_registry::{CosignEvidence, SignatureReferrers};
 
 /// A Sigstore bundle: where it was found, and its bytes or why they could not be had.
 pub(crate) type BundleEvidence<'a> = (&'a str, Result<&'a [u8]>);
+/// A notation signature: where it was found, and its envelope or why it could not be had.
+pub(crate) type NotationEvidence<'a> = (&'a str, Result<NotationEnvelope<'a>>);
 
 /// Everything one verification judges.
 pub(crate) struct Evidence<'a> {
     pub subject: Subject,
+    /// The manifest the subject names (a notation payload must name its descriptor).
+    pub subject_manifest: &'a Manifest,
     /// The tag-scheme signature manifest of the subject and where it was found.
     pub signatures: Option<(&'a Manifest, &'a str)>,
     pub referrers: ReferrerEvidence<'a>,
@@ -36,8 +41,7 @@ pub(crate) struct IndexEvidence<'a> {
 #[derive(Default)]
 pub(crate) struct ReferrerEvidence<'a> {
     pub bundles: Vec<BundleEvidence<'a>>,
-    /// Where each notation signature is; reported, not verified yet.
-    pub notation_signatures: Vec<&'a str>,
+    pub notation_signatures: Vec<NotationEvidence<'a>>,
 }
 
 impl<'a> ReferrerEvidence<'a> {
@@ -52,7 +56,17 @@ impl<'a> ReferrerEvidence<'a> {
                 .iter()
                 .map(|(location, bytes)| (location.as_str(), bytes.as_deref().map_err(Clone::clone)))
                 .collect(),
-            notation_signatures: found.notation_signatures.iter().map(String::as_str).collect(),
+            notation_signatures: found
+                .notation_signatures
+                .iter()
+                .map(|(location, layer)| {
+                    let envelope = layer.as_ref().map_err(Clone::clone).map(|layer| NotationEnvelope {
+                        media_type: &layer.media_type,
+                        bytes: &layer.bytes,
+                    });
+                    (location.as_str(), envelope)
+                })
+                .collect(),
         }
     }
 }
@@ -73,6 +87,7 @@ impl Found for CosignEvidence {
                 self.platform.as_ref(),
                 self.index.as_ref(),
             ),
+            subject_manifest: &self.subject,
             signatures: self.signatures.as_ref().map(|(m, _, location)| (m, location.as_str())),
             referrers: ReferrerEvidence::of(&self.referrers),
             index: self.index.as_ref().map(|index| IndexEvidence {
@@ -99,6 +114,7 @@ impl Found for RegistryEvidence {
                 self.platform.as_ref(),
                 self.index.as_ref(),
             ),
+            subject_manifest: &self.subject,
             signatures: self.signatures.as_ref().map(|(m, location)| (m, location.as_str())),
             referrers: ReferrerEvidence::of(&self.referrers),
             index: self.index.as_ref().map(|index| IndexEvidence {

@@ -4,23 +4,23 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use ocitrust_core::authority::{no_authority, Authority};
+use ocitrust_core::authority::{judge_under, no_authority, Authority};
 use ocitrust_core::blob::verify_blob_bundle;
 use ocitrust_core::cosign::{
     predicate_type_uri, signature_layers, verify_attestation_bundle, verify_attestation_manifest, verify_bundle,
     verify_signature_manifest, Attachment, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
 };
 use ocitrust_core::crypto::PublicKey;
-use ocitrust_core::notation::notation_signature_not_verified;
+use ocitrust_core::notation::{refused_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject};
 use ocitrust_core::oci::{Manifest, Platform};
 use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustedRoot};
-use ocitrust_core::verdict::{SignatureReport, Subject};
+use ocitrust_core::verdict::{CheckName, SignatureReport, Subject};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::{ReadBudget, READ_BUDGET_DEFAULT, SIGNATURE_BLOB_SIZE_MAX};
 use ocitrust_registry::remote::{discover_in_registry, discover_referrers, RegistryClient, RegistryOptions};
 use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference, OciLayout};
 
-use crate::evidence::{Evidence, Found, IndexEvidence, ReferrerEvidence};
+use crate::evidence::{Evidence, Found, IndexEvidence, NotationEvidence, ReferrerEvidence};
 
 /// What a verification looks for on an image.
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +56,10 @@ pub struct Verifier {
     platform: Option<Platform>,
     verification_time: Option<SystemTime>,
     require_platform_signature: bool,
+    /// The trust policy scope notation signatures in an OCI layout are judged under
+    /// (`notation verify --oci-layout --scope`).
+    notation_scope: Option<String>,
+    notation_requirements: NotationRequirements,
     registry: RegistryOptions,
     read_budget: u64,
     /// Made on first use and shared by clones, so connections and tokens are reused.
@@ -77,6 +81,8 @@ impl Verifier {
             platform: None,
             verification_time: None,
             require_platform_signature: false,
+            notation_scope: None,
+            notation_requirements: NotationRequirements::default(),
             registry: RegistryOptions::default(),
             read_budget: READ_BUDGET_DEFAULT,
             client: Arc::default(),
@@ -146,6 +152,23 @@ impl Verifier {
         self
     }
 
+    /// The trust policy scope (`registry/repository`, or a local scope like `local/app`) notation
+    /// signatures in an OCI layout are judged under (`notation verify --oci-layout --scope`). In a
+    /// registry the image's own repository is the scope.
+    pub fn notation_scope(mut self, scope: Option<String>) -> Self {
+        self.notation_scope = scope;
+        self
+    }
+
+    /// Requires the user metadata `key=value` in a notation signature's payload
+    /// (`notation verify -m key=value`).
+    pub fn require_notation_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.notation_requirements
+            .user_metadata
+            .insert(key.into(), value.into());
+        self
+    }
+
     /// Resolves an index to the manifest for `platform` and verifies that manifest's signatures.
     pub fn platform(mut self, platform: Option<Platform>) -> Self {
         self.platform = platform;
@@ -202,6 +225,7 @@ impl Verifier {
             verified_through_index: None,
             signatures: vec![report],
             insecure: self.insecure_options(false),
+            skipped_by_policy: None,
             verification_time: unix_seconds(self.verification_time.unwrap_or_else(SystemTime::now)),
         })
     }
@@ -275,7 +299,8 @@ impl Verifier {
         let layout_ref = LayoutReference::parse(reference)?;
         let layout = OciLayout::open_with_budget(&layout_ref.path, self.new_budget())?;
         let mut found = discover_in_layout(&layout, &layout_ref, self.platform.as_ref(), wanted.attachment())?;
-        self.judge_tag_scheme_then_referrers(reference, &mut found, false, wanted, |found| {
+        let scope = self.notation_scope.clone();
+        self.judge_tag_scheme_then_referrers(reference, &mut found, false, wanted, scope.as_deref(), |found| {
             discover_layout_referrers(&layout, &layout_ref, found)
         })
     }
@@ -288,9 +313,15 @@ impl Verifier {
         let allowed = limit.map_or(shared.timeout(), |limit| limit.min(shared.timeout()));
         let client = shared.bounded(allowed, self.new_budget());
         let mut found = discover_in_registry(&client, &parsed, self.platform.as_ref(), wanted.attachment())?;
-        self.judge_tag_scheme_then_referrers(reference, &mut found, self.registry.allow_insecure, wanted, |found| {
-            discover_referrers(&client, found)
-        })
+        let scope = format!("{}/{}", parsed.registry(), parsed.repository());
+        self.judge_tag_scheme_then_referrers(
+            reference,
+            &mut found,
+            self.registry.allow_insecure,
+            wanted,
+            Some(&scope),
+            |found| discover_referrers(&client, found),
+        )
     }
 
     /// Judges the tag-scheme signatures first; only when they do not make the image trusted are the
@@ -302,16 +333,17 @@ impl Verifier {
         found: &mut F,
         insecure_transport: bool,
         wanted: Wanted<'_>,
+        scope: Option<&str>,
         add_referrers: impl FnOnce(&mut F) -> Result<()>,
     ) -> Result<Verdict> {
-        let verdict = self.judge(found.evidence(reference, insecure_transport), wanted)?;
+        let verdict = self.judge(found.evidence(reference, insecure_transport), wanted, scope)?;
         if verdict.trusted {
             return Ok(verdict);
         }
         add_referrers(found)?;
         let evidence = found.evidence(reference, insecure_transport);
         let verdict = if evidence.has_referrers() {
-            self.judge(evidence, wanted)?
+            self.judge(evidence, wanted, scope)?
         } else {
             verdict
         };
@@ -379,6 +411,7 @@ impl Verifier {
                     platform: None,
                     index_digest: None,
                 },
+                subject_manifest: &subject_manifest,
                 signatures: signature_manifest.as_ref().zip(location.as_deref()),
                 referrers: ReferrerEvidence::default(),
                 index: None,
@@ -386,19 +419,40 @@ impl Verifier {
                 insecure_transport: false,
             },
             Wanted::Signatures,
+            None,
         )
     }
 
-    fn judge(&self, evidence: Evidence<'_>, wanted: Wanted<'_>) -> Result<Verdict> {
+    /// Judges `evidence`; `scope` is the trust policy scope notation signatures are judged under
+    /// (`registry/repository`), when there is one.
+    fn judge(&self, evidence: Evidence<'_>, wanted: Wanted<'_>, scope: Option<&str>) -> Result<Verdict> {
         let Evidence {
             subject,
+            subject_manifest,
             signatures,
             referrers,
             index,
             payloads,
             insecure_transport,
         } = evidence;
-        let mut reports = self.reports(&subject.digest, signatures, &referrers, payloads, wanted)?;
+        let time = self.verification_time.unwrap_or_else(SystemTime::now);
+        if let (Wanted::Signatures, Some(statement)) = (wanted, self.notation_skips(scope, subject_manifest)?) {
+            return Ok(Verdict {
+                subject,
+                trusted: true,
+                verified_through_index: None,
+                signatures: Vec::new(),
+                insecure: self.insecure_options(insecure_transport),
+                skipped_by_policy: Some(statement),
+                verification_time: unix_seconds(time),
+            });
+        }
+        let on_subject = Judged {
+            manifest: subject_manifest,
+            scope,
+            time,
+        };
+        let mut reports = self.reports(&on_subject, signatures, &referrers, payloads, wanted)?;
         let mut verified_through_index = None;
         // An index signature vouches for the manifests it lists; an index attestation speaks for
         // the index alone, so attestations are never looked for there.
@@ -415,13 +469,11 @@ impl Verifier {
                     format!("{} is not listed in index {}", subject.digest, index.index.digest()),
                 ));
             }
-            let index_reports = self.reports(
-                index.index.digest(),
-                index.signatures,
-                &index.referrers,
-                payloads,
-                wanted,
-            )?;
+            let on_index = Judged {
+                manifest: index.index,
+                ..on_subject
+            };
+            let index_reports = self.reports(&on_index, index.signatures, &index.referrers, payloads, wanted)?;
             if index_reports.iter().any(|r| r.verified) {
                 verified_through_index = Some(index.index.digest().clone());
             }
@@ -433,21 +485,51 @@ impl Verifier {
             verified_through_index,
             signatures: reports,
             insecure: self.insecure_options(insecure_transport),
-            verification_time: unix_seconds(self.verification_time.unwrap_or_else(SystemTime::now)),
+            skipped_by_policy: None,
+            verification_time: unix_seconds(time),
         })
     }
 
-    /// One report per signature layer of the tag-scheme `signatures` on `digest`, then one per
-    /// bundle and notation signature among its `referrers`.
+    /// The trust policy statement that makes notation skip verifying `manifest` (level `skip`),
+    /// described for the verdict. A subject no statement applies to is an error when the verifier
+    /// trusts nothing but notation policies (notation refuses such an artifact outright).
+    fn notation_skips(&self, scope: Option<&str>, manifest: &Manifest) -> Result<Option<String>> {
+        let Some(scope) = scope else {
+            return Ok(None);
+        };
+        let reference = format!("{scope}@{}", manifest.digest());
+        let subject = notation_subject(&reference, manifest);
+        let only_notation = self.authorities.iter().all(|a| matches!(a, Authority::Notation(_)));
+        for authority in &self.authorities {
+            let Authority::Notation(trust) = authority else {
+                continue;
+            };
+            match trust.skips(&subject) {
+                Ok(Some(statement)) => {
+                    return Ok(Some(format!(
+                        "notation trust policy statement {statement:?} skips signature verification for {reference}"
+                    )))
+                }
+                Ok(None) => {}
+                Err(e) if only_notation => return Err(e),
+                Err(_) => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// One report per signature layer of the tag-scheme `signatures` on the manifest `judged`, then
+    /// one per bundle and notation signature among its `referrers`.
     fn reports(
         &self,
-        digest: &Digest,
+        judged: &Judged<'_>,
         signatures: Option<(&Manifest, &str)>,
         referrers: &ReferrerEvidence<'_>,
         payloads: &PayloadBlobs,
         wanted: Wanted<'_>,
     ) -> Result<Vec<SignatureReport>> {
         let (authorities, requirements) = (&self.authorities, &self.requirements);
+        let digest = judged.manifest.digest();
         let mut reports = match (signatures, wanted) {
             (Some((manifest, location)), Wanted::Signatures) => {
                 verify_signature_manifest(digest, manifest, payloads, authorities, requirements, location)?
@@ -477,14 +559,68 @@ impl Verifier {
             });
         }
         if let Wanted::Signatures = wanted {
-            reports.extend(
-                referrers
-                    .notation_signatures
-                    .iter()
-                    .map(|location| notation_signature_not_verified(location)),
-            );
+            for signature in &referrers.notation_signatures {
+                reports.push(self.judge_notation(judged, signature)?);
+            }
         }
         Ok(reports)
+    }
+
+    /// Judges one notation signature of the manifest `judged` under the notation authorities.
+    fn judge_notation(
+        &self,
+        judged: &Judged<'_>,
+        (location, envelope): &NotationEvidence<'_>,
+    ) -> Result<SignatureReport> {
+        let envelope: NotationEnvelope<'_> = match envelope {
+            Ok(envelope) => *envelope,
+            Err(e) => {
+                return Ok(refused_notation_signature(
+                    location,
+                    CheckName::Integrity,
+                    format!("the signature could not be read: {}", e.message()),
+                ))
+            }
+        };
+        let reference = judged
+            .scope
+            .map(|scope| format!("{scope}@{}", judged.manifest.digest()));
+        let subject = reference.as_deref().map(|r| notation_subject(r, judged.manifest));
+        judge_under(&self.authorities, |authority| match (authority, &subject) {
+            (Authority::Notation(trust), Some(subject)) => {
+                trust.judge(subject, envelope, &self.notation_requirements, judged.time, location)
+            }
+            (Authority::Notation(_), None) => refused_notation_signature(
+                location,
+                CheckName::Authenticity,
+                "a notation signature in an OCI layout is judged under a trust policy scope: give one (notation verify --scope)".to_owned(),
+            ),
+            (other, _) => refused_notation_signature(
+                location,
+                CheckName::Authenticity,
+                format!("{} does not judge notation signatures", other.name()),
+            ),
+        })
+        .ok_or_else(no_authority)
+    }
+}
+
+/// A manifest being judged, with what notation signatures of it are judged under.
+#[derive(Clone, Copy)]
+struct Judged<'a> {
+    manifest: &'a Manifest,
+    /// The trust policy scope (`registry/repository`), when there is one.
+    scope: Option<&'a str>,
+    time: SystemTime,
+}
+
+/// The notation view of `manifest`, named `reference` (`scope@digest`).
+fn notation_subject<'a>(reference: &'a str, manifest: &'a Manifest) -> NotationSubject<'a> {
+    NotationSubject {
+        reference,
+        media_type: manifest.media_type(),
+        digest: manifest.digest().as_str(),
+        size: manifest.bytes().len() as u64,
     }
 }
 

@@ -30,6 +30,7 @@ const (
 	CodeNullArgument             Code = C.OCITRUST_ERR_NULL_ARGUMENT
 	CodeBufferTooSmall           Code = C.OCITRUST_ERR_BUFFER_TOO_SMALL
 	CodeInvalidCertificate       Code = C.OCITRUST_ERR_INVALID_CERTIFICATE
+	CodeInvalidPolicy            Code = C.OCITRUST_ERR_INVALID_POLICY
 	CodeDigestMismatch           Code = C.OCITRUST_ERR_DIGEST_MISMATCH
 	CodeNoSignatures             Code = C.OCITRUST_ERR_NO_SIGNATURES
 	CodeNoMatchingSignatures     Code = C.OCITRUST_ERR_NO_MATCHING_SIGNATURES
@@ -82,6 +83,7 @@ var (
 	ErrNullArgument             = &Error{Code: CodeNullArgument}
 	ErrBufferTooSmall           = &Error{Code: CodeBufferTooSmall}
 	ErrInvalidCertificate       = &Error{Code: CodeInvalidCertificate}
+	ErrInvalidPolicy            = &Error{Code: CodeInvalidPolicy}
 	ErrDigestMismatch           = &Error{Code: CodeDigestMismatch}
 	ErrNoSignatures             = &Error{Code: CodeNoSignatures}
 	ErrNoMatchingSignatures     = &Error{Code: CodeNoMatchingSignatures}

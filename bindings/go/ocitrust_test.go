@@ -373,7 +373,7 @@ func TestEveryLibraryCodeHasASentinel(t *testing.T) {
 	for _, e := range []*ocitrust.Error{
 		ocitrust.ErrInvalidDigest, ocitrust.ErrInvalidReference, ocitrust.ErrInvalidManifest, ocitrust.ErrInvalidPayload,
 		ocitrust.ErrInvalidKey, ocitrust.ErrInvalidSignatureEncoding, ocitrust.ErrInvalidArgument, ocitrust.ErrLimitExceeded,
-		ocitrust.ErrUnsupported, ocitrust.ErrNotFound, ocitrust.ErrNullArgument, ocitrust.ErrBufferTooSmall, ocitrust.ErrInvalidCertificate,
+		ocitrust.ErrUnsupported, ocitrust.ErrNotFound, ocitrust.ErrNullArgument, ocitrust.ErrBufferTooSmall, ocitrust.ErrInvalidCertificate, ocitrust.ErrInvalidPolicy,
 		ocitrust.ErrDigestMismatch, ocitrust.ErrNoSignatures, ocitrust.ErrNoMatchingSignatures, ocitrust.ErrKeyDecryption,
 		ocitrust.ErrIO, ocitrust.ErrNetwork, ocitrust.ErrUnauthorized, ocitrust.ErrTimeout, ocitrust.ErrInternal,
 		ocitrust.ErrPanic,

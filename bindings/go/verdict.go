@@ -121,6 +121,12 @@ const (
 	CheckCertificate = "certificate"
 	CheckSct         = "sct"
 	CheckIdentity    = "identity"
+	// Notation's validations.
+	CheckAuthenticity       = "authenticity"
+	CheckExpiry             = "expiry"
+	CheckAuthenticTimestamp = "authentic-timestamp"
+	CheckRevocation         = "revocation"
+	CheckPlugin             = "plugin"
 )
 
 // Check outcomes.
@@ -129,6 +135,10 @@ const (
 	OutcomeFailed          = "failed"
 	OutcomeSkippedInsecure = "skipped-insecure"
 	OutcomeNotReached      = "not-reached"
+	// OutcomeFailedLogged: the check failed, and the trust policy only logs its failures.
+	OutcomeFailedLogged = "failed-logged"
+	// OutcomeSkippedByPolicy: the trust policy skips the check.
+	OutcomeSkippedByPolicy = "skipped-by-policy"
 )
 
 // RequireTrusted returns nil when the verdict is trusted, and otherwise the error cosign reports:
@@ -233,11 +243,15 @@ var checkNames = map[C.ocitrust_check_name]string{
 	C.OCITRUST_CHECK_CLAIMS: CheckClaims, C.OCITRUST_CHECK_ANNOTATIONS: CheckAnnotations, C.OCITRUST_CHECK_TLOG: CheckTlog,
 	C.OCITRUST_CHECK_TIMESTAMP: CheckTimestamp, C.OCITRUST_CHECK_CERTIFICATE: CheckCertificate,
 	C.OCITRUST_CHECK_SCT: CheckSct, C.OCITRUST_CHECK_IDENTITY: CheckIdentity,
+	C.OCITRUST_CHECK_AUTHENTICITY: CheckAuthenticity, C.OCITRUST_CHECK_EXPIRY: CheckExpiry,
+	C.OCITRUST_CHECK_AUTHENTIC_TIMESTAMP: CheckAuthenticTimestamp, C.OCITRUST_CHECK_REVOCATION: CheckRevocation,
+	C.OCITRUST_CHECK_PLUGIN: CheckPlugin,
 }
 
 var outcomeNames = map[C.ocitrust_outcome]string{
 	C.OCITRUST_OUTCOME_PASSED: OutcomePassed, C.OCITRUST_OUTCOME_FAILED: OutcomeFailed,
 	C.OCITRUST_OUTCOME_SKIPPED_INSECURE: OutcomeSkippedInsecure, C.OCITRUST_OUTCOME_NOT_REACHED: OutcomeNotReached,
+	C.OCITRUST_OUTCOME_FAILED_LOGGED: OutcomeFailedLogged, C.OCITRUST_OUTCOME_SKIPPED_BY_POLICY: OutcomeSkippedByPolicy,
 }
 
 func signatureFromC(c *C.ocitrust_verdict, index C.size_t, s *SignatureReport) error {

@@ -35,6 +35,7 @@ static void result_names_cover_every_code(void) {
         {OCITRUST_ERR_NULL_ARGUMENT, "null_argument"},
         {OCITRUST_ERR_BUFFER_TOO_SMALL, "buffer_too_small"},
         {OCITRUST_ERR_INVALID_CERTIFICATE, "invalid_certificate"},
+        {OCITRUST_ERR_INVALID_POLICY, "invalid_policy"},
         {OCITRUST_ERR_DIGEST_MISMATCH, "digest_mismatch"},
         {OCITRUST_ERR_NO_SIGNATURES, "no_signatures"},
         {OCITRUST_ERR_NO_MATCHING_SIGNATURES, "no_matching_signatures"},

@@ -1,12 +1,15 @@
 //! Authorities: who may vouch for an image. A verifier holds a list of them; a signature is trusted
 //! when every check of one authority passes on that one signature. Each kind of authority brings
-//! its own checks (a key: the signature verifies with it; later a keyless identity under a
-//! Sigstore trusted root, a notation trust policy), judged on the same evidence.
+//! its own checks (a key: the signature verifies with it; a keyless identity under a Sigstore
+//! trusted root; a notation trust policy), judged on the same evidence. An authority judges only
+//! the signatures of its own ecosystem: a notation trust policy never vouches for a cosign
+//! signature, nor a cosign key for a notation one.
 
 use std::sync::Arc;
 
 use crate::crypto::PublicKey;
 use crate::error::{Error, ErrorCode};
+use crate::notation::NotationTrust;
 use crate::sigstore::{BundleSigner, CertificateIdentity, TrustedRoot};
 use crate::verdict::{Outcome, SignatureReport};
 use crate::x509::Certificate;
@@ -20,6 +23,8 @@ pub enum Authority {
     /// Keyless signatures: a Fulcio certificate for this identity, under this trusted root
     /// (`cosign verify --certificate-identity … --certificate-oidc-issuer …`).
     Keyless(KeylessIdentity),
+    /// Notation signatures, under a trust policy and the trust store it names (`notation verify`).
+    Notation(NotationTrust),
 }
 
 /// A keyless identity and the trust material it is judged under.
@@ -60,22 +65,24 @@ impl Authority {
         match self {
             Authority::CosignKey(key) => format!("cosign key {}", key.key_id()),
             Authority::Keyless(keyless) => format!("keyless {}", keyless.identity.describe()),
+            Authority::Notation(trust) => trust.name(),
         }
     }
 
     /// Who must have signed a bundle under this authority, and the trust material it is judged by:
     /// a key's signatures are checked against `key_root`'s logs, a keyless identity's against its
-    /// own root.
-    pub fn bundle_signer<'a>(&'a self, key_root: &'a TrustedRoot) -> (BundleSigner<'a>, &'a TrustedRoot) {
+    /// own root. `None` for an authority that does not judge Sigstore signatures.
+    pub fn bundle_signer<'a>(&'a self, key_root: &'a TrustedRoot) -> Option<(BundleSigner<'a>, &'a TrustedRoot)> {
         match self {
-            Authority::CosignKey(key) => (BundleSigner::Key(key), key_root),
-            Authority::Keyless(keyless) => (
+            Authority::CosignKey(key) => Some((BundleSigner::Key(key), key_root)),
+            Authority::Keyless(keyless) => Some((
                 BundleSigner::Identity {
                     identity: &keyless.identity,
                     certificate: keyless.certificate.as_deref(),
                 },
                 &keyless.trusted_root,
-            ),
+            )),
+            Authority::Notation(_) => None,
         }
     }
 }
@@ -84,7 +91,7 @@ impl Authority {
 pub fn no_authority() -> Error {
     Error::new(
         ErrorCode::InvalidArgument,
-        "the verifier trusts no authority: add a key (or, later, an identity) to it",
+        "the verifier trusts no authority: add a key, a keyless identity or a notation trust policy to it",
     )
 }
 

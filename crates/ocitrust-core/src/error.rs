@@ -61,6 +61,9 @@ error_codes! {
     /// A certificate, certificate chain or trust material is malformed, or does not chain to what
     /// is trusted.
     InvalidCertificate = 112 => "invalid_certificate",
+    /// A trust policy or trust store is malformed or breaks its rules (notation's
+    /// `trustpolicy.json`, a named trust store).
+    InvalidPolicy = 113 => "invalid_policy",
 
     // 2xx: integrity.
     /// Bytes did not hash to the digest that named them.

@@ -25,6 +25,10 @@ pub struct Verdict {
     pub signatures: Vec<SignatureReport>,
     /// Insecure options that were in force (e.g. `insecure-ignore-tlog`).
     pub insecure: Vec<String>,
+    /// Set when a trust policy's level is `skip` for the subject (notation): the subject is trusted
+    /// without any signature being looked at, and this says which statement decided so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_by_policy: Option<String>,
     /// The instant the verdict speaks for, in seconds since the Unix epoch: "now" unless the caller
     /// set a verification time. Key-based cosign checks do not depend on time; certificate validity
     /// (keyless, notation) is judged at this instant.
@@ -57,7 +61,7 @@ pub enum SignatureKind {
     SigstoreBundle,
     /// A cosign attestation layer: an in-toto statement in a DSSE envelope, at `sha256-<hex>.att`.
     CosignAttestation,
-    /// A Notary Project signature attached as an OCI referrer (notation); reported, not verified yet.
+    /// A Notary Project signature (notation: a JWS or COSE envelope) attached as an OCI referrer.
     NotationSignature,
 }
 
@@ -85,6 +89,9 @@ pub struct Signer {
     /// What the signing certificate says, for keyless signatures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateSummary>,
+    /// The signing certificate's subject (RFC 4514), for notation signatures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x509_subject: Option<String>,
 }
 
 /// What a signing certificate says about its holder.
@@ -110,6 +117,7 @@ impl Signer {
             key_id: key.key_id(),
             key_type: key.key_type().to_string(),
             certificate: None,
+            x509_subject: None,
         }
     }
 }
@@ -137,6 +145,18 @@ pub enum CheckName {
     Sct,
     /// The certificate names the identity and issuer required.
     Identity,
+    /// The certificate chain holds a certificate of the trust store, and the signer is a trusted
+    /// identity (notation's `authenticity`).
+    Authenticity,
+    /// The signature has not expired (notation's `expiry`).
+    Expiry,
+    /// The signing time is vouched for: a verified timestamp, or the chain valid now (notation's
+    /// `authenticTimestamp`).
+    AuthenticTimestamp,
+    /// No certificate of the chain is revoked (notation's `revocation`).
+    Revocation,
+    /// The verification plugin the signature names was found and run.
+    Plugin,
 }
 
 impl CheckName {
@@ -151,6 +171,11 @@ impl CheckName {
         CheckName::Certificate,
         CheckName::Sct,
         CheckName::Identity,
+        CheckName::Authenticity,
+        CheckName::Expiry,
+        CheckName::AuthenticTimestamp,
+        CheckName::Revocation,
+        CheckName::Plugin,
     ];
 }
 
@@ -166,6 +191,11 @@ pub enum Outcome {
     SkippedInsecure,
     /// The check was not reached because an earlier check failed.
     NotReached,
+    /// The check failed, and the trust policy only logs this check's failures (notation's `log`
+    /// action): a warning, the signature may still be trusted.
+    FailedLogged,
+    /// The check was not performed: the trust policy's level skips it (notation's `skip` action).
+    SkippedByPolicy,
 }
 
 /// One check on one signature.
@@ -192,7 +222,8 @@ pub struct SignatureReport {
     pub signer: Option<Signer>,
     /// Every check, in the order performed.
     pub checks: Vec<Check>,
-    /// Whether every check passed (or was skipped by an insecure opt-in).
+    /// Whether no check failed: every check passed, was skipped (by an insecure opt-in or the trust
+    /// policy), or failed where the trust policy only logs failures.
     pub verified: bool,
     /// The signed payload, kept only when the signature verified.
     #[serde(skip)]
@@ -296,10 +327,15 @@ mod tests {
                 | CheckName::Timestamp
                 | CheckName::Certificate
                 | CheckName::Sct
-                | CheckName::Identity => {}
+                | CheckName::Identity
+                | CheckName::Authenticity
+                | CheckName::Expiry
+                | CheckName::AuthenticTimestamp
+                | CheckName::Revocation
+                | CheckName::Plugin => {}
             }
         }
-        assert_eq!(CheckName::ALL.len(), 9);
+        assert_eq!(CheckName::ALL.len(), 14);
     }
 
     #[test]

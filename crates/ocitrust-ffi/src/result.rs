@@ -41,6 +41,8 @@ pub const OCITRUST_ERR_BUFFER_TOO_SMALL: ocitrust_result = 111;
 /// A certificate, certificate chain or trust material is malformed, or does not chain to what is
 /// trusted.
 pub const OCITRUST_ERR_INVALID_CERTIFICATE: ocitrust_result = 112;
+/// A trust policy or trust store is malformed or breaks its rules.
+pub const OCITRUST_ERR_INVALID_POLICY: ocitrust_result = 113;
 /// Bytes did not hash to the digest that named them.
 pub const OCITRUST_ERR_DIGEST_MISMATCH: ocitrust_result = 200;
 /// No signature was found for the subject.

@@ -55,6 +55,17 @@ pub const OCITRUST_CHECK_CERTIFICATE: ocitrust_check_name = 7;
 pub const OCITRUST_CHECK_SCT: ocitrust_check_name = 8;
 /// The certificate names the identity and issuer required.
 pub const OCITRUST_CHECK_IDENTITY: ocitrust_check_name = 9;
+/// The chain holds a certificate of the trust store, and the signer is a trusted identity
+/// (notation).
+pub const OCITRUST_CHECK_AUTHENTICITY: ocitrust_check_name = 10;
+/// The signature has not expired (notation).
+pub const OCITRUST_CHECK_EXPIRY: ocitrust_check_name = 11;
+/// The signing time is vouched for: a verified timestamp, or the chain valid now (notation).
+pub const OCITRUST_CHECK_AUTHENTIC_TIMESTAMP: ocitrust_check_name = 12;
+/// No certificate of the chain is revoked (notation).
+pub const OCITRUST_CHECK_REVOCATION: ocitrust_check_name = 13;
+/// The verification plugin the signature names was found and run (notation).
+pub const OCITRUST_CHECK_PLUGIN: ocitrust_check_name = 14;
 
 /// The outcome of a check (`OCITRUST_OUTCOME_*`).
 pub type ocitrust_outcome = u32;
@@ -66,6 +77,10 @@ pub const OCITRUST_OUTCOME_FAILED: ocitrust_outcome = 2;
 pub const OCITRUST_OUTCOME_SKIPPED_INSECURE: ocitrust_outcome = 3;
 /// The check was not reached because an earlier check failed.
 pub const OCITRUST_OUTCOME_NOT_REACHED: ocitrust_outcome = 4;
+/// The check failed, and the trust policy only logs its failures: a warning (notation `log`).
+pub const OCITRUST_OUTCOME_FAILED_LOGGED: ocitrust_outcome = 5;
+/// The check was not performed: the trust policy skips it (notation `skip`).
+pub const OCITRUST_OUTCOME_SKIPPED_BY_POLICY: ocitrust_outcome = 6;
 
 fn check_name_code(name: CheckName) -> ocitrust_check_name {
     match name {
@@ -78,6 +93,11 @@ fn check_name_code(name: CheckName) -> ocitrust_check_name {
         CheckName::Certificate => OCITRUST_CHECK_CERTIFICATE,
         CheckName::Sct => OCITRUST_CHECK_SCT,
         CheckName::Identity => OCITRUST_CHECK_IDENTITY,
+        CheckName::Authenticity => OCITRUST_CHECK_AUTHENTICITY,
+        CheckName::Expiry => OCITRUST_CHECK_EXPIRY,
+        CheckName::AuthenticTimestamp => OCITRUST_CHECK_AUTHENTIC_TIMESTAMP,
+        CheckName::Revocation => OCITRUST_CHECK_REVOCATION,
+        CheckName::Plugin => OCITRUST_CHECK_PLUGIN,
         // A check added to the core without a code here is reported as 0; the test below walks
         // CheckName::ALL so that cannot ship unnoticed.
         _ => 0,
@@ -90,6 +110,8 @@ fn outcome_code(outcome: Outcome) -> ocitrust_outcome {
         Outcome::Failed => OCITRUST_OUTCOME_FAILED,
         Outcome::SkippedInsecure => OCITRUST_OUTCOME_SKIPPED_INSECURE,
         Outcome::NotReached => OCITRUST_OUTCOME_NOT_REACHED,
+        Outcome::FailedLogged => OCITRUST_OUTCOME_FAILED_LOGGED,
+        Outcome::SkippedByPolicy => OCITRUST_OUTCOME_SKIPPED_BY_POLICY,
     }
 }
 
@@ -549,6 +571,8 @@ mod tests {
             Outcome::Failed,
             Outcome::SkippedInsecure,
             Outcome::NotReached,
+            Outcome::FailedLogged,
+            Outcome::SkippedByPolicy,
         ];
         let codes: std::collections::BTreeSet<_> = outcomes.iter().map(|o| outcome_code(*o)).collect();
         assert_eq!(codes.len(), outcomes.len());

@@ -2,12 +2,12 @@
 //! `sha256-<hex>.sig` or, in a `cosign save` layout, the entry of kind `dev.cosignproject.cosign/sigs`;
 //! and, on request, the signatures kept as referrers (Sigstore bundles, notation signatures).
 
-use ocitrust_core::cosign::{signature_layers, Attachment, PayloadBlobs, BUNDLE_SIZE_MAX};
+use ocitrust_core::cosign::{signature_layers, Attachment, PayloadBlobs};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Result};
 
 use crate::layout::{IndexEntry, LayoutReference, OciLayout, COSIGN_KIND_IMAGE, COSIGN_KIND_IMAGE_INDEX};
-use crate::signature_referrers::{bundle_layer, collect_signature_referrers, SignatureReferrers};
+use crate::signature_referrers::{collect_signature_referrers, FetchedLayer, SignatureReferrers};
 
 /// Where a signature (or attestation) manifest was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,9 +134,13 @@ fn signature_referrers(
         digest,
         referring,
         || layout.budget().is_spent(),
-        |place, manifest| {
-            let (blob, size) = bundle_layer(place, manifest)?;
-            layout.read_blob(&blob, size.min(BUNDLE_SIZE_MAX as u64))
+        |_, manifest, signature_layer| {
+            let layer = signature_layer(manifest)?;
+            let bytes = layout.read_blob(&layer.digest, layer.size.min(layer.limit))?;
+            Ok(FetchedLayer {
+                media_type: layer.media_type,
+                bytes,
+            })
         },
     )
 }

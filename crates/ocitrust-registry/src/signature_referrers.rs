@@ -2,12 +2,13 @@
 //! referrers API or its tag-schema fallback, or an OCI layout's `index.json`): Sigstore bundles
 //! (cosign v3) and notation signatures.
 
-use ocitrust_core::cosign::BUNDLE_V03_MEDIA_TYPE;
-use ocitrust_core::notation::NOTATION_SIGNATURE_ARTIFACT_TYPE;
+use ocitrust_core::cosign::{BUNDLE_SIZE_MAX, BUNDLE_V03_MEDIA_TYPE};
+use ocitrust_core::notation::envelope::ENVELOPE_SIZE_MAX;
+use ocitrust_core::notation::{COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, NOTATION_SIGNATURE_ARTIFACT_TYPE};
 use ocitrust_core::oci::{Manifest, ManifestKind};
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
 
-use crate::limits::BUNDLES_MAX;
+use crate::limits::{BUNDLES_MAX, NOTATION_SIGNATURES_MAX};
 
 /// The signatures attached to one digest as referrers.
 #[derive(Debug, Clone, Default)]
@@ -15,20 +16,41 @@ pub struct SignatureReferrers {
     /// Sigstore bundles (cosign v3): where each was found, and its bytes (checked against their
     /// digest) or why they could not be had.
     pub bundles: Vec<(String, Result<Vec<u8>>)>,
-    /// Where each notation signature manifest is; listed, not read, since they are not verified yet.
-    pub notation_signatures: Vec<String>,
+    /// Notation signatures: where each was found, and its envelope (checked against its digest)
+    /// or why it could not be had.
+    pub notation_signatures: Vec<(String, Result<FetchedLayer>)>,
+}
+
+/// The one layer a referrer carries its signature in: its media type and bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedLayer {
+    /// The layer's media type (for a notation signature: `application/jose+json` or
+    /// `application/cose`).
+    pub media_type: String,
+    /// Its bytes, checked against the layer's digest.
+    pub bytes: Vec<u8>,
+}
+
+/// The layer of a referrer manifest to read: its digest, size, media type, and how many bytes it
+/// may have.
+#[derive(Debug, Clone)]
+pub(crate) struct ReferrerLayer {
+    pub digest: Digest,
+    pub size: u64,
+    pub media_type: String,
+    pub limit: u64,
 }
 
 /// Sorts the referrers of `subject` (each with its artifact type, the place it is at, and what
-/// `fetch_bundle` needs to read it) into signatures: notation signatures are listed, bundles read
-/// with `fetch_bundle`. A bundle that cannot be had is reported with it; a transport or I/O failure,
-/// or the read budget being spent (`budget_is_spent`), ends the search (it says nothing about the
-/// bundle).
+/// `fetch` needs to read it) into signatures, each read with `fetch`: given the place, the handle
+/// and how to pick its signature layer from its manifest, it returns that layer's bytes. A
+/// signature that cannot be had is reported with it; a transport or I/O failure, or the read
+/// budget being spent (`budget_is_spent`), ends the search (it says nothing about the signature).
 pub(crate) fn collect_signature_referrers<T>(
     subject: &Digest,
     referrers: impl IntoIterator<Item = (Option<String>, String, T)>,
     budget_is_spent: impl Fn() -> bool,
-    mut fetch_bundle: impl FnMut(&str, T) -> Result<Vec<u8>>,
+    mut fetch: impl FnMut(&str, T, &dyn Fn(&Manifest) -> Result<ReferrerLayer>) -> Result<FetchedLayer>,
 ) -> Result<SignatureReferrers> {
     let signatures: Vec<(SignatureReferrerKind, String, T)> = referrers
         .into_iter()
@@ -46,15 +68,23 @@ pub(crate) fn collect_signature_referrers<T>(
             format!("{bundles} Sigstore bundles refer to {subject}, limit is {BUNDLES_MAX}"),
         ));
     }
+    let notation = signatures.len() - bundles;
+    if notation > NOTATION_SIGNATURES_MAX {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("{notation} notation signatures refer to {subject}, limit is {NOTATION_SIGNATURES_MAX}"),
+        ));
+    }
     let mut found = SignatureReferrers::default();
     for (kind, place, handle) in signatures {
         let location = kind.location(&place);
+        let fetched = match fetch(&place, handle, &|manifest| kind.signature_layer(&place, manifest)) {
+            Err(e) if ends_the_search(&e) || budget_is_spent() => return Err(e),
+            fetched => fetched,
+        };
         match kind {
-            SignatureReferrerKind::NotationSignature => found.notation_signatures.push(location),
-            SignatureReferrerKind::Bundle => match fetch_bundle(&place, handle) {
-                Err(e) if ends_the_search(&e) || budget_is_spent() => return Err(e),
-                fetched => found.bundles.push((location, fetched)),
-            },
+            SignatureReferrerKind::NotationSignature => found.notation_signatures.push((location, fetched)),
+            SignatureReferrerKind::Bundle => found.bundles.push((location, fetched.map(|layer| layer.bytes))),
         }
     }
     Ok(found)
@@ -86,6 +116,22 @@ impl SignatureReferrerKind {
         }
     }
 
+    /// The layer of `manifest` (a referrer of this kind at `place`) that holds the signature.
+    fn signature_layer(self, place: &str, manifest: &Manifest) -> Result<ReferrerLayer> {
+        match self {
+            SignatureReferrerKind::Bundle => {
+                let (digest, size) = bundle_layer(place, manifest)?;
+                Ok(ReferrerLayer {
+                    digest,
+                    size,
+                    media_type: BUNDLE_V03_MEDIA_TYPE.to_owned(),
+                    limit: BUNDLE_SIZE_MAX as u64,
+                })
+            }
+            SignatureReferrerKind::NotationSignature => notation_envelope_layer(place, manifest),
+        }
+    }
+
     /// How a referrer of this kind at `place` is named in a verdict.
     fn location(self, place: &str) -> String {
         match self {
@@ -93,6 +139,33 @@ impl SignatureReferrerKind {
             SignatureReferrerKind::NotationSignature => format!("{place} (notation signature)"),
         }
     }
+}
+
+/// The envelope layer of a notation signature manifest found at `place`: its only layer, a JWS or
+/// COSE envelope.
+fn notation_envelope_layer(place: &str, manifest: &Manifest) -> Result<ReferrerLayer> {
+    let invalid = |message: String| Error::new(ErrorCode::InvalidManifest, format!("{place}: {message}"));
+    let ManifestKind::Image(image) = manifest.kind() else {
+        return Err(invalid("a notation signature must be an image manifest".into()));
+    };
+    let [layer] = image.layers().as_slice() else {
+        return Err(invalid(format!(
+            "signature manifest requires exactly one signature envelope blob, got {}",
+            image.layers().len()
+        )));
+    };
+    let media_type = layer.media_type().to_string();
+    if media_type != JWS_MEDIA_TYPE && media_type != COSE_MEDIA_TYPE {
+        return Err(invalid(format!(
+            "the signature envelope's media type {media_type:?} is neither {JWS_MEDIA_TYPE} nor {COSE_MEDIA_TYPE}"
+        )));
+    }
+    Ok(ReferrerLayer {
+        digest: Digest::parse(layer.digest().as_ref())?,
+        size: layer.size(),
+        media_type,
+        limit: ENVELOPE_SIZE_MAX as u64,
+    })
 }
 
 /// The digest and size of the bundle layer of a cosign v3 referrer manifest found at `place` (its

@@ -53,7 +53,9 @@ impl CosignRequirements {
         payload_claims: &dyn Fn(&[u8]) -> Result<()>,
         location: &str,
     ) -> SignatureReport {
-        let (signer, root) = authority.bundle_signer(key_root);
+        let Some((signer, root)) = authority.bundle_signer(key_root) else {
+            return not_judged_by(authority, location);
+        };
         let judgement = BundleJudgement {
             signer,
             root,
@@ -198,6 +200,26 @@ fn cosign_extras(layer: &SignatureLayer) -> BTreeMap<String, serde_json::Value> 
         Some((name.to_owned(), value))
     })
     .collect()
+}
+
+/// The report on a Sigstore signature judged under an authority of another ecosystem: never trusted.
+fn not_judged_by(authority: &Authority, location: &str) -> SignatureReport {
+    let mut checks = Checks::default();
+    checks.push(
+        CheckName::Signature,
+        Outcome::Failed,
+        format!("{} does not judge cosign or Sigstore signatures", authority.name()),
+    );
+    SignatureReport {
+        kind: SignatureKind::SigstoreBundle,
+        location: location.to_owned(),
+        signer: None,
+        checks: checks.0,
+        verified: false,
+        payload: None,
+        cosign_extras: Default::default(),
+        attestation: None,
+    }
 }
 
 /// The report on a signature whose bytes could not be read: only the integrity check, failed.
@@ -430,6 +452,7 @@ mod tests {
             verified_through_index: None,
             signatures: reports,
             insecure: vec![],
+            skipped_by_policy: None,
             verification_time: 0,
         };
         assert_eq!(

@@ -262,6 +262,7 @@ pub fn verify_sigstore_bundle(
             key_id: key.key_id(),
             key_type: key.key_type().to_string(),
             certificate: summary,
+            x509_subject: None,
         }),
         checks: checks.0,
         verified,

@@ -76,8 +76,10 @@ pub struct Certificate {
     not_after: SystemTime,
     public_key: PublicKey,
     is_ca: bool,
+    has_basic_constraints: bool,
     path_len: Option<u8>,
     key_usage: Option<u16>,
+    key_usage_critical: bool,
     extended_key_usage: Option<Vec<String>>,
     alt_names: Vec<AltName>,
     extensions: Vec<(String, Vec<u8>)>,
@@ -124,8 +126,10 @@ impl Certificate {
             not_after: tbs_cert.validity.not_after.to_system_time(),
             public_key,
             is_ca: false,
+            has_basic_constraints: false,
             path_len: None,
             key_usage: None,
+            key_usage_critical: false,
             extended_key_usage: None,
             alt_names: Vec::new(),
             extensions: Vec::new(),
@@ -147,10 +151,12 @@ impl Certificate {
             EXTENSION_BASIC_CONSTRAINTS => {
                 let constraints = BasicConstraints::from_der(value).map_err(der_error("basic constraints"))?;
                 self.is_ca = constraints.ca;
+                self.has_basic_constraints = true;
                 self.path_len = constraints.path_len_constraint;
             }
             EXTENSION_KEY_USAGE => {
                 self.key_usage = Some(key_usage_bits(value)?);
+                self.key_usage_critical = extension.critical;
             }
             EXTENSION_EXTENDED_KEY_USAGE => {
                 let usages = ExtendedKeyUsage::from_der(value).map_err(der_error("extended key usage"))?;
@@ -229,6 +235,48 @@ impl Certificate {
     /// Whether basic constraints mark it a CA.
     pub fn is_ca(&self) -> bool {
         self.is_ca
+    }
+
+    /// Whether the basic constraints extension is present.
+    pub fn has_basic_constraints(&self) -> bool {
+        self.has_basic_constraints
+    }
+
+    /// The key usage flags (bit n of the extension is `1 << n`) and whether the extension is
+    /// critical; `None` without the extension.
+    pub fn key_usage(&self) -> Option<(u16, bool)> {
+        self.key_usage.map(|bits| (bits, self.key_usage_critical))
+    }
+
+    /// The subject name's relative distinguished names, in their encoded order, each a list of
+    /// (attribute type OID, value as text); a value that is not a string is `None`.
+    pub fn subject_rdns(&self) -> Vec<Vec<(String, Option<String>)>> {
+        self.decoded
+            .tbs_certificate
+            .subject
+            .0
+            .iter()
+            .map(|rdn| {
+                rdn.0
+                    .iter()
+                    .map(|attribute| (attribute.oid.to_string(), directory_string(&attribute.value)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Whether the certificate is signed by its own key under its own name (a root).
+    pub fn is_self_signed(&self) -> bool {
+        self.verify_issued_by(self).is_ok()
+    }
+
+    /// Whether the certificate's own key signed it, whatever its names say.
+    pub fn is_signed_by_own_key(&self) -> bool {
+        SignatureAlgorithm::from_x509_oid(&self.signature_algorithm).is_some_and(|algorithm| {
+            self.public_key
+                .verify_with(algorithm, &self.tbs, &self.signature)
+                .is_ok()
+        })
     }
 
     /// The CA's path length constraint, if any.
@@ -350,6 +398,31 @@ fn alt_name(name: &GeneralName) -> Option<Result<AltName>> {
         }
         _ => return None,
     }))
+}
+
+/// The text of a directory string (UTF8String, PrintableString, IA5String, TeletexString read as
+/// Latin-1, BMPString), or `None` for any other value.
+fn directory_string(value: &der::asn1::Any) -> Option<String> {
+    use der::{Tag, Tagged};
+    let bytes = value.value();
+    match value.tag() {
+        Tag::Utf8String | Tag::PrintableString | Tag::Ia5String | Tag::VisibleString => {
+            std::str::from_utf8(bytes).ok().map(str::to_owned)
+        }
+        Tag::TeletexString => Some(bytes.iter().map(|&b| char::from(b)).collect()),
+        Tag::BmpString => {
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+            bytes
+                .len()
+                .is_multiple_of(2)
+                .then(|| String::from_utf16(&units).ok())
+                .flatten()
+        }
+        _ => None,
+    }
 }
 
 /// The contents of a DER OCTET STRING (how some extensions wrap their payload once more).

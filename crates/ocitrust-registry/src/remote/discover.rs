@@ -3,12 +3,12 @@
 //! request, what is attached as OCI 1.1 referrers: Sigstore bundles (cosign v3) and notation
 //! signatures.
 
-use ocitrust_core::cosign::{signature_layers, Attachment, PayloadBlobs, BUNDLE_SIZE_MAX};
+use ocitrust_core::cosign::{signature_layers, Attachment, PayloadBlobs};
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 
 use super::client::{missing_manifest, RegistryClient};
-use crate::signature_referrers::{bundle_layer, collect_signature_referrers, ends_the_search, SignatureReferrers};
+use crate::signature_referrers::{collect_signature_referrers, ends_the_search, FetchedLayer, SignatureReferrers};
 
 /// Everything the core needs to verify the cosign signatures of one image in a registry.
 #[derive(Debug, Clone)]
@@ -122,21 +122,25 @@ fn signature_referrers(client: &RegistryClient, repository: &Reference, digest: 
         digest,
         listed,
         || client.budget_is_spent(),
-        |place, pinned| {
+        |place, pinned, signature_layer| {
             let manifest = client.manifest(&pinned)?.ok_or_else(|| {
                 Error::new(
                     ErrorCode::NotFound,
                     format!("{place}: listed as a referrer, not in the registry"),
                 )
             })?;
-            let (blob, size) = bundle_layer(place, &manifest)?;
-            client.blob(
+            let layer = signature_layer(&manifest)?;
+            let bytes = client.blob(
                 pinned.registry(),
                 pinned.repository(),
-                &blob,
-                size,
-                BUNDLE_SIZE_MAX as u64,
-            )
+                &layer.digest,
+                layer.size,
+                layer.limit,
+            )?;
+            Ok(FetchedLayer {
+                media_type: layer.media_type,
+                bytes,
+            })
         },
     )
 }

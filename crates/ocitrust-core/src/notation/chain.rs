@@ -1,0 +1,182 @@
+//! The certificate chain of a notation signature, leaf first and root last, held to the Notary
+//! Project's certificate requirements at the signing time: each certificate issued and signed by
+//! the next, the last a self-signed root and no other self-signed; the leaf a non-CA with key usage
+//! exactly digitalSignature (critical) and no extended key usage but code signing's kin; each CA
+//! marked a CA, allowed to sign certificates, within its path length; every certificate valid at
+//! the signing time. (A certificate signed with SHA-1 never verifies: the crypto module does not
+//! offer it.)
+
+use std::time::SystemTime;
+
+use crate::sigstore::format_time;
+use crate::x509::{Certificate, KeyUsage};
+
+/// Most certificates in a signature's chain.
+pub const CHAIN_LENGTH_MAX: usize = 10;
+
+/// Key usage bits a signing certificate must not have beside digitalSignature.
+const LEAF_FORBIDDEN_KEY_USAGES: [(u16, &str); 7] = [
+    (2, "KeyEncipherment"),
+    (3, "DataEncipherment"),
+    (4, "KeyAgreement"),
+    (5, "CertSign"),
+    (6, "CRLSign"),
+    (7, "EncipherOnly"),
+    (8, "DecipherOnly"),
+];
+
+/// Extended key usages a code signing certificate must not have.
+const LEAF_FORBIDDEN_EKUS: [(&str, &str); 5] = [
+    ("1.3.6.1.5.5.7.3.1", "ServerAuth"),
+    ("1.3.6.1.5.5.7.3.2", "ClientAuth"),
+    ("1.3.6.1.5.5.7.3.4", "EmailProtection"),
+    ("1.3.6.1.5.5.7.3.8", "Timestamping"),
+    ("1.3.6.1.5.5.7.3.9", "OCSPSigning"),
+];
+
+/// Checks `chain` (leaf first) against the requirements at `signing_time`; the error says which
+/// certificate breaks which rule.
+pub fn validate_code_signing_chain(chain: &[Certificate], signing_time: SystemTime) -> Result<(), String> {
+    if chain.is_empty() {
+        return Err("certificate chain must contain at least one certificate".to_owned());
+    }
+    if chain.len() > CHAIN_LENGTH_MAX {
+        return Err(format!(
+            "certificate chain has {} certificates, limit is {CHAIN_LENGTH_MAX}",
+            chain.len()
+        ));
+    }
+    if let [only] = chain {
+        if !only.is_self_signed() {
+            return Err(format!(
+                "invalid self-signed certificate. subject: {:?}. Error: certificate is not self-signed",
+                only.subject_text()
+            ));
+        }
+        valid_at_signing_time(only, signing_time)?;
+        return validate_leaf(only).map_err(|e| format!("invalid self-signed certificate. Error: {e}"));
+    }
+    let last = chain.len() - 1;
+    for (i, certificate) in chain.iter().enumerate() {
+        valid_at_signing_time(certificate, signing_time)?;
+        let subject = certificate.subject_text();
+        if i == last {
+            if !certificate.is_self_signed() {
+                return Err(format!(
+                    "root certificate with subject {subject:?} is not self-signed. Certificate chain must end with a valid self-signed root certificate"
+                ));
+            }
+        } else {
+            if certificate.is_self_signed() {
+                let role = if i == 0 { "leaf" } else { "intermediate" };
+                return Err(format!(
+                    "{role} certificate with subject {subject:?} is self-signed. Certificate chain must not contain self-signed {role} certificate"
+                ));
+            }
+            let parent = &chain[i + 1];
+            certificate.verify_issued_by(parent).map_err(|e| {
+                format!(
+                    "invalid certificates or certificate with subject {subject:?} is not issued by {:?}. Error: {}",
+                    parent.subject_text(),
+                    e.message()
+                )
+            })?;
+        }
+        if i == 0 {
+            validate_leaf(certificate)?;
+        } else {
+            validate_ca(certificate, i - 1)?;
+        }
+    }
+    Ok(())
+}
+
+fn valid_at_signing_time(certificate: &Certificate, signing_time: SystemTime) -> Result<(), String> {
+    if certificate.is_valid_at(signing_time) {
+        return Ok(());
+    }
+    Err(format!(
+        "certificate with subject {:?} was invalid at signing time of {}. Certificate is valid from [{}] to [{}]",
+        certificate.subject_text(),
+        format_time(signing_time),
+        format_time(certificate.not_before()),
+        format_time(certificate.not_after())
+    ))
+}
+
+/// A CA with `below` CAs beneath it in the chain.
+fn validate_ca(certificate: &Certificate, below: usize) -> Result<(), String> {
+    let subject = certificate.subject_text();
+    if !certificate.has_basic_constraints() || !certificate.is_ca() {
+        return Err(format!(
+            "certificate with subject {subject:?}: ca field in basic constraints must be present, critical, and set to true"
+        ));
+    }
+    if let Some(len) = certificate.path_len() {
+        if usize::from(len) < below {
+            return Err(format!(
+                "certificate with subject {subject:?}: expected path length of {below} but certificate has path length {len} instead"
+            ));
+        }
+    }
+    key_usage_present_and_critical(certificate)?;
+    if !certificate.declares_key_usage(KeyUsage::KeyCertSign) {
+        return Err(format!(
+            "certificate with subject {subject:?}: key usage must have the bit positions for key cert sign set"
+        ));
+    }
+    Ok(())
+}
+
+fn validate_leaf(certificate: &Certificate) -> Result<(), String> {
+    let subject = certificate.subject_text();
+    if certificate.is_ca() {
+        return Err(format!(
+            "certificate with subject {subject:?}: if the basic constraints extension is present, the ca field must be set to false"
+        ));
+    }
+    let bits = key_usage_present_and_critical(certificate)?;
+    if bits & 1 == 0 {
+        return Err(format!(
+            "the certificate with subject {subject:?} is invalid. The key usage must have the bit positions for \"Digital Signature\" set"
+        ));
+    }
+    let forbidden: Vec<String> = LEAF_FORBIDDEN_KEY_USAGES
+        .iter()
+        .filter(|(bit, _)| bits & (1 << bit) != 0)
+        .map(|(_, name)| format!("{name:?}"))
+        .collect();
+    if !forbidden.is_empty() {
+        return Err(format!(
+            "the certificate with subject {subject:?} is invalid. The key usage must be \"Digital Signature\" only, but found {}",
+            forbidden.join(", ")
+        ));
+    }
+    if let Some(usages) = certificate.extended_key_usage() {
+        if let Some((_, name)) = LEAF_FORBIDDEN_EKUS
+            .iter()
+            .find(|(oid, _)| usages.iter().any(|u| u == oid))
+        {
+            return Err(format!(
+                "certificate with subject {subject:?}: extended key usage must not contain {name} eku"
+            ));
+        }
+    }
+    super::envelope::EnvelopeAlgorithm::for_key(certificate.public_key())
+        .map(|_| ())
+        .map_err(|e| format!("certificate with subject {subject:?}: {e}"))
+}
+
+fn key_usage_present_and_critical(certificate: &Certificate) -> Result<u16, String> {
+    match certificate.key_usage() {
+        Some((bits, true)) => Ok(bits),
+        Some((_, false)) => Err(format!(
+            "certificate with subject {:?}: key usage extension must be marked critical",
+            certificate.subject_text()
+        )),
+        None => Err(format!(
+            "certificate with subject {:?}: key usage extension must be present",
+            certificate.subject_text()
+        )),
+    }
+}

@@ -1,0 +1,23 @@
+//! Notary Project (notation) signatures: the JWS envelope, the certificate chain rules, notation's
+//! trust store and trust policy, verification levels, and judging a signature under them as
+//! notation-go does.
+
+pub mod chain;
+pub mod dn;
+pub mod envelope;
+pub mod jws;
+pub mod level;
+pub mod trust_policy;
+pub mod trust_store;
+pub mod verify;
+
+pub use dn::DistinguishedName;
+pub use envelope::{EnvelopeContent, SignerInfo, SigningScheme, COSE_MEDIA_TYPE, JWS_MEDIA_TYPE};
+pub use jws::verify_jws;
+pub use level::{TimestampPolicy, ValidationAction, ValidationType, VerificationLevel};
+pub use trust_policy::{TrustPolicyDocument, TrustPolicyStatement};
+pub use trust_store::{TrustStore, TrustStoreType};
+pub use verify::{refused_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject, NotationTrust};
+
+/// The artifact type of a notation signature manifest.
+pub const NOTATION_SIGNATURE_ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature";

@@ -1,0 +1,462 @@
+//! Judging one notation signature under a trust policy statement, in notation-go's order: integrity
+//! (the envelope and its signature), the verification plugin it names, authenticity (a certificate
+//! of the chain in the statement's trust stores, and a trusted identity), expiry, authentic
+//! timestamp, revocation; then the payload must name the subject, with the user metadata asked
+//! for. Each validation's failure rejects the signature, is logged, or the validation is skipped,
+//! as the statement's level says; the report lists every check with what it found.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::dn::DistinguishedName;
+use super::envelope::{
+    EnvelopeContent, SigningScheme, COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, VERIFICATION_PLUGIN,
+    VERIFICATION_PLUGIN_MIN_VERSION,
+};
+use super::jws::verify_jws;
+use super::level::{TimestampPolicy, ValidationAction, ValidationType};
+use super::trust_policy::{x509_subject, TrustPolicyDocument, TrustPolicyStatement, WILDCARD};
+use super::trust_store::{TrustStore, TrustStoreType};
+use crate::checks::Checks;
+use crate::error::{Error, ErrorCode, Result};
+use crate::sigstore::format_time;
+use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport, Signer};
+use crate::x509::Certificate;
+
+/// A notation trust policy and the trust store it names: the authority of `notation verify`.
+#[derive(Debug, Clone)]
+pub struct NotationTrust {
+    /// The trust policy document.
+    pub policy: Arc<TrustPolicyDocument>,
+    /// The trust store its statements name.
+    pub trust_store: Arc<TrustStore>,
+}
+
+/// What is verified: the artifact's reference (for the trust policy's registry scopes) and its
+/// descriptor, which the signed payload must name.
+#[derive(Debug, Clone)]
+pub struct NotationSubject<'a> {
+    /// `registry/repository@digest` (for a layout, the scope it is verified under).
+    pub reference: &'a str,
+    /// The manifest's media type.
+    pub media_type: &'a str,
+    /// The manifest's digest.
+    pub digest: &'a str,
+    /// The manifest's size in bytes.
+    pub size: u64,
+}
+
+/// What a signature must also satisfy, beside the trust policy.
+#[derive(Debug, Clone, Default)]
+pub struct NotationRequirements {
+    /// User metadata the signed payload must carry (`notation verify -m key=value`).
+    pub user_metadata: BTreeMap<String, String>,
+}
+
+/// One notation signature: its envelope's media type and bytes (checked against their digest).
+#[derive(Debug, Clone, Copy)]
+pub struct NotationEnvelope<'a> {
+    /// `application/jose+json` or `application/cose`.
+    pub media_type: &'a str,
+    /// The envelope.
+    pub bytes: &'a [u8],
+}
+
+impl NotationTrust {
+    /// How the verdict names this authority.
+    pub fn name(&self) -> String {
+        let names: Vec<&str> = self.policy.statements().iter().map(|s| s.name.as_str()).collect();
+        format!("notation trust policy ({})", names.join(", "))
+    }
+
+    /// The statement that applies to `subject`; an error when none does (notation refuses the
+    /// artifact before looking at any signature).
+    pub fn statement_for(&self, subject: &NotationSubject<'_>) -> Result<&TrustPolicyStatement> {
+        self.policy.applicable(subject.reference)
+    }
+
+    /// The name of the statement that applies to `subject` when its level is `skip`: notation then
+    /// trusts the artifact without looking at any signature.
+    pub fn skips(&self, subject: &NotationSubject<'_>) -> Result<Option<&str>> {
+        let statement = self.statement_for(subject)?;
+        Ok(statement.level.is_skip().then_some(statement.name.as_str()))
+    }
+
+    /// Judges `envelope` as a signature of `subject` at `time`, found at `location`.
+    pub fn judge(
+        &self,
+        subject: &NotationSubject<'_>,
+        envelope: NotationEnvelope<'_>,
+        requirements: &NotationRequirements,
+        time: SystemTime,
+        location: &str,
+    ) -> SignatureReport {
+        let mut judgement = Judgement {
+            checks: Checks::default(),
+            stopped: false,
+        };
+        let statement = match self.statement_for(subject) {
+            Ok(statement) => statement,
+            Err(e) => {
+                judgement.record(
+                    CheckName::Authenticity,
+                    ValidationAction::Enforce,
+                    Err(e.message().to_owned()),
+                );
+                return judgement.report(location, None, &self.name(), None);
+            }
+        };
+        let level = &statement.level;
+        let content = match verify_envelope(envelope) {
+            Ok(content) => {
+                judgement
+                    .checks
+                    .push(CheckName::Integrity, Outcome::Passed, String::new());
+                content
+            }
+            Err(e) => {
+                judgement.record(
+                    CheckName::Integrity,
+                    ValidationAction::Enforce,
+                    Err(e.message().to_owned()),
+                );
+                return judgement.report(location, None, &self.name(), None);
+            }
+        };
+        let signer = &content.signer;
+        judgement.step(CheckName::Plugin, ValidationAction::Enforce, || {
+            plugin(&content).map(|_| ())
+        });
+        judgement.step(CheckName::Integrity, ValidationAction::Enforce, || {
+            understood_critical_attributes(&content)
+        });
+        judgement.step(
+            CheckName::Authenticity,
+            level.action(ValidationType::Authenticity),
+            || authenticity(statement, &self.trust_store, &content),
+        );
+        judgement.step(
+            CheckName::Expiry,
+            level.action(ValidationType::Expiry),
+            || match signer.expiry {
+                Some(expiry) if time >= expiry => {
+                    Err(format!("digital signature has expired on {}", format_time(expiry)))
+                }
+                _ => Ok(()),
+            },
+        );
+        judgement.step(
+            CheckName::AuthenticTimestamp,
+            level.action(ValidationType::AuthenticTimestamp),
+            || authentic_timestamp(statement, &content, time),
+        );
+        judgement.step(CheckName::Revocation, level.action(ValidationType::Revocation), || {
+            revocation(&signer.certificate_chain)
+        });
+        judgement.step(CheckName::Claims, ValidationAction::Enforce, || {
+            names_subject(&content, subject)
+        });
+        if !requirements.user_metadata.is_empty() {
+            judgement.step(CheckName::Annotations, ValidationAction::Enforce, || {
+                user_metadata(&content, &requirements.user_metadata)
+            });
+        }
+        let leaf = signer.certificate_chain.first();
+        judgement.report(location, leaf, &self.name(), Some(content.payload))
+    }
+}
+
+/// The report on a notation signature refused before any trust policy judged it: `check` failed
+/// for `reason` (its envelope could not be had, or no authority of the verifier judges it).
+pub fn refused_notation_signature(location: &str, check: CheckName, reason: String) -> SignatureReport {
+    let mut judgement = Judgement {
+        checks: Checks::default(),
+        stopped: false,
+    };
+    judgement.record(check, ValidationAction::Enforce, Err(reason));
+    judgement.report(location, None, "", None)
+}
+
+/// The checks so far, and whether an enforced failure ended the verification.
+struct Judgement {
+    checks: Checks,
+    stopped: bool,
+}
+
+impl Judgement {
+    fn record(&mut self, name: CheckName, action: ValidationAction, result: std::result::Result<(), String>) {
+        let (outcome, detail) = match (action, result) {
+            (ValidationAction::Skip, _) => (Outcome::SkippedByPolicy, String::new()),
+            (_, Ok(())) => (Outcome::Passed, String::new()),
+            (ValidationAction::Log, Err(reason)) => (Outcome::FailedLogged, reason),
+            (ValidationAction::Enforce, Err(reason)) => {
+                self.stopped = true;
+                (Outcome::Failed, reason)
+            }
+        };
+        self.checks.push(name, outcome, detail);
+    }
+
+    /// Runs `check` unless an enforced failure came before, or the level skips it.
+    fn step(
+        &mut self,
+        name: CheckName,
+        action: ValidationAction,
+        check: impl FnOnce() -> std::result::Result<(), String>,
+    ) {
+        if self.stopped {
+            self.checks.push(name, Outcome::NotReached, String::new());
+        } else if action == ValidationAction::Skip {
+            self.record(name, action, Ok(()));
+        } else {
+            self.record(name, action, check());
+        }
+    }
+
+    fn report(
+        self,
+        location: &str,
+        leaf: Option<&Certificate>,
+        authority: &str,
+        payload: Option<Vec<u8>>,
+    ) -> SignatureReport {
+        let verified = !self.stopped && self.checks.0.iter().all(|c| c.outcome != Outcome::Failed);
+        SignatureReport {
+            kind: SignatureKind::NotationSignature,
+            location: location.to_owned(),
+            signer: leaf.filter(|_| verified).map(|leaf| Signer {
+                authority: authority.to_owned(),
+                key_id: leaf.public_key().key_id(),
+                key_type: leaf.public_key().key_type().to_string(),
+                certificate: None,
+                x509_subject: Some(leaf.subject_text()),
+            }),
+            checks: self.checks.0,
+            verified,
+            payload: payload.filter(|_| verified),
+            cosign_extras: Default::default(),
+            attestation: None,
+        }
+    }
+}
+
+/// Parses and verifies the envelope by its media type.
+fn verify_envelope(envelope: NotationEnvelope<'_>) -> Result<EnvelopeContent> {
+    match envelope.media_type {
+        JWS_MEDIA_TYPE => verify_jws(envelope.bytes),
+        COSE_MEDIA_TYPE => Err(Error::new(
+            ErrorCode::Unsupported,
+            "COSE signature envelopes are not verified by this release of ocitrust yet",
+        )),
+        other => Err(Error::new(
+            ErrorCode::Unsupported,
+            format!("unable to parse the digital signature, error : signature envelope format with media type {other:?} is not supported"),
+        )),
+    }
+}
+
+/// The verification plugin the signature names, if any. Plugins are not run by this release, so a
+/// signature that names one is refused, as notation refuses it when the plugin is not installed.
+fn plugin(content: &EnvelopeContent) -> std::result::Result<Option<String>, String> {
+    let Some(attribute) = content.signer.extended_attribute(VERIFICATION_PLUGIN) else {
+        return Ok(None);
+    };
+    if !attribute.critical {
+        return Err(format!("{VERIFICATION_PLUGIN} is not a critical Extended attribute"));
+    }
+    let name = match &attribute.value {
+        serde_json::Value::String(name) if !name.trim().is_empty() => name,
+        serde_json::Value::String(_) => {
+            return Err(format!(
+                "{VERIFICATION_PLUGIN} from extended attribute is an empty string"
+            ))
+        }
+        _ => return Err(format!("{VERIFICATION_PLUGIN} from extended attribute is not a string")),
+    };
+    Err(format!(
+        "error while locating the verification plugin {name:?}, make sure the plugin is installed successfully before verifying the signature. error: this release of ocitrust does not run verification plugins"
+    ))
+}
+
+/// A critical attribute nothing here understands refuses the signature (only a verification
+/// plugin may process such attributes).
+fn understood_critical_attributes(content: &EnvelopeContent) -> std::result::Result<(), String> {
+    match content
+        .signer
+        .extended_attributes
+        .iter()
+        .find(|a| a.critical && a.key != VERIFICATION_PLUGIN && a.key != VERIFICATION_PLUGIN_MIN_VERSION)
+    {
+        Some(attribute) => Err(format!(
+            "extended critical attribute {:?} is not understood (only a verification plugin may process it, and the signature names none)",
+            attribute.key
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A certificate of the chain is in one of the statement's trust stores of the type the signing
+/// scheme calls for, and the signing certificate's subject is a trusted identity.
+fn authenticity(
+    statement: &TrustPolicyStatement,
+    trust_store: &TrustStore,
+    content: &EnvelopeContent,
+) -> std::result::Result<(), String> {
+    let kind = match content.signer.signing_scheme {
+        SigningScheme::X509 => TrustStoreType::Ca,
+        SigningScheme::X509SigningAuthority => TrustStoreType::SigningAuthority,
+    };
+    let mut trusted: Vec<&Certificate> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for (store_kind, name) in &statement.trust_stores {
+        if *store_kind != kind || seen.contains(&name.as_str()) {
+            continue;
+        }
+        seen.push(name);
+        let certificates = trust_store
+            .certificates(kind, name)
+            .map_err(|e| format!("error while loading the trust store, {}", e.message()))?;
+        trusted.extend(certificates);
+    }
+    if trusted.is_empty() {
+        return Err("no trusted certificates are found to verify authenticity".to_owned());
+    }
+    let chain = &content.signer.certificate_chain;
+    if !trusted.iter().any(|t| chain.iter().any(|c| c.der() == t.der())) {
+        return Err("the signature's certificate chain does not contain any trusted certificate".to_owned());
+    }
+    trusted_identity(statement, chain)
+}
+
+/// The signing certificate's subject contains one of the statement's `x509.subject` identities
+/// (or the statement trusts any identity).
+fn trusted_identity(statement: &TrustPolicyStatement, chain: &[Certificate]) -> std::result::Result<(), String> {
+    let name = &statement.name;
+    if statement.trusted_identities.iter().any(|i| i == WILDCARD) {
+        return Ok(());
+    }
+    let mut identities = Vec::new();
+    for identity in &statement.trusted_identities {
+        if let Some(dn) = x509_subject(name, identity).map_err(|e| e.message().to_owned())? {
+            identities.push((identity, dn.map_err(|e| e.message().to_owned())?));
+        }
+    }
+    if identities.is_empty() {
+        return Err(format!(
+            "no x509 trusted identities are configured in the trust policy {name:?}"
+        ));
+    }
+    let leaf = chain.first().ok_or("the signature has no signing certificate")?;
+    let subject = DistinguishedName::of_certificate_subject(leaf).map_err(|e| {
+        format!(
+            "error while parsing the certificate subject from the digital signature. error : {:?}",
+            e.message()
+        )
+    })?;
+    if identities.iter().any(|(_, dn)| dn.is_subset_of(&subject)) {
+        return Ok(());
+    }
+    let listed: Vec<&str> = identities.iter().map(|(identity, _)| identity.as_str()).collect();
+    Err(format!(
+        "signing certificate from the digital signature does not match the X.509 trusted identities {listed:?} defined in the trust policy {name:?} (its subject is {:?})",
+        leaf.subject_text()
+    ))
+}
+
+/// The signing time is vouched for. A signing authority's is authentic: the chain must have been
+/// valid then. A CA-issued signature's is only claimed: unless a timestamp is verified, the chain
+/// must be valid now.
+fn authentic_timestamp(
+    statement: &TrustPolicyStatement,
+    content: &EnvelopeContent,
+    time: SystemTime,
+) -> std::result::Result<(), String> {
+    let chain = &content.signer.certificate_chain;
+    if content.signer.signing_scheme == SigningScheme::X509SigningAuthority {
+        let signed = content.signer.signing_time;
+        return match chain.iter().find(|c| !c.is_valid_at(signed)) {
+            Some(c) => Err(format!(
+                "certificate {:?} was not valid when the digital signature was produced at {}",
+                c.subject_text(),
+                format_time(signed)
+            )),
+            None => Ok(()),
+        };
+    }
+    let tsa_configured = statement
+        .trust_stores
+        .iter()
+        .any(|(kind, _)| *kind == TrustStoreType::Tsa);
+    let chain_expired = chain.iter().any(|c| time > c.not_after());
+    let stamp_needed = tsa_configured && (statement.verify_timestamp == TimestampPolicy::Always || chain_expired);
+    if stamp_needed {
+        return match content.signer.timestamp {
+            None => Err("no timestamp countersignature was found in the signature envelope".to_owned()),
+            Some(_) => Err("the timestamp countersignature is not verified by this release of ocitrust yet".to_owned()),
+        };
+    }
+    for certificate in chain {
+        if time < certificate.not_before() {
+            return Err(format!(
+                "verification time is before certificate {:?} validity period, it will be valid from {}",
+                certificate.subject_text(),
+                format_time(certificate.not_before())
+            ));
+        }
+        if time > certificate.not_after() {
+            return Err(format!(
+                "verification time is after certificate {:?} validity period, it was expired at {}",
+                certificate.subject_text(),
+                format_time(certificate.not_after())
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// OID of the CRL distribution points extension.
+const EXTENSION_CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
+/// OID of the authority information access extension (which names OCSP responders).
+const EXTENSION_AUTHORITY_INFO_ACCESS: &str = "1.3.6.1.5.5.7.1.1";
+
+/// No certificate of the chain may be revoked. A certificate that names neither an OCSP responder
+/// nor a CRL cannot be revoked; one that names either cannot be checked by this release, and so has
+/// an unknown status.
+fn revocation(chain: &[Certificate]) -> std::result::Result<(), String> {
+    match chain.iter().find(|c| {
+        c.extension(EXTENSION_CRL_DISTRIBUTION_POINTS).is_some() || c.extension(EXTENSION_AUTHORITY_INFO_ACCESS).is_some()
+    }) {
+        Some(certificate) => Err(format!(
+            "signing certificate with subject {:?} revocation status is unknown: it names an OCSP responder or a CRL, which this release of ocitrust does not consult yet",
+            certificate.subject_text()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The payload's target artifact is the subject: same media type, digest and size.
+fn names_subject(content: &EnvelopeContent, subject: &NotationSubject<'_>) -> std::result::Result<(), String> {
+    let target = content.target_artifact().map_err(|e| e.message().to_owned())?;
+    let same = target.media_type == subject.media_type
+        && target.digest == subject.digest
+        && u64::try_from(target.size).ok() == Some(subject.size);
+    if same {
+        return Ok(());
+    }
+    Err(format!(
+        "content descriptor mismatch: the signature is for {} {} ({} bytes), not {} {} ({} bytes)",
+        target.media_type, target.digest, target.size, subject.media_type, subject.digest, subject.size
+    ))
+}
+
+/// The payload's target artifact carries every `key=value` asked for.
+fn user_metadata(content: &EnvelopeContent, wanted: &BTreeMap<String, String>) -> std::result::Result<(), String> {
+    let target = content.target_artifact().map_err(|e| e.message().to_owned())?;
+    match wanted.iter().find(|(k, v)| target.annotations.get(*k) != Some(v)) {
+        Some((key, value)) => Err(format!(
+            "unable to find specified metadata in the signature: {key}={value} is not among the signed annotations"
+        )),
+        None => Ok(()),
+    }
+}
