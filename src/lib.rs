@@ -16,6 +16,7 @@
 
 mod evidence;
 mod keys;
+mod notation;
 mod sign;
 mod tree;
 mod triangulate;
@@ -36,6 +37,9 @@ pub use ocitrust_registry::remote::{Credentials, Referrer, ReferrersSource, Regi
 pub use keys::{
     generate_key_pair, load_private_key, load_public_key, load_public_key_file, read_key_file, GeneratedKeyPair,
 };
+pub use notation::{notation_authority, notation_trust};
+pub use ocitrust_core::notation::{NotationTrust, TrustPolicyDocument, TrustStore};
+pub use ocitrust_registry::NotationConfigDir;
 pub use sign::{attest, sign, AttestOptions, SignOptions, SignOutcome};
 pub use tree::{tree, Attached, TagArtifact};
 pub use triangulate::triangulate;

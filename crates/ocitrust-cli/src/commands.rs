@@ -12,6 +12,7 @@ use ocitrust::{Credentials, Error, ErrorCode, Platform, RegistryOptions, Result,
 
 use crate::attestation_commands;
 use crate::blob_commands;
+use crate::notation_commands;
 use crate::output::{self, Format};
 use crate::password;
 use crate::trust_args::TrustArgs;
@@ -114,6 +115,11 @@ enum Command {
         trust: TrustArgs,
         /// The artifact, or its digest (sha256:<hex>); for a DSSE bundle, the in-toto subject.
         file_or_digest: String,
+    },
+    /// notation's commands (verify), reading notation's own configuration.
+    Notation {
+        #[command(subcommand)]
+        command: notation_commands::NotationCommand,
     },
     /// List what is attached to an image in a registry: signatures, attestations, SBOMs, referrers.
     Tree {
@@ -218,6 +224,14 @@ pub(crate) fn parse_platform(text: &str) -> std::result::Result<Platform, String
     Platform::parse(text).map_err(|e| e.to_string())
 }
 
+impl Cli {
+    /// Whether the command is one of notation's, which exits 1 on every failure as notation does
+    /// (cosign's commands exit 10 and 12 for missing and unmatched signatures).
+    pub fn is_notation(&self) -> bool {
+        matches!(self.command, Command::Notation { .. })
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::GenerateKeyPair {
@@ -300,6 +314,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::VerifyAttestation { attestation, registry } => {
             attestation_commands::verify_attestation(attestation, registry.options())
         }
+        Command::Notation { command } => notation_commands::run(command),
         Command::Tree { registry, reference } => {
             let attached = ocitrust::tree(&reference, &registry.options())?;
             output::print_tree(&reference, &attached);

@@ -4,6 +4,7 @@ mod attestation_commands;
 mod blob_commands;
 mod commands;
 mod exit_code;
+mod notation_commands;
 mod output;
 mod password;
 mod terminal;
@@ -26,11 +27,16 @@ fn main() -> ExitCode {
             };
         }
     };
+    let notation = cli.is_notation();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             terminal::say!("Error: {e}");
-            ExitCode::from(exit_code::for_error(&e))
+            ExitCode::from(if notation {
+                exit_code::OTHER
+            } else {
+                exit_code::for_error(&e)
+            })
         }
     }
 }

@@ -8,9 +8,11 @@ mod discover;
 pub mod file;
 pub mod layout;
 pub mod limits;
+pub mod notation_config;
 pub mod remote;
 mod signature_referrers;
 
 pub use discover::{discover_in_layout, discover_layout_referrers, CosignEvidence, SignatureSource};
 pub use layout::{LayoutReference, LayoutSelector, OciLayout};
-pub use signature_referrers::SignatureReferrers;
+pub use notation_config::NotationConfigDir;
+pub use signature_referrers::{FetchedLayer, SignatureReferrers};

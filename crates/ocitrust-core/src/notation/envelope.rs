@@ -244,10 +244,17 @@ const PAYLOAD_FIELDS: GoStructFields<'static> = GoStructFields {
 };
 
 impl EnvelopeContent {
-    /// The descriptor the payload names (`{"targetArtifact": {...}}`).
+    /// The descriptor the payload names.
     pub fn target_artifact(&self) -> Result<TargetArtifact> {
-        check_go_unambiguous(&self.payload, PAYLOAD_FIELDS, "notation payload")?;
-        let payload: Payload = serde_json::from_slice(&self.payload).map_err(|e| {
+        target_artifact(&self.payload)
+    }
+}
+
+/// The descriptor a notation payload (`{"targetArtifact": {...}}`) names.
+pub fn target_artifact(payload: &[u8]) -> Result<TargetArtifact> {
+    {
+        check_go_unambiguous(payload, PAYLOAD_FIELDS, "notation payload")?;
+        let payload: Payload = serde_json::from_slice(payload).map_err(|e| {
             Error::new(
                 ErrorCode::InvalidPayload,
                 format!("the signed payload is not notation's: {e}"),
@@ -261,6 +268,104 @@ impl EnvelopeContent {
             digest: target.digest.unwrap_or_default(),
             size: target.size.unwrap_or_default(),
             annotations: target.annotations.unwrap_or_default(),
+        })
+    }
+}
+
+/// The signed attributes an envelope's protected header states, before notation's rules are applied.
+pub(crate) struct StatedAttributes {
+    pub signing_scheme: Option<String>,
+    pub signing_time: Option<SystemTime>,
+    pub authentic_signing_time: Option<SystemTime>,
+    pub expiry: Option<SystemTime>,
+    /// The attributes marked critical; `None` when the header has no `crit`.
+    pub critical: Option<Vec<String>>,
+    /// Every other attribute, by name.
+    pub extended: Vec<(String, serde_json::Value)>,
+}
+
+/// The signed attributes once notation's rules held.
+pub(crate) struct SignedAttributes {
+    pub signing_scheme: SigningScheme,
+    /// The signing time, or a signing authority's authentic signing time.
+    pub signing_time: SystemTime,
+    pub expiry: Option<SystemTime>,
+    pub extended_attributes: Vec<ExtendedAttribute>,
+}
+
+/// Names of the attributes notation defines, as both envelope formats label them.
+pub(crate) const SIGNING_SCHEME: &str = "io.cncf.notary.signingScheme";
+pub(crate) const SIGNING_TIME: &str = "io.cncf.notary.signingTime";
+pub(crate) const AUTHENTIC_SIGNING_TIME: &str = "io.cncf.notary.authenticSigningTime";
+pub(crate) const EXPIRY: &str = "io.cncf.notary.expiry";
+
+impl StatedAttributes {
+    /// Applies notation's rules: a known signing scheme; for `notary.x509` a signing time and no
+    /// authentic signing time, for a signing authority the reverse; `crit` naming the signing
+    /// scheme, the expiry when there is one and a signing authority's authentic signing time,
+    /// and nothing that is absent.
+    pub(crate) fn resolve(self) -> Result<SignedAttributes> {
+        let name = self.signing_scheme.as_deref().unwrap_or_default();
+        let signing_scheme =
+            SigningScheme::named(name).ok_or_else(|| integrity(format!("unsupported SigningScheme: `{name}`")))?;
+        let signing_time = match signing_scheme {
+            SigningScheme::X509 => {
+                if self.authentic_signing_time.is_some() {
+                    return Err(integrity(format!(
+                        "{AUTHENTIC_SIGNING_TIME:?} header must not be present for notary.x509 signing scheme"
+                    )));
+                }
+                self.signing_time
+            }
+            SigningScheme::X509SigningAuthority => {
+                if self.signing_time.is_some() {
+                    return Err(integrity(format!(
+                        "{SIGNING_TIME:?} header must not be present for notary.x509.signingAuthority signing scheme"
+                    )));
+                }
+                if self.authentic_signing_time.is_none() {
+                    return Err(integrity(format!(
+                        "{AUTHENTIC_SIGNING_TIME:?} header must be present for notary.x509.signingAuthority signing scheme"
+                    )));
+                }
+                self.authentic_signing_time
+            }
+        };
+        let critical = self
+            .critical
+            .ok_or_else(|| integrity("missing \"crit\" header".into()))?;
+        let mut must: Vec<&str> = vec![SIGNING_SCHEME];
+        if self.expiry.is_some() {
+            must.push(EXPIRY);
+        }
+        if signing_scheme == SigningScheme::X509SigningAuthority {
+            must.push(AUTHENTIC_SIGNING_TIME);
+        }
+        for name in &critical {
+            if let Some(i) = must.iter().position(|m| m == name) {
+                must.remove(i);
+            } else if !self.extended.iter().any(|(key, _)| key == name) {
+                return Err(integrity(format!("{name:?} header is marked critical but not present")));
+            }
+        }
+        if !must.is_empty() {
+            return Err(integrity(format!(
+                "these required headers are not marked as critical: {must:?}"
+            )));
+        }
+        Ok(SignedAttributes {
+            signing_scheme,
+            signing_time: signing_time.ok_or_else(|| integrity("signing-time not present".into()))?,
+            expiry: self.expiry,
+            extended_attributes: self
+                .extended
+                .into_iter()
+                .map(|(key, value)| ExtendedAttribute {
+                    critical: critical.contains(&key),
+                    key,
+                    value,
+                })
+                .collect(),
         })
     }
 }

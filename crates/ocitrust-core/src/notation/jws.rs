@@ -12,8 +12,8 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::envelope::{
-    integrity, validate_content, EnvelopeAlgorithm, EnvelopeContent, ExtendedAttribute, SignerInfo, SigningScheme,
-    ENVELOPE_SIZE_MAX,
+    integrity, validate_content, EnvelopeAlgorithm, EnvelopeContent, SignerInfo, StatedAttributes,
+    AUTHENTIC_SIGNING_TIME, ENVELOPE_SIZE_MAX, EXPIRY, SIGNING_SCHEME, SIGNING_TIME,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::go_reading::{check_go_unambiguous, GoStructFields};
@@ -23,10 +23,6 @@ use crate::x509::Certificate;
 const ALG: &str = "alg";
 const CTY: &str = "cty";
 const CRIT: &str = "crit";
-const SIGNING_SCHEME: &str = "io.cncf.notary.signingScheme";
-const SIGNING_TIME: &str = "io.cncf.notary.signingTime";
-const AUTHENTIC_SIGNING_TIME: &str = "io.cncf.notary.authenticSigningTime";
-const EXPIRY: &str = "io.cncf.notary.expiry";
 /// The protected header's own fields; every other key is an extended attribute.
 const HEADER_KEYS: [&str; 7] = [
     ALG,
@@ -92,7 +88,12 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
         return Err(integrity("the JWS payload is not a JSON object".into()));
     }
 
-    let headers = ProtectedHeaders::read(&header_json)?;
+    let content_type = match header_json.get(CTY) {
+        Some(Value::String(cty)) => cty.clone(),
+        None | Some(Value::Null) => String::new(),
+        Some(_) => return Err(integrity("\"cty\" is not a string".into())),
+    };
+    let attributes = stated_attributes(&header_json)?.resolve()?;
     let certificate_chain = chain_der
         .iter()
         .map(|der| {
@@ -101,14 +102,12 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
         .collect::<Result<Vec<_>>>()?;
     let content = EnvelopeContent {
         payload: payload_bytes,
-        payload_content_type: headers.content_type,
+        payload_content_type: content_type,
         signer: SignerInfo {
-            signing_scheme: headers.signing_scheme,
-            signing_time: headers
-                .signing_time
-                .ok_or_else(|| integrity("signing-time not present".into()))?,
-            expiry: headers.expiry,
-            extended_attributes: headers.extended_attributes,
+            signing_scheme: attributes.signing_scheme,
+            signing_time: attributes.signing_time,
+            expiry: attributes.expiry,
+            extended_attributes: attributes.extended_attributes,
             certificate_chain,
             algorithm,
             signature: signature_bytes,
@@ -127,120 +126,37 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
     Ok(content)
 }
 
-/// What the protected header says, checked against the signing scheme's rules.
-struct ProtectedHeaders {
-    content_type: String,
-    signing_scheme: SigningScheme,
-    signing_time: Option<std::time::SystemTime>,
-    expiry: Option<std::time::SystemTime>,
-    extended_attributes: Vec<ExtendedAttribute>,
-}
-
-impl ProtectedHeaders {
-    fn read(header: &Map<String, Value>) -> Result<Self> {
-        let scheme_name = match header.get(SIGNING_SCHEME) {
-            Some(Value::String(s)) => s.as_str(),
-            None | Some(Value::Null) => "",
-            Some(_) => return Err(integrity(format!("{SIGNING_SCHEME:?} is not a string"))),
-        };
-        let signing_scheme = SigningScheme::named(scheme_name)
-            .ok_or_else(|| integrity(format!("unsupported SigningScheme: `{scheme_name}`")))?;
-        let signing_time = time_field(header, SIGNING_TIME)?;
-        let authentic_signing_time = time_field(header, AUTHENTIC_SIGNING_TIME)?;
-        let expiry = time_field(header, EXPIRY)?;
-        let signing_time = match signing_scheme {
-            SigningScheme::X509 => {
-                if authentic_signing_time.is_some() {
-                    return Err(integrity(format!(
-                        "{AUTHENTIC_SIGNING_TIME:?} header must not be present for notary.x509 signing scheme"
-                    )));
-                }
-                signing_time
-            }
-            SigningScheme::X509SigningAuthority => {
-                if signing_time.is_some() {
-                    return Err(integrity(format!(
-                        "{SIGNING_TIME:?} header must not be present for notary.x509.signingAuthority signing scheme"
-                    )));
-                }
-                if authentic_signing_time.is_none() {
-                    return Err(integrity(format!(
-                        "{AUTHENTIC_SIGNING_TIME:?} header must be present for notary.x509.signingAuthority signing scheme"
-                    )));
-                }
-                authentic_signing_time
-            }
-        };
-        let critical = match header.get(CRIT) {
-            Some(Value::Array(values)) => values
-                .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| integrity("\"crit\" holds a non-string".into()))
-                })
-                .collect::<Result<Vec<String>>>()?,
-            None | Some(Value::Null) => Vec::new(),
-            Some(_) => return Err(integrity("\"crit\" is not an array".into())),
-        };
-        let extended: Vec<(&String, &Value)> = header
+/// The signed attributes the protected header states.
+fn stated_attributes(header: &Map<String, Value>) -> Result<StatedAttributes> {
+    let signing_scheme = match header.get(SIGNING_SCHEME) {
+        Some(Value::String(s)) => Some(s.clone()),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err(integrity(format!("{SIGNING_SCHEME:?} is not a string"))),
+    };
+    let critical = match header.get(CRIT) {
+        Some(Value::Array(values)) => values
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| integrity("\"crit\" holds a non-string".into()))
+            })
+            .collect::<Result<Vec<String>>>()?,
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => return Err(integrity("\"crit\" is not an array".into())),
+    };
+    Ok(StatedAttributes {
+        signing_scheme,
+        signing_time: time_field(header, SIGNING_TIME)?,
+        authentic_signing_time: time_field(header, AUTHENTIC_SIGNING_TIME)?,
+        expiry: time_field(header, EXPIRY)?,
+        critical: Some(critical).filter(|c| !c.is_empty()),
+        extended: header
             .iter()
             .filter(|(key, _)| !HEADER_KEYS.contains(&key.as_str()))
-            .collect();
-        check_critical(&critical, signing_scheme, expiry.is_some(), &extended)?;
-        let content_type = match header.get(CTY) {
-            Some(Value::String(cty)) => cty.clone(),
-            None | Some(Value::Null) => String::new(),
-            Some(_) => return Err(integrity("\"cty\" is not a string".into())),
-        };
-        Ok(ProtectedHeaders {
-            content_type,
-            signing_scheme,
-            signing_time,
-            expiry,
-            extended_attributes: extended
-                .into_iter()
-                .map(|(key, value)| ExtendedAttribute {
-                    key: key.clone(),
-                    critical: critical.contains(key),
-                    value: value.clone(),
-                })
-                .collect(),
-        })
-    }
-}
-
-/// `crit` must list the signing scheme, the expiry when there is one, and a signing authority's
-/// authentic signing time; anything else it lists must be present.
-fn check_critical(
-    critical: &[String],
-    scheme: SigningScheme,
-    has_expiry: bool,
-    extended: &[(&String, &Value)],
-) -> Result<()> {
-    if critical.is_empty() {
-        return Err(integrity("missing \"crit\" header".into()));
-    }
-    let mut must: Vec<&str> = vec![SIGNING_SCHEME];
-    if has_expiry {
-        must.push(EXPIRY);
-    }
-    if scheme == SigningScheme::X509SigningAuthority {
-        must.push(AUTHENTIC_SIGNING_TIME);
-    }
-    for name in critical {
-        if let Some(i) = must.iter().position(|m| m == name) {
-            must.remove(i);
-        } else if !extended.iter().any(|(key, _)| *key == name) {
-            return Err(integrity(format!("{name:?} header is marked critical but not present")));
-        }
-    }
-    if !must.is_empty() {
-        return Err(integrity(format!(
-            "these required headers are not marked as critical: {must:?}"
-        )));
-    }
-    Ok(())
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect(),
+    })
 }
 
 fn time_field(header: &Map<String, Value>, key: &str) -> Result<Option<std::time::SystemTime>> {

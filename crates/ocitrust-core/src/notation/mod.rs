@@ -3,6 +3,7 @@
 //! notation-go does.
 
 pub mod chain;
+pub mod cose;
 pub mod dn;
 pub mod envelope;
 pub mod jws;
@@ -11,8 +12,11 @@ pub mod trust_policy;
 pub mod trust_store;
 pub mod verify;
 
+pub use cose::verify_cose;
 pub use dn::DistinguishedName;
-pub use envelope::{EnvelopeContent, SignerInfo, SigningScheme, COSE_MEDIA_TYPE, JWS_MEDIA_TYPE};
+pub use envelope::{
+    target_artifact, EnvelopeContent, SignerInfo, SigningScheme, TargetArtifact, COSE_MEDIA_TYPE, JWS_MEDIA_TYPE,
+};
 pub use jws::verify_jws;
 pub use level::{TimestampPolicy, ValidationAction, ValidationType, VerificationLevel};
 pub use trust_policy::{TrustPolicyDocument, TrustPolicyStatement};

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use super::cose::verify_cose;
 use super::dn::DistinguishedName;
 use super::envelope::{
     EnvelopeContent, SigningScheme, COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, VERIFICATION_PLUGIN,
@@ -245,10 +246,7 @@ impl Judgement {
 fn verify_envelope(envelope: NotationEnvelope<'_>) -> Result<EnvelopeContent> {
     match envelope.media_type {
         JWS_MEDIA_TYPE => verify_jws(envelope.bytes),
-        COSE_MEDIA_TYPE => Err(Error::new(
-            ErrorCode::Unsupported,
-            "COSE signature envelopes are not verified by this release of ocitrust yet",
-        )),
+        COSE_MEDIA_TYPE => verify_cose(envelope.bytes),
         other => Err(Error::new(
             ErrorCode::Unsupported,
             format!("unable to parse the digital signature, error : signature envelope format with media type {other:?} is not supported"),

@@ -1,0 +1,241 @@
+//! `ocitrust notation …`: notation's commands, with its flags, reading and writing notation's own
+//! configuration, so a user of a vendor's notation guide switches by renaming the command.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use ocitrust::core::notation::target_artifact;
+use ocitrust::{CheckName, Credentials, Error, ErrorCode, Outcome, RegistryOptions, Result, Verdict, Verifier};
+
+use crate::terminal::{say, show};
+
+/// notation's commands.
+#[derive(Debug, Subcommand)]
+pub enum NotationCommand {
+    /// Verify the notation signatures of an artifact under notation's trust policy and trust store,
+    /// as notation verify does.
+    Verify(VerifyArgs),
+}
+
+/// `notation verify`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The artifact: registry/repository@digest (or :tag), oci:PATH@DIGEST, or with --oci-layout
+    /// PATH@DIGEST.
+    reference: String,
+    /// The reference names an OCI image layout directory (PATH@DIGEST or PATH:TAG).
+    #[arg(long)]
+    oci_layout: bool,
+    /// The trust policy scope an OCI layout's artifact is verified under (e.g. local/app).
+    #[arg(long)]
+    scope: Option<String>,
+    /// User metadata the signature must carry, key=value (repeatable).
+    #[arg(short = 'm', long = "user-metadata", value_parser = parse_key_value)]
+    user_metadata: Vec<(String, String)>,
+    /// The trust policy file instead of notation's (trustpolicy.oci.json, else trustpolicy.json, in
+    /// its configuration directory).
+    #[arg(long, value_name = "FILE")]
+    trust_policy: Option<PathBuf>,
+    /// The trust store directory (holding x509/<type>/<name>/) instead of notation's.
+    #[arg(long, value_name = "DIR")]
+    trust_store: Option<PathBuf>,
+    /// Output: text (notation's lines) or json (the full verdict).
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    output: NotationFormat,
+    #[command(flatten)]
+    registry: NotationRegistryArgs,
+}
+
+/// notation's output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NotationFormat {
+    /// What notation prints.
+    Text,
+    /// ocitrust's full verdict.
+    Json,
+}
+
+/// How notation reaches registries.
+#[derive(Debug, clap::Args)]
+pub struct NotationRegistryArgs {
+    /// INSECURE: plain HTTP and any TLS certificate (loopback registries are reached over plain
+    /// HTTP anyway). Recorded in the verdict.
+    #[arg(long)]
+    insecure_registry: bool,
+    /// Registry username.
+    #[arg(short = 'u', long, env = "NOTATION_USERNAME", requires = "password")]
+    username: Option<String>,
+    /// Registry password.
+    #[arg(
+        short = 'p',
+        long,
+        env = "NOTATION_PASSWORD",
+        hide_env_values = true,
+        requires = "username"
+    )]
+    password: Option<String>,
+}
+
+impl NotationRegistryArgs {
+    fn options(self) -> RegistryOptions {
+        RegistryOptions {
+            allow_insecure: self.insecure_registry,
+            credentials: self
+                .username
+                .zip(self.password)
+                .map(|(username, password)| Credentials { username, password }),
+            ..RegistryOptions::default()
+        }
+    }
+}
+
+fn parse_key_value(text: &str) -> std::result::Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("invalid metadata {text:?}: expected key=value")),
+    }
+}
+
+/// Runs one notation command.
+pub fn run(command: NotationCommand) -> Result<()> {
+    match command {
+        NotationCommand::Verify(args) => verify(args),
+    }
+}
+
+/// The reference as the verifier reads it, and as notation prints it once pinned (`PATH@` for a
+/// layout, the repository otherwise).
+fn verifier_reference(reference: &str, oci_layout: bool) -> String {
+    if oci_layout && !reference.starts_with("oci:") {
+        format!("oci:{reference}")
+    } else {
+        reference.to_owned()
+    }
+}
+
+fn verify(args: VerifyArgs) -> Result<()> {
+    let reference = verifier_reference(&args.reference, args.oci_layout);
+    let layout = reference.starts_with("oci:");
+    if layout && args.scope.is_none() {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "verifying an artifact in an OCI layout needs the trust policy scope it is verified under: --scope",
+        ));
+    }
+    let authority = ocitrust::notation_authority(args.trust_policy.as_deref(), args.trust_store.as_deref())?;
+    let mut verifier = Verifier::trusting([authority])
+        .notation_scope(args.scope)
+        .registry_options(args.registry.options());
+    for (key, value) in args.user_metadata {
+        verifier = verifier.require_notation_metadata(key, value);
+    }
+    let verdict = verifier.verify(&reference)?;
+    let pinned = pinned_name(&reference, &verdict)?;
+    if !reference.contains('@') {
+        let tag = reference.rsplit_once(':').map_or("", |(_, tag)| tag);
+        say!("Warning: Always verify the artifact using digest(@sha256:...) rather than a tag(:{tag}) because resolved digest may not point to the same signed artifact, as tags are mutable.");
+    }
+    if args.output == NotationFormat::Json {
+        show!("{}", verdict.to_json()?);
+        return require_trusted(&verdict, &pinned);
+    }
+    require_trusted(&verdict, &pinned)?;
+    if verdict.skipped_by_policy.is_some() {
+        show!("Trust policy is configured to skip signature verification for {pinned}");
+        return Ok(());
+    }
+    let Some(trusted) = verdict.signatures.iter().find(|s| s.verified) else {
+        return Err(Error::new(
+            ErrorCode::Internal,
+            "a trusted verdict without a verified signature",
+        ));
+    };
+    for check in trusted.checks.iter().filter(|c| c.outcome == Outcome::FailedLogged) {
+        say!(
+            "Warning: {} was set to \"log\" and failed with error: {}",
+            validation_name(check.name),
+            check.detail
+        );
+    }
+    show!("Successfully verified signature for {pinned}");
+    let metadata = trusted
+        .payload
+        .as_deref()
+        .map(target_artifact)
+        .transpose()?
+        .map(|target| target.annotations)
+        .unwrap_or_default();
+    print_metadata(&metadata);
+    Ok(())
+}
+
+/// `registry/repository@digest`, or `PATH@digest` for a layout, as notation names the artifact.
+fn pinned_name(reference: &str, verdict: &Verdict) -> Result<String> {
+    let digest = &verdict.subject.digest;
+    if let Some(layout) = reference.strip_prefix("oci:") {
+        let path = layout.split(['@']).next().unwrap_or(layout);
+        let path = match path.rsplit_once(':') {
+            Some((path, tag)) if !tag.contains('/') => path,
+            _ => path,
+        };
+        return Ok(format!("{path}@{digest}"));
+    }
+    let parsed = ocitrust::Reference::parse(reference)?;
+    Ok(format!("{}/{}@{digest}", parsed.registry(), parsed.repository()))
+}
+
+/// notation's failure: no signature at all, or none trusted (each one's reason listed first).
+fn require_trusted(verdict: &Verdict, pinned: &str) -> Result<()> {
+    if verdict.trusted {
+        return Ok(());
+    }
+    if verdict.signatures.is_empty() {
+        return Err(Error::new(
+            ErrorCode::NoSignatures,
+            format!("signature verification failed: no signature is associated with \"{pinned}\", make sure the artifact was signed successfully"),
+        ));
+    }
+    for signature in &verdict.signatures {
+        if let Some(check) = signature.checks.iter().find(|c| c.outcome == Outcome::Failed) {
+            say!(
+                "Signature {} failed {}: {}",
+                signature.location,
+                validation_name(check.name),
+                check.detail
+            );
+        }
+    }
+    Err(Error::new(
+        ErrorCode::NoMatchingSignatures,
+        format!("signature verification failed for all the signatures associated with {pinned}"),
+    ))
+}
+
+/// The name notation gives a validation.
+fn validation_name(check: CheckName) -> &'static str {
+    match check {
+        CheckName::Integrity => "integrity",
+        CheckName::Authenticity => "authenticity",
+        CheckName::Expiry => "expiry",
+        CheckName::AuthenticTimestamp => "authenticTimestamp",
+        CheckName::Revocation => "revocation",
+        CheckName::Plugin => "plugin",
+        CheckName::Claims => "target artifact",
+        CheckName::Annotations => "user metadata",
+        _ => "signature",
+    }
+}
+
+/// The user metadata of the verified signature, as notation lists it.
+fn print_metadata(metadata: &BTreeMap<String, String>) {
+    if metadata.is_empty() {
+        return;
+    }
+    show!("\nThe artifact was signed with the following user metadata.");
+    let width = metadata.keys().map(String::len).max().unwrap_or(0).max(3);
+    show!("\n{:width$}   VALUE", "KEY");
+    for (key, value) in metadata {
+        show!("{key:width$}   {value}");
+    }
+}
