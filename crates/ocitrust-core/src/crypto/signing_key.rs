@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorCode, Result};
 
 enum Pair {
     EcdsaP256(sig::EcdsaKeyPair),
+    EcdsaP384(sig::EcdsaKeyPair),
     Ed25519(sig::Ed25519KeyPair),
     Rsa(sig::RsaKeyPair),
 }
@@ -71,12 +72,10 @@ impl SigningKey {
                     sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_ASN1_SIGNING, der, &rng).map_err(rejected)?,
                 )
             } else if curve == oids::CURVE_P384 {
-                // cosign signs with SHA-256 whatever the curve; ring cannot sign P-384 over SHA-256,
-                // and a SHA-384 signature would not verify in cosign. Verifying P-384 is supported.
-                return Err(Error::new(
-                    ErrorCode::Unsupported,
-                    "signing with ECDSA P-384 keys is not supported (cosign signs them over SHA-256); use P-256, Ed25519 or RSA",
-                ));
+                Pair::EcdsaP384(
+                    sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P384_SHA384_FIXED_SIGNING, der, &rng)
+                        .map_err(rejected)?,
+                )
             } else {
                 return Err(Error::new(
                     ErrorCode::Unsupported,
@@ -134,6 +133,12 @@ impl SigningKey {
         let failed = |_| Error::new(ErrorCode::Internal, "signing failed");
         match &self.pair {
             Pair::EcdsaP256(pair) => Ok(pair.sign(&rng, message).map_err(failed)?.as_ref().to_vec()),
+            // cosign signs with SHA-256 whatever the curve; ring cannot sign P-384 over SHA-256,
+            // and a SHA-384 signature would not verify in cosign.
+            Pair::EcdsaP384(_) => Err(Error::new(
+                ErrorCode::Unsupported,
+                "signing cosign signatures with ECDSA P-384 keys is not supported (cosign signs them over SHA-256); use P-256, Ed25519 or RSA",
+            )),
             Pair::Ed25519(pair) => Ok(pair.sign(message).as_ref().to_vec()),
             Pair::Rsa(pair) => {
                 let mut out = vec![0; pair.public().modulus_len()];
@@ -141,6 +146,41 @@ impl SigningKey {
                     .map_err(failed)?;
                 Ok(out)
             }
+        }
+    }
+}
+
+impl SigningKey {
+    /// Signs `message` with `algorithm` as JOSE and COSE encode signatures: ECDSA as the fixed-size
+    /// `r‖s` (P-256 over SHA-256, P-384 over SHA-384), RSA-PSS with a salt the hash's length.
+    pub fn sign_jose(&self, algorithm: super::SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>> {
+        use super::SignatureAlgorithm as A;
+        let rng = SystemRandom::new();
+        let failed = |_| Error::new(ErrorCode::Internal, "signing failed");
+        let unsupported = || {
+            Error::new(
+                ErrorCode::Unsupported,
+                format!("a {} key cannot sign with {algorithm:?}", self.public.key_type()),
+            )
+        };
+        match (&self.pair, algorithm) {
+            (Pair::EcdsaP256(_), A::EcdsaSha256) => {
+                let pair = sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, &self.pkcs8, &rng)
+                    .map_err(|_| Error::new(ErrorCode::Internal, "re-reading the P-256 key failed"))?;
+                Ok(pair.sign(&rng, message).map_err(failed)?.as_ref().to_vec())
+            }
+            (Pair::EcdsaP384(pair), A::EcdsaSha384) => Ok(pair.sign(&rng, message).map_err(failed)?.as_ref().to_vec()),
+            (Pair::Rsa(pair), A::RsaPssSha256 | A::RsaPssSha384 | A::RsaPssSha512) => {
+                let padding: &'static dyn sig::RsaEncoding = match algorithm {
+                    A::RsaPssSha256 => &sig::RSA_PSS_SHA256,
+                    A::RsaPssSha384 => &sig::RSA_PSS_SHA384,
+                    _ => &sig::RSA_PSS_SHA512,
+                };
+                let mut out = vec![0; pair.public().modulus_len()];
+                pair.sign(padding, &rng, message, &mut out).map_err(failed)?;
+                Ok(out)
+            }
+            _ => Err(unsupported()),
         }
     }
 }
@@ -167,11 +207,19 @@ fn wrap_pkcs8(oid: ObjectIdentifier, parameters: AnyRef<'_>, private_key: &[u8])
 
 fn public_key_of(pair: &Pair) -> Result<PublicKey> {
     let curve_p256 = AnyRef::from(&oids::CURVE_P256);
+    let curve_p384 = AnyRef::from(&oids::CURVE_P384);
     let (algorithm, key_bytes) = match pair {
         Pair::EcdsaP256(p) => (
             AlgorithmIdentifierRef {
                 oid: oids::EC_PUBLIC_KEY,
                 parameters: Some(curve_p256),
+            },
+            p.public_key().as_ref(),
+        ),
+        Pair::EcdsaP384(p) => (
+            AlgorithmIdentifierRef {
+                oid: oids::EC_PUBLIC_KEY,
+                parameters: Some(curve_p384),
             },
             p.public_key().as_ref(),
         ),

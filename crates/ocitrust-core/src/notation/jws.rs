@@ -80,6 +80,14 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
             ))
         }
     };
+    let expected = EnvelopeAlgorithm::for_key(leaf.public_key()).map_err(|e| integrity(e.message().to_owned()))?;
+    if algorithm != expected {
+        return Err(integrity(format!(
+            "the protected header's algorithm {} is not the signing certificate's {}",
+            algorithm.jose_name(),
+            expected.jose_name()
+        )));
+    }
     let payload_bytes = decode_url(payload, "payload")?;
     let signature_bytes = decode_url(signature, "signature")?;
     let signing_input = format!("{protected}.{payload}");

@@ -8,6 +8,7 @@ pub mod dn;
 pub mod envelope;
 pub mod jws;
 pub mod level;
+pub mod sign;
 pub mod trust_policy;
 pub mod trust_store;
 pub mod verify;
@@ -19,6 +20,10 @@ pub use envelope::{
 };
 pub use jws::verify_jws;
 pub use level::{TimestampPolicy, ValidationAction, ValidationType, VerificationLevel};
+pub use sign::{
+    notation_signature_manifest, sign_notation_envelope, EnvelopeFormat, NotationSignRequest, SignatureManifest,
+    SignatureManifestForm, SignedEnvelope,
+};
 pub use trust_policy::{TrustPolicyDocument, TrustPolicyStatement};
 pub use trust_store::{TrustStore, TrustStoreType};
 pub use verify::{refused_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject, NotationTrust};
