@@ -17,6 +17,7 @@
 mod evidence;
 mod keys;
 mod notation;
+mod referrer_store;
 mod sign;
 mod tree;
 mod triangulate;

@@ -16,6 +16,8 @@ use ocitrust_registry::layout::{
 use ocitrust_registry::remote::{RegistryClient, RegistryOptions};
 use ocitrust_registry::{discover_in_layout, LayoutReference, OciLayout, SignatureSource};
 
+use crate::referrer_store::{store_referrer, NewReferrer};
+
 /// What to put in the signed payload.
 #[derive(Debug, Clone, Default)]
 pub struct SignOptions {
@@ -97,65 +99,32 @@ pub fn attest(reference: &str, key: &SigningKey, options: &AttestOptions) -> Res
     )
 }
 
-/// Attests as a Sigstore bundle referrer of the image (cosign v3): in a layout, the referrer
-/// manifest is added to `index.json` (untagged, as referrers are); in a registry, it is pushed by
-/// digest to the signature repository and listed by the referrers API or its tag schema.
+/// Attests as a Sigstore bundle referrer of the image (cosign v3), stored as referrers are
+/// ([`store_referrer`]).
 fn attest_as_referrer(
     reference: &str,
     key: &SigningKey,
     request: &AttestRequest<'_>,
     options: &AttestOptions,
 ) -> Result<SignOutcome> {
-    let make = |subject: &ocitrust_core::oci::Manifest, identity: &str| {
-        let referrer = ReferrerSubject {
-            media_type: subject.media_type(),
-            digest: subject.digest(),
-            size: subject.bytes().len() as u64,
-        };
-        attest_image_bundle(key, referrer, identity, request)
-    };
-    if !LayoutReference::is_layout_reference(reference) {
-        let parsed = Reference::parse(reference)?;
-        let client = RegistryClient::new(options.registry.clone())?.bounded_by_options();
-        let subject = client.existing_manifest(&parsed)?;
-        let repository = options.registry.signature_repository_for(&parsed)?;
-        let identity = options.identity.clone().unwrap_or_else(|| parsed.name());
-        let new = make(&subject, &identity)?;
-        let (registry, repo) = (repository.registry(), repository.repository());
-        client.push_blob(registry, repo, &new.config)?;
-        client.push_blob(registry, repo, &new.bundle)?;
-        let digest = client.push_referrer(&repository, subject.digest(), &new.manifest)?;
-        return Ok(SignOutcome {
-            subject: subject.digest().clone(),
-            signature_manifest: digest.clone(),
-            location: repository.with_digest(digest).to_string(),
-        });
-    }
-    let layout_ref = LayoutReference::parse(reference)?;
-    let layout = OciLayout::open(&layout_ref.path)?;
-    let mut writer = layout.writer()?;
-    let current = OciLayout::open(&layout_ref.path)?;
-    let evidence = discover_in_layout(&current, &layout_ref, None, Attachment::Attestations)?;
-    let identity = options
-        .identity
-        .clone()
-        .unwrap_or_else(|| layout_ref.path.display().to_string());
-    let new = make(&evidence.subject, &identity)?;
-    writer.write_blob(&new.config)?;
-    writer.write_blob(&new.bundle)?;
-    let digest = writer.write_blob(&new.manifest)?;
-    let entry = IndexEntry {
-        media_type: media_types::OCI_MANIFEST.to_owned(),
-        digest: digest.clone(),
-        size: new.manifest.len() as u64,
-        annotations: BTreeMap::new(),
-    };
-    writer.put_entry(&entry, |e| e.digest == digest)?;
-    Ok(SignOutcome {
-        subject: evidence.subject.digest().clone(),
-        signature_manifest: digest.clone(),
-        location: format!("oci:{}@{digest}", layout_ref.path.display()),
-    })
+    store_referrer(
+        reference,
+        &options.registry,
+        options.identity.as_deref(),
+        |subject, identity| {
+            let referrer = ReferrerSubject {
+                media_type: subject.media_type(),
+                digest: subject.digest(),
+                size: subject.bytes().len() as u64,
+            };
+            let new = attest_image_bundle(key, referrer, identity, request)?;
+            Ok(NewReferrer {
+                blobs: vec![new.config, new.bundle],
+                manifest: new.manifest,
+                entry_annotations: BTreeMap::new(),
+            })
+        },
+    )
 }
 
 /// Adds what `make` makes (from the subject's digest, the identity to name it by and the current
