@@ -79,6 +79,80 @@ impl NotationConfigDir {
     pub fn read_trust_store(&self) -> Result<TrustStore> {
         read_trust_store(&self.trust_store_path())
     }
+
+    /// Where notation lists its signing keys (`signingkeys.json`).
+    pub fn signing_keys_path(&self) -> PathBuf {
+        self.path.join("signingkeys.json")
+    }
+
+    /// The signing keys notation knows (none when `signingkeys.json` does not exist).
+    pub fn signing_keys(&self) -> Result<SigningKeys> {
+        let path = self.signing_keys_path();
+        let bytes = match read_bounded(&path, SIGNING_KEYS_SIZE_MAX) {
+            Ok(bytes) => bytes,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(SigningKeys::default()),
+            Err(e) => return Err(e),
+        };
+        serde_json::from_slice(&bytes).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!("{}: malformed signing key configuration: {e}", path.display()),
+            )
+        })
+    }
+}
+
+/// Largest `signingkeys.json` read.
+const SIGNING_KEYS_SIZE_MAX: u64 = 1024 * 1024;
+
+/// notation's `signingkeys.json`: the keys it signs with, and which is the default.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct SigningKeys {
+    /// The default key's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// Every key.
+    #[serde(default)]
+    pub keys: Vec<SigningKeyEntry>,
+}
+
+/// One signing key: a local key and certificate chain, or a key a plugin holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SigningKeyEntry {
+    /// Its name (`notation sign --key NAME`).
+    pub name: String,
+    /// The private key file (PEM), for a local key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_path: Option<PathBuf>,
+    /// The certificate chain file (PEM, leaf first), for a local key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_path: Option<PathBuf>,
+    /// The key's id in its plugin, for a plugin key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The plugin holding the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin_name: Option<String>,
+}
+
+impl SigningKeys {
+    /// The key named `name`, or the default key.
+    pub fn select(&self, name: Option<&str>) -> Result<&SigningKeyEntry> {
+        let name = match name.or(self.default.as_deref()) {
+            Some(name) => name,
+            None => {
+                return Err(Error::new(
+                    ErrorCode::InvalidArgument,
+                    "default signing key not set. Please set default signing key or specify a key name",
+                ))
+            }
+        };
+        self.keys
+            .iter()
+            .find(|k| k.name == name)
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("signing key {name} not found")))
+    }
 }
 
 /// Reads and validates the trust policy document at `path` (a regular file, not a symlink).

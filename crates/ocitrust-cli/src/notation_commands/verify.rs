@@ -1,22 +1,14 @@
-//! `ocitrust notation …`: notation's commands, with its flags, reading and writing notation's own
-//! configuration, so a user of a vendor's notation guide switches by renaming the command.
+//! `ocitrust notation verify`: notation's verification, with its flags, lines and exit status, and
+//! the reason each rejected signature failed.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use clap::Subcommand;
 use ocitrust::core::notation::target_artifact;
-use ocitrust::{CheckName, Credentials, Error, ErrorCode, Outcome, RegistryOptions, Result, Verdict, Verifier};
+use ocitrust::{CheckName, Error, ErrorCode, Outcome, Result, Verdict, Verifier};
 
+use super::{parse_key_value, NotationRegistryArgs};
 use crate::terminal::{say, show};
-
-/// notation's commands.
-#[derive(Debug, Subcommand)]
-pub enum NotationCommand {
-    /// Verify the notation signatures of an artifact under notation's trust policy and trust store,
-    /// as notation verify does.
-    Verify(VerifyArgs),
-}
 
 /// `notation verify`'s flags.
 #[derive(Debug, clap::Args)]
@@ -56,57 +48,9 @@ pub enum NotationFormat {
     Json,
 }
 
-/// How notation reaches registries.
-#[derive(Debug, clap::Args)]
-pub struct NotationRegistryArgs {
-    /// INSECURE: plain HTTP and any TLS certificate (loopback registries are reached over plain
-    /// HTTP anyway). Recorded in the verdict.
-    #[arg(long)]
-    insecure_registry: bool,
-    /// Registry username.
-    #[arg(short = 'u', long, env = "NOTATION_USERNAME", requires = "password")]
-    username: Option<String>,
-    /// Registry password.
-    #[arg(
-        short = 'p',
-        long,
-        env = "NOTATION_PASSWORD",
-        hide_env_values = true,
-        requires = "username"
-    )]
-    password: Option<String>,
-}
-
-impl NotationRegistryArgs {
-    fn options(self) -> RegistryOptions {
-        RegistryOptions {
-            allow_insecure: self.insecure_registry,
-            credentials: self
-                .username
-                .zip(self.password)
-                .map(|(username, password)| Credentials { username, password }),
-            ..RegistryOptions::default()
-        }
-    }
-}
-
-fn parse_key_value(text: &str) -> std::result::Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-        _ => Err(format!("invalid metadata {text:?}: expected key=value")),
-    }
-}
-
-/// Runs one notation command.
-pub fn run(command: NotationCommand) -> Result<()> {
-    match command {
-        NotationCommand::Verify(args) => verify(args),
-    }
-}
-
 /// The reference as the verifier reads it, and as notation prints it once pinned (`PATH@` for a
 /// layout, the repository otherwise).
-fn verifier_reference(reference: &str, oci_layout: bool) -> String {
+pub(super) fn verifier_reference(reference: &str, oci_layout: bool) -> String {
     if oci_layout && !reference.starts_with("oci:") {
         format!("oci:{reference}")
     } else {
@@ -114,7 +58,7 @@ fn verifier_reference(reference: &str, oci_layout: bool) -> String {
     }
 }
 
-fn verify(args: VerifyArgs) -> Result<()> {
+pub fn verify(args: VerifyArgs) -> Result<()> {
     let reference = verifier_reference(&args.reference, args.oci_layout);
     let layout = reference.starts_with("oci:");
     if layout && args.scope.is_none() {
@@ -172,9 +116,13 @@ fn verify(args: VerifyArgs) -> Result<()> {
 
 /// `registry/repository@digest`, or `PATH@digest` for a layout, as notation names the artifact.
 fn pinned_name(reference: &str, verdict: &Verdict) -> Result<String> {
-    let digest = &verdict.subject.digest;
+    pinned_name_of(reference, &verdict.subject.digest)
+}
+
+/// [`pinned_name`] of `reference` resolved to `digest`.
+pub(super) fn pinned_name_of(reference: &str, digest: &ocitrust::Digest) -> Result<String> {
     if let Some(layout) = reference.strip_prefix("oci:") {
-        let path = layout.split(['@']).next().unwrap_or(layout);
+        let path = layout.split('@').next().unwrap_or(layout);
         let path = match path.rsplit_once(':') {
             Some((path, tag)) if !tag.contains('/') => path,
             _ => path,
