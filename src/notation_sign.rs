@@ -77,11 +77,17 @@ impl NotationSigner {
             (Some(key), Some(chain), _) => Self::from_files(key, chain),
             (_, _, Some(plugin)) => Err(Error::new(
                 ErrorCode::Unsupported,
-                format!("signing key {} is held by the plugin {plugin}; signing through plugins is not supported", entry.name),
+                format!(
+                    "signing key {} is held by the plugin {plugin}; signing through plugins is not supported",
+                    entry.name
+                ),
             )),
             _ => Err(Error::new(
                 ErrorCode::InvalidArgument,
-                format!("signing key {} names neither a key file and certificate nor a plugin", entry.name),
+                format!(
+                    "signing key {} names neither a key file and certificate nor a plugin",
+                    entry.name
+                ),
             )),
         }
     }
@@ -107,7 +113,13 @@ pub fn notation_sign(reference: &str, signer: &NotationSigner, options: &Notatio
             signing_agent: concat!("ocitrust/", env!("CARGO_PKG_VERSION")),
             format: options.format,
         })?;
-        let made = notation_signature_manifest(&target, &envelope, &signer.certificate_chain, options.manifest_form, now)?;
+        let made = notation_signature_manifest(
+            &target,
+            &envelope,
+            &signer.certificate_chain,
+            options.manifest_form,
+            now,
+        )?;
         Ok(NewReferrer {
             blobs: vec![made.config, made.envelope],
             manifest: made.manifest,

@@ -1,158 +1,372 @@
-//! Interop with the real notation (v1.3.2) through a loopback docker-registry: notation signs with a
-//! test certificate, storing its signature under the referrers tag schema (docker-registry has no
-//! referrers API), or with `--oci-layout` into an OCI layout, and ocitrust finds it. Verifying
-//! notation signatures is not implemented yet, so the verdict must report the signature and refuse
-//! to count it. Built only with the `interop` feature; the test command installs the peers and sets
-//! OCITRUST_NOTATION too.
+//! Interop with the real notation (v1.3.2, installed by the test command) with notation's own
+//! configuration directory: notation signs (JWS and COSE, with expiry and user metadata, several
+//! signers) in a loopback docker-registry (referrers tag schema) and in OCI layouts, and
+//! `ocitrust notation verify` reaches the verdict `notation verify` reaches; ocitrust signs, and
+//! notation verifies. Built only with the `interop` feature.
 
 #[path = "support/peers.rs"]
 mod peers;
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use peers::*;
 use support::*;
 
-const NOTATION_SIGNATURE: &str = "application/vnd.cncf.notary.signature";
+/// notation's configuration, keys and policy under `work`, shared by notation and ocitrust.
+struct NotationHome {
+    work: PathBuf,
+}
 
-/// Runs notation with its configuration (keys, certificates) under `work`.
-fn notation(work: &Path, args: &[&str]) -> Output {
-    let config = work.join("notation-config");
-    run(
-        &tool("OCITRUST_NOTATION"),
-        args,
-        work,
-        &[("XDG_CONFIG_HOME", config.to_str().unwrap())],
-    )
+impl NotationHome {
+    /// A configuration with the test keys `keys` (each `notation cert generate-test NAME`, whose
+    /// certificate lands in the trust store `ca:NAME`), the first the default signing key.
+    fn new(work: &Path, keys: &[&str]) -> Self {
+        let home = NotationHome { work: work.to_owned() };
+        for (i, key) in keys.iter().enumerate() {
+            let mut args = vec!["cert", "generate-test", key];
+            if i == 0 {
+                args.push("--default");
+            }
+            ok(home.notation(&args), "notation cert generate-test");
+        }
+        home
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "XDG_CONFIG_HOME".into(),
+                self.work.join("notation-config").display().to_string(),
+            ),
+            ("NOTATION_EXPERIMENTAL".into(), "1".into()),
+        ]
+    }
+
+    fn notation(&self, args: &[&str]) -> Output {
+        let env = self.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        run(&tool("OCITRUST_NOTATION"), args, &self.work, &env)
+    }
+
+    fn ocitrust(&self, args: &[&str]) -> Output {
+        let env = self.env();
+        let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let home = self.work.display().to_string();
+        env.push(("HOME", &home));
+        let mut full = vec!["notation"];
+        full.extend_from_slice(args);
+        ocitrust_in(&self.work, &full, &env)
+    }
+
+    /// Imports a trust policy (through notation, which validates it as it does).
+    fn policy(&self, level: &str, stores: &[&str], identities: &[&str]) {
+        let policy = serde_json::json!({"version": "1.0", "trustPolicies": [{
+            "name": "interop", "registryScopes": ["*"],
+            "signatureVerification": {"level": level},
+            "trustStores": stores, "trustedIdentities": identities,
+        }]});
+        let file = self.work.join("policy.json");
+        std::fs::write(&file, policy.to_string()).unwrap();
+        ok(
+            self.notation(&["policy", "import", "--force", file.to_str().unwrap()]),
+            "notation policy import",
+        );
+    }
+
+    /// Runs `verify ARGS` with both tools; asserts they agree on success and on the success line,
+    /// and returns ocitrust's output.
+    #[track_caller]
+    fn both_verify(&self, args: &[&str], expect_success: bool) -> Output {
+        let mut with_verify = vec!["verify"];
+        with_verify.extend_from_slice(args);
+        let notation = self.notation(&with_verify);
+        let ocitrust = self.ocitrust(&with_verify);
+        assert_eq!(
+            notation.status.success(),
+            expect_success,
+            "notation {with_verify:?}:\n{}\n{}",
+            stdout(&notation),
+            stderr(&notation)
+        );
+        assert_eq!(
+            ocitrust.status.success(),
+            expect_success,
+            "ocitrust notation {with_verify:?}:\n{}\n{}",
+            stdout(&ocitrust),
+            stderr(&ocitrust)
+        );
+        if expect_success {
+            let line = |out: &Output| stdout(out).lines().next().unwrap_or_default().to_owned();
+            assert_eq!(line(&ocitrust), line(&notation));
+        } else {
+            assert_eq!(ocitrust.status.code(), Some(1), "notation exits 1");
+            assert!(
+                stderr(&ocitrust).contains("signature verification failed"),
+                "{}",
+                stderr(&ocitrust)
+            );
+        }
+        ocitrust
+    }
+}
+
+fn verdict_of(home: &NotationHome, args: &[&str]) -> serde_json::Value {
+    let mut full = vec!["verify", "-o", "json"];
+    full.extend_from_slice(args);
+    stdout_json(&home.ocitrust(&full))
+}
+
+fn checks(signature: &serde_json::Value) -> Vec<(String, String)> {
+    signature["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }
 
 #[test]
-fn notation_signatures_are_found_and_reported_not_trusted() {
-    let peers = Peers::new("registry-notation");
-    let reference = peers.push_image("notarized");
-    let digest = peers.digest(&reference);
-    let pinned = format!("{}/notarized@{digest}", peers.registry.address);
-    ok(
-        notation(&peers.work, &["cert", "generate-test", "--default", "ocitrust-test"]),
-        "notation cert generate-test",
-    );
-    ok(
-        notation(&peers.work, &["sign", "--insecure-registry", &pinned]),
-        "notation sign",
-    );
-    let listed = stdout(&ok(
-        notation(&peers.work, &["ls", "--insecure-registry", &pinned]),
-        "notation ls",
-    ));
-    let signature = listed
-        .split_whitespace()
-        .find(|word| word.starts_with("sha256:") && !pinned.ends_with(*word))
-        .unwrap_or_else(|| panic!("no signature digest in `notation ls`:\n{listed}"))
-        .to_owned();
+fn notation_signs_jws_and_cose_in_a_registry_and_both_tools_agree() {
+    let peers = Peers::new("notation-registry");
+    let home = NotationHome::new(&peers.work, &["acme"]);
+    home.policy("strict", &["ca:acme"], &["*"]);
+    for (repo, format) in [("jws", "jws"), ("cose", "cose")] {
+        let reference = peers.push_image(repo);
+        let pinned = format!("{}/{repo}@{}", peers.registry.address, peers.digest(&reference));
+        ok(
+            home.notation(&[
+                "sign",
+                "--insecure-registry",
+                "--signature-format",
+                format,
+                "-m",
+                "team=net",
+                &pinned,
+            ]),
+            "notation sign",
+        );
+        let out = home.both_verify(&["--insecure-registry", &pinned], true);
+        assert_eq!(
+            stdout(&out).lines().next().unwrap(),
+            format!("Successfully verified signature for {pinned}")
+        );
+        assert!(
+            stdout(&out).contains("team"),
+            "the signed metadata is listed: {}",
+            stdout(&out)
+        );
+        home.both_verify(&["--insecure-registry", "-m", "team=net", &pinned], true);
+        home.both_verify(&["--insecure-registry", "-m", "team=db", &pinned], false);
+        // By tag: the same verdict, and notation's warning.
+        let out = home.both_verify(&["--insecure-registry", &reference], true);
+        assert!(
+            stderr(&out).contains("Always verify the artifact using digest"),
+            "{}",
+            stderr(&out)
+        );
 
-    // tree lists it among the referrers, by its digest and artifact type.
-    let tree = stdout(&ok(peers.ocitrust(&peers.work, &["tree", &reference]), "tree"));
-    assert!(tree.contains(&format!("{signature} ({NOTATION_SIGNATURE})")), "{tree}");
-
-    // verify examines it and says why it does not count; the image is not trusted.
-    let key = sample_pub();
-    let key = key.to_str().unwrap();
-    let out = peers.ocitrust(
-        &peers.work,
-        &[
-            "verify",
-            "--key",
-            key,
-            "--insecure-ignore-tlog",
-            "-o",
-            "verdict",
-            &reference,
-        ],
-    );
-    assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
-    let verdict = stdout_json(&out);
-    assert_eq!(verdict["trusted"], false);
-    assert_eq!(verdict["signatures"].as_array().unwrap().len(), 1, "{verdict}");
-    assert_eq!(verdict["signatures"][0]["kind"], "notation-signature");
-    assert!(
-        verdict["signatures"][0]["location"]
+        let verdict = verdict_of(&home, &["--insecure-registry", &pinned]);
+        assert_eq!(verdict["trusted"], true, "{verdict}");
+        let signature = &verdict["signatures"][0];
+        assert_eq!(signature["kind"], "notation-signature");
+        assert!(verdict["insecure"]
+            .as_array()
+            .unwrap()
+            .contains(&"allow-insecure-registry".into()));
+        let names: Vec<String> = checks(signature).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "integrity",
+                "plugin",
+                "integrity",
+                "authenticity",
+                "expiry",
+                "authentic-timestamp",
+                "revocation",
+                "claims"
+            ]
+        );
+        assert!(checks(signature).iter().all(|(_, o)| o == "passed"), "{signature}");
+        assert!(signature["signer"]["x509_subject"]
             .as_str()
             .unwrap()
-            .contains(&signature),
-        "{verdict}"
-    );
-    assert_fails(
-        &peers.ocitrust(
-            &peers.work,
-            &["verify", "--key", key, "--insecure-ignore-tlog", &pinned],
-        ),
-        12,
-        "notation signatures are not verified by ocitrust yet",
-    );
+            .contains("CN=acme"));
+    }
 }
 
 #[test]
-fn notation_signatures_in_an_oci_layout_are_found_offline() {
-    let work = scratch("layout-notation");
-    let layout = work.join("image");
+fn ocitrust_signs_and_notation_verifies_in_a_registry() {
+    let peers = Peers::new("notation-ocitrust-signs");
+    let home = NotationHome::new(&peers.work, &["acme"]);
+    home.policy("strict", &["ca:acme"], &["x509.subject:C=US,ST=WA,O=Notary"]);
+    for (repo, format) in [("jws", "jws"), ("cose", "cose")] {
+        let reference = peers.push_image(repo);
+        let pinned = format!("{}/{repo}@{}", peers.registry.address, peers.digest(&reference));
+        let signed = ok(
+            home.ocitrust(&[
+                "sign",
+                "--insecure-registry",
+                "--signature-format",
+                format,
+                "-e",
+                "1h",
+                "-m",
+                "k=v",
+                &pinned,
+            ]),
+            "ocitrust notation sign",
+        );
+        assert_eq!(stdout(&signed).trim(), format!("Successfully signed {pinned}"));
+        home.both_verify(&["--insecure-registry", "-m", "k=v", &pinned], true);
+        let listed = stdout(&ok(
+            home.notation(&["ls", "--insecure-registry", &pinned]),
+            "notation ls",
+        ));
+        assert!(listed.contains("application/vnd.cncf.notary.signature"), "{listed}");
+    }
+}
+
+#[test]
+fn expiry_trust_stores_identities_and_levels_decide_alike() {
+    let peers = Peers::new("notation-levels");
+    let home = NotationHome::new(&peers.work, &["acme", "other"]);
+    let reference = peers.push_image("levels");
+    let pinned = format!("{}/levels@{}", peers.registry.address, peers.digest(&reference));
+    // Signed by a key the policy does not trust: refused, whoever verifies.
     ok(
-        run(
-            "python3",
-            &[
-                root().join("examples/sample-image/build_image.py").to_str().unwrap(),
-                layout.to_str().unwrap(),
-            ],
-            &work,
-            &[],
-        ),
-        "building the image layout",
+        home.notation(&["sign", "--insecure-registry", "--key", "other", &pinned]),
+        "notation sign",
     );
-    let digest = read_index(&layout)["manifests"][0]["digest"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    home.policy("strict", &["ca:acme"], &["*"]);
+    let refused = home.both_verify(&["--insecure-registry", &pinned], false);
+    assert!(
+        stderr(&refused).contains("does not contain any trusted certificate"),
+        "the reason is given: {}",
+        stderr(&refused)
+    );
+    // Audit only logs authenticity.
+    home.policy("audit", &["ca:acme"], &["*"]);
+    let logged = home.both_verify(&["--insecure-registry", &pinned], true);
+    assert!(
+        stderr(&logged).contains("Warning: authenticity was set to \"log\""),
+        "{}",
+        stderr(&logged)
+    );
+    // A second, trusted signature makes the artifact trusted under strict.
+    home.policy("strict", &["ca:acme"], &["*"]);
     ok(
-        notation(&work, &["cert", "generate-test", "--default", "ocitrust-test"]),
-        "notation cert generate-test",
+        home.notation(&["sign", "--insecure-registry", "--key", "acme", &pinned]),
+        "notation sign",
     );
-    let config = work.join("notation-config");
-    ok(
-        run(
-            &tool("OCITRUST_NOTATION"),
-            &["sign", "--oci-layout", &format!("{}@{digest}", layout.display())],
-            &work,
-            &[
-                ("XDG_CONFIG_HOME", config.to_str().unwrap()),
-                ("NOTATION_EXPERIMENTAL", "1"),
-            ],
-        ),
-        "notation sign --oci-layout",
+    home.both_verify(&["--insecure-registry", &pinned], true);
+    let verdict = verdict_of(&home, &["--insecure-registry", &pinned]);
+    assert_eq!(verdict["signatures"].as_array().unwrap().len(), 2, "{verdict}");
+    // An identity the signer is not.
+    home.policy(
+        "strict",
+        &["ca:acme"],
+        &["x509.subject:C=US,ST=WA,O=Notary,CN=somebody"],
     );
-    assert_eq!(
-        read_index(&layout)["manifests"].as_array().unwrap().len(),
-        2,
-        "notation adds its signature to index.json"
+    let refused = home.both_verify(&["--insecure-registry", &pinned], false);
+    assert!(
+        stderr(&refused).contains("does not match the X.509 trusted identities"),
+        "{}",
+        stderr(&refused)
     );
 
-    // The layout's only image is still found without naming it; its notation signature is reported.
-    let key = sample_pub();
-    let out = ocitrust_in(
-        &work,
-        &[
-            "verify",
-            "--key",
-            key.to_str().unwrap(),
-            "--insecure-ignore-tlog",
-            "-o",
-            "verdict",
-            &format!("oci:{}", layout.display()),
-        ],
-        &[],
+    // An expired signature: strict refuses, permissive warns.
+    let expiring = peers.push_image("expiring");
+    let expiring = format!("{}/expiring@{}", peers.registry.address, peers.digest(&expiring));
+    ok(
+        home.notation(&["sign", "--insecure-registry", "-e", "1s", &expiring]),
+        "notation sign -e 1s",
     );
-    assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
-    let verdict = stdout_json(&out);
-    assert_eq!(verdict["subject"]["digest"], digest.as_str());
-    assert_eq!(verdict["signatures"][0]["kind"], "notation-signature", "{verdict}");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    home.policy("strict", &["ca:acme"], &["*"]);
+    let refused = home.both_verify(&["--insecure-registry", &expiring], false);
+    assert!(
+        stderr(&refused).contains("digital signature has expired"),
+        "{}",
+        stderr(&refused)
+    );
+    home.policy("permissive", &["ca:acme"], &["*"]);
+    let warned = home.both_verify(&["--insecure-registry", &expiring], true);
+    assert!(
+        stderr(&warned).contains("Warning: expiry was set to \"log\""),
+        "{}",
+        stderr(&warned)
+    );
+    // skip: trusted without looking.
+    let unsigned = peers.push_image("unsigned");
+    let unsigned = format!("{}/unsigned@{}", peers.registry.address, peers.digest(&unsigned));
+    home.policy("strict", &["ca:acme"], &["*"]);
+    let none = home.both_verify(&["--insecure-registry", &unsigned], false);
+    assert!(
+        stderr(&none).contains("no signature is associated with"),
+        "{}",
+        stderr(&none)
+    );
+    let skip = serde_json::json!({"version": "1.0", "trustPolicies": [{"name": "skip", "registryScopes": ["*"], "signatureVerification": {"level": "skip"}}]});
+    std::fs::write(peers.work.join("skip.json"), skip.to_string()).unwrap();
+    ok(
+        home.notation(&["policy", "import", "--force", "skip.json"]),
+        "notation policy import",
+    );
+    let skipped = home.both_verify(&["--insecure-registry", &unsigned], true);
+    assert!(stdout(&skipped).starts_with("Trust policy is configured to skip signature verification for"));
+}
+
+#[test]
+fn signatures_in_oci_layouts_verify_both_ways() {
+    let work = scratch("notation-layouts");
+    let home = NotationHome::new(&work, &["acme"]);
+    home.policy("strict", &["ca:acme"], &["*"]);
+    let layout = |name: &str| {
+        let path = work.join(name);
+        ok(
+            run(
+                "python3",
+                &[
+                    root().join("examples/sample-image/build_image.py").to_str().unwrap(),
+                    path.to_str().unwrap(),
+                ],
+                &work,
+                &[],
+            ),
+            "building the image layout",
+        );
+        let digest = read_index(&path)["manifests"][0]["digest"].as_str().unwrap().to_owned();
+        format!("{}@{digest}", path.display())
+    };
+    for format in ["jws", "cose"] {
+        let by_notation = layout(&format!("notation-{format}"));
+        ok(
+            home.notation(&["sign", "--oci-layout", "--signature-format", format, &by_notation]),
+            "notation sign",
+        );
+        home.both_verify(&["--oci-layout", "--scope", "local/app", &by_notation], true);
+        // ocitrust's own layout reference, and a scope the policy does not know, under a policy
+        // that names its scopes.
+        ok(
+            home.ocitrust(&["verify", "--scope", "local/app", &format!("oci:{by_notation}")]),
+            "oci: reference",
+        );
+        let by_ocitrust = layout(&format!("ocitrust-{format}"));
+        ok(
+            home.ocitrust(&["sign", "--oci-layout", "--signature-format", format, &by_ocitrust]),
+            "ocitrust sign",
+        );
+        home.both_verify(&["--oci-layout", "--scope", "local/app", &by_ocitrust], true);
+    }
+    // A layout without --scope is refused before anything is read.
+    let out = home.ocitrust(&["verify", "--oci-layout", &layout("unscoped")]);
+    assert_fails(&out, 1, "--scope");
 }

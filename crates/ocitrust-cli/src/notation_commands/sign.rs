@@ -105,10 +105,14 @@ fn parse_go_duration(text: &str) -> std::result::Result<Duration, String> {
         return Err(invalid());
     }
     while !rest.is_empty() {
-        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(invalid)?;
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(invalid)?;
         let number: f64 = rest[..number_end].parse().map_err(|_| invalid())?;
         rest = &rest[number_end..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let seconds = match &rest[..unit_end] {
             "ns" => 1e-9,
             "us" | "µs" => 1e-6,
@@ -122,7 +126,9 @@ fn parse_go_duration(text: &str) -> std::result::Result<Duration, String> {
         rest = &rest[unit_end..];
     }
     if !(total.is_finite() && total >= 1.0 && total < 1e11) {
-        return Err(format!("invalid duration {text:?}: it must be between 1s and about 3000 years"));
+        return Err(format!(
+            "invalid duration {text:?}: it must be between 1s and about 3000 years"
+        ));
     }
     Ok(Duration::from_secs_f64(total))
 }
