@@ -125,7 +125,7 @@ fn parse_go_duration(text: &str) -> std::result::Result<Duration, String> {
         total += number * seconds;
         rest = &rest[unit_end..];
     }
-    if !(total.is_finite() && total >= 1.0 && total < 1e11) {
+    if !(total.is_finite() && (1.0..1e11).contains(&total)) {
         return Err(format!(
             "invalid duration {text:?}: it must be between 1s and about 3000 years"
         ));
