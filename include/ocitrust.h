@@ -83,6 +83,12 @@ typedef struct ocitrust_identity ocitrust_identity;
 typedef struct ocitrust_key_pair ocitrust_key_pair;
 
 /**
+ * A notation trust policy with its trust store. A verifier that trusts it keeps its own copy, so it
+ * may be freed once added.
+ */
+typedef struct ocitrust_notation_policy ocitrust_notation_policy;
+
+/**
  * A public key (ECDSA P-256/P-384, RSA 2048–8192, Ed25519) trusted to sign images. Immutable;
  * may be shared between threads. Verifiers copy it, so it may be freed once they are made.
  */
@@ -444,6 +450,11 @@ typedef struct {
 #define OCITRUST_SIGNER_CERTIFICATE_CLAIMS 6
 
 /**
+ * Notation: the signing certificate's subject (RFC 4514), e.g. `CN=acme,O=Notary,ST=WA,C=US`.
+ */
+#define OCITRUST_SIGNER_X509_SUBJECT 7
+
+/**
  * The statement's predicate type, e.g. `https://cyclonedx.org/bom`.
  */
 #define OCITRUST_ATTESTATION_PREDICATE_TYPE 1
@@ -565,6 +576,86 @@ ocitrust_result ocitrust_key_pair_public_key_pem(const ocitrust_key_pair *pair,
  * a pointer to NULL does nothing.
  */
 void ocitrust_key_pair_free(ocitrust_key_pair **pair);
+
+/**
+ * Reads the trust policy (`trustpolicy.oci.json`, else `trustpolicy.json`) and trust store
+ * (`truststore/x509/…`) of the notation configuration directory `config_dir` (NUL-terminated), or
+ * when it is NULL of the one notation uses (`$NOTATION_CONFIG`, `$XDG_CONFIG_HOME/notation`,
+ * `~/.config/notation`). Errors: `OCITRUST_ERR_NOT_FOUND` (no trust policy),
+ * `OCITRUST_ERR_INVALID_POLICY` (it breaks a rule of notation's; the message says which),
+ * `OCITRUST_ERR_IO`.
+ */
+ocitrust_result ocitrust_notation_policy_from_config(const char *config_dir,
+                                                     ocitrust_notation_policy **policy_out,
+                                                     ocitrust_error **error_out);
+
+/**
+ * Reads the trust policy file `trust_policy_path` and the trust store directory `trust_store_dir`
+ * (holding `x509/<type>/<name>/`), both NUL-terminated (`notation verify` with `--trust-policy`
+ * and `--trust-store`). Errors as `ocitrust_notation_policy_from_config`.
+ */
+ocitrust_result ocitrust_notation_policy_from_files(const char *trust_policy_path,
+                                                    const char *trust_store_dir,
+                                                    ocitrust_notation_policy **policy_out,
+                                                    ocitrust_error **error_out);
+
+/**
+ * A trust policy from its JSON (`json_len` bytes at `json`, at most 1 MiB) with an empty trust
+ * store: add certificates with `ocitrust_notation_policy_add_certificates`. Errors:
+ * `OCITRUST_ERR_INVALID_POLICY`, `OCITRUST_ERR_LIMIT_EXCEEDED`.
+ */
+ocitrust_result ocitrust_notation_policy_from_json(const uint8_t *json,
+                                                   size_t json_len,
+                                                   ocitrust_notation_policy **policy_out,
+                                                   ocitrust_error **error_out);
+
+/**
+ * Adds the certificates of one file's bytes (`certificates_len` bytes of PEM or DER at
+ * `certificates`) to the trust store `store_name` of type `store_type` (`ca`,
+ * `signingAuthority` or `tsa`), as a file in `truststore/x509/<type>/<name>/` would. Certificates
+ * a store may not hold (not a CA nor self-signed; a `tsa` certificate that is not a root) make the
+ * store unusable, as notation makes it; the reason shows in the verdict of a signature judged under
+ * it. Errors: `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown type or a malformed store name.
+ */
+ocitrust_result ocitrust_notation_policy_add_certificates(ocitrust_notation_policy *policy,
+                                                          const char *store_type,
+                                                          const char *store_name,
+                                                          const uint8_t *certificates,
+                                                          size_t certificates_len,
+                                                          ocitrust_error **error_out);
+
+/**
+ * Frees a policy and sets `*policy` to NULL; NULL or an already freed handle is a no-op.
+ */
+void ocitrust_notation_policy_free(ocitrust_notation_policy **policy);
+
+/**
+ * Trusts notation signatures under `policy` (copied), as one more authority of the verifier: a
+ * notation signature is trusted when the statement that applies to the image passes it at its
+ * verification level. A statement with level `skip` trusts the image without looking at its
+ * signatures (`ocitrust_verdict_skipped_by_policy` then says which).
+ */
+ocitrust_result ocitrust_verifier_add_notation_policy(ocitrust_verifier *verifier,
+                                                      const ocitrust_notation_policy *policy,
+                                                      ocitrust_error **error_out);
+
+/**
+ * The trust policy scope (NUL-terminated; e.g. `local/app`) notation signatures in an OCI layout
+ * are judged under (`notation verify --oci-layout --scope`). In a registry the image's repository
+ * is the scope.
+ */
+ocitrust_result ocitrust_verifier_set_notation_scope(ocitrust_verifier *verifier,
+                                                     const char *scope,
+                                                     ocitrust_error **error_out);
+
+/**
+ * Requires the user metadata `key=value` in a notation signature (`notation verify -m`);
+ * repeatable. Both strings are NUL-terminated UTF-8.
+ */
+ocitrust_result ocitrust_verifier_require_notation_metadata(ocitrust_verifier *verifier,
+                                                            const char *key,
+                                                            const char *value,
+                                                            ocitrust_error **error_out);
 
 /**
  * Parses a public key from `pem` (`pem_len` bytes): PEM `PUBLIC KEY` as `cosign.pub`, or DER
@@ -912,6 +1003,15 @@ ocitrust_result ocitrust_verdict_verified_through_index(const ocitrust_verdict *
                                                         char *buf,
                                                         size_t buf_len,
                                                         size_t *out_len);
+
+/**
+ * Copies why a trust policy trusted the subject without looking at its signatures (a notation
+ * statement of level `skip`) into `buf`. `OCITRUST_ERR_NOT_FOUND` when none did.
+ */
+ocitrust_result ocitrust_verdict_skipped_by_policy(const ocitrust_verdict *verdict,
+                                                   char *buf,
+                                                   size_t buf_len,
+                                                   size_t *out_len);
 
 /**
  * Copies the platform selected from an index (`os/arch[/variant]`) into `buf`.

@@ -24,6 +24,9 @@ type Verdict struct {
 	Signatures           []SignatureReport `json:"signatures"`
 	// Insecure lists the insecure options in force, e.g. "insecure-ignore-tlog".
 	Insecure []string `json:"insecure"`
+	// SkippedByPolicy is set when a trust policy's level is skip for the subject (notation): it
+	// is trusted without any signature being looked at, and this says which statement decided.
+	SkippedByPolicy string `json:"skipped_by_policy,omitempty"`
 	// Attestations holds what each verified attestation states (VerifyAttestations only).
 	Attestations []Attestation `json:"-"`
 	// VerificationTime is the instant the verdict speaks for.
@@ -47,8 +50,8 @@ type Subject struct {
 // SignatureReport is everything about one signature examined.
 type SignatureReport struct {
 	// Kind is the kind of signature: "cosign-signature" (tag scheme), "cosign-attestation" (.att
-	// tag scheme), "sigstore-bundle" (cosign v3 referrer) or "notation-signature" (reported, never
-	// trusted yet).
+	// tag scheme), "sigstore-bundle" (cosign v3 referrer) or "notation-signature" (a JWS or COSE
+	// envelope referrer).
 	Kind string `json:"kind"`
 	// Location says where it was found (artifact and layer).
 	Location string `json:"location"`
@@ -56,7 +59,8 @@ type SignatureReport struct {
 	Signer *Signer `json:"signer,omitempty"`
 	// Checks lists every check in the order performed.
 	Checks []Check `json:"checks"`
-	// Verified is whether every check passed (or was skipped by an insecure option).
+	// Verified is whether no check failed: each passed, was skipped (by an insecure option or the
+	// trust policy), or failed where the trust policy only logs failures (OutcomeFailedLogged).
 	Verified bool `json:"verified"`
 	// Payload is what was signed (a simple-signing payload, an in-toto statement, a blob), set only
 	// when Verified and known (a blob verified by its digest has none).
@@ -87,6 +91,8 @@ type Signer struct {
 	KeyType string `json:"key_type"`
 	// Certificate is what the signing certificate says, for keyless signatures.
 	Certificate *CertificateSummary `json:"certificate,omitempty"`
+	// X509Subject is the signing certificate's subject (RFC 4514), for notation signatures.
+	X509Subject string `json:"x509_subject,omitempty"`
 }
 
 // CertificateSummary is what a Fulcio certificate says about its holder.
@@ -183,6 +189,9 @@ func verdictFromC(c *C.ocitrust_verdict) (*Verdict, error) {
 	})
 	text(&v.VerifiedThroughIndex, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
 		return C.ocitrust_verdict_verified_through_index(c, b, n, l)
+	})
+	text(&v.SkippedByPolicy, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_skipped_by_policy(c, b, n, l)
 	})
 	v.Insecure = make([]string, int(C.ocitrust_verdict_insecure_count(c)))
 	for i := range v.Insecure {
@@ -286,6 +295,7 @@ func signatureFromC(c *C.ocitrust_verdict, index C.size_t, s *SignatureReport) e
 		signerField(&issuer, C.OCITRUST_SIGNER_CERTIFICATE_ISSUER)
 		signerField(&subject, C.OCITRUST_SIGNER_CERTIFICATE_SUBJECT)
 		signerField(&claims, C.OCITRUST_SIGNER_CERTIFICATE_CLAIMS)
+		signerField(&signer.X509Subject, C.OCITRUST_SIGNER_X509_SUBJECT)
 		if err == nil && claims != "" {
 			certificate := &CertificateSummary{Subject: strings.Split(subject, "\n"), Issuer: issuer}
 			err = json.Unmarshal([]byte(claims), &certificate.Claims)

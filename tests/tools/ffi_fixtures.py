@@ -25,6 +25,10 @@
   attestations/         a copy of examples/attestation-sample (attested by the real cosign with the
                         sample key: layout-v2/ a multi-arch index with per-platform SBOMs, layout-v3/ a
                         bundle referrer; predicates/ the files attested)
+  notation/             a copy of examples/notation-sample (signed by the real notation: a JWS and a
+                        COSE envelope on layout/, with notation-config/ holding the trust store and
+                        policy; digest), with other-root.pem (a root no signature chains to) and
+                        root.pem (the one they do)
 
 Usage: ffi_fixtures.py OUT_DIR   (OUT_DIR is replaced)
 """
@@ -121,6 +125,10 @@ def main() -> None:
     shutil.copy(managed / "trusted_root.json", bundles / "key-trusted-root.json")
     shutil.copytree(ROOT / "examples" / "keyless-sample", out / "keyless", ignore=shutil.ignore_patterns("*.sh"))
     out_of_band_certificates(out / "keyless")
+    shutil.copytree(ROOT / "examples" / "notation-sample", out / "notation", ignore=shutil.ignore_patterns("*.sh"))
+    shutil.copy(ROOT / "tests" / "fixtures" / "notation" / "root.pem", out / "notation" / "root.pem")
+    shutil.copy(ROOT.parent / "shared" / "testdata" / "notation" / "truststore" / "x509" / "ca" / "other-trust-store" / "GlobalSignRootCA.crt",
+                out / "notation" / "other-root.pem")
     shutil.copytree(ROOT / "examples" / "attestation-sample", out / "attestations",
                     ignore=shutil.ignore_patterns("*.sh", "*.py"))
 

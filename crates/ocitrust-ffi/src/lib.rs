@@ -30,6 +30,7 @@ mod buffer;
 mod error;
 mod identity;
 mod key_pair;
+mod notation;
 mod public_key;
 mod registry_options;
 mod result;

@@ -226,6 +226,24 @@ pub unsafe extern "C" fn ocitrust_verdict_verified_through_index(
     })
 }
 
+/// Copies why a trust policy trusted the subject without looking at its signatures (a notation
+/// statement of level `skip`) into `buf`. `OCITRUST_ERR_NOT_FOUND` when none did.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_skipped_by_policy(
+    verdict: *const ocitrust_verdict,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let skipped = v
+            .skipped_by_policy
+            .as_ref()
+            .ok_or_else(|| not_found("policy that skipped verification"))?;
+        Ok(skipped.clone().into_bytes())
+    })
+}
+
 /// Copies the platform selected from an index (`os/arch[/variant]`) into `buf`.
 /// `OCITRUST_ERR_NOT_FOUND` when no platform was selected.
 #[no_mangle]
@@ -359,6 +377,8 @@ pub const OCITRUST_SIGNER_CERTIFICATE_ISSUER: ocitrust_signer_field = 5;
 /// Keyless: every Fulcio claim of the certificate, as a JSON object (e.g.
 /// `{"github-workflow-repository":"org/repo",…}`).
 pub const OCITRUST_SIGNER_CERTIFICATE_CLAIMS: ocitrust_signer_field = 6;
+/// Notation: the signing certificate's subject (RFC 4514), e.g. `CN=acme,O=Notary,ST=WA,C=US`.
+pub const OCITRUST_SIGNER_X509_SUBJECT: ocitrust_signer_field = 7;
 
 /// Copies `field` of the signer of signature `index` into `buf`. `OCITRUST_ERR_NOT_FOUND` when the
 /// signature did not verify (it has no signer), or for a certificate field of a key-signed one;
@@ -390,6 +410,10 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_signer(
             OCITRUST_SIGNER_CERTIFICATE_SUBJECT => certificate()?.subject.join("\n"),
             OCITRUST_SIGNER_CERTIFICATE_ISSUER => certificate()?.issuer.clone(),
             OCITRUST_SIGNER_CERTIFICATE_CLAIMS => certificate()?.claims.to_json(),
+            OCITRUST_SIGNER_X509_SUBJECT => signer
+                .x509_subject
+                .clone()
+                .ok_or_else(|| not_found("X.509 subject for this signer (it is not a notation signature)"))?,
             other => {
                 return Err(Error::new(
                     ErrorCode::InvalidArgument,
