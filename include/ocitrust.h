@@ -1067,7 +1067,7 @@ ocitrust_result ocitrust_verdict_signature_verified(const ocitrust_verdict *verd
 /**
  * Copies the kind of signature `index` into `buf`: `cosign-signature` (tag scheme),
  * `cosign-attestation` (`.att` tag scheme), `sigstore-bundle` (cosign v3 referrer) or
- * `notation-signature` (reported, never trusted yet).
+ * `notation-signature` (a notation JWS or COSE envelope referrer).
  */
 ocitrust_result ocitrust_verdict_signature_kind(const ocitrust_verdict *verdict,
                                                 size_t index,

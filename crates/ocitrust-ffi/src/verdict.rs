@@ -333,7 +333,7 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_verified(
 
 /// Copies the kind of signature `index` into `buf`: `cosign-signature` (tag scheme),
 /// `cosign-attestation` (`.att` tag scheme), `sigstore-bundle` (cosign v3 referrer) or
-/// `notation-signature` (reported, never trusted yet).
+/// `notation-signature` (a notation JWS or COSE envelope referrer).
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_verdict_signature_kind(
     verdict: *const ocitrust_verdict,
