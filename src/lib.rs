@@ -17,6 +17,7 @@
 mod evidence;
 mod keys;
 mod notation;
+mod notation_list;
 mod notation_sign;
 mod referrer_store;
 mod sign;
@@ -40,6 +41,7 @@ pub use keys::{
     generate_key_pair, load_private_key, load_public_key, load_public_key_file, read_key_file, GeneratedKeyPair,
 };
 pub use notation::{notation_authority, notation_trust};
+pub use notation_list::{notation_signatures, NotationSignatures};
 pub use notation_sign::{notation_sign, NotationSignOptions, NotationSigner};
 pub use ocitrust_core::notation::{EnvelopeFormat, SignatureManifestForm};
 pub use ocitrust_core::notation::{NotationTrust, TrustPolicyDocument, TrustStore};

@@ -138,6 +138,7 @@ fn signature_referrers(
             let layer = signature_layer(manifest)?;
             let bytes = layout.read_blob(&layer.digest, layer.size.min(layer.limit))?;
             Ok(FetchedLayer {
+                manifest_digest: manifest.digest().clone(),
                 media_type: layer.media_type,
                 bytes,
             })

@@ -9,6 +9,7 @@ pub mod file;
 pub mod layout;
 pub mod limits;
 pub mod notation_config;
+pub mod notation_config_edit;
 pub mod remote;
 mod signature_referrers;
 

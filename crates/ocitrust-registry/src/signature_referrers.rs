@@ -24,6 +24,8 @@ pub struct SignatureReferrers {
 /// The one layer a referrer carries its signature in: its media type and bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchedLayer {
+    /// The digest of the referrer manifest the layer is in.
+    pub manifest_digest: Digest,
     /// The layer's media type (for a notation signature: `application/jose+json` or
     /// `application/cose`).
     pub media_type: String,

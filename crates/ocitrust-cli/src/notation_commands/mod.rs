@@ -1,7 +1,12 @@
 //! `ocitrust notation …`: notation's commands, with its flags, reading and writing notation's own
 //! configuration, so a user of a vendor's notation guide switches by renaming the command.
 
+mod cert;
+mod key;
+mod list;
+mod policy;
 mod sign;
+mod table;
 mod verify;
 
 use clap::Subcommand;
@@ -15,6 +20,26 @@ pub enum NotationCommand {
     /// Verify the notation signatures of an artifact under notation's trust policy and trust store,
     /// as notation verify does.
     Verify(verify::VerifyArgs),
+    /// Manage the trust store's certificates.
+    Cert {
+        #[command(subcommand)]
+        command: cert::CertCommand,
+    },
+    /// Manage the signing keys.
+    Key {
+        #[command(subcommand)]
+        command: key::KeyCommand,
+    },
+    /// Manage the trust policy.
+    Policy {
+        #[command(subcommand)]
+        command: policy::PolicyCommand,
+    },
+    /// List the signatures of an artifact.
+    #[command(alias = "list")]
+    Ls(list::ListArgs),
+    /// Inspect the signatures of an artifact: what each one whose envelope verifies says.
+    Inspect(list::ListArgs),
 }
 
 /// Runs one notation command.
@@ -22,6 +47,11 @@ pub fn run(command: NotationCommand) -> Result<()> {
     match command {
         NotationCommand::Sign(args) => sign::sign(args),
         NotationCommand::Verify(args) => verify::verify(args),
+        NotationCommand::Cert { command } => cert::run(command),
+        NotationCommand::Key { command } => key::run(command),
+        NotationCommand::Policy { command } => policy::run(command),
+        NotationCommand::Ls(args) => list::list(args),
+        NotationCommand::Inspect(args) => list::inspect(args),
     }
 }
 

@@ -212,6 +212,11 @@ impl Certificate {
         }
     }
 
+    /// The issuer name as text (RFC 4514).
+    pub fn issuer_text(&self) -> String {
+        self.decoded.tbs_certificate.issuer.to_string()
+    }
+
     /// The first instant of validity.
     pub fn not_before(&self) -> SystemTime {
         self.not_before

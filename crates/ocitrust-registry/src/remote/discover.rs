@@ -138,6 +138,7 @@ fn signature_referrers(client: &RegistryClient, repository: &Reference, digest: 
                 layer.limit,
             )?;
             Ok(FetchedLayer {
+                manifest_digest: manifest.digest().clone(),
                 media_type: layer.media_type,
                 bytes,
             })
