@@ -28,6 +28,9 @@ pub struct ListArgs {
     registry: NotationRegistryArgs,
 }
 
+/// An envelope's media type and content once it verified, or why it did not.
+type Inspected = std::result::Result<(String, EnvelopeContent), String>;
+
 const ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature";
 
 pub fn list(args: ListArgs) -> Result<()> {
@@ -51,7 +54,7 @@ pub fn inspect(args: ListArgs) -> Result<()> {
     let reference = verifier_reference(&args.reference, args.oci_layout);
     let found = ocitrust::notation_signatures(&reference, &args.registry.options())?;
     let pinned = pinned_name_of(&reference, &found.subject)?;
-    let inspected: Vec<(String, std::result::Result<(String, EnvelopeContent), String>)> = found
+    let inspected: Vec<(String, Inspected)> = found
         .signatures
         .iter()
         .map(|(location, fetched)| {
@@ -201,7 +204,7 @@ fn print_pairs(indent: &str, pairs: &[(String, String)]) {
     }
 }
 
-fn signature_json(digest: &str, content: &std::result::Result<(String, EnvelopeContent), String>) -> serde_json::Value {
+fn signature_json(digest: &str, content: &Inspected) -> serde_json::Value {
     match content {
         Err(reason) => json!({"digest": digest, "error": reason}),
         Ok((media_type, content)) => {
