@@ -370,3 +370,73 @@ fn signatures_in_oci_layouts_verify_both_ways() {
     let out = home.ocitrust(&["verify", "--oci-layout", &layout("unscoped")]);
     assert_fails(&out, 1, "--scope");
 }
+
+#[test]
+fn the_vendor_guide_sequence_works_with_ocitrust_in_place_of_notation() {
+    let peers = Peers::new("notation-vendor-guide");
+    let home = NotationHome::new(&peers.work, &[]);
+    let reference = peers.push_image("net-monitor");
+    let pinned = format!("{}/net-monitor@{}", peers.registry.address, peers.digest(&reference));
+    let root_pem = root().join("tests/fixtures/notation/root.pem");
+    // notation cert generate-test, cert add, key ls, sign, policy import, verify: with ocitrust.
+    ok(
+        home.ocitrust(&["cert", "generate-test", "--default", "wabbit-networks.io"]),
+        "cert generate-test",
+    );
+    ok(
+        home.ocitrust(&[
+            "cert",
+            "add",
+            "--type",
+            "ca",
+            "--store",
+            "corp",
+            root_pem.to_str().unwrap(),
+        ]),
+        "cert add",
+    );
+    let keys = stdout(&ok(home.ocitrust(&["key", "ls"]), "key ls"));
+    assert!(keys.contains("* wabbit-networks.io"), "{keys}");
+    ok(home.ocitrust(&["sign", "--insecure-registry", &pinned]), "sign");
+    let policy = serde_json::json!({"version": "1.0", "trustPolicies": [{
+        "name": "wabbit-networks-images", "registryScopes": [format!("{}/net-monitor", peers.registry.address)],
+        "signatureVerification": {"level": "strict"},
+        "trustStores": ["ca:wabbit-networks.io"],
+        "trustedIdentities": ["x509.subject:C=US,ST=WA,L=Seattle,O=Notary,CN=wabbit-networks.io"],
+    }]});
+    std::fs::write(peers.work.join("trustpolicy.json"), policy.to_string()).unwrap();
+    ok(
+        home.ocitrust(&["policy", "import", "trustpolicy.json"]),
+        "policy import",
+    );
+    // notation reads every file ocitrust wrote, and both tools verify.
+    let notation_keys = stdout(&ok(home.notation(&["key", "ls"]), "notation key ls"));
+    assert!(notation_keys.contains("* wabbit-networks.io"), "{notation_keys}");
+    let notation_certs = stdout(&ok(home.notation(&["cert", "ls"]), "notation cert ls"));
+    assert!(
+        notation_certs.contains("corp") && notation_certs.contains("wabbit-networks.io"),
+        "{notation_certs}"
+    );
+    let shown = stdout(&ok(home.notation(&["policy", "show"]), "notation policy show"));
+    assert!(shown.contains("wabbit-networks-images"), "{shown}");
+    home.both_verify(&["--insecure-registry", &pinned], true);
+    let listed = stdout(&ok(home.ocitrust(&["ls", "--insecure-registry", &pinned]), "ls"));
+    let notation_listed = stdout(&ok(
+        home.notation(&["ls", "--insecure-registry", &pinned]),
+        "notation ls",
+    ));
+    assert_eq!(listed, notation_listed, "the same tree");
+    // And the other way: notation's own test key, read by ocitrust.
+    ok(
+        home.notation(&["cert", "generate-test", "acme"]),
+        "notation cert generate-test",
+    );
+    let keys = stdout(&ok(home.ocitrust(&["key", "ls"]), "key ls"));
+    assert!(keys.contains("acme") && keys.contains("* wabbit-networks.io"), "{keys}");
+    ok(
+        home.ocitrust(&["sign", "--insecure-registry", "--key", "acme", &pinned]),
+        "sign with notation's key",
+    );
+    let verdict = verdict_of(&home, &["--insecure-registry", &pinned]);
+    assert_eq!(verdict["signatures"].as_array().unwrap().len(), 2, "{verdict}");
+}

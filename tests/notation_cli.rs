@@ -1,0 +1,432 @@
+//! `ocitrust notation …` without the real notation: the committed notation sample (signed by
+//! notation) verifies with notation's lines and exit status, and fails every way it must; the
+//! configuration commands change notation's files as notation does, and a refused change leaves
+//! them as they were.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use support::*;
+
+fn sample() -> PathBuf {
+    root().join("examples/notation-sample")
+}
+
+fn sample_ref() -> String {
+    let digest = std::fs::read_to_string(sample().join("digest")).unwrap();
+    format!("{}@{}", sample().join("layout").display(), digest.trim())
+}
+
+/// `ocitrust notation ARGS` with notation's configuration at `config`.
+fn notation(config: &Path, args: &[&str]) -> Output {
+    let mut full = vec!["notation"];
+    full.extend_from_slice(args);
+    ocitrust_in(&root(), &full, &[("NOTATION_CONFIG", config.to_str().unwrap())])
+}
+
+fn sample_config() -> PathBuf {
+    sample().join("notation-config")
+}
+
+#[test]
+fn the_notation_sample_verifies_with_notations_lines() {
+    let out = notation(
+        &sample_config(),
+        &[
+            "verify",
+            "--oci-layout",
+            "--scope",
+            "local/notation-sample",
+            &sample_ref(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with(&format!("Successfully verified signature for {}", sample_ref())));
+    // Asking for the JWS's metadata leaves it the only signature that verifies; its metadata is listed.
+    let out = notation(
+        &sample_config(),
+        &[
+            "verify",
+            "--oci-layout",
+            "--scope",
+            "local/notation-sample",
+            "-m",
+            "sample=notation",
+            &sample_ref(),
+        ],
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("The artifact was signed with the following user metadata."),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["sample", "notation"]),
+        "{text}"
+    );
+    // The same with ocitrust's reference form, and as a verdict.
+    let oci = format!("oci:{}", sample_ref());
+    let out = notation(
+        &sample_config(),
+        &["verify", "--scope", "local/notation-sample", "-o", "json", &oci],
+    );
+    let verdict = stdout_json(&out);
+    assert_eq!(verdict["trusted"], true);
+    assert_eq!(verdict["signatures"].as_array().unwrap().len(), 2);
+    // --trust-policy and --trust-store name the files instead.
+    let explicit = ocitrust(&[
+        "notation",
+        "verify",
+        "--trust-policy",
+        sample_config().join("trustpolicy.json").to_str().unwrap(),
+        "--trust-store",
+        sample_config().join("truststore").to_str().unwrap(),
+        "--scope",
+        "local/notation-sample",
+        &oci,
+    ]);
+    assert!(explicit.status.success(), "{}", stderr(&explicit));
+}
+
+#[test]
+fn the_notation_sample_is_refused_every_way_it_must_be() {
+    let layout = sample_ref();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--scope", "local/elsewhere"], "has no applicable trust policy"),
+        (
+            &["--scope", "local/notation-sample", "-m", "sample=other"],
+            "unable to find specified metadata",
+        ),
+        (&[], "--scope"),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec!["verify", "--oci-layout"];
+        args.extend_from_slice(extra);
+        args.push(&layout);
+        let out = notation(&sample_config(), &args);
+        assert_fails(&out, 1, expected);
+    }
+    // Another trust store: nothing the signatures chain to.
+    let config = scratch("notation-cli-other-store");
+    copy_dir(&sample_config(), &config);
+    let store = config.join("truststore/x509/ca/ocitrust-sample");
+    std::fs::remove_file(store.join("root.pem")).unwrap();
+    std::fs::copy(
+        root().join("../shared/testdata/notation/truststore/x509/ca/other-trust-store/GlobalSignRootCA.crt"),
+        store.join("other.crt"),
+    )
+    .unwrap();
+    let out = notation(
+        &config,
+        &["verify", "--oci-layout", "--scope", "local/notation-sample", &layout],
+    );
+    assert_fails(
+        &out,
+        1,
+        "signature verification failed for all the signatures associated with",
+    );
+    assert!(
+        stderr(&out).contains("does not contain any trusted certificate"),
+        "{}",
+        stderr(&out)
+    );
+    // A trust store that is a symlink is refused, as notation refuses it.
+    #[cfg(unix)]
+    {
+        std::fs::remove_dir_all(&store).unwrap();
+        std::os::unix::fs::symlink(sample_config().join("truststore/x509/ca/ocitrust-sample"), &store).unwrap();
+        let out = notation(
+            &config,
+            &["verify", "--oci-layout", "--scope", "local/notation-sample", &layout],
+        );
+        assert_fails(&out, 1, "symlinks are not supported");
+    }
+    // No trust policy at all.
+    let empty = scratch("notation-cli-empty");
+    let out = notation(
+        &empty,
+        &["verify", "--oci-layout", "--scope", "local/notation-sample", &layout],
+    );
+    assert_fails(&out, 1, "trust policy is not present");
+}
+
+#[test]
+fn configuration_commands_write_what_notation_reads_and_refuse_without_writing() {
+    let config = scratch("notation-cli-config");
+    let pki = root().join("tests/fixtures/notation");
+    // cert add: a certificate, then the same name again (refused), then a key file (refused).
+    let out = notation(
+        &config,
+        &[
+            "cert",
+            "add",
+            "--type",
+            "ca",
+            "--store",
+            "corp",
+            pki.join("root.pem").to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(config.join("truststore/x509/ca/corp/root.pem").is_file());
+    assert_fails(
+        &notation(
+            &config,
+            &[
+                "cert",
+                "add",
+                "--type",
+                "ca",
+                "--store",
+                "corp",
+                pki.join("root.pem").to_str().unwrap(),
+            ],
+        ),
+        1,
+        "certificate already exists in the Trust Store",
+    );
+    assert_fails(
+        &notation(
+            &config,
+            &[
+                "cert",
+                "add",
+                "--type",
+                "ca",
+                "--store",
+                "corp",
+                pki.join("root.key.pem").to_str().unwrap(),
+            ],
+        ),
+        1,
+        "Failed to add following certificates",
+    );
+    assert!(
+        !config.join("truststore/x509/ca/corp/root.key.pem").exists(),
+        "nothing written"
+    );
+    // A leaf that is no CA and not self-signed may not be trusted; a non-root may not be a TSA.
+    assert_fails(
+        &notation(
+            &config,
+            &[
+                "cert",
+                "add",
+                "--type",
+                "ca",
+                "--store",
+                "leafy",
+                pki.join("signer-p256.pem").to_str().unwrap(),
+            ],
+        ),
+        1,
+        "is not a CA certificate or self-signed signing certificate",
+    );
+    assert_fails(
+        &notation(
+            &config,
+            &[
+                "cert",
+                "add",
+                "--type",
+                "tsa",
+                "--store",
+                "t",
+                pki.join("intermediate.pem").to_str().unwrap(),
+            ],
+        ),
+        1,
+        "is not a root CA certificate",
+    );
+    assert!(!config.join("truststore/x509/ca/leafy").exists() && !config.join("truststore/x509/tsa/t").exists());
+    assert_fails(
+        &notation(&config, &["cert", "add", "--type", "ca", "--store", "a/b", "x"]),
+        1,
+        "[a-zA-Z0-9_.-]+",
+    );
+    let listed = stdout(&notation(&config, &["cert", "ls"]));
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["ca", "corp", "root.pem"]),
+        "{listed}"
+    );
+    let shown = stdout(&notation(
+        &config,
+        &["cert", "show", "--type", "ca", "--store", "corp", "root.pem"],
+    ));
+    assert!(
+        shown.contains("Subject: CN=ocitrust test root") && shown.contains("IsCA: true"),
+        "{shown}"
+    );
+    assert_fails(
+        &notation(
+            &config,
+            &["cert", "show", "--type", "ca", "--store", "corp", "none.pem"],
+        ),
+        1,
+        "does not exist",
+    );
+
+    // generate-test: a key in signingkeys.json (the default), its certificate in ca/<name>.
+    let out = notation(&config, &["cert", "generate-test", "--default", "wabbit"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let keys = stdout(&notation(&config, &["key", "ls"]));
+    assert!(keys.contains("* wabbit") && keys.contains("wabbit.key"), "{keys}");
+    assert_fails(
+        &notation(&config, &["cert", "generate-test", "wabbit"]),
+        1,
+        "already exists",
+    );
+
+    // policy import: validated before it is written; a second import needs --force.
+    let bad = config.join("bad.json");
+    std::fs::write(&bad, r#"{"version":"1.0","trustPolicies":[{"name":"x","registryScopes":["*"],"signatureVerification":{"level":"strict"}}]}"#).unwrap();
+    assert_fails(
+        &notation(&config, &["policy", "import", bad.to_str().unwrap()]),
+        1,
+        "either missing trust stores or trusted identities",
+    );
+    assert!(
+        !config.join("trustpolicy.json").exists(),
+        "a refused policy is not written"
+    );
+    let good = config.join("good.json");
+    std::fs::write(&good, r#"{"version":"1.0","trustPolicies":[{"name":"x","registryScopes":["local/app"],"signatureVerification":{"level":"strict"},"trustStores":["ca:wabbit"],"trustedIdentities":["*"]}]}"#).unwrap();
+    assert!(notation(&config, &["policy", "import", good.to_str().unwrap()])
+        .status
+        .success());
+    assert_fails(
+        &notation(&config, &["policy", "import", good.to_str().unwrap()]),
+        1,
+        "--force",
+    );
+    assert!(
+        notation(&config, &["policy", "import", "--force", good.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(stdout(&notation(&config, &["policy", "show"])).contains("\"local/app\""));
+
+    // The generated key signs, and the policy trusts it.
+    let layout = scratch("notation-cli-sign");
+    copy_dir(&sample().join("layout"), &layout);
+    let digest = std::fs::read_to_string(sample().join("digest")).unwrap();
+    let reference = format!("{}@{}", layout.display(), digest.trim());
+    for format in ["jws", "cose"] {
+        let out = notation(
+            &config,
+            &["sign", "--oci-layout", "--signature-format", format, &reference],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = notation(&config, &["verify", "--oci-layout", "--scope", "local/app", &reference]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stdout(&notation(&config, &["ls", "--oci-layout", &reference]));
+    assert_eq!(
+        listed.matches("sha256:").count(),
+        5,
+        "the subject and its four signatures: {listed}"
+    );
+    let inspected = stdout(&notation(&config, &["inspect", "--oci-layout", &reference]));
+    assert!(
+        inspected.contains("signature envelope type: application/cose"),
+        "{inspected}"
+    );
+    assert!(inspected.contains("signingAgent: ocitrust/"), "{inspected}");
+    let json = stdout_json(&notation(
+        &config,
+        &["inspect", "--oci-layout", "-o", "json", &reference],
+    ));
+    assert_eq!(json["signatures"].as_array().unwrap().len(), 4);
+
+    // cert delete: a file, then the store.
+    assert!(notation(
+        &config,
+        &["cert", "delete", "--type", "ca", "--store", "corp", "root.pem", "-y"]
+    )
+    .status
+    .success());
+    assert!(!config.join("truststore/x509/ca/corp/root.pem").exists());
+    assert!(notation(
+        &config,
+        &["cert", "delete", "--type", "ca", "--store", "corp", "--all", "-y"]
+    )
+    .status
+    .success());
+    assert_fails(
+        &notation(&config, &["cert", "delete", "--type", "ca", "--store", "corp", "--all"]),
+        1,
+        "does not exist",
+    );
+}
+
+#[test]
+fn signing_refuses_keys_it_cannot_use_and_writes_nothing() {
+    let layout = scratch("notation-cli-refuse");
+    copy_dir(&sample().join("layout"), &layout);
+    let digest = std::fs::read_to_string(sample().join("digest")).unwrap();
+    let reference = format!("{}@{}", layout.display(), digest.trim());
+    let before = std::fs::read(layout.join("index.json")).unwrap();
+    let pki = root().join("tests/fixtures/notation");
+    let empty = scratch("notation-cli-refuse-config");
+    // No signing key configured.
+    assert_fails(
+        &notation(&empty, &["sign", "--oci-layout", &reference]),
+        1,
+        "default signing key not set",
+    );
+    assert_fails(
+        &notation(&empty, &["sign", "--oci-layout", "--key", "nope", &reference]),
+        1,
+        "signing key nope not found",
+    );
+    // A key that is not the certificate's, and a certificate that may not sign.
+    let key = |name: &str| pki.join(format!("{name}.key.pem")).display().to_string();
+    let cert = |name: &str| pki.join(format!("{name}.pem")).display().to_string();
+    assert_fails(
+        &notation(
+            &empty,
+            &[
+                "sign",
+                "--oci-layout",
+                "--key",
+                &key("signer-p384"),
+                "--cert",
+                &cert("signer-p256"),
+                &reference,
+            ],
+        ),
+        1,
+        "not the key of the chain's first",
+    );
+    assert_fails(
+        &notation(
+            &empty,
+            &[
+                "sign",
+                "--oci-layout",
+                "--key",
+                &key("bad-ca"),
+                "--cert",
+                &cert("bad-ca"),
+                &reference,
+            ],
+        ),
+        1,
+        "certificate-chain is invalid",
+    );
+    assert_fails(
+        &notation(&empty, &["sign", "--oci-layout", "-e", "1d", &reference]),
+        1,
+        "invalid duration",
+    );
+    assert_eq!(
+        std::fs::read(layout.join("index.json")).unwrap(),
+        before,
+        "nothing was written"
+    );
+}
