@@ -530,7 +530,10 @@ mod openssl_made {
         rsa.public_key().verify(b"x", &rsa.sign(b"x").unwrap()).unwrap();
         let ed = SigningKey::from_pem(&data("ed25519.key")).unwrap();
         assert_eq!(ed.public_key(), &key("ed25519.pub"));
-        let err = SigningKey::from_pem(&data("p384.key")).unwrap_err();
-        assert_eq!(err.code(), ErrorCode::Unsupported);
+        // A P-384 key loads and signs JOSE/COSE (SHA-384), but not as cosign signs (over SHA-256).
+        let p384 = SigningKey::from_pem(&data("p384.key")).unwrap();
+        assert_eq!(p384.sign(b"x").unwrap_err().code(), ErrorCode::Unsupported);
+        let jose = p384.sign_jose(SignatureAlgorithm::EcdsaSha384, b"x").unwrap();
+        p384.public_key().verify_with(SignatureAlgorithm::EcdsaSha384, b"x", &jose).unwrap();
     }
 }

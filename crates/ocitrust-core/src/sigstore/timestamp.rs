@@ -5,14 +5,14 @@
 //! stamped time, allowed to stamp, within the authority's validity; the signed attributes bind the
 //! TSTInfo; the signature verifies. Certificates the token embeds never add trust.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
-use x509_tsp::{TimeStampResp, TstInfo};
+use x509_tsp::TimeStampResp;
 
 use super::trusted_root::{CertificateAuthority, TrustedRoot};
 use crate::crypto::{hash_parts, SignatureAlgorithm};
@@ -65,9 +65,19 @@ fn token(bytes: &[u8]) -> Result<ContentInfo> {
     ContentInfo::from_der(bytes).map_err(malformed("token"))
 }
 
-/// Verifies `bytes` as a timestamp over `signature` under `root`'s timestamp authorities; returns
-/// the stamped time.
-pub fn verify_timestamp(bytes: &[u8], signature: &[u8], root: &TrustedRoot) -> Result<SystemTime> {
+/// A token whose message imprint is the hash of the signature it stamps, not yet trusted: the
+/// stamped time and its accuracy, the signer info, the signed attributes' DER (what its signature
+/// covers), and the certificates it embeds.
+struct StampedToken {
+    time: SystemTime,
+    accuracy: Duration,
+    signer_info: SignerInfo,
+    signed_attributes: Vec<u8>,
+    embedded: Vec<Certificate>,
+}
+
+/// Reads `bytes` (a `TimeStampResp` or the token) as a timestamp over `signature`.
+fn read_stamped_token(bytes: &[u8], signature: &[u8]) -> Result<StampedToken> {
     if bytes.len() > TIMESTAMP_SIZE_MAX {
         return Err(Error::new(
             ErrorCode::LimitExceeded,
@@ -90,17 +100,15 @@ pub fn verify_timestamp(bytes: &[u8], signature: &[u8], root: &TrustedRoot) -> R
         .decode_as::<OctetString>()
         .map_err(malformed("TSTInfo"))?
         .into_bytes();
-    let tst = TstInfo::from_der(&tst_der).map_err(malformed("TSTInfo"))?;
-    let imprint_algorithm = hash_algorithm(&tst.message_imprint.hash_algorithm.oid)?;
-    if tst.message_imprint.hashed_message.as_bytes() != hash_parts(imprint_algorithm, &[signature]) {
+    let tst = read_tst_info(&tst_der)?;
+    if tst.imprint != hash_parts(tst.imprint_algorithm, &[signature]) {
         return Err(failed("its message imprint is not the hash of this signature".into()));
     }
-    let time = tst.gen_time.to_system_time();
     let signer_info = match signed.signer_infos.0.as_slice() {
-        [only] => only,
+        [only] => only.clone(),
         other => return Err(failed(format!("{} signer infos, expected one", other.len()))),
     };
-    let signed_attributes = check_signed_attributes(signer_info, &tst_der)?;
+    let signed_attributes = check_signed_attributes(&signer_info, &tst_der)?;
     let embedded: Vec<Certificate> = signed
         .certificates
         .iter()
@@ -111,14 +119,214 @@ pub fn verify_timestamp(bytes: &[u8], signature: &[u8], root: &TrustedRoot) -> R
         })
         .filter_map(|der| Certificate::from_der(&der).ok())
         .collect();
+    Ok(StampedToken {
+        time: tst.gen_time,
+        accuracy: tst.accuracy,
+        signer_info,
+        signed_attributes,
+        embedded,
+    })
+}
+
+/// Verifies `bytes` as a timestamp over `signature` under `root`'s timestamp authorities; returns
+/// the stamped time.
+pub fn verify_timestamp(bytes: &[u8], signature: &[u8], root: &TrustedRoot) -> Result<SystemTime> {
+    let token = read_stamped_token(bytes, signature)?;
+    let time = token.time;
     let mut last = failed("the trusted root lists no timestamp authority".into());
     for authority in &root.timestamp_authorities {
-        match verify_with_authority(authority, signer_info, &signed_attributes, &embedded, time) {
+        match verify_with_authority(authority, &token.signer_info, &token.signed_attributes, &token.embedded, time) {
             Ok(()) => return Ok(time),
             Err(e) => last = e,
         }
     }
     Err(last)
+}
+
+/// A timestamp verified under trusted root certificates: the stamped time, its accuracy, and the
+/// chain from the signing certificate to the trusted root.
+#[derive(Debug, Clone)]
+pub struct RootedTimestamp {
+    /// The stamped time.
+    pub time: SystemTime,
+    /// How far the actual time may be from `time`, either way.
+    pub accuracy: Duration,
+    /// The signing certificate first, the trusted root last.
+    pub chain: Vec<Certificate>,
+}
+
+impl RootedTimestamp {
+    /// Whether the stamped time is certainly after `instant` (its earliest bound is).
+    pub fn bounded_after(&self, instant: SystemTime) -> bool {
+        self.time.checked_sub(self.accuracy).is_some_and(|earliest| earliest > instant)
+    }
+
+    /// Whether the stamped time is certainly before `instant` (its latest bound is).
+    pub fn bounded_before(&self, instant: SystemTime) -> bool {
+        self.time.checked_add(self.accuracy).is_some_and(|latest| latest < instant)
+    }
+}
+
+/// Most certificates between a timestamp's signer and its root.
+const TIMESTAMP_CHAIN_MAX: usize = 8;
+
+/// Verifies `bytes` as a timestamp over `signature` made by a certificate that chains, through
+/// the certificates the token embeds, to one of `roots` (notation's `tsa` trust store), every
+/// certificate valid at the stamped time.
+pub fn verify_timestamp_under_roots(bytes: &[u8], signature: &[u8], roots: &[Certificate]) -> Result<RootedTimestamp> {
+    let token = read_stamped_token(bytes, signature)?;
+    let signer = token
+        .embedded
+        .iter()
+        .chain(roots)
+        .find(|c| identifies(&token.signer_info.sid, c))
+        .ok_or_else(|| failed("the token embeds no certificate of its signer".into()))?
+        .clone();
+    signer
+        .public_key()
+        .verify_with(
+            signature_algorithm(&token.signer_info)?,
+            &token.signed_attributes,
+            token.signer_info.signature.as_bytes(),
+        )
+        .map_err(|_| failed("its signature does not verify".into()))?;
+    let mut chain = vec![signer];
+    loop {
+        let last = chain.last().ok_or_else(|| failed("empty chain".into()))?;
+        if roots.iter().any(|r| r.der() == last.der()) {
+            break;
+        }
+        if chain.len() > TIMESTAMP_CHAIN_MAX {
+            return Err(failed("the signer's chain is too long".into()));
+        }
+        let issuer = roots
+            .iter()
+            .chain(&token.embedded)
+            .find(|candidate| candidate.der() != last.der() && last.verify_issued_by(candidate).is_ok())
+            .ok_or_else(|| {
+                failed(format!(
+                    "certificate {:?} does not chain to a trusted timestamp authority root",
+                    last.subject_text()
+                ))
+            })?
+            .clone();
+        chain.push(issuer);
+    }
+    if let Some(invalid) = chain.iter().find(|c| !c.is_valid_at(token.time)) {
+        return Err(failed(format!(
+            "certificate {:?} is not valid at the stamped time {}",
+            invalid.subject_text(),
+            super::format_time(token.time)
+        )));
+    }
+    Ok(RootedTimestamp {
+        time: token.time,
+        accuracy: token.accuracy,
+        chain,
+    })
+}
+
+/// What verification needs of a TSTInfo.
+struct TstFields {
+    imprint_algorithm: Algorithm,
+    imprint: Vec<u8>,
+    gen_time: SystemTime,
+    accuracy: Duration,
+}
+
+/// Reads a TSTInfo (RFC 3161 2.4.2) by hand: `x509-tsp` (through `der`) refuses a genTime with
+/// fractional seconds, which timestamp authorities commonly give.
+fn read_tst_info(der_bytes: &[u8]) -> Result<TstFields> {
+    use der::asn1::{AnyRef, UintRef};
+    use der::{Reader, SliceReader, Tag, Tagged};
+    let bad = malformed("TSTInfo");
+    let mut reader = SliceReader::new(der_bytes).map_err(&bad)?;
+    let fields = reader
+        .sequence(|seq| {
+            let version = u8::decode(seq)?;
+            if version != 1 {
+                return Err(der::Tag::Integer.value_error());
+            }
+            let _policy = ObjectIdentifier::decode(seq)?;
+            let imprint = x509_tsp::MessageImprint::decode(seq)?;
+            let _serial = UintRef::decode(seq)?;
+            let gen_time = AnyRef::decode(seq)?;
+            if gen_time.tag() != Tag::GeneralizedTime {
+                return Err(gen_time.tag().value_error());
+            }
+            let mut accuracy = Duration::ZERO;
+            if seq.peek_tag()? == Tag::Sequence {
+                let value = AnyRef::decode(seq)?;
+                accuracy = read_accuracy(value.value())?;
+            }
+            // ordering, nonce, tsa and extensions follow; nothing here depends on them.
+            while !seq.is_finished() {
+                let _ = AnyRef::decode(seq)?;
+            }
+            Ok((imprint, gen_time.value().to_vec(), accuracy))
+        })
+        .map_err(&bad)?;
+    reader.finish(()).map_err(&bad)?;
+    let (imprint, time_text, accuracy) = fields;
+    Ok(TstFields {
+        imprint_algorithm: hash_algorithm(&imprint.hash_algorithm.oid)?,
+        imprint: imprint.hashed_message.as_bytes().to_vec(),
+        gen_time: generalized_time(&time_text)?,
+        accuracy,
+    })
+}
+
+/// `Accuracy ::= SEQUENCE { seconds INTEGER OPTIONAL, millis [0] INTEGER OPTIONAL, micros [1]
+/// INTEGER OPTIONAL }` (the SEQUENCE's contents).
+fn read_accuracy(contents: &[u8]) -> der::Result<Duration> {
+    use der::asn1::AnyRef;
+    use der::{Reader, SliceReader, Tag, Tagged};
+    let mut reader = SliceReader::new(contents)?;
+    let mut total = Duration::ZERO;
+    while !reader.is_finished() {
+        let item = AnyRef::decode(&mut reader)?;
+        let number = item
+            .value()
+            .iter()
+            .try_fold(0u64, |n, b| n.checked_mul(256).map(|n| n + u64::from(*b)))
+            .ok_or_else(|| Tag::Integer.value_error())?;
+        total += match item.tag() {
+            Tag::Integer => Duration::from_secs(number),
+            Tag::ContextSpecific { number: n, .. } if n.value() == 0 => Duration::from_millis(number),
+            Tag::ContextSpecific { number: n, .. } if n.value() == 1 => Duration::from_micros(number),
+            other => return Err(other.value_error()),
+        };
+    }
+    Ok(total)
+}
+
+/// `YYYYMMDDHHMMSS[.fff…]Z`, as RFC 3161 (DER) writes genTime.
+fn generalized_time(text: &[u8]) -> Result<SystemTime> {
+    let text = std::str::from_utf8(text).map_err(|_| failed("genTime is not text".into()))?;
+    let invalid = || failed(format!("genTime {text:?} is not YYYYMMDDHHMMSS[.f]Z"));
+    let body = text.strip_suffix('Z').ok_or_else(invalid)?;
+    let (whole, fraction) = match body.split_once('.') {
+        Some((whole, fraction)) if !fraction.is_empty() && fraction.len() <= 9 && !fraction.ends_with('0') => {
+            (whole, fraction)
+        }
+        Some(_) => return Err(invalid()),
+        None => (body, ""),
+    };
+    if whole.len() != 14 || !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let rfc3339 = format!(
+        "{}-{}-{}T{}:{}:{}{}{}Z",
+        &whole[0..4],
+        &whole[4..6],
+        &whole[6..8],
+        &whole[8..10],
+        &whole[10..12],
+        &whole[12..14],
+        if fraction.is_empty() { "" } else { "." },
+        fraction
+    );
+    super::parse_rfc3339(&rfc3339).map_err(|_| invalid())
 }
 
 /// Checks the content-type and message-digest attributes; returns the DER the signature covers.
