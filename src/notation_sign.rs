@@ -10,11 +10,12 @@ use ocitrust_core::crypto::SigningKey;
 use ocitrust_core::notation::envelope::TargetArtifact;
 use ocitrust_core::notation::{
     notation_signature_manifest, sign_notation_envelope, EnvelopeFormat, NotationSignRequest, SignatureManifestForm,
+    Timestamping,
 };
 use ocitrust_core::x509::{certificates_from_pem, Certificate};
 use ocitrust_core::{Error, ErrorCode, Result};
 use ocitrust_registry::file::read_bounded;
-use ocitrust_registry::remote::RegistryOptions;
+use ocitrust_registry::remote::{exchange_timestamp, RegistryOptions};
 use ocitrust_registry::NotationConfigDir;
 
 use crate::referrer_store::{store_referrer, NewReferrer};
@@ -36,6 +37,11 @@ pub struct NotationSignOptions {
     pub manifest_form: SignatureManifestForm,
     /// How to reach the registry.
     pub registry: RegistryOptions,
+    /// Timestamp the signature with this RFC 3161 authority (`--timestamp-url`), whose certificate
+    /// must chain to one of `timestamp_roots` (`--timestamp-root-cert`).
+    pub timestamp_url: Option<String>,
+    /// The timestamp authority's trusted roots.
+    pub timestamp_roots: Vec<Certificate>,
 }
 
 impl Default for NotationSignOptions {
@@ -46,6 +52,8 @@ impl Default for NotationSignOptions {
             user_metadata: BTreeMap::new(),
             manifest_form: SignatureManifestForm::default(),
             registry: RegistryOptions::default(),
+            timestamp_url: None,
+            timestamp_roots: Vec::new(),
         }
     }
 }
@@ -96,6 +104,17 @@ impl NotationSigner {
 /// Signs the image `reference` names (`registry/repo[:tag|@digest]` or `oci:PATH[:TAG|@DIGEST]`)
 /// and stores the signature as its referrer.
 pub fn notation_sign(reference: &str, signer: &NotationSigner, options: &NotationSignOptions) -> Result<SignOutcome> {
+    if options.timestamp_url.is_some() && options.timestamp_roots.is_empty() {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "timestamping needs the timestamp authority's root certificate (--timestamp-root-cert)",
+        ));
+    }
+    let exchange = options
+        .timestamp_url
+        .as_deref()
+        .map(|url| move |request: &[u8]| exchange_timestamp(url, request));
+    let exchange = exchange.as_ref().map(|f| f as &dyn Fn(&[u8]) -> Result<Vec<u8>>);
     store_referrer(reference, &options.registry, None, |subject, _| {
         let target = TargetArtifact {
             media_type: subject.media_type().to_owned(),
@@ -112,6 +131,10 @@ pub fn notation_sign(reference: &str, signer: &NotationSigner, options: &Notatio
             expiry: options.expiry,
             signing_agent: concat!("ocitrust/", env!("CARGO_PKG_VERSION")),
             format: options.format,
+            timestamping: exchange.as_ref().map(|exchange| Timestamping {
+                exchange,
+                roots: &options.timestamp_roots,
+            }),
         })?;
         let made = notation_signature_manifest(
             &target,

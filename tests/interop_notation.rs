@@ -440,3 +440,123 @@ fn the_vendor_guide_sequence_works_with_ocitrust_in_place_of_notation() {
     let verdict = verdict_of(&home, &["--insecure-registry", &pinned]);
     assert_eq!(verdict["signatures"].as_array().unwrap().len(), 2, "{verdict}");
 }
+
+/// The test timestamp authority (tests/tools/tsa.py: `openssl ts` behind HTTP), stopped on drop.
+struct Tsa {
+    url: String,
+    _process: Background,
+}
+
+impl Tsa {
+    fn start(work: &Path) -> Self {
+        let dir = work.join("tsa");
+        let child = std::process::Command::new("python3")
+            .arg(root().join("tests/tools/tsa.py"))
+            .arg(&dir)
+            .spawn()
+            .expect("starting the TSA");
+        let process = Background::new(child);
+        let url_file = dir.join("url");
+        for _ in 0..100 {
+            if let Ok(url) = std::fs::read_to_string(&url_file) {
+                return Tsa { url, _process: process };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the TSA did not start");
+    }
+}
+
+#[test]
+fn timestamped_signatures_verify_both_ways_under_a_tsa_trust_store() {
+    let peers = Peers::new("notation-timestamps");
+    let home = NotationHome::new(&peers.work, &["acme"]);
+    let tsa = Tsa::start(&peers.work);
+    let tsa_root = root().join("tests/fixtures/notation/tsa-root.pem");
+    let tsa_root = tsa_root.to_str().unwrap();
+    ok(
+        home.notation(&["cert", "add", "--type", "tsa", "--store", "tsa", tsa_root]),
+        "notation cert add --type tsa",
+    );
+    let stamp = ["--timestamp-url", tsa.url.as_str(), "--timestamp-root-cert", tsa_root];
+    let mut signed = Vec::new();
+    for (repo, signer, format) in [
+        ("n-jws", "notation", "jws"),
+        ("n-cose", "notation", "cose"),
+        ("o-jws", "ocitrust", "jws"),
+        ("o-cose", "ocitrust", "cose"),
+    ] {
+        let reference = peers.push_image(repo);
+        let pinned = format!("{}/{repo}@{}", peers.registry.address, peers.digest(&reference));
+        let mut args = vec!["sign", "--insecure-registry", "--signature-format", format];
+        args.extend_from_slice(&stamp);
+        args.push(&pinned);
+        let out = if signer == "notation" {
+            home.notation(&args)
+        } else {
+            home.ocitrust(&args)
+        };
+        ok(out, &format!("{signer} sign --timestamp-url"));
+        signed.push(pinned);
+    }
+    // A policy that always verifies timestamps: every one verifies, in both tools.
+    home.policy("strict", &["ca:acme", "tsa:tsa"], &["*"]);
+    for pinned in &signed {
+        home.both_verify(&["--insecure-registry", pinned], true);
+        let verdict = verdict_of(&home, &["--insecure-registry", pinned]);
+        let timestamp = verdict["signatures"][0]["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "authentic-timestamp")
+            .cloned()
+            .unwrap();
+        assert_eq!(timestamp["outcome"], "passed", "{verdict}");
+    }
+    // Unstamped under that policy: refused by both.
+    let plain = peers.push_image("plain");
+    let plain = format!("{}/plain@{}", peers.registry.address, peers.digest(&plain));
+    ok(home.notation(&["sign", "--insecure-registry", &plain]), "notation sign");
+    let refused = home.both_verify(&["--insecure-registry", &plain], false);
+    assert!(
+        stderr(&refused).contains("no timestamp countersignature was found"),
+        "{}",
+        stderr(&refused)
+    );
+    // Another TSA root in the store: the stamps do not verify, in either tool.
+    ok(
+        home.notation(&["cert", "delete", "--type", "tsa", "--store", "tsa", "--all", "-y"]),
+        "cert delete",
+    );
+    let other = root().join("tests/fixtures/notation/root.pem");
+    ok(
+        home.notation(&[
+            "cert",
+            "add",
+            "--type",
+            "tsa",
+            "--store",
+            "tsa",
+            other.to_str().unwrap(),
+        ]),
+        "cert add",
+    );
+    let refused = home.both_verify(&["--insecure-registry", &signed[2]], false);
+    assert!(
+        stderr(&refused).contains("failed to verify the timestamp countersignature"),
+        "{}",
+        stderr(&refused)
+    );
+    // afterCertExpiry: the certificates are valid, so no stamp is needed.
+    let policy = serde_json::json!({"version": "1.0", "trustPolicies": [{
+        "name": "after", "registryScopes": ["*"],
+        "signatureVerification": {"level": "strict", "verifyTimestamp": "afterCertExpiry"},
+        "trustStores": ["ca:acme", "tsa:tsa"], "trustedIdentities": ["*"],
+    }]});
+    std::fs::write(peers.work.join("after.json"), policy.to_string()).unwrap();
+    ok(
+        home.notation(&["policy", "import", "--force", "after.json"]),
+        "policy import",
+    );
+    home.both_verify(&["--insecure-registry", &plain], true);
+}

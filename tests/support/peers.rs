@@ -127,6 +127,13 @@ pub const TOKEN_ISSUER: &str = "ocitrust-test-token-issuer";
 /// A child process killed on drop.
 pub struct Background(std::process::Child);
 
+impl Background {
+    /// Owns `child` until dropped.
+    pub fn new(child: std::process::Child) -> Self {
+        Background(child)
+    }
+}
+
 impl Drop for Background {
     fn drop(&mut self) {
         let _ = self.0.kill();

@@ -95,6 +95,7 @@ fn sign(leaf: &str, format: EnvelopeFormat, expiry: Option<Duration>) -> (Vec<u8
         expiry,
         signing_agent: "ocitrust-test",
         format,
+        timestamping: None,
     })
     .unwrap();
     (signed.bytes, signed.media_type)
@@ -252,6 +253,7 @@ fn certificates_that_break_the_requirements_cannot_sign() {
             expiry: None,
             signing_agent: "t",
             format: EnvelopeFormat::Jws,
+            timestamping: None,
         })
         .unwrap_err();
         assert!(error.message().contains(expected), "{leaf}: {error}");
@@ -266,6 +268,7 @@ fn certificates_that_break_the_requirements_cannot_sign() {
         expiry: None,
         signing_agent: "t",
         format: EnvelopeFormat::Jws,
+        timestamping: None,
     })
     .unwrap_err();
     assert!(error.message().contains("not the key of the chain's first"), "{error}");
@@ -370,6 +373,7 @@ fn the_signature_manifest_names_its_subject_envelope_and_chain_in_either_form() 
         expiry: None,
         signing_agent: "t",
         format: EnvelopeFormat::Cose,
+        timestamping: None,
     })
     .unwrap();
     for form in [
@@ -394,4 +398,185 @@ fn the_signature_manifest_names_its_subject_envelope_and_chain_in_either_form() 
         assert_eq!(thumbprints.len(), 3);
         assert_eq!(made.config, b"{}");
     }
+}
+
+/// A timestamp authority made of `openssl ts -reply` with the test TSA's `signer` certificate.
+fn openssl_tsa(signer: &'static str) -> impl Fn(&[u8]) -> ocitrust_core::Result<Vec<u8>> {
+    move |request: &[u8]| {
+        let dir = std::env::temp_dir().join(format!(
+            "ocitrust-tsa-{}-{signer}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("serial"), "01\n").unwrap();
+        std::fs::write(dir.join("query.tsq"), request).unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["ts", "-reply", "-config"])
+            .arg(fixture("tsa.cnf"))
+            .arg("-queryfile")
+            .arg(dir.join("query.tsq"))
+            .arg("-signer")
+            .arg(fixture(&format!("{signer}.pem")))
+            .arg("-inkey")
+            .arg(fixture(&format!("{signer}.key.pem")))
+            .arg("-chain")
+            .arg(fixture("tsa-root.pem"))
+            .env("TSA_SERIAL", dir.join("serial"))
+            .output()
+            .expect("openssl");
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        Ok(out.stdout)
+    }
+}
+
+fn rand_suffix() -> u128 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn sign_stamped(
+    format: EnvelopeFormat,
+    signer: &'static str,
+    roots: &[Certificate],
+) -> ocitrust_core::Result<(Vec<u8>, &'static str)> {
+    let chain = chain("signer-p256");
+    let exchange = openssl_tsa(signer);
+    sign_notation_envelope(&NotationSignRequest {
+        target: &target(),
+        key: &key("signer-p256"),
+        certificate_chain: &chain,
+        signing_time: now(),
+        expiry: None,
+        signing_agent: "t",
+        format,
+        timestamping: Some(ocitrust_core::notation::Timestamping {
+            exchange: &exchange,
+            roots,
+        }),
+    })
+    .map(|signed| (signed.bytes, signed.media_type))
+}
+
+/// The test policy with a `tsa` store holding `tsa_root` (and `verifyTimestamp` as given).
+fn trust_with_tsa(level: &str, verify_timestamp: &str, tsa_root: &str) -> NotationTrust {
+    let mut store = TrustStore::new();
+    store.add_certificate_file(
+        TrustStoreType::Ca,
+        "test",
+        "root.pem",
+        &std::fs::read(fixture("root.pem")).unwrap(),
+    );
+    store.add_certificate_file(
+        TrustStoreType::Tsa,
+        "tsa",
+        "root.pem",
+        &std::fs::read(fixture(tsa_root)).unwrap(),
+    );
+    let policy = json!({"version": "1.0", "trustPolicies": [{
+        "name": "test", "registryScopes": ["registry.example/app"],
+        "signatureVerification": {"level": level, "verifyTimestamp": verify_timestamp},
+        "trustStores": ["ca:test", "tsa:tsa"],
+        "trustedIdentities": ["*"],
+    }]});
+    NotationTrust {
+        policy: Arc::new(TrustPolicyDocument::from_json(policy.to_string().as_bytes()).unwrap()),
+        trust_store: Arc::new(store),
+    }
+}
+
+#[test]
+fn a_timestamp_vouches_for_the_signing_time_even_after_the_certificates_expire() {
+    let tsa_root = vec![certificate("tsa-root")];
+    let after_expiry = now() + Duration::from_secs(101 * 365 * 86_400);
+    for format in [EnvelopeFormat::Jws, EnvelopeFormat::Cose] {
+        let (stamped, media_type) = sign_stamped(format, "tsa", &tsa_root).unwrap();
+        let (plain, _) = sign("signer-p256", format, None);
+        let requirements = NotationRequirements::default();
+        let always = trust_with_tsa("strict", "always", "tsa-root.pem");
+        assert!(judge_with(&always, &stamped, media_type, now(), &requirements).verified);
+        let (name, detail) = failure(&judge_with(&always, &plain, media_type, now(), &requirements));
+        assert_eq!(name, CheckName::AuthenticTimestamp);
+        assert!(detail.contains("no timestamp countersignature was found"), "{detail}");
+        // Long after the chain expired: the timestamp still says it was valid when signed.
+        let report = judge_with(&always, &stamped, media_type, after_expiry, &requirements);
+        assert!(report.verified, "{report:#?}");
+        // afterCertExpiry: while the chain is valid no stamp is needed; once expired, one is.
+        let after = trust_with_tsa("strict", "afterCertExpiry", "tsa-root.pem");
+        assert!(judge_with(&after, &plain, media_type, now(), &requirements).verified);
+        assert!(judge_with(&after, &stamped, media_type, after_expiry, &requirements).verified);
+        assert_eq!(
+            failure(&judge_with(&after, &plain, media_type, after_expiry, &requirements)).0,
+            CheckName::AuthenticTimestamp
+        );
+        // A tsa store of another authority does not vouch for it.
+        let other = trust_with_tsa("strict", "always", "root.pem");
+        let (name, detail) = failure(&judge_with(&other, &stamped, media_type, now(), &requirements));
+        assert_eq!(name, CheckName::AuthenticTimestamp);
+        assert!(
+            detail.contains("failed to verify the timestamp countersignature"),
+            "{detail}"
+        );
+    }
+}
+
+#[test]
+fn timestamps_that_break_the_rules_are_refused_when_signing_and_when_verifying() {
+    let tsa_root = vec![certificate("tsa-root")];
+    // An authority whose extended key usage is not critical (openssl will not even stamp with it):
+    // its chain breaks the timestamping requirements, and a signing chain is no stamping one.
+    use ocitrust_core::notation::chain::validate_timestamping_chain;
+    let error =
+        validate_timestamping_chain(&[certificate("tsa-eku-not-critical"), certificate("tsa-root")]).unwrap_err();
+    assert!(
+        error.contains("must have extended key usage extension marked as critical"),
+        "{error}"
+    );
+    validate_timestamping_chain(&[certificate("tsa"), certificate("tsa-root")]).unwrap();
+    let error = validate_timestamping_chain(&chain("signer-p256")).unwrap_err();
+    assert!(error.contains("must have and only have Timestamping"), "{error}");
+    // An answer that does not chain to the roots given.
+    let error = sign_stamped(EnvelopeFormat::Jws, "tsa", &[certificate("root")]).unwrap_err();
+    assert!(
+        error
+            .message()
+            .contains("does not chain to a trusted timestamp authority root"),
+        "{error}"
+    );
+    // A token moved from one signature to another: its imprint is not this signature's.
+    let (first, media_type) = sign_stamped(EnvelopeFormat::Jws, "tsa", &tsa_root).unwrap();
+    let (second, _) = sign_stamped(EnvelopeFormat::Jws, "tsa", &tsa_root).unwrap();
+    let mut swapped: Value = serde_json::from_slice(&second).unwrap();
+    let token = serde_json::from_slice::<Value>(&first).unwrap()["header"]["io.cncf.notary.timestampSignature"].clone();
+    swapped["header"]["io.cncf.notary.timestampSignature"] = token;
+    let report = judge_with(
+        &trust_with_tsa("strict", "always", "tsa-root.pem"),
+        swapped.to_string().as_bytes(),
+        media_type,
+        now(),
+        &NotationRequirements::default(),
+    );
+    let (name, detail) = failure(&report);
+    assert_eq!(name, CheckName::AuthenticTimestamp);
+    assert!(
+        detail.contains("message imprint is not the hash of this signature"),
+        "{detail}"
+    );
+    // Garbage in the timestamp's place.
+    swapped["header"]["io.cncf.notary.timestampSignature"] = json!(STANDARD.encode(b"not a token"));
+    let report = judge_with(
+        &trust_with_tsa("permissive", "always", "tsa-root.pem"),
+        swapped.to_string().as_bytes(),
+        media_type,
+        now(),
+        &NotationRequirements::default(),
+    );
+    assert!(report.verified, "permissive only logs the authentic timestamp");
+    assert!(report
+        .checks
+        .iter()
+        .any(|c| c.name == CheckName::AuthenticTimestamp && c.outcome == Outcome::FailedLogged));
 }

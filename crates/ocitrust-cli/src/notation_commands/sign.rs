@@ -35,6 +35,12 @@ pub struct SignArgs {
     /// The reference names an OCI image layout directory.
     #[arg(long)]
     oci_layout: bool,
+    /// Timestamp the signature with this RFC 3161 timestamp authority.
+    #[arg(long, requires = "timestamp_root_cert")]
+    timestamp_url: Option<String>,
+    /// The timestamp authority's root certificate(s) (PEM), which its answer must chain to.
+    #[arg(long, value_name = "FILE", requires = "timestamp_url")]
+    timestamp_root_cert: Option<PathBuf>,
     /// How the signature manifest says it is notation's: config-media-type (what notation 1.x
     /// writes and every release reads) or artifact-type (OCI 1.1).
     #[arg(long, value_enum, default_value = "config-media-type")]
@@ -85,6 +91,14 @@ pub fn sign(args: SignArgs) -> Result<()> {
             ManifestForm::ArtifactType => SignatureManifestForm::ArtifactType,
         },
         registry: args.registry.options(),
+        timestamp_url: args.timestamp_url,
+        timestamp_roots: match &args.timestamp_root_cert {
+            Some(file) => {
+                ocitrust::core::x509::certificates_from_pem(&ocitrust::registry::file::read_bounded(file, 1024 * 1024)?)
+                    .map_err(|e| e.context(file.display()))?
+            }
+            None => Vec::new(),
+        },
     };
     let outcome = ocitrust::notation_sign(&reference, &signer, &options)?;
     if !reference.contains('@') {

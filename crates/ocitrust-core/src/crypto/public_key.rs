@@ -534,6 +534,8 @@ mod openssl_made {
         let p384 = SigningKey::from_pem(&data("p384.key")).unwrap();
         assert_eq!(p384.sign(b"x").unwrap_err().code(), ErrorCode::Unsupported);
         let jose = p384.sign_jose(SignatureAlgorithm::EcdsaSha384, b"x").unwrap();
-        p384.public_key().verify_with(SignatureAlgorithm::EcdsaSha384, b"x", &jose).unwrap();
+        p384.public_key()
+            .verify_with(SignatureAlgorithm::EcdsaSha384, b"x", &jose)
+            .unwrap();
     }
 }

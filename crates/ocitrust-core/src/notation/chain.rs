@@ -1,15 +1,18 @@
-//! The certificate chain of a notation signature, leaf first and root last, held to the Notary
-//! Project's certificate requirements at the signing time: each certificate issued and signed by
-//! the next, the last a self-signed root and no other self-signed; the leaf a non-CA with key usage
-//! exactly digitalSignature (critical) and no extended key usage but code signing's kin; each CA
-//! marked a CA, allowed to sign certificates, within its path length; every certificate valid at
-//! the signing time. (A certificate signed with SHA-1 never verifies: the crypto module does not
-//! offer it.)
+//! The certificate chains of notation signatures and of their timestamps, leaf first and root
+//! last, held to the Notary Project's certificate requirements: each certificate issued and signed
+//! by the next, the last a self-signed root and no other self-signed; each CA marked a CA, allowed
+//! to sign certificates, within its path length. A code signing leaf is a non-CA with key usage
+//! exactly digitalSignature (critical) and no extended key usage of another purpose, and every
+//! certificate is valid at the signing time; a timestamping leaf has key usage digitalSignature and
+//! the one, critical, extended key usage timeStamping. (A certificate signed with SHA-1 never
+//! verifies: the crypto module does not offer it.)
 
 use std::time::SystemTime;
 
 use crate::sigstore::format_time;
-use crate::x509::{Certificate, KeyUsage};
+use crate::x509::{Certificate, KeyUsage, EKU_TIME_STAMPING};
+
+const EXTENSION_EXTENDED_KEY_USAGE: &str = "2.5.29.37";
 
 /// Most certificates in a signature's chain.
 pub const CHAIN_LENGTH_MAX: usize = 10;
@@ -34,9 +37,25 @@ const LEAF_FORBIDDEN_EKUS: [(&str, &str); 5] = [
     ("1.3.6.1.5.5.7.3.9", "OCSPSigning"),
 ];
 
-/// Checks `chain` (leaf first) against the requirements at `signing_time`; the error says which
-/// certificate breaks which rule.
+/// What a chain's leaf does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    CodeSigning,
+    Timestamping,
+}
+
+/// Checks a signature's `chain` (leaf first) against the requirements at `signing_time`; the
+/// error says which certificate breaks which rule.
 pub fn validate_code_signing_chain(chain: &[Certificate], signing_time: SystemTime) -> Result<(), String> {
+    validate_chain(chain, Purpose::CodeSigning, Some(signing_time))
+}
+
+/// Checks a timestamp's `chain` (its signing certificate first) against the requirements.
+pub fn validate_timestamping_chain(chain: &[Certificate]) -> Result<(), String> {
+    validate_chain(chain, Purpose::Timestamping, None)
+}
+
+fn validate_chain(chain: &[Certificate], purpose: Purpose, signing_time: Option<SystemTime>) -> Result<(), String> {
     if chain.is_empty() {
         return Err("certificate chain must contain at least one certificate".to_owned());
     }
@@ -54,7 +73,7 @@ pub fn validate_code_signing_chain(chain: &[Certificate], signing_time: SystemTi
             ));
         }
         valid_at_signing_time(only, signing_time)?;
-        return validate_leaf(only).map_err(|e| format!("invalid self-signed certificate. Error: {e}"));
+        return validate_leaf(only, purpose).map_err(|e| format!("invalid self-signed certificate. Error: {e}"));
     }
     let last = chain.len() - 1;
     for (i, certificate) in chain.iter().enumerate() {
@@ -83,15 +102,18 @@ pub fn validate_code_signing_chain(chain: &[Certificate], signing_time: SystemTi
             })?;
         }
         if i == 0 {
-            validate_leaf(certificate)?;
+            validate_leaf(certificate, purpose)?;
         } else {
-            validate_ca(certificate, i - 1)?;
+            validate_ca(certificate, i - 1, purpose)?;
         }
     }
     Ok(())
 }
 
-fn valid_at_signing_time(certificate: &Certificate, signing_time: SystemTime) -> Result<(), String> {
+fn valid_at_signing_time(certificate: &Certificate, signing_time: Option<SystemTime>) -> Result<(), String> {
+    let Some(signing_time) = signing_time else {
+        return Ok(());
+    };
     if certificate.is_valid_at(signing_time) {
         return Ok(());
     }
@@ -105,7 +127,7 @@ fn valid_at_signing_time(certificate: &Certificate, signing_time: SystemTime) ->
 }
 
 /// A CA with `below` CAs beneath it in the chain.
-fn validate_ca(certificate: &Certificate, below: usize) -> Result<(), String> {
+fn validate_ca(certificate: &Certificate, below: usize, purpose: Purpose) -> Result<(), String> {
     let subject = certificate.subject_text();
     if !certificate.has_basic_constraints() || !certificate.is_ca() {
         return Err(format!(
@@ -119,7 +141,7 @@ fn validate_ca(certificate: &Certificate, below: usize) -> Result<(), String> {
             ));
         }
     }
-    key_usage_present_and_critical(certificate)?;
+    key_usage_present(certificate, purpose)?;
     if !certificate.declares_key_usage(KeyUsage::KeyCertSign) {
         return Err(format!(
             "certificate with subject {subject:?}: key usage must have the bit positions for key cert sign set"
@@ -128,14 +150,14 @@ fn validate_ca(certificate: &Certificate, below: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn validate_leaf(certificate: &Certificate) -> Result<(), String> {
+fn validate_leaf(certificate: &Certificate, purpose: Purpose) -> Result<(), String> {
     let subject = certificate.subject_text();
     if certificate.is_ca() {
         return Err(format!(
             "certificate with subject {subject:?}: if the basic constraints extension is present, the ca field must be set to false"
         ));
     }
-    let bits = key_usage_present_and_critical(certificate)?;
+    let bits = key_usage_present(certificate, purpose)?;
     if bits & 1 == 0 {
         return Err(format!(
             "the certificate with subject {subject:?} is invalid. The key usage must have the bit positions for \"Digital Signature\" set"
@@ -152,14 +174,33 @@ fn validate_leaf(certificate: &Certificate) -> Result<(), String> {
             forbidden.join(", ")
         ));
     }
-    if let Some(usages) = certificate.extended_key_usage() {
-        if let Some((_, name)) = LEAF_FORBIDDEN_EKUS
-            .iter()
-            .find(|(oid, _)| usages.iter().any(|u| u == oid))
-        {
-            return Err(format!(
-                "certificate with subject {subject:?}: extended key usage must not contain {name} eku"
-            ));
+    match purpose {
+        Purpose::CodeSigning => {
+            if let Some(usages) = certificate.extended_key_usage() {
+                if let Some((_, name)) = LEAF_FORBIDDEN_EKUS
+                    .iter()
+                    .find(|(oid, _)| usages.iter().any(|u| u == oid))
+                {
+                    return Err(format!(
+                        "certificate with subject {subject:?}: extended key usage must not contain {name} eku"
+                    ));
+                }
+            }
+        }
+        Purpose::Timestamping => {
+            let only_time_stamping = certificate
+                .extended_key_usage()
+                .is_some_and(|usages| usages.len() == 1 && usages[0] == EKU_TIME_STAMPING);
+            if !only_time_stamping {
+                return Err(format!(
+                    "timestamp signing certificate with subject {subject:?} must have and only have Timestamping as extended key usage"
+                ));
+            }
+            if !certificate.extension_is_critical(EXTENSION_EXTENDED_KEY_USAGE) {
+                return Err(format!(
+                    "timestamp signing certificate with subject {subject:?} must have extended key usage extension marked as critical"
+                ));
+            }
         }
     }
     super::envelope::EnvelopeAlgorithm::for_key(certificate.public_key())
@@ -167,10 +208,11 @@ fn validate_leaf(certificate: &Certificate) -> Result<(), String> {
         .map_err(|e| format!("certificate with subject {subject:?}: {e}"))
 }
 
-fn key_usage_present_and_critical(certificate: &Certificate) -> Result<u16, String> {
+/// The key usage bits: present, and for code signing critical.
+fn key_usage_present(certificate: &Certificate, purpose: Purpose) -> Result<u16, String> {
     match certificate.key_usage() {
-        Some((bits, true)) => Ok(bits),
-        Some((_, false)) => Err(format!(
+        Some((bits, critical)) if critical || purpose == Purpose::Timestamping => Ok(bits),
+        Some((_, _)) => Err(format!(
             "certificate with subject {:?}: key usage extension must be marked critical",
             certificate.subject_text()
         )),

@@ -123,7 +123,7 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
                 Some(Value::String(agent)) => Some(agent.clone()),
                 _ => None,
             },
-            timestamp: match go_field(&header, "io.cncf.notary.timestamp") {
+            timestamp: match go_field(&header, "io.cncf.notary.timestampSignature") {
                 Some(Value::String(token)) => Some(decode_std(token, "timestamp")?),
                 None | Some(Value::Null) => None,
                 Some(_) => return Err(integrity("the JWS timestamp is not a base64 string".into())),

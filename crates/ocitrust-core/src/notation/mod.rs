@@ -9,6 +9,7 @@ pub mod envelope;
 pub mod jws;
 pub mod level;
 pub mod sign;
+pub mod timestamp;
 pub mod trust_policy;
 pub mod trust_store;
 pub mod verify;
@@ -22,7 +23,7 @@ pub use jws::verify_jws;
 pub use level::{TimestampPolicy, ValidationAction, ValidationType, VerificationLevel};
 pub use sign::{
     notation_signature_manifest, sign_notation_envelope, EnvelopeFormat, NotationSignRequest, SignatureManifest,
-    SignatureManifestForm, SignedEnvelope,
+    SignatureManifestForm, SignedEnvelope, Timestamping,
 };
 pub use trust_policy::{TrustPolicyDocument, TrustPolicyStatement};
 pub use trust_store::{TrustStore, TrustStoreType};

@@ -11,7 +11,7 @@ use coset::cbor::value::Value;
 use coset::{iana, CoseSign1Builder, HeaderBuilder, Label, RegisteredLabel, TaggedCborSerializable};
 use serde_json::json;
 
-use super::chain::validate_code_signing_chain;
+use super::chain::{validate_code_signing_chain, validate_timestamping_chain};
 use super::envelope::{
     EnvelopeAlgorithm, TargetArtifact, COSE_MEDIA_TYPE, EXPIRY, JWS_MEDIA_TYPE, PAYLOAD_CONTENT_TYPE, SIGNING_SCHEME,
     SIGNING_TIME,
@@ -21,7 +21,7 @@ use crate::crypto::{SignatureAlgorithm, SigningKey};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
 use crate::oci::media_types::{OCI_EMPTY, OCI_MANIFEST};
-use crate::sigstore::{format_rfc3339, unix_seconds};
+use crate::sigstore::{format_rfc3339, timestamp_request, timestamp_token, unix_seconds, verify_timestamp_under_roots};
 use crate::x509::Certificate;
 
 /// The annotation of a signature manifest that lists the SHA-256 thumbprints of its chain.
@@ -76,6 +76,25 @@ pub struct NotationSignRequest<'a> {
     pub signing_agent: &'a str,
     /// JWS or COSE.
     pub format: EnvelopeFormat,
+    /// When set, the signature is timestamped (`--timestamp-url`, `--timestamp-root-cert`).
+    pub timestamping: Option<Timestamping<'a>>,
+}
+
+/// How to timestamp a signature: send a DER `TimeStampReq` and get the `TimeStampResp` back
+/// (`exchange`, the caller's I/O), and the roots the authority's certificate must chain to.
+pub struct Timestamping<'a> {
+    /// Sends a request to the timestamp authority; returns its response.
+    pub exchange: &'a dyn Fn(&[u8]) -> Result<Vec<u8>>,
+    /// The authority's trusted roots.
+    pub roots: &'a [Certificate],
+}
+
+impl std::fmt::Debug for Timestamping<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timestamping")
+            .field("roots", &self.roots.len())
+            .finish()
+    }
 }
 
 /// A signed envelope.
@@ -121,10 +140,53 @@ pub fn sign_notation_envelope(request: &NotationSignRequest<'_>) -> Result<Signe
     };
     let payload = payload(request.target)?;
     let sign = |message: &[u8]| request.key.sign_jose(signature_algorithm(algorithm), message);
+    let stamp = |signature: &[u8]| -> Result<Option<Vec<u8>>> {
+        match &request.timestamping {
+            Some(timestamping) => timestamp(timestamping, algorithm, signature).map(Some),
+            None => Ok(None),
+        }
+    };
     match request.format {
-        EnvelopeFormat::Jws => sign_jws(request, algorithm, &payload, signing_seconds, expiry_seconds, sign),
-        EnvelopeFormat::Cose => sign_cose(request, algorithm, payload, signing_seconds, expiry_seconds, sign),
+        EnvelopeFormat::Jws => sign_jws(
+            request,
+            algorithm,
+            &payload,
+            signing_seconds,
+            expiry_seconds,
+            sign,
+            stamp,
+        ),
+        EnvelopeFormat::Cose => sign_cose(
+            request,
+            algorithm,
+            payload,
+            signing_seconds,
+            expiry_seconds,
+            sign,
+            stamp,
+        ),
     }
+}
+
+/// A timestamp token over `signature`, checked as notation checks one before embedding it: the
+/// authority's chain to `roots` meets the timestamping certificate requirements.
+fn timestamp(timestamping: &Timestamping<'_>, algorithm: EnvelopeAlgorithm, signature: &[u8]) -> Result<Vec<u8>> {
+    let hash = match algorithm {
+        EnvelopeAlgorithm::Ps256 | EnvelopeAlgorithm::Es256 => crate::digest::Algorithm::Sha256,
+        EnvelopeAlgorithm::Ps384 | EnvelopeAlgorithm::Es384 => crate::digest::Algorithm::Sha384,
+        EnvelopeAlgorithm::Ps512 => crate::digest::Algorithm::Sha512,
+    };
+    let response = (timestamping.exchange)(&timestamp_request(hash, signature)?)?;
+    let token = timestamp_token(&response)?;
+    let stamped = verify_timestamp_under_roots(&token, signature, timestamping.roots)
+        .map_err(|e| e.context("the timestamp authority's response"))?;
+    validate_timestamping_chain(&stamped.chain).map_err(|e| {
+        Error::new(
+            ErrorCode::InvalidCertificate,
+            format!("the timestamp authority's certificate chain is invalid: {e}"),
+        )
+    })?;
+    Ok(token)
 }
 
 fn signature_algorithm(algorithm: EnvelopeAlgorithm) -> SignatureAlgorithm {
@@ -158,6 +220,7 @@ fn sign_jws(
     signing_seconds: u64,
     expiry_seconds: Option<u64>,
     sign: impl Fn(&[u8]) -> Result<Vec<u8>>,
+    stamp: impl Fn(&[u8]) -> Result<Option<Vec<u8>>>,
 ) -> Result<SignedEnvelope> {
     let mut critical = vec![SIGNING_SCHEME];
     let mut header = json!({
@@ -179,7 +242,7 @@ fn sign_jws(
         .iter()
         .map(|c| STANDARD.encode(c.der()))
         .collect();
-    let envelope = json!({
+    let mut envelope = json!({
         "payload": payload,
         "protected": protected,
         "header": {
@@ -188,6 +251,9 @@ fn sign_jws(
         },
         "signature": URL_SAFE_NO_PAD.encode(&signature),
     });
+    if let Some(token) = stamp(&signature)? {
+        envelope["header"]["io.cncf.notary.timestampSignature"] = json!(STANDARD.encode(token));
+    }
     Ok(SignedEnvelope {
         bytes: envelope.to_string().into_bytes(),
         media_type: JWS_MEDIA_TYPE,
@@ -202,6 +268,7 @@ fn sign_cose(
     signing_seconds: u64,
     expiry_seconds: Option<u64>,
     sign: impl Fn(&[u8]) -> Result<Vec<u8>>,
+    stamp: impl Fn(&[u8]) -> Result<Option<Vec<u8>>>,
 ) -> Result<SignedEnvelope> {
     let epoch = |seconds: u64| Value::Tag(1, Box::new(Value::Integer(seconds.into())));
     let alg = match algorithm {
@@ -240,13 +307,19 @@ fn sign_cose(
         )
         .build();
     unprotected.rest.push((Label::Int(33), chain));
-    let sign1 = CoseSign1Builder::new()
+    let mut sign1 = CoseSign1Builder::new()
         .protected(protected)
         .unprotected(unprotected)
         .payload(payload)
         .try_create_signature(b"", |to_be_signed| sign(to_be_signed))?
         .build();
     let signature = sign1.signature.clone();
+    if let Some(token) = stamp(&signature)? {
+        sign1.unprotected.rest.push((
+            Label::Text("io.cncf.notary.timestampSignature".to_owned()),
+            Value::Bytes(token),
+        ));
+    }
     let bytes = sign1
         .to_tagged_vec()
         .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding the COSE envelope: {e}")))?;

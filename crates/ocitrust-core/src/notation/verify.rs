@@ -17,6 +17,7 @@ use super::envelope::{
 };
 use super::jws::verify_jws;
 use super::level::{TimestampPolicy, ValidationAction, ValidationType};
+use super::timestamp::verify_countersignature;
 use super::trust_policy::{x509_subject, TrustPolicyDocument, TrustPolicyStatement, WILDCARD};
 use super::trust_store::{TrustStore, TrustStoreType};
 use crate::checks::Checks;
@@ -150,7 +151,7 @@ impl NotationTrust {
         judgement.step(
             CheckName::AuthenticTimestamp,
             level.action(ValidationType::AuthenticTimestamp),
-            || authentic_timestamp(statement, &content, time),
+            || authentic_timestamp(statement, &self.trust_store, &content, time),
         );
         judgement.step(CheckName::Revocation, level.action(ValidationType::Revocation), || {
             revocation(&signer.certificate_chain)
@@ -367,6 +368,7 @@ fn trusted_identity(statement: &TrustPolicyStatement, chain: &[Certificate]) -> 
 /// must be valid now.
 fn authentic_timestamp(
     statement: &TrustPolicyStatement,
+    trust_store: &TrustStore,
     content: &EnvelopeContent,
     time: SystemTime,
 ) -> std::result::Result<(), String> {
@@ -389,10 +391,7 @@ fn authentic_timestamp(
     let chain_expired = chain.iter().any(|c| time > c.not_after());
     let stamp_needed = tsa_configured && (statement.verify_timestamp == TimestampPolicy::Always || chain_expired);
     if stamp_needed {
-        return match content.signer.timestamp {
-            None => Err("no timestamp countersignature was found in the signature envelope".to_owned()),
-            Some(_) => Err("the timestamp countersignature is not verified by this release of ocitrust yet".to_owned()),
-        };
+        return verify_countersignature(statement, trust_store, content);
     }
     for certificate in chain {
         if time < certificate.not_before() {
@@ -421,7 +420,7 @@ const EXTENSION_AUTHORITY_INFO_ACCESS: &str = "1.3.6.1.5.5.7.1.1";
 /// No certificate of the chain may be revoked. A certificate that names neither an OCSP responder
 /// nor a CRL cannot be revoked; one that names either cannot be checked by this release, and so has
 /// an unknown status.
-fn revocation(chain: &[Certificate]) -> std::result::Result<(), String> {
+pub(crate) fn revocation(chain: &[Certificate]) -> std::result::Result<(), String> {
     match chain.iter().find(|c| {
         c.extension(EXTENSION_CRL_DISTRIBUTION_POINTS).is_some() || c.extension(EXTENSION_AUTHORITY_INFO_ACCESS).is_some()
     }) {

@@ -29,7 +29,10 @@ pub use rekor_body::{check_entry_body, pae, SignedContent, SignerMaterial};
 pub use rfc3339::{format_rfc3339, format_time, parse_rfc3339, unix_seconds};
 pub use sct::{parse_sct_list, verify_embedded_scts, SignedCertificateTimestamp, SCT_LIST_EXTENSION};
 pub use statement::{InTotoStatement, StatementSubject, IN_TOTO_STATEMENT_TYPES};
-pub use timestamp::{verify_timestamp, TIMESTAMP_SIZE_MAX};
+pub use timestamp::{
+    timestamp_request, timestamp_token, verify_timestamp, verify_timestamp_under_roots, RootedTimestamp,
+    TIMESTAMP_SIZE_MAX,
+};
 pub use tlog::{verify_tlog_entry, VerifiedEntry};
 pub use trusted_root::{
     CertificateAuthority, TransparencyLog, TrustedRoot, ValidityPeriod, TRUSTED_ROOT_MEDIA_TYPES, TRUSTED_ROOT_SIZE_MAX,

@@ -135,7 +135,13 @@ pub fn verify_timestamp(bytes: &[u8], signature: &[u8], root: &TrustedRoot) -> R
     let time = token.time;
     let mut last = failed("the trusted root lists no timestamp authority".into());
     for authority in &root.timestamp_authorities {
-        match verify_with_authority(authority, &token.signer_info, &token.signed_attributes, &token.embedded, time) {
+        match verify_with_authority(
+            authority,
+            &token.signer_info,
+            &token.signed_attributes,
+            &token.embedded,
+            time,
+        ) {
             Ok(()) => return Ok(time),
             Err(e) => last = e,
         }
@@ -158,12 +164,16 @@ pub struct RootedTimestamp {
 impl RootedTimestamp {
     /// Whether the stamped time is certainly after `instant` (its earliest bound is).
     pub fn bounded_after(&self, instant: SystemTime) -> bool {
-        self.time.checked_sub(self.accuracy).is_some_and(|earliest| earliest > instant)
+        self.time
+            .checked_sub(self.accuracy)
+            .is_some_and(|earliest| earliest > instant)
     }
 
     /// Whether the stamped time is certainly before `instant` (its latest bound is).
     pub fn bounded_before(&self, instant: SystemTime) -> bool {
-        self.time.checked_add(self.accuracy).is_some_and(|latest| latest < instant)
+        self.time
+            .checked_add(self.accuracy)
+            .is_some_and(|latest| latest < instant)
     }
 }
 
@@ -224,6 +234,51 @@ pub fn verify_timestamp_under_roots(bytes: &[u8], signature: &[u8], roots: &[Cer
         accuracy: token.accuracy,
         chain,
     })
+}
+
+/// A DER `TimeStampReq` for the hash (`algorithm`) of `signature`, with a random nonce and asking
+/// for the authority's certificates (RFC 3161 2.4.1).
+pub fn timestamp_request(algorithm: Algorithm, signature: &[u8]) -> Result<Vec<u8>> {
+    let internal = |e: der::Error| Error::new(ErrorCode::Internal, format!("encoding the timestamp request: {e}"));
+    let oid = match algorithm {
+        Algorithm::Sha256 => "2.16.840.1.101.3.4.2.1",
+        Algorithm::Sha384 => "2.16.840.1.101.3.4.2.2",
+        Algorithm::Sha512 => "2.16.840.1.101.3.4.2.3",
+    };
+    let mut nonce = [0u8; 8];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce)
+        .map_err(|_| Error::new(ErrorCode::Internal, "no randomness for the timestamp nonce"))?;
+    nonce[0] = (nonce[0] & 0x7f) | 0x01;
+    let request = x509_tsp::TimeStampReq {
+        version: x509_tsp::TspVersion::V1,
+        message_imprint: x509_tsp::MessageImprint {
+            hash_algorithm: spki::AlgorithmIdentifier {
+                oid: ObjectIdentifier::new(oid).map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?,
+                parameters: Some(der::Any::null()),
+            },
+            hashed_message: OctetString::new(hash_parts(algorithm, &[signature])).map_err(internal)?,
+        },
+        req_policy: None,
+        nonce: Some(der::asn1::Int::new(&nonce).map_err(internal)?),
+        cert_req: true,
+        extensions: None,
+    };
+    request.to_der().map_err(internal)
+}
+
+/// The token (a CMS `ContentInfo`, DER) of a timestamp authority's `TimeStampResp`, refused
+/// unless the authority granted the request.
+pub fn timestamp_token(response: &[u8]) -> Result<Vec<u8>> {
+    if response.len() > TIMESTAMP_SIZE_MAX {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!(
+                "timestamp response is {} bytes, limit is {TIMESTAMP_SIZE_MAX}",
+                response.len()
+            ),
+        ));
+    }
+    token(response)?.to_der().map_err(malformed("token"))
 }
 
 /// What verification needs of a TSTInfo.
@@ -312,7 +367,8 @@ fn generalized_time(text: &[u8]) -> Result<SystemTime> {
         Some(_) => return Err(invalid()),
         None => (body, ""),
     };
-    if whole.len() != 14 || !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.len() != 14 || !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(invalid());
     }
     let rfc3339 = format!(

@@ -83,6 +83,7 @@ pub struct Certificate {
     extended_key_usage: Option<Vec<String>>,
     alt_names: Vec<AltName>,
     extensions: Vec<(String, Vec<u8>)>,
+    critical_extensions: Vec<String>,
 }
 
 fn invalid(message: String) -> Error {
@@ -133,6 +134,7 @@ impl Certificate {
             extended_key_usage: None,
             alt_names: Vec::new(),
             extensions: Vec::new(),
+            critical_extensions: Vec::new(),
             decoded: decoded.clone(),
         };
         for extension in tbs_cert.extensions.iter().flatten() {
@@ -172,6 +174,9 @@ impl Certificate {
                 )));
             }
             _ => {}
+        }
+        if extension.critical {
+            self.critical_extensions.push(oid.clone());
         }
         self.extensions.push((oid, value.to_vec()));
         Ok(())
@@ -315,6 +320,11 @@ impl Certificate {
             .iter()
             .find(|(id, _)| id == oid)
             .map(|(_, value)| value.as_slice())
+    }
+
+    /// Whether extension `oid` is present and marked critical.
+    pub fn extension_is_critical(&self, oid: &str) -> bool {
+        self.critical_extensions.iter().any(|c| c == oid)
     }
 
     /// Whether subject and issuer are the same name (a root, or a self-issued CA certificate).
