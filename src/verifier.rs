@@ -15,9 +15,12 @@ use ocitrust_core::notation::{refused_notation_signature, NotationEnvelope, Nota
 use ocitrust_core::oci::{Manifest, Platform};
 use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustedRoot};
 use ocitrust_core::verdict::{CheckName, SignatureReport, Subject};
+use ocitrust_core::x509::revocation::RevocationSource;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::{ReadBudget, READ_BUDGET_DEFAULT, SIGNATURE_BLOB_SIZE_MAX};
-use ocitrust_registry::remote::{discover_in_registry, discover_referrers, RegistryClient, RegistryOptions};
+use ocitrust_registry::remote::{
+    discover_in_registry, discover_referrers, HttpRevocationSource, RegistryClient, RegistryOptions,
+};
 use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference, OciLayout};
 
 use crate::evidence::{Evidence, Found, IndexEvidence, NotationEvidence, ReferrerEvidence};
@@ -82,7 +85,10 @@ impl Verifier {
             verification_time: None,
             require_platform_signature: false,
             notation_scope: None,
-            notation_requirements: NotationRequirements::default(),
+            notation_requirements: NotationRequirements {
+                revocation: Some(Arc::new(HttpRevocationSource::with_default_cache())),
+                ..NotationRequirements::default()
+            },
             registry: RegistryOptions::default(),
             read_budget: READ_BUDGET_DEFAULT,
             client: Arc::default(),
@@ -166,6 +172,14 @@ impl Verifier {
         self.notation_requirements
             .user_metadata
             .insert(key.into(), value.into());
+        self
+    }
+
+    /// Where notation signatures' revocation information comes from: by default OCSP responders
+    /// and CRLs over the network, CRLs cached under `$XDG_CACHE_HOME/ocitrust/crl`. Give CRL files
+    /// (and `offline`) to verify without the network.
+    pub fn revocation_source(mut self, source: Arc<dyn RevocationSource + Send + Sync>) -> Self {
+        self.notation_requirements.revocation = Some(source);
         self
     }
 

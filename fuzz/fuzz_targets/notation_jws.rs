@@ -72,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = m.trust.judge(
         &subject,
         NotationEnvelope { media_type: "application/jose+json", bytes: envelope.as_bytes() },
-        &NotationRequirements { user_metadata: [("k".to_owned(), "v".to_owned())].into() },
+        &NotationRequirements { user_metadata: [("k".to_owned(), "v".to_owned())].into(), ..Default::default() },
         SystemTime::now(),
         "fuzz",
     );

@@ -303,6 +303,7 @@ fn the_payload_must_name_the_subject_and_carry_the_metadata_asked_for() {
     );
     let wanted = NotationRequirements {
         user_metadata: [("team".to_owned(), "net".to_owned())].into(),
+        ..Default::default()
     };
     let report = judge_at(&trust, &subject(), envelope.as_bytes(), &wanted, time);
     let (name, detail) = first_failure(&report);

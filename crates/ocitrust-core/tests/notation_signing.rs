@@ -143,6 +143,7 @@ fn every_key_type_signs_both_formats_and_they_verify_with_their_metadata() {
             let (bytes, media_type) = sign(leaf, format, Some(Duration::from_secs(3600)));
             let wanted = NotationRequirements {
                 user_metadata: [("team".to_owned(), "net".to_owned())].into(),
+                ..Default::default()
             };
             let report = judge_with(&trust("strict"), &bytes, media_type, now(), &wanted);
             assert!(report.verified, "{leaf} {format:?}: {report:#?}");
@@ -155,6 +156,7 @@ fn every_key_type_signs_both_formats_and_they_verify_with_their_metadata() {
             // Another value of the metadata, or a key not signed, is refused.
             let other = NotationRequirements {
                 user_metadata: [("team".to_owned(), "db".to_owned())].into(),
+                ..Default::default()
             };
             assert_eq!(
                 failure(&judge_with(&trust("strict"), &bytes, media_type, now(), &other)).0,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use ocitrust::core::notation::target_artifact;
+use ocitrust::registry::remote::HttpRevocationSource;
 use ocitrust::{CheckName, Error, ErrorCode, Outcome, Result, Verdict, Verifier};
 
 use super::{parse_key_value, NotationRegistryArgs};
@@ -32,6 +33,17 @@ pub struct VerifyArgs {
     /// The trust store directory (holding x509/<type>/<name>/) instead of notation's.
     #[arg(long, value_name = "DIR")]
     trust_store: Option<PathBuf>,
+    /// A CRL file (DER or PEM) to consult before any download (repeatable); with --offline the
+    /// only revocation information used.
+    #[arg(long = "crl", value_name = "FILE")]
+    crls: Vec<PathBuf>,
+    /// Use no network for revocation: OCSP responders are not asked, CRLs come from --crl only.
+    #[arg(long)]
+    offline: bool,
+    /// Where downloaded CRLs are kept until their next update (default:
+    /// $XDG_CACHE_HOME/ocitrust/crl).
+    #[arg(long, value_name = "DIR")]
+    crl_cache: Option<PathBuf>,
     /// Output: text (notation's lines) or json (the full verdict).
     #[arg(short = 'o', long, value_enum, default_value = "text")]
     output: NotationFormat,
@@ -68,9 +80,18 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
         ));
     }
     let authority = ocitrust::notation_authority(args.trust_policy.as_deref(), args.trust_store.as_deref())?;
+    let mut source = HttpRevocationSource::with_default_cache();
+    if let Some(dir) = args.crl_cache {
+        source.cache_dir = Some(dir);
+    }
+    source.offline = args.offline;
+    for file in &args.crls {
+        source.crls.push(read_crl_file(file)?);
+    }
     let mut verifier = Verifier::trusting([authority])
         .notation_scope(args.scope)
-        .registry_options(args.registry.options());
+        .registry_options(args.registry.options())
+        .revocation_source(std::sync::Arc::new(source));
     for (key, value) in args.user_metadata {
         verifier = verifier.require_notation_metadata(key, value);
     }
@@ -112,6 +133,27 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
         .unwrap_or_default();
     print_metadata(&metadata);
     Ok(())
+}
+
+/// A CRL file's DER (PEM `X509 CRL` blocks are unwrapped).
+fn read_crl_file(file: &std::path::Path) -> Result<Vec<u8>> {
+    let bytes = ocitrust::registry::file::read_bounded(file, ocitrust::core::x509::revocation::CRL_SIZE_MAX as u64)?;
+    if !bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        return Ok(bytes);
+    }
+    let block = pem::parse(&bytes)
+        .map_err(|e| Error::new(ErrorCode::InvalidArgument, format!("{}: not PEM: {e}", file.display())))?;
+    if block.tag() != "X509 CRL" {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!(
+                "{}: a PEM {:?} block where an X509 CRL was expected",
+                file.display(),
+                block.tag()
+            ),
+        ));
+    }
+    Ok(block.contents().to_vec())
 }
 
 /// `registry/repository@digest`, or `PATH@digest` for a layout, as notation names the artifact.

@@ -36,6 +36,14 @@ pub fn hash_parts(algorithm: Algorithm, parts: &[&[u8]]) -> Vec<u8> {
     context.finish()
 }
 
+/// The raw SHA-1 of `bytes`, for what still names things by it (an OCSP request's CertID, which
+/// responders widely expect in SHA-1). Never used to verify a signature.
+pub fn sha1_for_identifiers(bytes: &[u8]) -> Vec<u8> {
+    super::backend::digest::digest(&super::backend::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes)
+        .as_ref()
+        .to_vec()
+}
+
 /// The raw SHA-256 of `bytes`.
 pub fn sha256(bytes: &[u8]) -> Vec<u8> {
     hash_parts(Algorithm::Sha256, &[bytes])

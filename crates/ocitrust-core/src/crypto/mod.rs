@@ -10,7 +10,7 @@ mod password_box;
 mod public_key;
 mod signing_key;
 
-pub use digest_context::{hash_parts, sha256, DigestContext};
+pub use digest_context::{hash_parts, sha1_for_identifiers, sha256, DigestContext};
 pub use password_box::{open_password_box, seal_password_box, PasswordBox, ScryptParams};
 pub use public_key::{KeyType, PublicKey, SignatureAlgorithm, PUBLIC_KEY_SIZE_MAX};
 pub use signing_key::SigningKey;

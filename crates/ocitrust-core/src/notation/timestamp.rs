@@ -3,11 +3,14 @@
 //! trust stores, the stamping chain meeting the timestamping certificate requirements, the stamp
 //! certainly after the claimed signing time, and the signing chain valid at the stamped time.
 
+use std::time::SystemTime;
+
 use super::chain::validate_timestamping_chain;
 use super::envelope::EnvelopeContent;
 use super::trust_policy::TrustPolicyStatement;
 use super::trust_store::{TrustStore, TrustStoreType};
 use crate::sigstore::{format_time, verify_timestamp_under_roots};
+use crate::x509::revocation::{chain_revocation, revocation_outcome, RevocationSource};
 use crate::x509::Certificate;
 
 /// Verifies the timestamp of `content` under the `tsa` stores `statement` names.
@@ -15,6 +18,8 @@ pub(crate) fn verify_countersignature(
     statement: &TrustPolicyStatement,
     trust_store: &TrustStore,
     content: &EnvelopeContent,
+    revocation: &dyn RevocationSource,
+    now: SystemTime,
 ) -> std::result::Result<(), String> {
     let signer = &content.signer;
     let token = signer
@@ -65,5 +70,6 @@ pub(crate) fn verify_countersignature(
             ));
         }
     }
-    super::verify::revocation(&stamped.chain).map_err(|e| e.replace("signing certificate", "timestamping certificate"))
+    let statuses = chain_revocation(&stamped.chain, revocation, now, None);
+    revocation_outcome(&stamped.chain, &statuses, "timestamping")
 }

@@ -24,6 +24,7 @@ use crate::checks::Checks;
 use crate::error::{Error, ErrorCode, Result};
 use crate::sigstore::format_time;
 use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport, Signer};
+use crate::x509::revocation::{chain_revocation, revocation_outcome, RevocationSource};
 use crate::x509::Certificate;
 
 /// A notation trust policy and the trust store it names: the authority of `notation verify`.
@@ -49,11 +50,52 @@ pub struct NotationSubject<'a> {
     pub size: u64,
 }
 
-/// What a signature must also satisfy, beside the trust policy.
-#[derive(Debug, Clone, Default)]
+/// What a signature must also satisfy, beside the trust policy, and where revocation information
+/// comes from.
+#[derive(Clone, Default)]
 pub struct NotationRequirements {
     /// User metadata the signed payload must carry (`notation verify -m key=value`).
     pub user_metadata: BTreeMap<String, String>,
+    /// Where OCSP answers and CRLs come from. Without one, a certificate that names an OCSP
+    /// responder or a CRL has an unknown revocation status.
+    pub revocation: Option<Arc<dyn RevocationSource + Send + Sync>>,
+}
+
+impl std::fmt::Debug for NotationRequirements {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NotationRequirements")
+            .field("user_metadata", &self.user_metadata)
+            .field("revocation", &self.revocation.is_some())
+            .finish()
+    }
+}
+
+/// The source used when none is given: it has nothing, so revocable certificates are unknown.
+struct NoRevocationSource;
+
+impl RevocationSource for NoRevocationSource {
+    fn ocsp(&self, url: &str, _: &[u8]) -> Result<Vec<u8>> {
+        Err(Error::new(
+            ErrorCode::Unsupported,
+            format!("{url}: no revocation source was given to fetch from"),
+        ))
+    }
+    fn crl(&self, url: &str, _: &Certificate) -> Result<Vec<u8>> {
+        Err(Error::new(
+            ErrorCode::Unsupported,
+            format!("{url}: no revocation source was given to fetch from"),
+        ))
+    }
+}
+
+impl NotationRequirements {
+    /// The revocation source to consult.
+    pub(crate) fn revocation_source(&self) -> &dyn RevocationSource {
+        match &self.revocation {
+            Some(source) => source.as_ref(),
+            None => &NoRevocationSource,
+        }
+    }
 }
 
 /// One notation signature: its envelope's media type and bytes (checked against their digest).
@@ -151,10 +193,14 @@ impl NotationTrust {
         judgement.step(
             CheckName::AuthenticTimestamp,
             level.action(ValidationType::AuthenticTimestamp),
-            || authentic_timestamp(statement, &self.trust_store, &content, time),
+            || authentic_timestamp(statement, &self.trust_store, &content, time, requirements),
         );
         judgement.step(CheckName::Revocation, level.action(ValidationType::Revocation), || {
-            revocation(&signer.certificate_chain)
+            let authentic =
+                (signer.signing_scheme == SigningScheme::X509SigningAuthority).then_some(signer.signing_time);
+            let chain = &signer.certificate_chain;
+            let statuses = chain_revocation(chain, requirements.revocation_source(), time, authentic);
+            revocation_outcome(chain, &statuses, "signing")
         });
         judgement.step(CheckName::Claims, ValidationAction::Enforce, || {
             names_subject(&content, subject)
@@ -371,6 +417,7 @@ fn authentic_timestamp(
     trust_store: &TrustStore,
     content: &EnvelopeContent,
     time: SystemTime,
+    requirements: &NotationRequirements,
 ) -> std::result::Result<(), String> {
     let chain = &content.signer.certificate_chain;
     if content.signer.signing_scheme == SigningScheme::X509SigningAuthority {
@@ -391,7 +438,7 @@ fn authentic_timestamp(
     let chain_expired = chain.iter().any(|c| time > c.not_after());
     let stamp_needed = tsa_configured && (statement.verify_timestamp == TimestampPolicy::Always || chain_expired);
     if stamp_needed {
-        return verify_countersignature(statement, trust_store, content);
+        return verify_countersignature(statement, trust_store, content, requirements.revocation_source(), time);
     }
     for certificate in chain {
         if time < certificate.not_before() {
@@ -410,26 +457,6 @@ fn authentic_timestamp(
         }
     }
     Ok(())
-}
-
-/// OID of the CRL distribution points extension.
-const EXTENSION_CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
-/// OID of the authority information access extension (which names OCSP responders).
-const EXTENSION_AUTHORITY_INFO_ACCESS: &str = "1.3.6.1.5.5.7.1.1";
-
-/// No certificate of the chain may be revoked. A certificate that names neither an OCSP responder
-/// nor a CRL cannot be revoked; one that names either cannot be checked by this release, and so has
-/// an unknown status.
-pub(crate) fn revocation(chain: &[Certificate]) -> std::result::Result<(), String> {
-    match chain.iter().find(|c| {
-        c.extension(EXTENSION_CRL_DISTRIBUTION_POINTS).is_some() || c.extension(EXTENSION_AUTHORITY_INFO_ACCESS).is_some()
-    }) {
-        Some(certificate) => Err(format!(
-            "signing certificate with subject {:?} revocation status is unknown: it names an OCSP responder or a CRL, which this release of ocitrust does not consult yet",
-            certificate.subject_text()
-        )),
-        None => Ok(()),
-    }
 }
 
 /// The payload's target artifact is the subject: same media type, digest and size.

@@ -2,6 +2,7 @@
 //! once when the trust material is loaded and whose leaves are then checked per verification.
 
 mod certificate;
+pub mod revocation;
 mod test_certificate;
 mod trusted_chain;
 
