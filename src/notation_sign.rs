@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use ocitrust_core::crypto::SigningKey;
 use ocitrust_core::notation::envelope::TargetArtifact;
 use ocitrust_core::notation::{
-    notation_signature_manifest, sign_notation_envelope, EnvelopeFormat, NotationSignRequest, SignatureManifestForm,
-    Timestamping,
+    notation_signature_manifest, sign_notation_envelope, verification_plugin_attributes, EnvelopeFormat,
+    NotationSignRequest, SignatureManifestForm, Timestamping,
 };
 use ocitrust_core::x509::{certificates_from_pem, Certificate};
 use ocitrust_core::{Error, ErrorCode, Result};
@@ -42,6 +42,9 @@ pub struct NotationSignOptions {
     pub timestamp_url: Option<String>,
     /// The timestamp authority's trusted roots.
     pub timestamp_roots: Vec<Certificate>,
+    /// The verification plugin the signature requires, and its minimum version (what a signing
+    /// plugin adds for its verification plugin).
+    pub verification_plugin: Option<(String, Option<String>)>,
 }
 
 impl Default for NotationSignOptions {
@@ -54,6 +57,7 @@ impl Default for NotationSignOptions {
             registry: RegistryOptions::default(),
             timestamp_url: None,
             timestamp_roots: Vec::new(),
+            verification_plugin: None,
         }
     }
 }
@@ -115,6 +119,10 @@ pub fn notation_sign(reference: &str, signer: &NotationSigner, options: &Notatio
         .as_deref()
         .map(|url| move |request: &[u8]| exchange_timestamp(url, request));
     let exchange = exchange.as_ref().map(|f| f as &dyn Fn(&[u8]) -> Result<Vec<u8>>);
+    let extended = match &options.verification_plugin {
+        Some((name, minimum)) => verification_plugin_attributes(name, minimum.as_deref()),
+        None => Vec::new(),
+    };
     store_referrer(reference, &options.registry, None, |subject, _| {
         let target = TargetArtifact {
             media_type: subject.media_type().to_owned(),
@@ -135,6 +143,7 @@ pub fn notation_sign(reference: &str, signer: &NotationSigner, options: &Notatio
                 exchange,
                 roots: &options.timestamp_roots,
             }),
+            extended_attributes: &extended,
         })?;
         let made = notation_signature_manifest(
             &target,

@@ -11,6 +11,7 @@ use ocitrust_core::cosign::{
     verify_signature_manifest, Attachment, CosignRequirements, PayloadBlobs, SIGNATURE_LAYERS_MAX,
 };
 use ocitrust_core::crypto::PublicKey;
+use ocitrust_core::notation::PluginHost;
 use ocitrust_core::notation::{refused_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject};
 use ocitrust_core::oci::{Manifest, Platform};
 use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustedRoot};
@@ -18,9 +19,11 @@ use ocitrust_core::verdict::{CheckName, SignatureReport, Subject};
 use ocitrust_core::x509::revocation::RevocationSource;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::limits::{ReadBudget, READ_BUDGET_DEFAULT, SIGNATURE_BLOB_SIZE_MAX};
+use ocitrust_registry::notation_plugins::DirectoryPluginHost;
 use ocitrust_registry::remote::{
     discover_in_registry, discover_referrers, HttpRevocationSource, RegistryClient, RegistryOptions,
 };
+use ocitrust_registry::NotationConfigDir;
 use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference, OciLayout};
 
 use crate::evidence::{Evidence, Found, IndexEvidence, NotationEvidence, ReferrerEvidence};
@@ -87,6 +90,9 @@ impl Verifier {
             notation_scope: None,
             notation_requirements: NotationRequirements {
                 revocation: Some(Arc::new(HttpRevocationSource::with_default_cache())),
+                plugins: NotationConfigDir::from_environment().ok().map(|config| {
+                    Arc::new(DirectoryPluginHost::new(config.plugins_path())) as Arc<dyn PluginHost + Send + Sync>
+                }),
                 ..NotationRequirements::default()
             },
             registry: RegistryOptions::default(),
@@ -180,6 +186,21 @@ impl Verifier {
     /// (and `offline`) to verify without the network.
     pub fn revocation_source(mut self, source: Arc<dyn RevocationSource + Send + Sync>) -> Self {
         self.notation_requirements.revocation = Some(source);
+        self
+    }
+
+    /// Where the verification plugins notation signatures name are run from: by default notation's
+    /// plugin directory (`plugins/` in its configuration directory).
+    pub fn plugin_host(mut self, host: Arc<dyn PluginHost + Send + Sync>) -> Self {
+        self.notation_requirements.plugins = Some(host);
+        self
+    }
+
+    /// Passes `key=value` to verification plugins (`notation verify --plugin-config`).
+    pub fn plugin_config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.notation_requirements
+            .plugin_config
+            .insert(key.into(), value.into());
         self
     }
 

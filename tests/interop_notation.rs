@@ -863,3 +863,145 @@ fn revocation_against_a_loopback_ocsp_responder_and_crl_server_decides_alike() {
         "offline asked nothing"
     );
 }
+
+#[test]
+fn signatures_naming_a_verification_plugin_are_verified_by_it_in_both_tools() {
+    let work = scratch("notation-plugin");
+    let home = NotationHome::new(&work, &[]);
+    let pki = root().join("tests/fixtures/notation");
+    ok(
+        home.notation(&[
+            "cert",
+            "add",
+            "--type",
+            "ca",
+            "--store",
+            "corp",
+            pki.join("root.pem").to_str().unwrap(),
+        ]),
+        "cert add",
+    );
+    home.policy("strict", &["ca:corp"], &["*"]);
+    let layout = work.join("layout");
+    copy_dir(&root().join("examples/notation-sample/layout"), &layout);
+    let mut index = read_index(&layout);
+    index["manifests"] = serde_json::json!([index["manifests"][0].clone()]);
+    write_index(&layout, &index);
+    let reference = format!(
+        "{}@{}",
+        layout.display(),
+        index["manifests"][0]["digest"].as_str().unwrap()
+    );
+    let verify = ["--oci-layout", "--scope", "local/app"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = verify.iter().map(|s| s.to_string()).collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args.push(reference.clone());
+        args
+    };
+    let both = |extra: &[&str], expect: bool| {
+        let args = with(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        home.both_verify(&args, expect)
+    };
+
+    // Not installed yet: notation signs through it only once it is; install it, sign with it.
+    let plugin_dir = work.join("notation-config/notation/plugins/test");
+    std::fs::create_dir_all(&plugin_dir).unwrap();
+    let plugin = plugin_dir.join("notation-test");
+    std::fs::copy(root().join("tests/tools/notation-test-plugin.py"), &plugin).unwrap();
+    std::env::set_var("OCITRUST_TEST_PKI", &pki);
+    let log = work.join("plugin.log");
+    std::env::set_var("OCITRUST_TEST_PLUGIN_LOG", &log);
+    // notation signs through the plugin (a signing plugin's key); ocitrust signs requiring it for
+    // verification, as a signing plugin's envelopes do.
+    ok(
+        home.notation(&[
+            "key",
+            "add",
+            "--plugin",
+            "test",
+            "--id",
+            "key-1",
+            "--default",
+            "plugged",
+        ]),
+        "notation key add --plugin",
+    );
+    ok(
+        home.notation(&["sign", "--oci-layout", &reference]),
+        "notation sign through the plugin",
+    );
+    // Only the plugin-requiring signature from here on.
+    write_index(&layout, &index);
+    let key = pki.join("signer-rsa.key.pem");
+    let chain = work.join("chain.pem");
+    let text = ["signer-rsa.pem", "intermediate.pem", "root.pem"]
+        .map(|f| std::fs::read_to_string(pki.join(f)).unwrap())
+        .concat();
+    std::fs::write(&chain, text).unwrap();
+    ok(
+        home.ocitrust(&[
+            "sign",
+            "--oci-layout",
+            "--key",
+            key.to_str().unwrap(),
+            "--cert",
+            chain.to_str().unwrap(),
+            "--verification-plugin",
+            "test",
+            "--verification-plugin-min-version",
+            "1.0.0",
+            &reference,
+        ]),
+        "ocitrust sign requiring the plugin",
+    );
+    let listed = stdout(&ok(home.ocitrust(&["plugin", "ls"]), "plugin ls"));
+    assert!(listed.contains("test") && listed.contains("1.0.0"), "{listed}");
+
+    // The plugin judges identity and revocation; both tools run it, and agree.
+    both(&[], true);
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.matches("verify-signature").count() >= 2,
+        "both tools ran the plugin: {calls}"
+    );
+    let verdict = verdict_of(&home, &with(&[]).iter().map(String::as_str).collect::<Vec<_>>());
+    let checks = checks(&verdict["signatures"][0]);
+    assert!(
+        checks.contains(&("plugin".to_owned(), "passed".to_owned())),
+        "{checks:?}"
+    );
+    let refused = both(&["--plugin-config", "identity=deny"], false);
+    assert!(
+        stderr(&refused).contains("identity denied by the test plugin"),
+        "{}",
+        stderr(&refused)
+    );
+    let refused = both(&["--plugin-config", "revocation=revoked"], false);
+    assert!(
+        stderr(&refused).contains("revoked, says the test plugin"),
+        "{}",
+        stderr(&refused)
+    );
+    // Permissive logs a revocation failure; a plugin older than the signature asks for is refused.
+    home.policy("permissive", &["ca:corp"], &["*"]);
+    both(&["--plugin-config", "revocation=revoked"], true);
+    home.policy("strict", &["ca:corp"], &["*"]);
+    std::env::set_var("OCITRUST_TEST_PLUGIN_VERSION", "0.9.0");
+    let refused = both(&[], false);
+    assert!(
+        stderr(&refused).contains("needs plugin version greater than or equal to 1.0.0"),
+        "{}",
+        stderr(&refused)
+    );
+    std::env::remove_var("OCITRUST_TEST_PLUGIN_VERSION");
+    // Removed: the signature cannot be verified, and both say the plugin is missing.
+    std::fs::remove_file(&plugin).unwrap();
+    let refused = both(&[], false);
+    assert!(
+        stderr(&refused).contains("make sure the plugin is installed"),
+        "{}",
+        stderr(&refused)
+    );
+}

@@ -96,6 +96,7 @@ fn sign(leaf: &str, format: EnvelopeFormat, expiry: Option<Duration>) -> (Vec<u8
         signing_agent: "ocitrust-test",
         format,
         timestamping: None,
+        extended_attributes: &[],
     })
     .unwrap();
     (signed.bytes, signed.media_type)
@@ -256,6 +257,7 @@ fn certificates_that_break_the_requirements_cannot_sign() {
             signing_agent: "t",
             format: EnvelopeFormat::Jws,
             timestamping: None,
+            extended_attributes: &[],
         })
         .unwrap_err();
         assert!(error.message().contains(expected), "{leaf}: {error}");
@@ -271,6 +273,7 @@ fn certificates_that_break_the_requirements_cannot_sign() {
         signing_agent: "t",
         format: EnvelopeFormat::Jws,
         timestamping: None,
+        extended_attributes: &[],
     })
     .unwrap_err();
     assert!(error.message().contains("not the key of the chain's first"), "{error}");
@@ -376,6 +379,7 @@ fn the_signature_manifest_names_its_subject_envelope_and_chain_in_either_form() 
         signing_agent: "t",
         format: EnvelopeFormat::Cose,
         timestamping: None,
+        extended_attributes: &[],
     })
     .unwrap();
     for form in [
@@ -459,6 +463,7 @@ fn sign_stamped(
             exchange: &exchange,
             roots,
         }),
+        extended_attributes: &[],
     })
     .map(|signed| (signed.bytes, signed.media_type))
 }
@@ -581,4 +586,150 @@ fn timestamps_that_break_the_rules_are_refused_when_signing_and_when_verifying()
         .checks
         .iter()
         .any(|c| c.name == CheckName::AuthenticTimestamp && c.outcome == Outcome::FailedLogged));
+}
+
+/// A plugin host answering from a script: metadata as given, verify-signature as `verdict` says.
+struct FakePlugins {
+    metadata: Value,
+    verdict: fn(&Value) -> Value,
+}
+
+impl ocitrust_core::notation::PluginHost for FakePlugins {
+    fn run(&self, name: &str, command: &str, request: &[u8]) -> ocitrust_core::Result<Vec<u8>> {
+        assert_eq!(name, "fake");
+        let request: Value = serde_json::from_slice(request).unwrap();
+        let answer = match command {
+            "get-plugin-metadata" => self.metadata.clone(),
+            "verify-signature" => (self.verdict)(&request),
+            other => panic!("{other}"),
+        };
+        Ok(answer.to_string().into_bytes())
+    }
+}
+
+fn metadata(version: &str, capabilities: &[&str]) -> Value {
+    json!({"name": "fake", "version": version, "supportedContractVersions": ["1.0"], "capabilities": capabilities})
+}
+
+#[test]
+fn plugins_verify_what_they_claim_and_must_process_every_critical_attribute() {
+    use ocitrust_core::notation::envelope::ExtendedAttribute;
+    use ocitrust_core::notation::verification_plugin_attributes;
+    let mut attributes = verification_plugin_attributes("fake", Some("1.2.0"));
+    attributes.push(ExtendedAttribute {
+        key: "acme.region".into(),
+        critical: true,
+        value: json!("eu"),
+    });
+    let chain = chain("signer-p256");
+    let sign = |format| {
+        sign_notation_envelope(&NotationSignRequest {
+            target: &target(),
+            key: &key("signer-p256"),
+            certificate_chain: &chain,
+            signing_time: now(),
+            expiry: None,
+            signing_agent: "t",
+            format,
+            timestamping: None,
+            extended_attributes: &attributes,
+        })
+        .unwrap()
+    };
+    let both = [EnvelopeFormat::Jws, EnvelopeFormat::Cose].map(sign);
+    let judge_with_plugins = |plugins: FakePlugins, envelope: &ocitrust_core::notation::SignedEnvelope| {
+        let requirements = NotationRequirements {
+            plugins: Some(Arc::new(plugins)),
+            ..Default::default()
+        };
+        judge_with(
+            &trust("strict"),
+            &envelope.bytes,
+            envelope.media_type,
+            now(),
+            &requirements,
+        )
+    };
+    let capabilities = [
+        "SIGNATURE_VERIFIER.TRUSTED_IDENTITY",
+        "SIGNATURE_VERIFIER.REVOCATION_CHECK",
+    ];
+    fn all_good(request: &Value) -> Value {
+        // The plugin sees the extended critical attribute, not its own name's.
+        let unprocessed = request["signature"]["unprocessedAttributes"].clone();
+        assert_eq!(unprocessed, json!(["acme.region"]));
+        assert_eq!(
+            request["signature"]["criticalAttributes"]["extendedAttributes"]["acme.region"],
+            "eu"
+        );
+        json!({"verificationResults": {
+            "SIGNATURE_VERIFIER.TRUSTED_IDENTITY": {"success": true},
+            "SIGNATURE_VERIFIER.REVOCATION_CHECK": {"success": true}},
+            "processedAttributes": unprocessed})
+    }
+    for envelope in &both {
+        assert!(
+            judge_with_plugins(
+                FakePlugins {
+                    metadata: metadata("1.2.0", &capabilities),
+                    verdict: all_good
+                },
+                envelope
+            )
+            .verified
+        );
+        let failure_of = |plugins: FakePlugins| failure(&judge_with_plugins(plugins, envelope));
+        let (name, detail) = failure_of(FakePlugins {
+            metadata: metadata("1.2.0", &capabilities),
+            verdict: |_| json!({"verificationResults": {"SIGNATURE_VERIFIER.TRUSTED_IDENTITY": {"success": true}, "SIGNATURE_VERIFIER.REVOCATION_CHECK": {"success": true}}, "processedAttributes": []}),
+        });
+        assert_eq!(name, CheckName::Plugin);
+        assert!(detail.contains("\"acme.region\" was not processed"), "{detail}");
+        let (_, detail) = failure_of(FakePlugins {
+            metadata: metadata("1.2.0", &capabilities),
+            verdict: |_| json!({"verificationResults": {"SIGNATURE_VERIFIER.TRUSTED_IDENTITY": {"success": true}}, "processedAttributes": ["acme.region"]}),
+        });
+        assert!(
+            detail.contains("failed to verify \"SIGNATURE_VERIFIER.REVOCATION_CHECK\""),
+            "{detail}"
+        );
+        let (name, detail) = failure_of(FakePlugins {
+            metadata: metadata("1.2.0", &capabilities),
+            verdict: |_| json!({"verificationResults": {"SIGNATURE_VERIFIER.TRUSTED_IDENTITY": {"success": false, "reason": "nope"}, "SIGNATURE_VERIFIER.REVOCATION_CHECK": {"success": true}}, "processedAttributes": ["acme.region"]}),
+        });
+        assert_eq!(name, CheckName::Authenticity);
+        assert!(detail.contains("failed with reason \"nope\""), "{detail}");
+        let (name, detail) = failure_of(FakePlugins {
+            metadata: metadata("1.1.9", &capabilities),
+            verdict: all_good,
+        });
+        assert_eq!(name, CheckName::Plugin);
+        assert!(detail.contains("greater than or equal to 1.2.0"), "{detail}");
+        let (_, detail) = failure_of(FakePlugins {
+            metadata: metadata("1.2.0", &["SIGNATURE_GENERATOR.RAW"]),
+            verdict: all_good,
+        });
+        assert!(detail.contains("with signature verification capabilities"), "{detail}");
+        let mut renamed = metadata("1.2.0", &capabilities);
+        renamed["name"] = json!("other");
+        let (_, detail) = failure_of(FakePlugins {
+            metadata: renamed,
+            verdict: all_good,
+        });
+        assert!(detail.contains("executable name must be"), "{detail}");
+        let (_, detail) = failure_of(FakePlugins {
+            metadata: metadata("v1", &capabilities),
+            verdict: all_good,
+        });
+        assert!(detail.contains("not in valid semver format"), "{detail}");
+        // Without a plugin host at all.
+        let report = judge_with(
+            &trust("strict"),
+            &envelope.bytes,
+            envelope.media_type,
+            now(),
+            &NotationRequirements::default(),
+        );
+        assert!(failure(&report).1.contains("make sure the plugin is installed"));
+    }
 }

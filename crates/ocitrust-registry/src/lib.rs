@@ -10,6 +10,7 @@ pub mod layout;
 pub mod limits;
 pub mod notation_config;
 pub mod notation_config_edit;
+pub mod notation_plugins;
 pub mod remote;
 mod signature_referrers;
 

@@ -80,6 +80,11 @@ impl NotationConfigDir {
         read_trust_store(&self.trust_store_path())
     }
 
+    /// Where notation's plugins are installed (`plugins/<name>/notation-<name>`).
+    pub fn plugins_path(&self) -> PathBuf {
+        self.path.join("plugins")
+    }
+
     /// Where notation lists its signing keys (`signingkeys.json`).
     pub fn signing_keys_path(&self) -> PathBuf {
         self.path.join("signingkeys.json")

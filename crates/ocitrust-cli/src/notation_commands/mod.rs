@@ -4,6 +4,7 @@
 mod cert;
 mod key;
 mod list;
+mod plugin;
 mod policy;
 mod sign;
 mod table;
@@ -30,6 +31,11 @@ pub enum NotationCommand {
         #[command(subcommand)]
         command: key::KeyCommand,
     },
+    /// List the plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: plugin::PluginCommand,
+    },
     /// Manage the trust policy.
     Policy {
         #[command(subcommand)]
@@ -50,6 +56,7 @@ pub fn run(command: NotationCommand) -> Result<()> {
         NotationCommand::Cert { command } => cert::run(command),
         NotationCommand::Key { command } => key::run(command),
         NotationCommand::Policy { command } => policy::run(command),
+        NotationCommand::Plugin { command } => plugin::run(command),
         NotationCommand::Ls(args) => list::list(args),
         NotationCommand::Inspect(args) => list::inspect(args),
     }

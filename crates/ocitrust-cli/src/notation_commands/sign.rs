@@ -41,6 +41,12 @@ pub struct SignArgs {
     /// The timestamp authority's root certificate(s) (PEM), which its answer must chain to.
     #[arg(long, value_name = "FILE", requires = "timestamp_url")]
     timestamp_root_cert: Option<PathBuf>,
+    /// Make the signature require this verification plugin (as signing plugins do for theirs).
+    #[arg(long, value_name = "NAME")]
+    verification_plugin: Option<String>,
+    /// The verification plugin's minimum version.
+    #[arg(long, value_name = "SEMVER", requires = "verification_plugin")]
+    verification_plugin_min_version: Option<String>,
     /// How the signature manifest says it is notation's: config-media-type (what notation 1.x
     /// writes and every release reads) or artifact-type (OCI 1.1).
     #[arg(long, value_enum, default_value = "config-media-type")]
@@ -92,6 +98,9 @@ pub fn sign(args: SignArgs) -> Result<()> {
         },
         registry: args.registry.options(),
         timestamp_url: args.timestamp_url,
+        verification_plugin: args
+            .verification_plugin
+            .map(|name| (name, args.verification_plugin_min_version)),
         timestamp_roots: match &args.timestamp_root_cert {
             Some(file) => {
                 ocitrust::core::x509::certificates_from_pem(&ocitrust::registry::file::read_bounded(file, 1024 * 1024)?)

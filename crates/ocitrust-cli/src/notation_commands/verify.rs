@@ -33,6 +33,9 @@ pub struct VerifyArgs {
     /// The trust store directory (holding x509/<type>/<name>/) instead of notation's.
     #[arg(long, value_name = "DIR")]
     trust_store: Option<PathBuf>,
+    /// Passed as it is to the verification plugin a signature names, key=value (repeatable).
+    #[arg(long = "plugin-config", value_parser = parse_key_value)]
+    plugin_config: Vec<(String, String)>,
     /// A CRL file (DER or PEM) to consult before any download (repeatable); with --offline the
     /// only revocation information used.
     #[arg(long = "crl", value_name = "FILE")]
@@ -94,6 +97,9 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
         .revocation_source(std::sync::Arc::new(source));
     for (key, value) in args.user_metadata {
         verifier = verifier.require_notation_metadata(key, value);
+    }
+    for (key, value) in args.plugin_config {
+        verifier = verifier.plugin_config(key, value);
     }
     let verdict = verifier.verify(&reference)?;
     let pinned = pinned_name(&reference, &verdict)?;

@@ -8,6 +8,7 @@ pub mod dn;
 pub mod envelope;
 pub mod jws;
 pub mod level;
+pub mod plugin;
 pub mod sign;
 pub mod timestamp;
 pub mod trust_policy;
@@ -21,9 +22,10 @@ pub use envelope::{
 };
 pub use jws::verify_jws;
 pub use level::{TimestampPolicy, ValidationAction, ValidationType, VerificationLevel};
+pub use plugin::{PluginHost, PluginMetadata};
 pub use sign::{
-    notation_signature_manifest, sign_notation_envelope, EnvelopeFormat, NotationSignRequest, SignatureManifest,
-    SignatureManifestForm, SignedEnvelope, Timestamping,
+    notation_signature_manifest, sign_notation_envelope, verification_plugin_attributes, EnvelopeFormat,
+    NotationSignRequest, SignatureManifest, SignatureManifestForm, SignedEnvelope, Timestamping,
 };
 pub use trust_policy::{TrustPolicyDocument, TrustPolicyStatement};
 pub use trust_store::{TrustStore, TrustStoreType};

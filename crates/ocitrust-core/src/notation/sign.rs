@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::chain::{validate_code_signing_chain, validate_timestamping_chain};
 use super::envelope::{
-    EnvelopeAlgorithm, TargetArtifact, COSE_MEDIA_TYPE, EXPIRY, JWS_MEDIA_TYPE, PAYLOAD_CONTENT_TYPE, SIGNING_SCHEME,
-    SIGNING_TIME,
+    EnvelopeAlgorithm, ExtendedAttribute, TargetArtifact, COSE_MEDIA_TYPE, EXPIRY, JWS_MEDIA_TYPE,
+    PAYLOAD_CONTENT_TYPE, SIGNING_SCHEME, SIGNING_TIME, VERIFICATION_PLUGIN, VERIFICATION_PLUGIN_MIN_VERSION,
 };
 use super::NOTATION_SIGNATURE_ARTIFACT_TYPE;
 use crate::crypto::{SignatureAlgorithm, SigningKey};
@@ -78,6 +78,27 @@ pub struct NotationSignRequest<'a> {
     pub format: EnvelopeFormat,
     /// When set, the signature is timestamped (`--timestamp-url`, `--timestamp-root-cert`).
     pub timestamping: Option<Timestamping<'a>>,
+    /// Further signed attributes, each critical or not (what signing plugins add, such as the
+    /// verification plugin a signature requires: [`verification_plugin_attributes`]).
+    pub extended_attributes: &'a [ExtendedAttribute],
+}
+
+/// The signed attributes that make a signature require the verification plugin `name` (at least
+/// `min_version`), as signing plugins add them.
+pub fn verification_plugin_attributes(name: &str, min_version: Option<&str>) -> Vec<ExtendedAttribute> {
+    let mut attributes = vec![ExtendedAttribute {
+        key: VERIFICATION_PLUGIN.to_owned(),
+        critical: true,
+        value: json!(name),
+    }];
+    if let Some(version) = min_version {
+        attributes.push(ExtendedAttribute {
+            key: VERIFICATION_PLUGIN_MIN_VERSION.to_owned(),
+            critical: true,
+            value: json!(version),
+        });
+    }
+    attributes
 }
 
 /// How to timestamp a signature: send a DER `TimeStampReq` and get the `TimeStampResp` back
@@ -233,6 +254,18 @@ fn sign_jws(
         header[EXPIRY] = json!(format_rfc3339(expiry));
         critical.push(EXPIRY);
     }
+    for attribute in request.extended_attributes {
+        if header.get(&attribute.key).is_some() {
+            return Err(invalid(format!(
+                "{:?} already exists in the protected header",
+                attribute.key
+            )));
+        }
+        header[&attribute.key] = attribute.value.clone();
+        if attribute.critical {
+            critical.push(&attribute.key);
+        }
+    }
     header["crit"] = json!(critical);
     let protected = URL_SAFE_NO_PAD.encode(header.to_string());
     let payload = URL_SAFE_NO_PAD.encode(payload);
@@ -288,6 +321,18 @@ fn sign_cose(
         protected = protected.text_value(EXPIRY.to_owned(), epoch(expiry));
         critical.push(EXPIRY);
     }
+    for attribute in request.extended_attributes {
+        if [SIGNING_SCHEME, SIGNING_TIME, EXPIRY].contains(&attribute.key.as_str()) {
+            return Err(invalid(format!(
+                "{:?} already exists in the protected header",
+                attribute.key
+            )));
+        }
+        protected = protected.text_value(attribute.key.clone(), cbor_of(&attribute.value)?);
+        if attribute.critical {
+            critical.push(&attribute.key);
+        }
+    }
     let mut protected = protected.build();
     protected.crit = critical
         .into_iter()
@@ -327,6 +372,27 @@ fn sign_cose(
         bytes,
         media_type: COSE_MEDIA_TYPE,
         signature,
+    })
+}
+
+/// A JSON attribute value as CBOR (strings, numbers, booleans, arrays, objects).
+fn cbor_of(value: &serde_json::Value) -> Result<Value> {
+    use serde_json::Value as J;
+    Ok(match value {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::String(s) => Value::Text(s.clone()),
+        J::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Value::Integer(i.into()),
+            (None, Some(f)) => Value::Float(f),
+            _ => return Err(invalid(format!("{n} cannot be a COSE attribute"))),
+        },
+        J::Array(items) => Value::Array(items.iter().map(cbor_of).collect::<Result<_>>()?),
+        J::Object(map) => Value::Map(
+            map.iter()
+                .map(|(k, v)| Ok((Value::Text(k.clone()), cbor_of(v)?)))
+                .collect::<Result<_>>()?,
+        ),
     })
 }
 

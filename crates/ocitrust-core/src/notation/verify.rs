@@ -17,6 +17,9 @@ use super::envelope::{
 };
 use super::jws::verify_jws;
 use super::level::{TimestampPolicy, ValidationAction, ValidationType};
+use super::plugin::{
+    resolve_plugin, verify_with_plugin, PluginHost, ResolvedPlugin, REVOCATION_CHECK, TRUSTED_IDENTITY,
+};
 use super::timestamp::verify_countersignature;
 use super::trust_policy::{x509_subject, TrustPolicyDocument, TrustPolicyStatement, WILDCARD};
 use super::trust_store::{TrustStore, TrustStoreType};
@@ -59,6 +62,10 @@ pub struct NotationRequirements {
     /// Where OCSP answers and CRLs come from. Without one, a certificate that names an OCSP
     /// responder or a CRL has an unknown revocation status.
     pub revocation: Option<Arc<dyn RevocationSource + Send + Sync>>,
+    /// Runs the verification plugins signatures name. Without one, such signatures are refused.
+    pub plugins: Option<Arc<dyn PluginHost + Send + Sync>>,
+    /// Passed to plugins as it is (`notation verify --plugin-config key=value`).
+    pub plugin_config: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for NotationRequirements {
@@ -66,6 +73,8 @@ impl std::fmt::Debug for NotationRequirements {
         f.debug_struct("NotationRequirements")
             .field("user_metadata", &self.user_metadata)
             .field("revocation", &self.revocation.is_some())
+            .field("plugins", &self.plugins.is_some())
+            .field("plugin_config", &self.plugin_config)
             .finish()
     }
 }
@@ -169,16 +178,33 @@ impl NotationTrust {
             }
         };
         let signer = &content.signer;
-        judgement.step(CheckName::Plugin, ValidationAction::Enforce, || {
-            plugin(&content).map(|_| ())
-        });
-        judgement.step(CheckName::Integrity, ValidationAction::Enforce, || {
-            understood_critical_attributes(&content)
-        });
+        let host = requirements.plugins.as_deref().map(|h| h as &dyn PluginHost);
+        let plugin = match named_plugin(&content) {
+            Ok(None) => None,
+            Ok(Some((name, minimum))) => {
+                match resolve_plugin(host, &name, minimum.as_deref(), &requirements.plugin_config) {
+                    Ok(resolved) => Some((name, resolved)),
+                    Err(reason) => {
+                        judgement.record(CheckName::Plugin, ValidationAction::Enforce, Err(reason));
+                        None
+                    }
+                }
+            }
+            Err(reason) => {
+                judgement.record(CheckName::Plugin, ValidationAction::Enforce, Err(reason));
+                None
+            }
+        };
+        if plugin.is_none() {
+            judgement.step(CheckName::Integrity, ValidationAction::Enforce, || {
+                understood_critical_attributes(&content)
+            });
+        }
+        let plugin_judges_identity = plugin.as_ref().is_some_and(|(_, p)| p.judges_identity());
         judgement.step(
             CheckName::Authenticity,
             level.action(ValidationType::Authenticity),
-            || authenticity(statement, &self.trust_store, &content),
+            || authenticity(statement, &self.trust_store, &content, !plugin_judges_identity),
         );
         judgement.step(
             CheckName::Expiry,
@@ -195,13 +221,18 @@ impl NotationTrust {
             level.action(ValidationType::AuthenticTimestamp),
             || authentic_timestamp(statement, &self.trust_store, &content, time, requirements),
         );
-        judgement.step(CheckName::Revocation, level.action(ValidationType::Revocation), || {
-            let authentic =
-                (signer.signing_scheme == SigningScheme::X509SigningAuthority).then_some(signer.signing_time);
-            let chain = &signer.certificate_chain;
-            let statuses = chain_revocation(chain, requirements.revocation_source(), time, authentic);
-            revocation_outcome(chain, &statuses, "signing")
-        });
+        if !plugin.as_ref().is_some_and(|(_, p)| p.checks_revocation()) {
+            judgement.step(CheckName::Revocation, level.action(ValidationType::Revocation), || {
+                let authentic =
+                    (signer.signing_scheme == SigningScheme::X509SigningAuthority).then_some(signer.signing_time);
+                let chain = &signer.certificate_chain;
+                let statuses = chain_revocation(chain, requirements.revocation_source(), time, authentic);
+                revocation_outcome(chain, &statuses, "signing")
+            });
+        }
+        if let (Some((name, resolved)), Some(host)) = (&plugin, host) {
+            judgement.plugin_verification(host, name, resolved, &content, statement, requirements);
+        }
         judgement.step(CheckName::Claims, ValidationAction::Enforce, || {
             names_subject(&content, subject)
         });
@@ -244,6 +275,74 @@ impl Judgement {
             }
         };
         self.checks.push(name, outcome, detail);
+    }
+
+    /// Has the plugin verify what it can (its revocation check only when the level does not skip
+    /// revocation), and records its answers as authenticity and revocation results.
+    fn plugin_verification(
+        &mut self,
+        host: &dyn PluginHost,
+        name: &str,
+        plugin: &ResolvedPlugin,
+        content: &EnvelopeContent,
+        statement: &TrustPolicyStatement,
+        requirements: &NotationRequirements,
+    ) {
+        if self.stopped {
+            self.checks.push(CheckName::Plugin, Outcome::NotReached, String::new());
+            return;
+        }
+        let level = &statement.level;
+        let capabilities: Vec<&str> = plugin
+            .capabilities
+            .iter()
+            .copied()
+            .filter(|c| *c != REVOCATION_CHECK || level.action(ValidationType::Revocation) != ValidationAction::Skip)
+            .collect();
+        if capabilities.is_empty() {
+            return;
+        }
+        let verdict = match verify_with_plugin(
+            host,
+            name,
+            &capabilities,
+            content,
+            &statement.trusted_identities,
+            &requirements.plugin_config,
+        ) {
+            Ok(verdict) => {
+                self.checks.push(CheckName::Plugin, Outcome::Passed, String::new());
+                verdict
+            }
+            Err(reason) => return self.record(CheckName::Plugin, ValidationAction::Enforce, Err(reason)),
+        };
+        for capability in capabilities {
+            let Some(result) = verdict.verification_results.get(capability) else {
+                continue;
+            };
+            let (check, validation, what) = if capability == TRUSTED_IDENTITY {
+                (
+                    CheckName::Authenticity,
+                    ValidationType::Authenticity,
+                    "trusted identify verification",
+                )
+            } else {
+                (CheckName::Revocation, ValidationType::Revocation, "revocation check")
+            };
+            let outcome = if result.success {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{what} by plugin {name:?} failed with reason {:?}",
+                    result.reason
+                ))
+            };
+            if self.stopped {
+                self.checks.push(check, Outcome::NotReached, String::new());
+            } else {
+                self.record(check, level.action(validation), outcome);
+            }
+        }
     }
 
     /// Runs `check` unless an enforced failure came before, or the level skips it.
@@ -301,27 +400,27 @@ fn verify_envelope(envelope: NotationEnvelope<'_>) -> Result<EnvelopeContent> {
     }
 }
 
-/// The verification plugin the signature names, if any. Plugins are not run by this release, so a
-/// signature that names one is refused, as notation refuses it when the plugin is not installed.
-fn plugin(content: &EnvelopeContent) -> std::result::Result<Option<String>, String> {
-    let Some(attribute) = content.signer.extended_attribute(VERIFICATION_PLUGIN) else {
+/// The verification plugin the signature names, if any, and the minimum version it asks for.
+fn named_plugin(content: &EnvelopeContent) -> std::result::Result<Option<(String, Option<String>)>, String> {
+    let text = |key: &str| -> std::result::Result<Option<String>, String> {
+        let Some(attribute) = content.signer.extended_attribute(key) else {
+            return Ok(None);
+        };
+        if !attribute.critical {
+            return Err(format!("{key} is not a critical Extended attribute"));
+        }
+        match &attribute.value {
+            serde_json::Value::String(value) if !value.trim().is_empty() => Ok(Some(value.clone())),
+            serde_json::Value::String(_) => Err(format!("{key} from extended attribute is an empty string")),
+            _ => Err(format!("{key} from extended attribute is not a string")),
+        }
+    };
+    let Some(name) = text(VERIFICATION_PLUGIN)? else {
         return Ok(None);
     };
-    if !attribute.critical {
-        return Err(format!("{VERIFICATION_PLUGIN} is not a critical Extended attribute"));
-    }
-    let name = match &attribute.value {
-        serde_json::Value::String(name) if !name.trim().is_empty() => name,
-        serde_json::Value::String(_) => {
-            return Err(format!(
-                "{VERIFICATION_PLUGIN} from extended attribute is an empty string"
-            ))
-        }
-        _ => return Err(format!("{VERIFICATION_PLUGIN} from extended attribute is not a string")),
-    };
-    Err(format!(
-        "error while locating the verification plugin {name:?}, make sure the plugin is installed successfully before verifying the signature. error: this release of ocitrust does not run verification plugins"
-    ))
+    let minimum = text(VERIFICATION_PLUGIN_MIN_VERSION)
+        .map_err(|e| format!("error while getting plugin minimum version, error: {e}"))?;
+    Ok(Some((name, minimum)))
 }
 
 /// A critical attribute nothing here understands refuses the signature (only a verification
@@ -347,6 +446,7 @@ fn authenticity(
     statement: &TrustPolicyStatement,
     trust_store: &TrustStore,
     content: &EnvelopeContent,
+    check_identity: bool,
 ) -> std::result::Result<(), String> {
     let kind = match content.signer.signing_scheme {
         SigningScheme::X509 => TrustStoreType::Ca,
@@ -370,6 +470,9 @@ fn authenticity(
     let chain = &content.signer.certificate_chain;
     if !trusted.iter().any(|t| chain.iter().any(|c| c.der() == t.der())) {
         return Err("the signature's certificate chain does not contain any trusted certificate".to_owned());
+    }
+    if !check_identity {
+        return Ok(());
     }
     trusted_identity(statement, chain)
 }
