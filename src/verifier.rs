@@ -18,7 +18,9 @@ use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustedRoot};
 use ocitrust_core::verdict::{CheckName, SignatureReport, Subject};
 use ocitrust_core::x509::revocation::RevocationSource;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
-use ocitrust_registry::limits::{ReadBudget, READ_BUDGET_DEFAULT, SIGNATURE_BLOB_SIZE_MAX};
+use ocitrust_registry::limits::{
+    ReadBudget, NOTATION_SIGNATURES_DEFAULT, READ_BUDGET_DEFAULT, SIGNATURE_BLOB_SIZE_MAX,
+};
 use ocitrust_registry::notation_plugins::DirectoryPluginHost;
 use ocitrust_registry::remote::{
     discover_in_registry, discover_referrers, HttpRevocationSource, RegistryClient, RegistryOptions,
@@ -66,6 +68,7 @@ pub struct Verifier {
     /// (`notation verify --oci-layout --scope`).
     notation_scope: Option<String>,
     notation_requirements: NotationRequirements,
+    notation_max_signatures: usize,
     registry: RegistryOptions,
     read_budget: u64,
     /// Made on first use and shared by clones, so connections and tokens are reused.
@@ -88,6 +91,7 @@ impl Verifier {
             verification_time: None,
             require_platform_signature: false,
             notation_scope: None,
+            notation_max_signatures: NOTATION_SIGNATURES_DEFAULT,
             notation_requirements: NotationRequirements {
                 revocation: Some(Arc::new(HttpRevocationSource::with_default_cache())),
                 plugins: NotationConfigDir::from_environment().ok().map(|config| {
@@ -193,6 +197,13 @@ impl Verifier {
     /// plugin directory (`plugins/` in its configuration directory).
     pub fn plugin_host(mut self, host: Arc<dyn PluginHost + Send + Sync>) -> Self {
         self.notation_requirements.plugins = Some(host);
+        self
+    }
+
+    /// At most this many notation signatures of an image are examined (`notation verify
+    /// --max-signatures`, 100 by default); past it the verification fails, as notation's does.
+    pub fn notation_max_signatures(mut self, max: usize) -> Self {
+        self.notation_max_signatures = max;
         self
     }
 
@@ -594,6 +605,15 @@ impl Verifier {
             });
         }
         if let Wanted::Signatures = wanted {
+            if referrers.notation_signatures.len() > self.notation_max_signatures {
+                return Err(Error::new(
+                    ErrorCode::LimitExceeded,
+                    format!(
+                        "signature evaluation stopped. The configured limit of {} signatures to verify per artifact exceeded",
+                        self.notation_max_signatures
+                    ),
+                ));
+            }
             for signature in &referrers.notation_signatures {
                 reports.push(self.judge_notation(judged, signature)?);
             }

@@ -101,6 +101,10 @@ fn the_notation_sample_is_refused_every_way_it_must_be() {
             "unable to find specified metadata",
         ),
         (&[], "--scope"),
+        (
+            &["--scope", "local/notation-sample", "--max-signatures", "1"],
+            "The configured limit of 1 signatures",
+        ),
     ];
     for (extra, expected) in cases {
         let mut args = vec!["verify", "--oci-layout"];

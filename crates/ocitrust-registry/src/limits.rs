@@ -13,9 +13,12 @@ pub const MANIFEST_SIZE_MAX: u64 = ocitrust_core::oci::MANIFEST_SIZE_MAX as u64;
 pub const SIGNATURE_BLOB_SIZE_MAX: u64 = ocitrust_core::cosign::PAYLOAD_SIZE_MAX as u64;
 /// Sigstore bundles (cosign v3 referrers) fetched for one subject.
 pub const BUNDLES_MAX: usize = 64;
-/// Notation signatures read for one subject (notation's default `--max-signatures`): past it the
-/// verification stops, as notation's does.
-pub const NOTATION_SIGNATURES_MAX: usize = 100;
+/// Notation signatures read for one subject at most, whatever a verifier allows (the read budget
+/// bounds their bytes too).
+pub const NOTATION_SIGNATURES_MAX: usize = 1000;
+/// Notation signatures a verification examines by default (notation's `--max-signatures`): past
+/// it the verification stops, as notation's does.
+pub const NOTATION_SIGNATURES_DEFAULT: usize = 100;
 /// Bytes one verification (or signing) may read from a registry or a layout in all: manifests,
 /// payloads, referrer lists, bundles, `index.json`. Each limit above holds alone; this one stops
 /// them multiplying (256 signature layers, each at its limit). Everything read is held until the

@@ -33,6 +33,9 @@ pub struct VerifyArgs {
     /// The trust store directory (holding x509/<type>/<name>/) instead of notation's.
     #[arg(long, value_name = "DIR")]
     trust_store: Option<PathBuf>,
+    /// At most this many signatures are examined; past it the verification fails.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    max_signatures: u16,
     /// Passed as it is to the verification plugin a signature names, key=value (repeatable).
     #[arg(long = "plugin-config", value_parser = parse_key_value)]
     plugin_config: Vec<(String, String)>,
@@ -94,7 +97,8 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
     let mut verifier = Verifier::trusting([authority])
         .notation_scope(args.scope)
         .registry_options(args.registry.options())
-        .revocation_source(std::sync::Arc::new(source));
+        .revocation_source(std::sync::Arc::new(source))
+        .notation_max_signatures(usize::from(args.max_signatures));
     for (key, value) in args.user_metadata {
         verifier = verifier.require_notation_metadata(key, value);
     }
