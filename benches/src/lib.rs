@@ -3,3 +3,4 @@
 
 pub mod keyless;
 pub mod legacy_keyless;
+pub mod notation;

@@ -37,6 +37,16 @@ const LEAF_FORBIDDEN_EKUS: [(&str, &str); 5] = [
     ("1.3.6.1.5.5.7.3.9", "OCSPSigning"),
 ];
 
+/// A certificate's subject for messages, written out only when a message is (decoding a name to
+/// text costs more than checking a signature).
+struct Named<'a>(&'a Certificate);
+
+impl std::fmt::Debug for Named<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.0.subject_text())
+    }
+}
+
 /// What a chain's leaf does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
@@ -78,7 +88,7 @@ fn validate_chain(chain: &[Certificate], purpose: Purpose, signing_time: Option<
     let last = chain.len() - 1;
     for (i, certificate) in chain.iter().enumerate() {
         valid_at_signing_time(certificate, signing_time)?;
-        let subject = certificate.subject_text();
+        let subject = Named(certificate);
         if i == last {
             if !certificate.is_self_signed() {
                 return Err(format!(
@@ -128,7 +138,7 @@ fn valid_at_signing_time(certificate: &Certificate, signing_time: Option<SystemT
 
 /// A CA with `below` CAs beneath it in the chain.
 fn validate_ca(certificate: &Certificate, below: usize, purpose: Purpose) -> Result<(), String> {
-    let subject = certificate.subject_text();
+    let subject = Named(certificate);
     if !certificate.has_basic_constraints() || !certificate.is_ca() {
         return Err(format!(
             "certificate with subject {subject:?}: ca field in basic constraints must be present, critical, and set to true"
@@ -151,7 +161,7 @@ fn validate_ca(certificate: &Certificate, below: usize, purpose: Purpose) -> Res
 }
 
 fn validate_leaf(certificate: &Certificate, purpose: Purpose) -> Result<(), String> {
-    let subject = certificate.subject_text();
+    let subject = Named(certificate);
     if certificate.is_ca() {
         return Err(format!(
             "certificate with subject {subject:?}: if the basic constraints extension is present, the ca field must be set to false"

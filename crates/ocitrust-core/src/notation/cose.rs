@@ -78,10 +78,11 @@ pub fn verify_cose(bytes: &[u8]) -> Result<EnvelopeContent> {
         None => return Err(integrity("missing content type".into())),
     };
     let attributes = stated_attributes(header)?.resolve()?;
-    let certificate_chain = chain_der
-        .iter()
-        .map(|der| Certificate::from_der(der).map_err(|e| integrity(e.message().to_owned())))
-        .collect::<Result<Vec<_>>>()?;
+    let mut certificate_chain = Vec::with_capacity(chain_der.len());
+    certificate_chain.push(leaf);
+    for der in &chain_der[1..] {
+        certificate_chain.push(Certificate::from_der(der).map_err(|e| integrity(e.message().to_owned()))?);
+    }
     let unprotected = |name: &str| text_label(&sign1.unprotected.rest, name);
     let content = EnvelopeContent {
         payload,

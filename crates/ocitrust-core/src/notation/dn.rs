@@ -60,13 +60,13 @@ impl DistinguishedName {
                 "parsing distinguished name (DN) {text:?} failed with err: {reason}. A valid DN must contain 'C', 'ST', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard"
             ))
         })?;
-        Self::from_rdns(text, rdns)
+        Self::from_rdns(|| text.to_owned(), rdns)
     }
 
     /// The subject of `certificate`, named as Go's `pkix.Name.String()` names it and read under
     /// the same rules as a trusted identity.
     pub fn of_certificate_subject(certificate: &Certificate) -> Result<Self> {
-        let text = certificate.subject_text();
+        let text = || certificate.subject_text();
         let mut rdns = Vec::new();
         for rdn in certificate.subject_rdns() {
             let mut attributes = Vec::new();
@@ -76,29 +76,32 @@ impl DistinguishedName {
                     (Some(name), Some(value)) => attributes.push((name.to_owned(), value)),
                     _ => {
                         return Err(invalid(format!(
-                            "unsupported distinguished name (DN) {text:?}: attribute {oid} would be written \"=#\" encoded, which notation does not support"
+                            "unsupported distinguished name (DN) {:?}: attribute {oid} would be written \"=#\" encoded, which notation does not support",
+                            text()
                         )))
                     }
                 }
             }
             rdns.push(attributes);
         }
-        Self::from_rdns(&text, rdns)
+        Self::from_rdns(text, rdns)
     }
 
-    fn from_rdns(text: &str, rdns: Vec<Vec<(String, String)>>) -> Result<Self> {
+    fn from_rdns(text: impl Fn() -> String, rdns: Vec<Vec<(String, String)>>) -> Result<Self> {
         let mut attributes = BTreeMap::new();
         for rdn in rdns {
             if rdn.len() > 1 {
                 return Err(invalid(format!(
-                    "distinguished name (DN) {text:?} has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported"
+                    "distinguished name (DN) {:?} has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported",
+                    text()
                 )));
             }
             for (name, value) in rdn {
                 // Go keeps the first of two, and an empty value counts as absent.
                 if attributes.get(&name).is_some_and(|v: &String| !v.is_empty()) {
                     return Err(invalid(format!(
-                        "distinguished name (DN) {text:?} has duplicate RDN attribute for {name:?}, DN can only have unique RDN attributes"
+                        "distinguished name (DN) {:?} has duplicate RDN attribute for {name:?}, DN can only have unique RDN attributes",
+                        text()
                     )));
                 }
                 attributes.insert(name, value);
@@ -107,7 +110,8 @@ impl DistinguishedName {
         for field in MANDATORY {
             if attributes.get(field).is_none_or(String::is_empty) {
                 return Err(invalid(format!(
-                    "distinguished name (DN) {text:?} has no mandatory RDN attribute for {field:?}, it must contain 'C', 'ST', and 'O' RDN attributes at a minimum"
+                    "distinguished name (DN) {:?} has no mandatory RDN attribute for {field:?}, it must contain 'C', 'ST', and 'O' RDN attributes at a minimum",
+                    text()
                 )));
             }
         }

@@ -61,10 +61,12 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
         Some(_) => return Err(integrity("the JWS unprotected header is not an object".into())),
     };
     let chain_der = certificate_chain(&header)?;
-    let leaf_der = chain_der
-        .first()
-        .ok_or_else(|| integrity("malformed leaf certificate".into()))?;
-    let leaf = Certificate::from_der(leaf_der).map_err(|_| integrity("malformed leaf certificate".into()))?;
+    let leaf = Certificate::from_der(
+        chain_der
+            .first()
+            .ok_or_else(|| integrity("malformed leaf certificate".into()))?,
+    )
+    .map_err(|_| integrity("malformed leaf certificate".into()))?;
 
     let header_bytes = decode_url(protected, "protected header")?;
     let header_json: Map<String, Value> = serde_json::from_slice(&header_bytes)
@@ -102,12 +104,14 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
         Some(_) => return Err(integrity("\"cty\" is not a string".into())),
     };
     let attributes = stated_attributes(&header_json)?.resolve()?;
-    let certificate_chain = chain_der
-        .iter()
-        .map(|der| {
-            Certificate::from_der(der).map_err(|e| integrity(format!("malformed certificate in x5c: {}", e.message())))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut certificate_chain = Vec::with_capacity(chain_der.len());
+    certificate_chain.push(leaf);
+    for der in &chain_der[1..] {
+        certificate_chain.push(
+            Certificate::from_der(der)
+                .map_err(|e| integrity(format!("malformed certificate in x5c: {}", e.message())))?,
+        );
+    }
     let content = EnvelopeContent {
         payload: payload_bytes,
         payload_content_type: content_type,

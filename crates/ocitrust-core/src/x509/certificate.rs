@@ -277,7 +277,7 @@ impl Certificate {
 
     /// Whether the certificate is signed by its own key under its own name (a root).
     pub fn is_self_signed(&self) -> bool {
-        self.verify_issued_by(self).is_ok()
+        self.is_self_issued() && self.verify_issued_by(self).is_ok()
     }
 
     /// Whether the certificate's own key signed it, whatever its names say.
