@@ -44,6 +44,15 @@ impl NotationHome {
         ]
     }
 
+    /// `notation cert add --type STORE_TYPE --store STORE FILE`, which must succeed.
+    fn notation_cert_add(&self, store_type: &str, store: &str, file: &Path) {
+        let file = file.to_str().unwrap();
+        ok(
+            self.notation(&["cert", "add", "--type", store_type, "--store", store, file]),
+            "notation cert add",
+        );
+    }
+
     fn notation(&self, args: &[&str]) -> Output {
         let env = self.env();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -184,8 +193,6 @@ fn notation_signs_jws_and_cose_in_a_registry_and_both_tools_agree() {
         assert_eq!(
             names,
             [
-                "integrity",
-                "plugin",
                 "integrity",
                 "authenticity",
                 "expiry",
@@ -529,18 +536,7 @@ fn timestamped_signatures_verify_both_ways_under_a_tsa_trust_store() {
         "cert delete",
     );
     let other = root().join("tests/fixtures/notation/root.pem");
-    ok(
-        home.notation(&[
-            "cert",
-            "add",
-            "--type",
-            "tsa",
-            "--store",
-            "tsa",
-            other.to_str().unwrap(),
-        ]),
-        "cert add",
-    );
+    home.notation_cert_add("tsa", "tsa", &other);
     let refused = home.both_verify(&["--insecure-registry", &signed[2]], false);
     assert!(
         stderr(&refused).contains("failed to verify the timestamp countersignature"),
@@ -745,18 +741,7 @@ fn revocation_against_a_loopback_ocsp_responder_and_crl_server_decides_alike() {
     let work = scratch("notation-revocation");
     let home = NotationHome::new(&work, &[]);
     let pki = root().join("tests/fixtures/notation");
-    ok(
-        home.notation(&[
-            "cert",
-            "add",
-            "--type",
-            "ca",
-            "--store",
-            "corp",
-            pki.join("root.pem").to_str().unwrap(),
-        ]),
-        "cert add",
-    );
+    home.notation_cert_add("ca", "corp", &pki.join("root.pem"));
     home.policy("strict", &["ca:corp"], &["*"]);
     let ca = RevocationCa::start(&work);
     let ocsp = format!("{}/ocsp", ca.url);
@@ -869,18 +854,7 @@ fn signatures_naming_a_verification_plugin_are_verified_by_it_in_both_tools() {
     let work = scratch("notation-plugin");
     let home = NotationHome::new(&work, &[]);
     let pki = root().join("tests/fixtures/notation");
-    ok(
-        home.notation(&[
-            "cert",
-            "add",
-            "--type",
-            "ca",
-            "--store",
-            "corp",
-            pki.join("root.pem").to_str().unwrap(),
-        ]),
-        "cert add",
-    );
+    home.notation_cert_add("ca", "corp", &pki.join("root.pem"));
     home.policy("strict", &["ca:corp"], &["*"]);
     let layout = work.join("layout");
     copy_dir(&root().join("examples/notation-sample/layout"), &layout);

@@ -162,12 +162,7 @@ impl NotationTrust {
         };
         let level = &statement.level;
         let content = match verify_envelope(envelope) {
-            Ok(content) => {
-                judgement
-                    .checks
-                    .push(CheckName::Integrity, Outcome::Passed, String::new());
-                content
-            }
+            Ok(content) => content,
             Err(e) => {
                 judgement.record(
                     CheckName::Integrity,
@@ -178,8 +173,15 @@ impl NotationTrust {
             }
         };
         let signer = &content.signer;
+        let named = named_plugin(&content);
+        // Without a plugin to process them, every critical attribute must be one notation knows.
+        let understood = match named {
+            Ok(None) => understood_critical_attributes(&content),
+            _ => Ok(()),
+        };
+        judgement.record(CheckName::Integrity, ValidationAction::Enforce, understood);
         let host = requirements.plugins.as_deref().map(|h| h as &dyn PluginHost);
-        let plugin = match named_plugin(&content) {
+        let plugin = match named {
             Ok(None) => None,
             Ok(Some((name, minimum))) => {
                 match resolve_plugin(host, &name, minimum.as_deref(), &requirements.plugin_config) {
@@ -195,11 +197,6 @@ impl NotationTrust {
                 None
             }
         };
-        if plugin.is_none() {
-            judgement.step(CheckName::Integrity, ValidationAction::Enforce, || {
-                understood_critical_attributes(&content)
-            });
-        }
         let plugin_judges_identity = plugin.as_ref().is_some_and(|(_, p)| p.judges_identity());
         judgement.step(
             CheckName::Authenticity,
