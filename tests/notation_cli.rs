@@ -26,6 +26,12 @@ fn notation(config: &Path, args: &[&str]) -> Output {
     ocitrust_in(&root(), &full, &[("NOTATION_CONFIG", config.to_str().unwrap())])
 }
 
+/// `notation cert add --type STORE_TYPE --store STORE FILE` on the configuration `config`.
+fn cert_add(config: &Path, store_type: &str, store: &str, file: &Path) -> Output {
+    let file = file.to_str().unwrap();
+    notation(config, &["cert", "add", "--type", store_type, "--store", store, file])
+}
+
 fn sample_config() -> PathBuf {
     sample().join("notation-config")
 }
@@ -162,49 +168,16 @@ fn configuration_commands_write_what_notation_reads_and_refuse_without_writing()
     let config = scratch("notation-cli-config");
     let pki = root().join("tests/fixtures/notation");
     // cert add: a certificate, then the same name again (refused), then a key file (refused).
-    let out = notation(
-        &config,
-        &[
-            "cert",
-            "add",
-            "--type",
-            "ca",
-            "--store",
-            "corp",
-            pki.join("root.pem").to_str().unwrap(),
-        ],
-    );
+    let out = cert_add(&config, "ca", "corp", &pki.join("root.pem"));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(config.join("truststore/x509/ca/corp/root.pem").is_file());
     assert_fails(
-        &notation(
-            &config,
-            &[
-                "cert",
-                "add",
-                "--type",
-                "ca",
-                "--store",
-                "corp",
-                pki.join("root.pem").to_str().unwrap(),
-            ],
-        ),
+        &cert_add(&config, "ca", "corp", &pki.join("root.pem")),
         1,
         "certificate already exists in the Trust Store",
     );
     assert_fails(
-        &notation(
-            &config,
-            &[
-                "cert",
-                "add",
-                "--type",
-                "ca",
-                "--store",
-                "corp",
-                pki.join("root.key.pem").to_str().unwrap(),
-            ],
-        ),
+        &cert_add(&config, "ca", "corp", &pki.join("root.key.pem")),
         1,
         "Failed to add following certificates",
     );
@@ -214,34 +187,12 @@ fn configuration_commands_write_what_notation_reads_and_refuse_without_writing()
     );
     // A leaf that is no CA and not self-signed may not be trusted; a non-root may not be a TSA.
     assert_fails(
-        &notation(
-            &config,
-            &[
-                "cert",
-                "add",
-                "--type",
-                "ca",
-                "--store",
-                "leafy",
-                pki.join("signer-p256.pem").to_str().unwrap(),
-            ],
-        ),
+        &cert_add(&config, "ca", "leafy", &pki.join("signer-p256.pem")),
         1,
         "is not a CA certificate or self-signed signing certificate",
     );
     assert_fails(
-        &notation(
-            &config,
-            &[
-                "cert",
-                "add",
-                "--type",
-                "tsa",
-                "--store",
-                "t",
-                pki.join("intermediate.pem").to_str().unwrap(),
-            ],
-        ),
+        &cert_add(&config, "tsa", "t", &pki.join("intermediate.pem")),
         1,
         "is not a root CA certificate",
     );

@@ -13,7 +13,7 @@ use coset::iana;
 use coset::{CoseSign1, Label, RegisteredLabel, RegisteredLabelWithPrivate, TaggedCborSerializable};
 
 use super::envelope::{
-    integrity, validate_content, EnvelopeAlgorithm, EnvelopeContent, SignerInfo, StatedAttributes,
+    bounded_chain, integrity, validate_content, EnvelopeAlgorithm, EnvelopeContent, SignerInfo, StatedAttributes,
     AUTHENTIC_SIGNING_TIME, ENVELOPE_SIZE_MAX, EXPIRY, SIGNING_SCHEME, SIGNING_TIME,
 };
 use crate::error::{Error, ErrorCode, Result};
@@ -195,13 +195,7 @@ fn certificate_chain(rest: &[(Label, Value)]) -> Result<Vec<Vec<u8>>> {
     match value {
         None => Ok(Vec::new()),
         Some(Value::Array(items)) => {
-            if items.len() > super::chain::CHAIN_LENGTH_MAX {
-                return Err(integrity(format!(
-                    "x5chain holds {} certificates, limit is {}",
-                    items.len(),
-                    super::chain::CHAIN_LENGTH_MAX
-                )));
-            }
+            bounded_chain("x5chain", items.len())?;
             items
                 .iter()
                 .map(|item| match item {

@@ -374,6 +374,16 @@ pub(crate) fn integrity(message: String) -> Error {
     Error::new(ErrorCode::InvalidSignatureEncoding, message)
 }
 
+/// Refuses an envelope whose header `field` holds more than [`super::chain::CHAIN_LENGTH_MAX`]
+/// certificates before any of them is decoded.
+pub(crate) fn bounded_chain(field: &str, count: usize) -> Result<()> {
+    let max = super::chain::CHAIN_LENGTH_MAX;
+    if count > max {
+        return Err(integrity(format!("{field} holds {count} certificates, limit is {max}")));
+    }
+    Ok(())
+}
+
 /// The checks every envelope format shares, once its signature verified: a payload of notation's
 /// content type, a signature, a signing time before the expiry, a chain that meets the
 /// certificate requirements at the signing time, and an algorithm that is the leaf key's.

@@ -12,7 +12,7 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::envelope::{
-    integrity, validate_content, EnvelopeAlgorithm, EnvelopeContent, SignerInfo, StatedAttributes,
+    bounded_chain, integrity, validate_content, EnvelopeAlgorithm, EnvelopeContent, SignerInfo, StatedAttributes,
     AUTHENTIC_SIGNING_TIME, ENVELOPE_SIZE_MAX, EXPIRY, SIGNING_SCHEME, SIGNING_TIME,
 };
 use crate::error::{Error, ErrorCode, Result};
@@ -209,13 +209,7 @@ fn certificate_chain(header: &Map<String, Value>) -> Result<Vec<Vec<u8>>> {
     match go_field(header, "x5c") {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(values)) => {
-            if values.len() > super::chain::CHAIN_LENGTH_MAX {
-                return Err(integrity(format!(
-                    "x5c holds {} certificates, limit is {}",
-                    values.len(),
-                    super::chain::CHAIN_LENGTH_MAX
-                )));
-            }
+            bounded_chain("x5c", values.len())?;
             values
                 .iter()
                 .map(|v| match v {

@@ -5,11 +5,12 @@
 
 use std::time::SystemTime;
 
-use der::asn1::{AnyRef, BitStringRef, ObjectIdentifier, OctetString};
-use der::{Decode, Encode, Reader, SliceReader};
+use der::asn1::{ObjectIdentifier, OctetString};
+use der::{Decode, Encode};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, SubjectAltName};
 
+use super::signed_parts;
 use crate::crypto::{PublicKey, SignatureAlgorithm};
 use crate::error::{Error, ErrorCode, Result};
 
@@ -104,7 +105,7 @@ impl Certificate {
             ));
         }
         let decoded = x509_cert::Certificate::from_der(bytes).map_err(der_error("certificate"))?;
-        let (tbs, signature_bits) = signed_parts(bytes).map_err(der_error("certificate"))?;
+        let (tbs, _, signature_bits) = signed_parts(bytes).map_err(der_error("certificate"))?;
         let tbs_cert = &decoded.tbs_certificate;
         if tbs_cert.signature != decoded.signature_algorithm {
             return Err(invalid(
@@ -361,27 +362,6 @@ impl Certificate {
                 ))
             })
     }
-}
-
-/// `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }`:
-/// the TBS exactly as received (its signature is over those bytes) and the signature bits.
-fn signed_parts(bytes: &[u8]) -> der::Result<(Vec<u8>, Vec<u8>)> {
-    let mut reader = SliceReader::new(bytes)?;
-    let parts = reader.sequence(|seq| {
-        let tbs = AnyRef::decode(seq)?.to_der()?;
-        let _algorithm = AnyRef::decode(seq)?;
-        let signature = BitStringRef::decode(seq)?;
-        let bits = signature
-            .as_bytes()
-            .ok_or_else(|| {
-                der::Error::from(der::ErrorKind::Length {
-                    tag: der::Tag::BitString,
-                })
-            })?
-            .to_vec();
-        Ok((tbs, bits))
-    })?;
-    reader.finish(parts)
 }
 
 /// `KeyUsage ::= BIT STRING`, as flags: bit n of the string (n = 0 the first, most

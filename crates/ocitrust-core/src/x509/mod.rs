@@ -3,6 +3,7 @@
 
 mod certificate;
 pub mod revocation;
+mod signed_parts;
 mod test_certificate;
 mod trusted_chain;
 
@@ -10,5 +11,6 @@ pub(crate) use certificate::octet_string_contents;
 pub use certificate::{
     certificate_from_pem_or_der, certificates_from_pem, AltName, Certificate, KeyUsage, CERTIFICATE_SIZE_MAX,
 };
+pub(crate) use signed_parts::signed_parts;
 pub use test_certificate::generate_test_certificate;
 pub use trusted_chain::{TrustedChain, EKU_CODE_SIGNING, EKU_TIME_STAMPING};

@@ -11,8 +11,9 @@ use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::CrlDistributionPoints;
 
-use super::{signed_parts, verify_signed_by, CertificateStatus, RevocationSource, FRESHEST_CRL};
+use super::{verify_signed_by, CertificateStatus, RevocationSource, FRESHEST_CRL};
 use crate::sigstore::format_time;
+use crate::x509::signed_parts;
 use crate::x509::Certificate;
 
 /// Largest CRL read.

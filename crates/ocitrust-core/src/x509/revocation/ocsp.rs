@@ -13,10 +13,11 @@ use x509_ocsp::{
     BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus, Request, TbsRequest,
 };
 
-use super::{signed_parts, verify_signed_by, CertificateStatus, RevocationSource, AUTHORITY_INFO_ACCESS};
+use super::{verify_signed_by, CertificateStatus, RevocationSource, AUTHORITY_INFO_ACCESS};
 use crate::crypto::sha1_for_identifiers;
 use crate::error::{Error, ErrorCode, Result};
 use crate::sigstore::format_time;
+use crate::x509::signed_parts;
 use crate::x509::Certificate;
 
 /// Largest OCSP response read (notation's limit).
