@@ -331,28 +331,76 @@ fn expiry_trust_stores_identities_and_levels_decide_alike() {
     assert!(stdout(&skipped).starts_with("Trust policy is configured to skip signature verification for"));
 }
 
+/// Builds the sample image in the OCI layout `work/name`; returns notation's `PATH@DIGEST` for it.
+fn image_layout(work: &Path, name: &str) -> String {
+    let path = work.join(name);
+    ok(
+        run(
+            "python3",
+            &[
+                root().join("examples/sample-image/build_image.py").to_str().unwrap(),
+                path.to_str().unwrap(),
+            ],
+            work,
+            &[],
+        ),
+        "building the image layout",
+    );
+    let digest = read_index(&path)["manifests"][0]["digest"].as_str().unwrap().to_owned();
+    format!("{}@{digest}", path.display())
+}
+
+#[test]
+fn every_key_type_signs_in_one_tool_and_verifies_in_the_other() {
+    let work = scratch("notation-key-types");
+    let home = NotationHome::new(&work, &[]);
+    let pki = root().join("tests/fixtures/notation");
+    home.notation_cert_add("ca", "corp", &pki.join("root.pem"));
+    home.policy("strict", &["ca:corp"], &["x509.subject:C=US,ST=WA,O=ocitrust tests"]);
+    let config = work.join("notation-config/notation");
+    std::fs::create_dir_all(&config).unwrap();
+    // PS384 (RSA-3072), ES384 (P-384) and ES512 (P-521); the samples cover PS256 and ES256.
+    for leaf in ["signer-rsa3072", "signer-p384", "signer-p521"] {
+        let key = pki.join(format!("{leaf}.key.pem"));
+        let chain = work.join(format!("{leaf}-chain.pem"));
+        let pems: Vec<u8> = [leaf, "intermediate", "root"]
+            .iter()
+            .flat_map(|name| std::fs::read(pki.join(format!("{name}.pem"))).unwrap())
+            .collect();
+        std::fs::write(&chain, pems).unwrap();
+        let keys = serde_json::json!({"default": leaf, "keys": [{"name": leaf, "keyPath": key, "certPath": chain}]});
+        std::fs::write(config.join("signingkeys.json"), keys.to_string()).unwrap();
+        for format in ["jws", "cose"] {
+            let by_notation = image_layout(&work, &format!("notation-{leaf}-{format}"));
+            ok(
+                home.notation(&["sign", "--oci-layout", "--signature-format", format, &by_notation]),
+                "notation sign",
+            );
+            home.both_verify(&["--oci-layout", "--scope", "local/app", &by_notation], true);
+            let by_ocitrust = image_layout(&work, &format!("ocitrust-{leaf}-{format}"));
+            let (key, chain) = (key.to_str().unwrap(), chain.to_str().unwrap());
+            let args = [
+                "sign",
+                "--oci-layout",
+                "--signature-format",
+                format,
+                "--key",
+                key,
+                "--cert",
+                chain,
+            ];
+            ok(home.ocitrust(&[&args[..], &[&by_ocitrust]].concat()), "ocitrust sign");
+            home.both_verify(&["--oci-layout", "--scope", "local/app", &by_ocitrust], true);
+        }
+    }
+}
+
 #[test]
 fn signatures_in_oci_layouts_verify_both_ways() {
     let work = scratch("notation-layouts");
     let home = NotationHome::new(&work, &["acme"]);
     home.policy("strict", &["ca:acme"], &["*"]);
-    let layout = |name: &str| {
-        let path = work.join(name);
-        ok(
-            run(
-                "python3",
-                &[
-                    root().join("examples/sample-image/build_image.py").to_str().unwrap(),
-                    path.to_str().unwrap(),
-                ],
-                &work,
-                &[],
-            ),
-            "building the image layout",
-        );
-        let digest = read_index(&path)["manifests"][0]["digest"].as_str().unwrap().to_owned();
-        format!("{}@{digest}", path.display())
-    };
+    let layout = |name: &str| image_layout(&work, name);
     for format in ["jws", "cose"] {
         let by_notation = layout(&format!("notation-{format}"));
         ok(

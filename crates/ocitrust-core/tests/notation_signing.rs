@@ -147,7 +147,13 @@ fn logged(report: &SignatureReport, name: CheckName) -> bool {
 
 #[test]
 fn every_key_type_signs_both_formats_and_they_verify_with_their_metadata() {
-    for leaf in ["signer-rsa", "signer-rsa3072", "signer-p256", "signer-p384"] {
+    for leaf in [
+        "signer-rsa",
+        "signer-rsa3072",
+        "signer-p256",
+        "signer-p384",
+        "signer-p521",
+    ] {
         for format in [EnvelopeFormat::Jws, EnvelopeFormat::Cose] {
             let (bytes, media_type) = sign(leaf, format, Some(Duration::from_secs(3600)));
             let wanted = NotationRequirements {

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::backend::digest;
 use super::backend::signature::{self as sig, UnparsedPublicKey};
 use der::asn1::{ObjectIdentifier, UintRef};
 use der::{Decode, Encode, Reader, SliceReader};
@@ -25,6 +26,8 @@ pub enum KeyType {
     EcdsaP256,
     /// ECDSA on NIST P-384.
     EcdsaP384,
+    /// ECDSA on NIST P-521.
+    EcdsaP521,
     /// RSA with the given modulus size in bits.
     Rsa {
         /// Modulus size.
@@ -39,6 +42,7 @@ impl fmt::Display for KeyType {
         match self {
             KeyType::EcdsaP256 => f.write_str("ECDSA P-256"),
             KeyType::EcdsaP384 => f.write_str("ECDSA P-384"),
+            KeyType::EcdsaP521 => f.write_str("ECDSA P-521"),
             KeyType::Rsa { bits } => write!(f, "RSA-{bits}"),
             KeyType::Ed25519 => f.write_str("Ed25519"),
         }
@@ -54,6 +58,8 @@ pub enum SignatureAlgorithm {
     EcdsaSha256,
     /// ECDSA over SHA-384, signature in ASN.1 DER or raw r‖s.
     EcdsaSha384,
+    /// ECDSA over SHA-512, signature in ASN.1 DER or raw r‖s.
+    EcdsaSha512,
     /// RSA PKCS#1 v1.5 with SHA-256 (cosign's default for RSA keys).
     RsaPkcs1Sha256,
     /// RSA PKCS#1 v1.5 with SHA-384.
@@ -142,9 +148,7 @@ impl PublicKey {
             let (key_type, point_len) = match curve {
                 c if c == oids::CURVE_P256 => (KeyType::EcdsaP256, 65),
                 c if c == oids::CURVE_P384 => (KeyType::EcdsaP384, 97),
-                c if c == oids::CURVE_P521 => {
-                    return Err(Error::new(ErrorCode::Unsupported, "ECDSA P-521 keys are not supported"))
-                }
+                c if c == oids::CURVE_P521 => (KeyType::EcdsaP521, 133),
                 other => {
                     return Err(Error::new(
                         ErrorCode::Unsupported,
@@ -210,7 +214,7 @@ impl PublicKey {
     /// every curve, RSA PKCS#1 v1.5 with SHA-256, and Ed25519.
     pub fn default_algorithm(&self) -> SignatureAlgorithm {
         match self.key_type {
-            KeyType::EcdsaP256 | KeyType::EcdsaP384 => SignatureAlgorithm::EcdsaSha256,
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::EcdsaP521 => SignatureAlgorithm::EcdsaSha256,
             KeyType::Rsa { .. } => SignatureAlgorithm::RsaPkcs1Sha256,
             KeyType::Ed25519 => SignatureAlgorithm::Ed25519,
         }
@@ -225,6 +229,18 @@ impl PublicKey {
     /// signatures may be ASN.1 DER or raw r‖s.
     pub fn verify_with(&self, algorithm: SignatureAlgorithm, message: &[u8], signature: &[u8]) -> Result<()> {
         use SignatureAlgorithm as A;
+        // What the backend lacks (P-521, and ECDSA over SHA-512) is verified from the message's hash.
+        let ecdsa_hash = match algorithm {
+            A::EcdsaSha256 => Some(&digest::SHA256),
+            A::EcdsaSha384 => Some(&digest::SHA384),
+            A::EcdsaSha512 => Some(&digest::SHA512),
+            _ => None,
+        };
+        if let Some(hash) = ecdsa_hash {
+            if self.key_type == KeyType::EcdsaP521 || algorithm == A::EcdsaSha512 {
+                return self.verify_prehashed(algorithm, digest::digest(hash, message).as_ref(), signature);
+            }
+        }
         let candidates: &[&'static dyn sig::VerificationAlgorithm] = match (self.key_type, algorithm) {
             (KeyType::EcdsaP256, A::EcdsaSha256) => &[&sig::ECDSA_P256_SHA256_ASN1, &sig::ECDSA_P256_SHA256_FIXED],
             (KeyType::EcdsaP256, A::EcdsaSha384) => &[&sig::ECDSA_P256_SHA384_ASN1],
@@ -268,6 +284,7 @@ impl PublicKey {
         let expected_len = match algorithm {
             SignatureAlgorithm::EcdsaSha256 => 32,
             SignatureAlgorithm::EcdsaSha384 => 48,
+            SignatureAlgorithm::EcdsaSha512 => 64,
             other => {
                 return Err(Error::new(
                     ErrorCode::Unsupported,
@@ -305,6 +322,20 @@ impl PublicKey {
                         .ok(),
                 )
                 .is_some_and(|(key, sig)| key.verify_prehash(digest, &sig).is_ok()),
+            KeyType::EcdsaP521 => p521::ecdsa::VerifyingKey::from_sec1_bytes(&self.key_bytes)
+                .ok()
+                .zip(
+                    p521::ecdsa::Signature::from_der(signature)
+                        .or_else(|_| p521::ecdsa::Signature::from_slice(signature))
+                        .ok(),
+                )
+                .is_some_and(|(key, sig)| {
+                    // A hash shorter than the curve's 66-byte field is the same integer padded
+                    // (as Go reads it); the ecdsa crate refuses hashes under half the field.
+                    let mut padded = [0u8; 66];
+                    padded[66 - digest.len()..].copy_from_slice(digest);
+                    key.verify_prehash(&padded, &sig).is_ok()
+                }),
             key_type => {
                 return Err(Error::new(
                     ErrorCode::Unsupported,
@@ -339,6 +370,7 @@ impl SignatureAlgorithm {
         Some(match oid.to_string().as_str() {
             "1.2.840.10045.4.3.2" => SignatureAlgorithm::EcdsaSha256,
             "1.2.840.10045.4.3.3" => SignatureAlgorithm::EcdsaSha384,
+            "1.2.840.10045.4.3.4" => SignatureAlgorithm::EcdsaSha512,
             "1.2.840.113549.1.1.11" => SignatureAlgorithm::RsaPkcs1Sha256,
             "1.2.840.113549.1.1.12" => SignatureAlgorithm::RsaPkcs1Sha384,
             "1.2.840.113549.1.1.13" => SignatureAlgorithm::RsaPkcs1Sha512,
@@ -352,6 +384,7 @@ fn algorithm_label(algorithm: SignatureAlgorithm) -> &'static str {
     match algorithm {
         SignatureAlgorithm::EcdsaSha256 => "ECDSA SHA-256",
         SignatureAlgorithm::EcdsaSha384 => "ECDSA SHA-384",
+        SignatureAlgorithm::EcdsaSha512 => "ECDSA SHA-512",
         SignatureAlgorithm::RsaPkcs1Sha256 => "RSA PKCS#1 v1.5 SHA-256",
         SignatureAlgorithm::RsaPkcs1Sha384 => "RSA PKCS#1 v1.5 SHA-384",
         SignatureAlgorithm::RsaPkcs1Sha512 => "RSA PKCS#1 v1.5 SHA-512",
@@ -457,6 +490,17 @@ mod openssl_made {
             p384.verify(&msg, &data("p384-sha384.sig")).is_err(),
             "the hash is part of the algorithm"
         );
+        let p521 = key("p521.pub");
+        assert_eq!(p521.key_type(), KeyType::EcdsaP521);
+        p521.verify_with(SignatureAlgorithm::EcdsaSha512, &msg, &data("p521-sha512.sig"))
+            .unwrap();
+        p521.verify(&msg, &data("p521-sha256.sig")).unwrap();
+        assert!(p521.verify(&msg, &data("p521-sha512.sig")).is_err());
+        let mut flipped = msg.clone();
+        flipped[0] ^= 1;
+        assert!(p521
+            .verify_with(SignatureAlgorithm::EcdsaSha512, &flipped, &data("p521-sha512.sig"))
+            .is_err());
         let ed = key("ed25519.pub");
         assert_eq!(ed.key_type(), KeyType::Ed25519);
         ed.verify(&msg, &data("ed25519.sig")).unwrap();
@@ -530,6 +574,16 @@ mod openssl_made {
         rsa.public_key().verify(b"x", &rsa.sign(b"x").unwrap()).unwrap();
         let ed = SigningKey::from_pem(&data("ed25519.key")).unwrap();
         assert_eq!(ed.public_key(), &key("ed25519.pub"));
+        // A P-521 key loads, signs JOSE/COSE (SHA-512, r‖s of 132 bytes) and has openssl's public key.
+        let p521 = SigningKey::from_pem(&data("p521.key")).unwrap();
+        assert_eq!(p521.public_key(), &key("p521.pub"));
+        assert_eq!(p521.sign(b"x").unwrap_err().code(), ErrorCode::Unsupported);
+        let jose = p521.sign_jose(SignatureAlgorithm::EcdsaSha512, b"x").unwrap();
+        assert_eq!(jose.len(), 132);
+        p521.public_key()
+            .verify_with(SignatureAlgorithm::EcdsaSha512, b"x", &jose)
+            .unwrap();
+        assert!(p521.sign_jose(SignatureAlgorithm::EcdsaSha256, b"x").is_err());
         // A P-384 key loads and signs JOSE/COSE (SHA-384), but not as cosign signs (over SHA-256).
         let p384 = SigningKey::from_pem(&data("p384.key")).unwrap();
         assert_eq!(p384.sign(b"x").unwrap_err().code(), ErrorCode::Unsupported);

@@ -16,6 +16,8 @@ use crate::error::{Error, ErrorCode, Result};
 enum Pair {
     EcdsaP256(sig::EcdsaKeyPair),
     EcdsaP384(sig::EcdsaKeyPair),
+    /// ring has no P-521; RustCrypto's `p521` signs with it (random nonces from the OS).
+    EcdsaP521(Box<p521::ecdsa::SigningKey>),
     Ed25519(sig::Ed25519KeyPair),
     Rsa(sig::RsaKeyPair),
 }
@@ -76,6 +78,12 @@ impl SigningKey {
                     sig::EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P384_SHA384_FIXED_SIGNING, der, &rng)
                         .map_err(rejected)?,
                 )
+            } else if curve == oids::CURVE_P521 {
+                let key = sec1::EcPrivateKey::from_der(info.private_key)
+                    .map_err(|e| invalid(format!("malformed P-521 private key: {e}")))?;
+                let scalar = p521::ecdsa::SigningKey::from_slice(key.private_key)
+                    .map_err(|_| invalid("P-521 private key rejected: not a scalar of the curve".into()))?;
+                Pair::EcdsaP521(Box::new(scalar))
             } else {
                 return Err(Error::new(
                     ErrorCode::Unsupported,
@@ -135,9 +143,12 @@ impl SigningKey {
             Pair::EcdsaP256(pair) => Ok(pair.sign(&rng, message).map_err(failed)?.as_ref().to_vec()),
             // cosign signs with SHA-256 whatever the curve; ring cannot sign P-384 over SHA-256,
             // and a SHA-384 signature would not verify in cosign.
-            Pair::EcdsaP384(_) => Err(Error::new(
+            Pair::EcdsaP384(_) | Pair::EcdsaP521(_) => Err(Error::new(
                 ErrorCode::Unsupported,
-                "signing cosign signatures with ECDSA P-384 keys is not supported (cosign signs them over SHA-256); use P-256, Ed25519 or RSA",
+                format!(
+                    "signing cosign signatures with {} keys is not supported (cosign signs them over SHA-256); use P-256, Ed25519 or RSA",
+                    self.public.key_type()
+                ),
             )),
             Pair::Ed25519(pair) => Ok(pair.sign(message).as_ref().to_vec()),
             Pair::Rsa(pair) => {
@@ -152,7 +163,7 @@ impl SigningKey {
 
 impl SigningKey {
     /// Signs `message` with `algorithm` as JOSE and COSE encode signatures: ECDSA as the fixed-size
-    /// `r‖s` (P-256 over SHA-256, P-384 over SHA-384), RSA-PSS with a salt the hash's length.
+    /// `r‖s` (P-256 over SHA-256, P-384 over SHA-384, P-521 over SHA-512), RSA-PSS with a salt the hash's length.
     pub fn sign_jose(&self, algorithm: super::SignatureAlgorithm, message: &[u8]) -> Result<Vec<u8>> {
         use super::SignatureAlgorithm as A;
         let rng = SystemRandom::new();
@@ -170,6 +181,13 @@ impl SigningKey {
                 Ok(pair.sign(&rng, message).map_err(failed)?.as_ref().to_vec())
             }
             (Pair::EcdsaP384(pair), A::EcdsaSha384) => Ok(pair.sign(&rng, message).map_err(failed)?.as_ref().to_vec()),
+            (Pair::EcdsaP521(key), A::EcdsaSha512) => {
+                use p521::ecdsa::signature::Signer;
+                let signature: p521::ecdsa::Signature = key
+                    .try_sign(message)
+                    .map_err(|_| Error::new(ErrorCode::Internal, "signing failed"))?;
+                Ok(signature.to_bytes().to_vec())
+            }
             (Pair::Rsa(pair), A::RsaPssSha256 | A::RsaPssSha384 | A::RsaPssSha512) => {
                 let padding: &'static dyn sig::RsaEncoding = match algorithm {
                     A::RsaPssSha256 => &sig::RSA_PSS_SHA256,
@@ -208,6 +226,8 @@ fn wrap_pkcs8(oid: ObjectIdentifier, parameters: AnyRef<'_>, private_key: &[u8])
 fn public_key_of(pair: &Pair) -> Result<PublicKey> {
     let curve_p256 = AnyRef::from(&oids::CURVE_P256);
     let curve_p384 = AnyRef::from(&oids::CURVE_P384);
+    let curve_p521 = AnyRef::from(&oids::CURVE_P521);
+    let p521_point;
     let (algorithm, key_bytes) = match pair {
         Pair::EcdsaP256(p) => (
             AlgorithmIdentifierRef {
@@ -223,6 +243,16 @@ fn public_key_of(pair: &Pair) -> Result<PublicKey> {
             },
             p.public_key().as_ref(),
         ),
+        Pair::EcdsaP521(key) => {
+            p521_point = p521::ecdsa::VerifyingKey::from(key.as_ref()).to_encoded_point(false);
+            (
+                AlgorithmIdentifierRef {
+                    oid: oids::EC_PUBLIC_KEY,
+                    parameters: Some(curve_p521),
+                },
+                p521_point.as_bytes(),
+            )
+        }
         Pair::Ed25519(p) => (
             AlgorithmIdentifierRef {
                 oid: oids::ED25519,

@@ -116,6 +116,7 @@ fn algorithm(alg: iana::Algorithm) -> Result<EnvelopeAlgorithm> {
         iana::Algorithm::PS512 => EnvelopeAlgorithm::Ps512,
         iana::Algorithm::ES256 => EnvelopeAlgorithm::Es256,
         iana::Algorithm::ES384 => EnvelopeAlgorithm::Es384,
+        iana::Algorithm::ES512 => EnvelopeAlgorithm::Es512,
         other => {
             return Err(integrity(format!(
                 "signature algorithm not supported: {}",

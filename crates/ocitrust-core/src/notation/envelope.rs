@@ -67,6 +67,8 @@ pub enum EnvelopeAlgorithm {
     Es256,
     /// ECDSA P-384 with SHA-384.
     Es384,
+    /// ECDSA P-521 with SHA-512.
+    Es512,
 }
 
 impl EnvelopeAlgorithm {
@@ -78,10 +80,11 @@ impl EnvelopeAlgorithm {
             EnvelopeAlgorithm::Ps512 => "PS512",
             EnvelopeAlgorithm::Es256 => "ES256",
             EnvelopeAlgorithm::Es384 => "ES384",
+            EnvelopeAlgorithm::Es512 => "ES512",
         }
     }
 
-    /// The algorithm of JOSE name `name`; `ES512` is refused as unsupported (no P-521 here).
+    /// The algorithm of JOSE name `name`.
     pub fn from_jose_name(name: &str) -> Result<Self> {
         Ok(match name {
             "PS256" => EnvelopeAlgorithm::Ps256,
@@ -89,6 +92,7 @@ impl EnvelopeAlgorithm {
             "PS512" => EnvelopeAlgorithm::Ps512,
             "ES256" => EnvelopeAlgorithm::Es256,
             "ES384" => EnvelopeAlgorithm::Es384,
+            "ES512" => EnvelopeAlgorithm::Es512,
             other => {
                 return Err(Error::new(
                     ErrorCode::Unsupported,
@@ -106,24 +110,48 @@ impl EnvelopeAlgorithm {
             KeyType::Rsa { bits: 4096 } => EnvelopeAlgorithm::Ps512,
             KeyType::EcdsaP256 => EnvelopeAlgorithm::Es256,
             KeyType::EcdsaP384 => EnvelopeAlgorithm::Es384,
+            KeyType::EcdsaP521 => EnvelopeAlgorithm::Es512,
             other => {
                 return Err(Error::new(
                     ErrorCode::Unsupported,
-                    format!("signing certificate key {other} is not supported (RSA 2048/3072/4096, ECDSA P-256/P-384)"),
+                    format!(
+                    "signing certificate key {other} is not supported (RSA 2048/3072/4096, ECDSA P-256/P-384/P-521)"
+                ),
                 ))
             }
         })
     }
 
+    /// The key algorithm and hash it names.
+    pub fn signature_algorithm(self) -> SignatureAlgorithm {
+        match self {
+            EnvelopeAlgorithm::Ps256 => SignatureAlgorithm::RsaPssSha256,
+            EnvelopeAlgorithm::Ps384 => SignatureAlgorithm::RsaPssSha384,
+            EnvelopeAlgorithm::Ps512 => SignatureAlgorithm::RsaPssSha512,
+            EnvelopeAlgorithm::Es256 => SignatureAlgorithm::EcdsaSha256,
+            EnvelopeAlgorithm::Es384 => SignatureAlgorithm::EcdsaSha384,
+            EnvelopeAlgorithm::Es512 => SignatureAlgorithm::EcdsaSha512,
+        }
+    }
+
+    /// Its hash (what a timestamp request over the signature hashes with).
+    pub fn hash(self) -> crate::digest::Algorithm {
+        match self {
+            EnvelopeAlgorithm::Ps256 | EnvelopeAlgorithm::Es256 => crate::digest::Algorithm::Sha256,
+            EnvelopeAlgorithm::Ps384 | EnvelopeAlgorithm::Es384 => crate::digest::Algorithm::Sha384,
+            EnvelopeAlgorithm::Ps512 | EnvelopeAlgorithm::Es512 => crate::digest::Algorithm::Sha512,
+        }
+    }
+
     /// Verifies `signature` over `message` with `key`. ECDSA signatures are `r‖s`, each of the
     /// curve's size.
     pub fn verify(self, key: &PublicKey, message: &[u8], signature: &[u8]) -> Result<()> {
-        let (algorithm, fixed_length) = match self {
-            EnvelopeAlgorithm::Ps256 => (SignatureAlgorithm::RsaPssSha256, None),
-            EnvelopeAlgorithm::Ps384 => (SignatureAlgorithm::RsaPssSha384, None),
-            EnvelopeAlgorithm::Ps512 => (SignatureAlgorithm::RsaPssSha512, None),
-            EnvelopeAlgorithm::Es256 => (SignatureAlgorithm::EcdsaSha256, Some(64)),
-            EnvelopeAlgorithm::Es384 => (SignatureAlgorithm::EcdsaSha384, Some(96)),
+        let algorithm = self.signature_algorithm();
+        let fixed_length = match self {
+            EnvelopeAlgorithm::Ps256 | EnvelopeAlgorithm::Ps384 | EnvelopeAlgorithm::Ps512 => None,
+            EnvelopeAlgorithm::Es256 => Some(64),
+            EnvelopeAlgorithm::Es384 => Some(96),
+            EnvelopeAlgorithm::Es512 => Some(132),
         };
         if fixed_length.is_some_and(|n| n != signature.len()) {
             return Err(integrity(

@@ -17,7 +17,7 @@ use super::envelope::{
     PAYLOAD_CONTENT_TYPE, SIGNING_SCHEME, SIGNING_TIME, VERIFICATION_PLUGIN, VERIFICATION_PLUGIN_MIN_VERSION,
 };
 use super::NOTATION_SIGNATURE_ARTIFACT_TYPE;
-use crate::crypto::{SignatureAlgorithm, SigningKey};
+use crate::crypto::SigningKey;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
 use crate::oci::media_types::{OCI_EMPTY, OCI_MANIFEST};
@@ -160,7 +160,7 @@ pub fn sign_notation_envelope(request: &NotationSignRequest<'_>) -> Result<Signe
         None => None,
     };
     let payload = payload(request.target)?;
-    let sign = |message: &[u8]| request.key.sign_jose(signature_algorithm(algorithm), message);
+    let sign = |message: &[u8]| request.key.sign_jose(algorithm.signature_algorithm(), message);
     let stamp = |signature: &[u8]| -> Result<Option<Vec<u8>>> {
         match &request.timestamping {
             Some(timestamping) => timestamp(timestamping, algorithm, signature).map(Some),
@@ -192,12 +192,7 @@ pub fn sign_notation_envelope(request: &NotationSignRequest<'_>) -> Result<Signe
 /// A timestamp token over `signature`, checked as notation checks one before embedding it: the
 /// authority's chain to `roots` meets the timestamping certificate requirements.
 fn timestamp(timestamping: &Timestamping<'_>, algorithm: EnvelopeAlgorithm, signature: &[u8]) -> Result<Vec<u8>> {
-    let hash = match algorithm {
-        EnvelopeAlgorithm::Ps256 | EnvelopeAlgorithm::Es256 => crate::digest::Algorithm::Sha256,
-        EnvelopeAlgorithm::Ps384 | EnvelopeAlgorithm::Es384 => crate::digest::Algorithm::Sha384,
-        EnvelopeAlgorithm::Ps512 => crate::digest::Algorithm::Sha512,
-    };
-    let response = (timestamping.exchange)(&timestamp_request(hash, signature)?)?;
+    let response = (timestamping.exchange)(&timestamp_request(algorithm.hash(), signature)?)?;
     let token = timestamp_token(&response)?;
     let stamped = verify_timestamp_under_roots(&token, signature, timestamping.roots)
         .map_err(|e| e.context("the timestamp authority's response"))?;
@@ -208,16 +203,6 @@ fn timestamp(timestamping: &Timestamping<'_>, algorithm: EnvelopeAlgorithm, sign
         )
     })?;
     Ok(token)
-}
-
-fn signature_algorithm(algorithm: EnvelopeAlgorithm) -> SignatureAlgorithm {
-    match algorithm {
-        EnvelopeAlgorithm::Ps256 => SignatureAlgorithm::RsaPssSha256,
-        EnvelopeAlgorithm::Ps384 => SignatureAlgorithm::RsaPssSha384,
-        EnvelopeAlgorithm::Ps512 => SignatureAlgorithm::RsaPssSha512,
-        EnvelopeAlgorithm::Es256 => SignatureAlgorithm::EcdsaSha256,
-        EnvelopeAlgorithm::Es384 => SignatureAlgorithm::EcdsaSha384,
-    }
 }
 
 /// `{"targetArtifact": descriptor}`, with the user metadata as its annotations.
@@ -310,6 +295,7 @@ fn sign_cose(
         EnvelopeAlgorithm::Ps512 => iana::Algorithm::PS512,
         EnvelopeAlgorithm::Es256 => iana::Algorithm::ES256,
         EnvelopeAlgorithm::Es384 => iana::Algorithm::ES384,
+        EnvelopeAlgorithm::Es512 => iana::Algorithm::ES512,
     };
     let mut protected = HeaderBuilder::new()
         .algorithm(alg)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the openssl-made keys and signatures over msg.txt that the crypto tests verify:
-# P-384 (ECDSA SHA-256, as cosign signs with any curve, and SHA-384), Ed25519, RSA-2048 PKCS#1 v1.5
+# P-384 (ECDSA SHA-256, as cosign signs with any curve, and SHA-384), P-521 (SHA-256, as cosign signs, and SHA-512), Ed25519, RSA-2048 PKCS#1 v1.5
 # and PSS (SHA-256), plus SEC1 and PKCS#1 PEM private keys for the key loaders.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +9,10 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out p384.key
 openssl pkey -in p384.key -pubout -out p384.pub
 openssl pkeyutl -sign -inkey p384.key -rawin -in msg.txt -digest sha256 -out p384-sha256.sig
 openssl pkeyutl -sign -inkey p384.key -rawin -in msg.txt -digest sha384 -out p384-sha384.sig
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out p521.key
+openssl pkey -in p521.key -pubout -out p521.pub
+openssl pkeyutl -sign -inkey p521.key -rawin -in msg.txt -digest sha256 -out p521-sha256.sig
+openssl pkeyutl -sign -inkey p521.key -rawin -in msg.txt -digest sha512 -out p521-sha512.sig
 openssl genpkey -algorithm ED25519 -out ed25519.key
 openssl pkey -in ed25519.key -pubout -out ed25519.pub
 openssl pkeyutl -sign -inkey ed25519.key -rawin -in msg.txt -out ed25519.sig
