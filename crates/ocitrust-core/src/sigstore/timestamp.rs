@@ -292,7 +292,7 @@ struct TstFields {
 /// Reads a TSTInfo (RFC 3161 2.4.2) by hand: `x509-tsp` (through `der`) refuses a genTime with
 /// fractional seconds, which timestamp authorities commonly give.
 fn read_tst_info(der_bytes: &[u8]) -> Result<TstFields> {
-    use der::asn1::{AnyRef, UintRef};
+    use der::asn1::{AnyRef, IntRef};
     use der::{Reader, SliceReader, Tag, Tagged};
     let bad = malformed("TSTInfo");
     let mut reader = SliceReader::new(der_bytes).map_err(&bad)?;
@@ -304,7 +304,7 @@ fn read_tst_info(der_bytes: &[u8]) -> Result<TstFields> {
             }
             let _policy = ObjectIdentifier::decode(seq)?;
             let imprint = x509_tsp::MessageImprint::decode(seq)?;
-            let _serial = UintRef::decode(seq)?;
+            let _serial = IntRef::decode(seq)?; // Go and sigstore's test TSAs give negative serials
             let gen_time = AnyRef::decode(seq)?;
             if gen_time.tag() != Tag::GeneralizedTime {
                 return Err(gen_time.tag().value_error());
