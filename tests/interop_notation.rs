@@ -60,13 +60,17 @@ impl NotationHome {
     }
 
     fn ocitrust(&self, args: &[&str]) -> Output {
+        self.ocitrust_with_input(args, b"")
+    }
+
+    fn ocitrust_with_input(&self, args: &[&str], input: &[u8]) -> Output {
         let env = self.env();
         let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let home = self.work.display().to_string();
         env.push(("HOME", &home));
         let mut full = vec!["notation"];
         full.extend_from_slice(args);
-        ocitrust_in(&self.work, &full, &env)
+        ocitrust_with_input(&self.work, &full, &env, input)
     }
 
     /// Imports a trust policy (through notation, which validates it as it does).
@@ -239,6 +243,55 @@ fn ocitrust_signs_and_notation_verifies_in_a_registry() {
         ));
         assert!(listed.contains("application/vnd.cncf.notary.signature"), "{listed}");
     }
+}
+
+#[test]
+fn registry_credentials_come_from_flags_or_standard_input_as_in_notation() {
+    let peers = Peers::with_basic_auth("notation-auth", "alice", "s3cret");
+    let reference = peers.push_image("app");
+    let pinned = format!("{}/app@{}", peers.registry.address, peers.digest(&reference));
+    // Only the flags give credentials from here on.
+    std::fs::remove_dir_all(peers.work.join(".docker")).unwrap();
+    let home = NotationHome::new(&peers.work, &["acme"]);
+    home.policy("strict", &["ca:acme"], &["*"]);
+    let refused = home.ocitrust(&["sign", "--insecure-registry", &pinned]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let with_stdin = |command: &str, password: &str| {
+        home.ocitrust_with_input(
+            &[
+                command,
+                "--insecure-registry",
+                "-u",
+                "alice",
+                "--password-stdin",
+                &pinned,
+            ],
+            password.as_bytes(),
+        )
+    };
+    ok(
+        with_stdin("sign", "s3cret\n"),
+        "ocitrust notation sign --password-stdin",
+    );
+    ok(
+        home.notation(&["verify", "--insecure-registry", "-u", "alice", "-p", "s3cret", &pinned]),
+        "notation verify -u -p",
+    );
+    ok(
+        with_stdin("verify", "s3cret"),
+        "ocitrust notation verify --password-stdin",
+    );
+    ok(
+        home.ocitrust(&["verify", "--insecure-registry", "-u", "alice", "-p", "s3cret", &pinned]),
+        "ocitrust notation verify -u -p",
+    );
+    assert_fails(&with_stdin("verify", "wrong\n"), 1, "401");
+    assert_fails(&with_stdin("verify", ""), 1, "no password on standard input");
+    assert_fails(
+        &home.ocitrust(&["verify", "--insecure-registry", "-u", "alice", &pinned]),
+        1,
+        "--username needs --password or --password-stdin",
+    );
 }
 
 #[test]

@@ -50,6 +50,21 @@ fn the_notation_sample_verifies_with_notations_lines() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).starts_with(&format!("Successfully verified signature for {}", sample_ref())));
+    assert!(!stderr(&out).contains("integrity passed"), "{}", stderr(&out));
+    // -v (and -d) list every check of both signatures; a user metadata no signature has fails them.
+    let verbose = |extra: &[&str]| {
+        let scope = ["verify", "-v", "--oci-layout", "--scope", "local/notation-sample"];
+        notation(&sample_config(), &[&scope[..], extra, &[&sample_ref()]].concat())
+    };
+    let out = verbose(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stderr(&out);
+    assert_eq!(listed.matches(": integrity passed").count(), 2, "{listed}");
+    assert_eq!(listed.matches(": authenticity passed").count(), 2, "{listed}");
+    let out = verbose(&["-m", "absent=yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    let listed = stderr(&out);
+    assert_eq!(listed.matches(": user metadata failed").count(), 2, "{listed}");
     // Asking for the JWS's metadata leaves it the only signature that verifies; its metadata is listed.
     let out = notation(
         &sample_config(),

@@ -50,12 +50,24 @@ pub fn sample_copy(name: &str) -> PathBuf {
 
 /// Runs `ocitrust` with `args` in `cwd`, with `env` added and COSIGN_PASSWORD removed unless given.
 pub fn ocitrust_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    ocitrust_with_input(cwd, args, env, b"")
+}
+
+/// [`ocitrust_in`] with `input` on standard input.
+pub fn ocitrust_with_input(cwd: &Path, args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Output {
+    use std::io::Write;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocitrust"));
     cmd.args(args).current_dir(cwd).env_remove("COSIGN_PASSWORD");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("running ocitrust");
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("running ocitrust");
+    // A command that exits before reading its input closes the pipe; that is its answer.
+    let _ = child.stdin.take().expect("piped stdin").write_all(input);
+    let out = child.wait_with_output().expect("running ocitrust");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "ocitrust panicked: {stderr}");
     out

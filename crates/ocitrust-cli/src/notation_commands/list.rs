@@ -35,7 +35,7 @@ const ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature";
 
 pub fn list(args: ListArgs) -> Result<()> {
     let reference = verifier_reference(&args.reference, args.oci_layout);
-    let found = ocitrust::notation_signatures(&reference, &args.registry.options())?;
+    let found = ocitrust::notation_signatures(&reference, &args.registry.options()?)?;
     let pinned = pinned_name_of(&reference, &found.subject)?;
     show!("{pinned}");
     if found.signatures.is_empty() {
@@ -52,7 +52,7 @@ pub fn list(args: ListArgs) -> Result<()> {
 
 pub fn inspect(args: ListArgs) -> Result<()> {
     let reference = verifier_reference(&args.reference, args.oci_layout);
-    let found = ocitrust::notation_signatures(&reference, &args.registry.options())?;
+    let found = ocitrust::notation_signatures(&reference, &args.registry.options()?)?;
     let pinned = pinned_name_of(&reference, &found.subject)?;
     let inspected: Vec<(String, Inspected)> = found
         .signatures

@@ -11,7 +11,9 @@ mod table;
 mod verify;
 
 use clap::Subcommand;
-use ocitrust::{Credentials, RegistryOptions, Result};
+use ocitrust::{Credentials, Error, ErrorCode, RegistryOptions, Result};
+
+const PASSWORD_STDIN_SIZE_MAX: u64 = 64 * 1024;
 
 /// notation's commands.
 #[derive(Debug, Subcommand)]
@@ -70,7 +72,7 @@ pub(crate) struct NotationRegistryArgs {
     #[arg(long)]
     insecure_registry: bool,
     /// Registry username.
-    #[arg(short = 'u', long, env = "NOTATION_USERNAME", requires = "password")]
+    #[arg(short = 'u', long, env = "NOTATION_USERNAME")]
     username: Option<String>,
     /// Registry password.
     #[arg(
@@ -81,19 +83,60 @@ pub(crate) struct NotationRegistryArgs {
         requires = "username"
     )]
     password: Option<String>,
+    /// Read the registry password (or identity token) from standard input, up to its first line end.
+    #[arg(long, requires = "username", conflicts_with = "password")]
+    password_stdin: bool,
 }
 
 impl NotationRegistryArgs {
-    pub(crate) fn options(self) -> RegistryOptions {
-        RegistryOptions {
+    pub(crate) fn options(self) -> Result<RegistryOptions> {
+        let password = if self.password_stdin {
+            Some(password_from_stdin()?)
+        } else {
+            self.password
+        };
+        if self.username.is_some() && password.is_none() {
+            return Err(Error::new(
+                ErrorCode::InvalidArgument,
+                "--username needs --password or --password-stdin",
+            ));
+        }
+        Ok(RegistryOptions {
             allow_insecure: self.insecure_registry,
             credentials: self
                 .username
-                .zip(self.password)
+                .zip(password)
                 .map(|(username, password)| Credentials { username, password }),
             ..RegistryOptions::default()
-        }
+        })
     }
+}
+
+/// The first line of standard input (at most 64 KiB), without its line end.
+fn password_from_stdin() -> Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(PASSWORD_STDIN_SIZE_MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::new(ErrorCode::Io, format!("reading the password from standard input: {e}")))?;
+    if bytes.len() as u64 > PASSWORD_STDIN_SIZE_MAX {
+        return Err(Error::new(
+            ErrorCode::LimitExceeded,
+            format!("the password on standard input is over {PASSWORD_STDIN_SIZE_MAX} bytes"),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            "the password on standard input is not UTF-8",
+        )
+    })?;
+    let line = text.split(['\n', '\r']).next().unwrap_or_default();
+    if line.is_empty() {
+        return Err(Error::new(ErrorCode::InvalidArgument, "no password on standard input"));
+    }
+    Ok(line.to_owned())
 }
 
 fn parse_key_value(text: &str) -> std::result::Result<(String, String), String> {

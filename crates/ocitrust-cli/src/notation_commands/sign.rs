@@ -96,7 +96,7 @@ pub fn sign(args: SignArgs) -> Result<()> {
             ManifestForm::ConfigMediaType => SignatureManifestForm::ConfigMediaType,
             ManifestForm::ArtifactType => SignatureManifestForm::ArtifactType,
         },
-        registry: args.registry.options(),
+        registry: args.registry.options()?,
         timestamp_url: args.timestamp_url,
         verification_plugin: args
             .verification_plugin

@@ -53,6 +53,12 @@ pub struct VerifyArgs {
     /// Output: text (notation's lines) or json (the full verdict).
     #[arg(short = 'o', long, value_enum, default_value = "text")]
     output: NotationFormat,
+    /// Also print every check of every signature examined, with its outcome, to standard error.
+    #[arg(short = 'v', long)]
+    verbose: bool,
+    /// As --verbose (notation's debug logs).
+    #[arg(short = 'd', long)]
+    debug: bool,
     #[command(flatten)]
     registry: NotationRegistryArgs,
 }
@@ -96,7 +102,7 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
     }
     let mut verifier = Verifier::trusting([authority])
         .notation_scope(args.scope)
-        .registry_options(args.registry.options())
+        .registry_options(args.registry.options()?)
         .revocation_source(std::sync::Arc::new(source))
         .notation_max_signatures(usize::from(args.max_signatures));
     for (key, value) in args.user_metadata {
@@ -107,6 +113,9 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
     }
     let verdict = verifier.verify(&reference)?;
     let pinned = pinned_name(&reference, &verdict)?;
+    if args.verbose || args.debug {
+        print_checks(&verdict);
+    }
     if !reference.contains('@') {
         let tag = reference.rsplit_once(':').map_or("", |(_, tag)| tag);
         say!("Warning: Always verify the artifact using digest(@sha256:...) rather than a tag(:{tag}) because resolved digest may not point to the same signed artifact, as tags are mutable.");
@@ -210,6 +219,35 @@ fn require_trusted(verdict: &Verdict, pinned: &str) -> Result<()> {
         ErrorCode::NoMatchingSignatures,
         format!("signature verification failed for all the signatures associated with {pinned}"),
     ))
+}
+
+/// Each signature's checks, one line each: `Signature LOCATION: CHECK OUTCOME[: DETAIL]`.
+fn print_checks(verdict: &Verdict) {
+    if let Some(why) = &verdict.skipped_by_policy {
+        say!("{why}");
+    }
+    for signature in &verdict.signatures {
+        for check in &signature.checks {
+            let outcome = match check.outcome {
+                Outcome::Passed => "passed",
+                Outcome::Failed => "failed",
+                Outcome::FailedLogged => "failed (logged)",
+                Outcome::SkippedByPolicy => "skipped by the trust policy",
+                Outcome::SkippedInsecure => "skipped (insecure opt-in)",
+                Outcome::NotReached => "not reached",
+            };
+            let detail = if check.detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", check.detail)
+            };
+            say!(
+                "Signature {}: {} {outcome}{detail}",
+                signature.location,
+                validation_name(check.name)
+            );
+        }
+    }
 }
 
 /// The name notation gives a validation.
