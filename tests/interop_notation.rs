@@ -115,14 +115,16 @@ impl NotationHome {
             assert_eq!(line(&ocitrust), line(&notation));
         } else {
             assert_eq!(ocitrust.status.code(), Some(1), "notation exits 1");
-            assert!(
-                stderr(&ocitrust).contains("signature verification failed"),
-                "{}",
-                stderr(&ocitrust)
-            );
+            assert_stderr_has(&ocitrust, "signature verification failed");
         }
         ocitrust
     }
+}
+
+/// Asserts that `out`'s standard error says `text`.
+#[track_caller]
+fn assert_stderr_has(out: &Output, text: &str) {
+    assert!(stderr(out).contains(text), "{text:?} not in:\n{}", stderr(out));
 }
 
 fn verdict_of(home: &NotationHome, args: &[&str]) -> serde_json::Value {
@@ -179,11 +181,7 @@ fn notation_signs_jws_and_cose_in_a_registry_and_both_tools_agree() {
         home.both_verify(&["--insecure-registry", "-m", "team=db", &pinned], false);
         // By tag: the same verdict, and notation's warning.
         let out = home.both_verify(&["--insecure-registry", &reference], true);
-        assert!(
-            stderr(&out).contains("Always verify the artifact using digest"),
-            "{}",
-            stderr(&out)
-        );
+        assert_stderr_has(&out, "Always verify the artifact using digest");
 
         let verdict = verdict_of(&home, &["--insecure-registry", &pinned]);
         assert_eq!(verdict["trusted"], true, "{verdict}");
@@ -307,19 +305,11 @@ fn expiry_trust_stores_identities_and_levels_decide_alike() {
     );
     home.policy("strict", &["ca:acme"], &["*"]);
     let refused = home.both_verify(&["--insecure-registry", &pinned], false);
-    assert!(
-        stderr(&refused).contains("does not contain any trusted certificate"),
-        "the reason is given: {}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "does not contain any trusted certificate");
     // Audit only logs authenticity.
     home.policy("audit", &["ca:acme"], &["*"]);
     let logged = home.both_verify(&["--insecure-registry", &pinned], true);
-    assert!(
-        stderr(&logged).contains("Warning: authenticity was set to \"log\""),
-        "{}",
-        stderr(&logged)
-    );
+    assert_stderr_has(&logged, "Warning: authenticity was set to \"log\"");
     // A second, trusted signature makes the artifact trusted under strict.
     home.policy("strict", &["ca:acme"], &["*"]);
     ok(
@@ -336,11 +326,7 @@ fn expiry_trust_stores_identities_and_levels_decide_alike() {
         &["x509.subject:C=US,ST=WA,O=Notary,CN=somebody"],
     );
     let refused = home.both_verify(&["--insecure-registry", &pinned], false);
-    assert!(
-        stderr(&refused).contains("does not match the X.509 trusted identities"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "does not match the X.509 trusted identities");
 
     // An expired signature: strict refuses, permissive warns.
     let expiring = peers.push_image("expiring");
@@ -352,28 +338,16 @@ fn expiry_trust_stores_identities_and_levels_decide_alike() {
     std::thread::sleep(std::time::Duration::from_secs(2));
     home.policy("strict", &["ca:acme"], &["*"]);
     let refused = home.both_verify(&["--insecure-registry", &expiring], false);
-    assert!(
-        stderr(&refused).contains("digital signature has expired"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "digital signature has expired");
     home.policy("permissive", &["ca:acme"], &["*"]);
     let warned = home.both_verify(&["--insecure-registry", &expiring], true);
-    assert!(
-        stderr(&warned).contains("Warning: expiry was set to \"log\""),
-        "{}",
-        stderr(&warned)
-    );
+    assert_stderr_has(&warned, "Warning: expiry was set to \"log\"");
     // skip: trusted without looking.
     let unsigned = peers.push_image("unsigned");
     let unsigned = format!("{}/unsigned@{}", peers.registry.address, peers.digest(&unsigned));
     home.policy("strict", &["ca:acme"], &["*"]);
     let none = home.both_verify(&["--insecure-registry", &unsigned], false);
-    assert!(
-        stderr(&none).contains("no signature is associated with"),
-        "{}",
-        stderr(&none)
-    );
+    assert_stderr_has(&none, "no signature is associated with");
     let skip = serde_json::json!({"version": "1.0", "trustPolicies": [{"name": "skip", "registryScopes": ["*"], "signatureVerification": {"level": "skip"}}]});
     std::fs::write(peers.work.join("skip.json"), skip.to_string()).unwrap();
     ok(
@@ -626,11 +600,7 @@ fn timestamped_signatures_verify_both_ways_under_a_tsa_trust_store() {
     let plain = format!("{}/plain@{}", peers.registry.address, peers.digest(&plain));
     ok(home.notation(&["sign", "--insecure-registry", &plain]), "notation sign");
     let refused = home.both_verify(&["--insecure-registry", &plain], false);
-    assert!(
-        stderr(&refused).contains("no timestamp countersignature was found"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "no timestamp countersignature was found");
     // Another TSA root in the store: the stamps do not verify, in either tool.
     ok(
         home.notation(&["cert", "delete", "--type", "tsa", "--store", "tsa", "--all", "-y"]),
@@ -639,11 +609,7 @@ fn timestamped_signatures_verify_both_ways_under_a_tsa_trust_store() {
     let other = root().join("tests/fixtures/notation/root.pem");
     home.notation_cert_add("tsa", "tsa", &other);
     let refused = home.both_verify(&["--insecure-registry", &signed[2]], false);
-    assert!(
-        stderr(&refused).contains("failed to verify the timestamp countersignature"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "failed to verify the timestamp countersignature");
     // afterCertExpiry: the certificates are valid, so no stamp is needed.
     let policy = serde_json::json!({"version": "1.0", "trustPolicies": [{
         "name": "after", "registryScopes": ["*"],
@@ -922,11 +888,7 @@ fn revocation_against_a_loopback_ocsp_responder_and_crl_server_decides_alike() {
     // Permissive only logs revocation.
     home.policy("permissive", &["ca:corp"], &["*"]);
     let logged = home.both_verify(&["--oci-layout", "--scope", "local/app", &signed[7]], true);
-    assert!(
-        stderr(&logged).contains("Warning: revocation was set to \"log\""),
-        "{}",
-        stderr(&logged)
-    );
+    assert_stderr_has(&logged, "Warning: revocation was set to \"log\"");
     home.policy("strict", &["ca:corp"], &["*"]);
     // Offline, with the CRL file given (notation cannot do this): the same verdicts, no server asked.
     let crl_arg = crl_file.to_str().unwrap();
@@ -1048,35 +1010,19 @@ fn signatures_naming_a_verification_plugin_are_verified_by_it_in_both_tools() {
         "{checks:?}"
     );
     let refused = both(&["--plugin-config", "identity=deny"], false);
-    assert!(
-        stderr(&refused).contains("identity denied by the test plugin"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "identity denied by the test plugin");
     let refused = both(&["--plugin-config", "revocation=revoked"], false);
-    assert!(
-        stderr(&refused).contains("revoked, says the test plugin"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "revoked, says the test plugin");
     // Permissive logs a revocation failure; a plugin older than the signature asks for is refused.
     home.policy("permissive", &["ca:corp"], &["*"]);
     both(&["--plugin-config", "revocation=revoked"], true);
     home.policy("strict", &["ca:corp"], &["*"]);
     std::env::set_var("OCITRUST_TEST_PLUGIN_VERSION", "0.9.0");
     let refused = both(&[], false);
-    assert!(
-        stderr(&refused).contains("needs plugin version greater than or equal to 1.0.0"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "needs plugin version greater than or equal to 1.0.0");
     std::env::remove_var("OCITRUST_TEST_PLUGIN_VERSION");
     // Removed: the signature cannot be verified, and both say the plugin is missing.
     std::fs::remove_file(&plugin).unwrap();
     let refused = both(&[], false);
-    assert!(
-        stderr(&refused).contains("make sure the plugin is installed"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_has(&refused, "make sure the plugin is installed");
 }
