@@ -13,8 +13,8 @@ use coset::iana;
 use coset::{CoseSign1, Label, RegisteredLabel, RegisteredLabelWithPrivate, TaggedCborSerializable};
 
 use super::envelope::{
-    bounded_chain, integrity, validate_content, EnvelopeAlgorithm, EnvelopeContent, SignerInfo, StatedAttributes,
-    AUTHENTIC_SIGNING_TIME, ENVELOPE_SIZE_MAX, EXPIRY, SIGNING_SCHEME, SIGNING_TIME,
+    bounded_chain, chain_after_leaf, integrity, require_certificate_algorithm, validate_content, EnvelopeAlgorithm,
+    EnvelopeContent, StatedAttributes, AUTHENTIC_SIGNING_TIME, ENVELOPE_SIZE_MAX, EXPIRY, SIGNING_SCHEME, SIGNING_TIME,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::x509::Certificate;
@@ -48,20 +48,13 @@ pub fn verify_cose(bytes: &[u8]) -> Result<EnvelopeContent> {
         .first()
         .ok_or_else(|| integrity("certificate chain is not present".into()))?;
     let leaf = Certificate::from_der(leaf_der).map_err(|_| integrity("malformed leaf certificate".into()))?;
-    let expected = EnvelopeAlgorithm::for_key(leaf.public_key()).map_err(|e| integrity(e.message().to_owned()))?;
     let header = &sign1.protected.header;
     let algorithm = match &header.alg {
         Some(RegisteredLabelWithPrivate::Assigned(alg)) => algorithm(*alg)?,
         Some(other) => return Err(integrity(format!("signature algorithm not supported: {other:?}"))),
         None => return Err(integrity("the protected header names no algorithm".into())),
     };
-    if algorithm != expected {
-        return Err(integrity(format!(
-            "the protected header's algorithm {} is not the signing certificate's {}",
-            algorithm.jose_name(),
-            expected.jose_name()
-        )));
-    }
+    require_certificate_algorithm(&leaf, algorithm)?;
     let payload = sign1
         .payload
         .clone()
@@ -78,32 +71,26 @@ pub fn verify_cose(bytes: &[u8]) -> Result<EnvelopeContent> {
         None => return Err(integrity("missing content type".into())),
     };
     let attributes = stated_attributes(header)?.resolve()?;
-    let mut certificate_chain = Vec::with_capacity(chain_der.len());
-    certificate_chain.push(leaf);
-    for der in &chain_der[1..] {
-        certificate_chain.push(Certificate::from_der(der).map_err(|e| integrity(e.message().to_owned()))?);
-    }
+    let certificate_chain = chain_after_leaf(leaf, &chain_der[1..], |e| e.message().to_owned())?;
     let unprotected = |name: &str| text_label(&sign1.unprotected.rest, name);
+    let signing_agent = match unprotected(SIGNING_AGENT) {
+        Some(Value::Text(agent)) => Some(agent.clone()),
+        _ => None,
+    };
+    let timestamp = match unprotected(TIMESTAMP_SIGNATURE) {
+        Some(Value::Bytes(token)) => Some(token.clone()),
+        _ => None,
+    };
     let content = EnvelopeContent {
         payload,
         payload_content_type: content_type,
-        signer: SignerInfo {
-            signing_scheme: attributes.signing_scheme,
-            signing_time: attributes.signing_time,
-            expiry: attributes.expiry,
-            extended_attributes: attributes.extended_attributes,
+        signer: attributes.into_signer(
             certificate_chain,
             algorithm,
-            signature: sign1.signature.clone(),
-            signing_agent: match unprotected(SIGNING_AGENT) {
-                Some(Value::Text(agent)) => Some(agent.clone()),
-                _ => None,
-            },
-            timestamp: match unprotected(TIMESTAMP_SIGNATURE) {
-                Some(Value::Bytes(token)) => Some(token.clone()),
-                _ => None,
-            },
-        },
+            sign1.signature.clone(),
+            signing_agent,
+            timestamp,
+        ),
     };
     validate_content(&content)?;
     Ok(content)

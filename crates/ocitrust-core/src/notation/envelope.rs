@@ -321,6 +321,30 @@ pub(crate) struct SignedAttributes {
     pub extended_attributes: Vec<ExtendedAttribute>,
 }
 
+impl SignedAttributes {
+    /// The signer these attributes, the chain, the signature and the unsigned attributes describe.
+    pub(crate) fn into_signer(
+        self,
+        certificate_chain: Vec<Certificate>,
+        algorithm: EnvelopeAlgorithm,
+        signature: Vec<u8>,
+        signing_agent: Option<String>,
+        timestamp: Option<Vec<u8>>,
+    ) -> SignerInfo {
+        SignerInfo {
+            signing_scheme: self.signing_scheme,
+            signing_time: self.signing_time,
+            expiry: self.expiry,
+            extended_attributes: self.extended_attributes,
+            certificate_chain,
+            algorithm,
+            signature,
+            signing_agent,
+            timestamp,
+        }
+    }
+}
+
 /// Names of the attributes notation defines, as both envelope formats label them.
 pub(crate) const SIGNING_SCHEME: &str = "io.cncf.notary.signingScheme";
 pub(crate) const SIGNING_TIME: &str = "io.cncf.notary.signingTime";
@@ -434,14 +458,33 @@ pub fn validate_content(content: &EnvelopeContent) -> Result<()> {
     }
     validate_code_signing_chain(&signer.certificate_chain, signer.signing_time)
         .map_err(|e| integrity(format!("certificate-chain is invalid, {e}")))?;
-    let expected =
-        EnvelopeAlgorithm::for_key(signer.leaf()?.public_key()).map_err(|e| integrity(e.message().to_owned()))?;
-    if expected != signer.algorithm {
+    Ok(())
+}
+
+/// Refuses an envelope whose header names another algorithm than its signing certificate's key
+/// calls for, before the signature is verified with it.
+pub(crate) fn require_certificate_algorithm(leaf: &Certificate, stated: EnvelopeAlgorithm) -> Result<()> {
+    let expected = EnvelopeAlgorithm::for_key(leaf.public_key()).map_err(|e| integrity(e.message().to_owned()))?;
+    if stated != expected {
         return Err(integrity(format!(
-            "mismatch between signature algorithm derived from signing certificate ({}) and signing algorithm specified ({})",
-            expected.jose_name(),
-            signer.algorithm.jose_name()
+            "the protected header's algorithm {} is not the signing certificate's {}",
+            stated.jose_name(),
+            expected.jose_name()
         )));
     }
     Ok(())
+}
+
+/// The leaf, then the rest of an envelope's chain decoded; `malformed` words a decoding error.
+pub(crate) fn chain_after_leaf(
+    leaf: Certificate,
+    rest: &[Vec<u8>],
+    malformed: impl Fn(&Error) -> String,
+) -> Result<Vec<Certificate>> {
+    let mut chain = Vec::with_capacity(rest.len() + 1);
+    chain.push(leaf);
+    for der in rest {
+        chain.push(Certificate::from_der(der).map_err(|e| integrity(malformed(&e)))?);
+    }
+    Ok(chain)
 }

@@ -12,8 +12,8 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::envelope::{
-    bounded_chain, integrity, validate_content, EnvelopeAlgorithm, EnvelopeContent, SignerInfo, StatedAttributes,
-    AUTHENTIC_SIGNING_TIME, ENVELOPE_SIZE_MAX, EXPIRY, SIGNING_SCHEME, SIGNING_TIME,
+    bounded_chain, chain_after_leaf, integrity, require_certificate_algorithm, validate_content, EnvelopeAlgorithm,
+    EnvelopeContent, StatedAttributes, AUTHENTIC_SIGNING_TIME, ENVELOPE_SIZE_MAX, EXPIRY, SIGNING_SCHEME, SIGNING_TIME,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::go_reading::{check_go_unambiguous, GoStructFields};
@@ -82,14 +82,7 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
             ))
         }
     };
-    let expected = EnvelopeAlgorithm::for_key(leaf.public_key()).map_err(|e| integrity(e.message().to_owned()))?;
-    if algorithm != expected {
-        return Err(integrity(format!(
-            "the protected header's algorithm {} is not the signing certificate's {}",
-            algorithm.jose_name(),
-            expected.jose_name()
-        )));
-    }
+    require_certificate_algorithm(&leaf, algorithm)?;
     let payload_bytes = decode_url(payload, "payload")?;
     let signature_bytes = decode_url(signature, "signature")?;
     let signing_input = format!("{protected}.{payload}");
@@ -104,35 +97,22 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
         Some(_) => return Err(integrity("\"cty\" is not a string".into())),
     };
     let attributes = stated_attributes(&header_json)?.resolve()?;
-    let mut certificate_chain = Vec::with_capacity(chain_der.len());
-    certificate_chain.push(leaf);
-    for der in &chain_der[1..] {
-        certificate_chain.push(
-            Certificate::from_der(der)
-                .map_err(|e| integrity(format!("malformed certificate in x5c: {}", e.message())))?,
-        );
-    }
+    let certificate_chain = chain_after_leaf(leaf, &chain_der[1..], |e| {
+        format!("malformed certificate in x5c: {}", e.message())
+    })?;
+    let signing_agent = match go_field(&header, "io.cncf.notary.signingAgent") {
+        Some(Value::String(agent)) => Some(agent.clone()),
+        _ => None,
+    };
+    let timestamp = match go_field(&header, "io.cncf.notary.timestampSignature") {
+        Some(Value::String(token)) => Some(decode_std(token, "timestamp")?),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err(integrity("the JWS timestamp is not a base64 string".into())),
+    };
     let content = EnvelopeContent {
         payload: payload_bytes,
         payload_content_type: content_type,
-        signer: SignerInfo {
-            signing_scheme: attributes.signing_scheme,
-            signing_time: attributes.signing_time,
-            expiry: attributes.expiry,
-            extended_attributes: attributes.extended_attributes,
-            certificate_chain,
-            algorithm,
-            signature: signature_bytes,
-            signing_agent: match go_field(&header, "io.cncf.notary.signingAgent") {
-                Some(Value::String(agent)) => Some(agent.clone()),
-                _ => None,
-            },
-            timestamp: match go_field(&header, "io.cncf.notary.timestampSignature") {
-                Some(Value::String(token)) => Some(decode_std(token, "timestamp")?),
-                None | Some(Value::Null) => None,
-                Some(_) => return Err(integrity("the JWS timestamp is not a base64 string".into())),
-            },
-        },
+        signer: attributes.into_signer(certificate_chain, algorithm, signature_bytes, signing_agent, timestamp),
     };
     validate_content(&content)?;
     Ok(content)
