@@ -140,7 +140,7 @@ fn the_notation_sample_is_refused_every_way_it_must_be() {
     let store = config.join("truststore/x509/ca/ocitrust-sample");
     std::fs::remove_file(store.join("root.pem")).unwrap();
     std::fs::copy(
-        root().join("../shared/testdata/notation/truststore/x509/ca/other-trust-store/GlobalSignRootCA.crt"),
+        root().join("tests/data/notation/truststore/x509/ca/other-trust-store/GlobalSignRootCA.crt"),
         store.join("other.crt"),
     )
     .unwrap();

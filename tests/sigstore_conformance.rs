@@ -1,4 +1,4 @@
-//! The Sigstore conformance suite's bundle cases (`../shared/testdata/sigstore-conformance`, from
+//! The Sigstore conformance suite's bundle cases (`tests/data/sigstore-conformance`, from
 //! sigstore-conformance v0.0.29) run through `ocitrust verify-bundle` exactly as the suite drives a
 //! client: every case twice, with the artifact's path and with its `sha256:` digest. A case whose
 //! name ends in `_fail` must be rejected — and for each one the reason printed is asserted, so a
@@ -51,7 +51,7 @@ const REASONS: &[(&str, &str)] = &[
 ];
 
 fn suite() -> PathBuf {
-    root().join("../shared/testdata/sigstore-conformance")
+    root().join("tests/data/sigstore-conformance")
 }
 
 fn read_trimmed(path: &Path) -> Option<String> {
@@ -65,7 +65,7 @@ fn sha256_of(path: &Path) -> String {
 #[test]
 fn every_shared_case_gives_its_verdict_with_a_path_and_with_a_digest() {
     let mut cases: Vec<PathBuf> = std::fs::read_dir(suite())
-        .expect("the shared conformance cases (../shared/testdata) are missing")
+        .expect("the conformance cases (tests/data/sigstore-conformance) are missing")
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("bundle.sigstore.json").is_file())
         .collect();

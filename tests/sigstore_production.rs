@@ -1,4 +1,4 @@
-//! Real Sigstore signatures (`../shared/testdata/sigstore-production`: bundles from the public-good
+//! Real Sigstore signatures (`tests/data/sigstore-production`: bundles from the public-good
 //! production instance and staging, collected from sigstore-js, sigstore-go, sigstore-python and
 //! sigstore-rs) verified through the library as their `cases.json` says: each bundle against its
 //! trusted root, for its identity and issuer (or key), over its artifact or digest; the three
@@ -17,7 +17,7 @@ use ocitrust::{
 use serde_json::Value;
 
 fn data() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/sigstore-production")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigstore-production")
 }
 
 fn root_at(path: &Path) -> Arc<TrustedRoot> {
@@ -195,7 +195,7 @@ fn a_2021_keyless_cosign_layer_verifies_through_the_image_path() {
 // ---- one real bundle, judged under altered trust material or for another artifact ----
 
 fn happy_path() -> (Vec<u8>, Vec<u8>) {
-    let suite = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/sigstore-conformance");
+    let suite = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigstore-conformance");
     (
         std::fs::read(suite.join("happy-path-v0.3/bundle.sigstore.json")).unwrap(),
         std::fs::read(suite.join("a.txt")).unwrap(),

@@ -23,7 +23,7 @@ const ISSUER: &str = "https://token.actions.githubusercontent.com";
 
 fn shared(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/testdata")
+        .join("../tests/data")
         .join(path)
 }
 

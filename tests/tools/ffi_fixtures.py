@@ -14,7 +14,7 @@
   oversize.pub          a file larger than any key file may be
   cargo-version         the workspace version from Cargo.toml
   not-a-file/           a directory, where a file is expected
-  bundle/               Sigstore bundles from ../shared/testdata/sigstore-conformance: keyless.json
+  bundle/               Sigstore bundles from tests/data/sigstore-conformance: keyless.json
                         (happy-path-v0.3) and its artifact a.txt; key.json, key.pub and
                         key-trusted-root.json (managed-key-and-trusted-root)
   keyless/              a copy of examples/keyless-sample (signed keyless by the real cosign against a
@@ -43,7 +43,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "sample-image"
 SIGNED_PAYLOAD = "b8a819ff16fc17c716272b40b2740579062ec63236ce7fc77e85d16e809e914f"
 IMAGE_MANIFEST = "198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524"
-CONFORMANCE = ROOT.parent / "shared" / "testdata" / "sigstore-conformance"
+CONFORMANCE = ROOT / "tests" / "data" / "sigstore-conformance"
 SIGNATURE_MANIFEST = "c4efa108f49639b69a8c1d84b725731e7b1dca5b9df6f1a3ac7aace1c5b1c49f"
 
 
@@ -127,7 +127,7 @@ def main() -> None:
     out_of_band_certificates(out / "keyless")
     shutil.copytree(ROOT / "examples" / "notation-sample", out / "notation", ignore=shutil.ignore_patterns("*.sh"))
     shutil.copy(ROOT / "tests" / "fixtures" / "notation" / "root.pem", out / "notation" / "root.pem")
-    shutil.copy(ROOT.parent / "shared" / "testdata" / "notation" / "truststore" / "x509" / "ca" / "other-trust-store" / "GlobalSignRootCA.crt",
+    shutil.copy(ROOT / "tests" / "data" / "notation" / "truststore" / "x509" / "ca" / "other-trust-store" / "GlobalSignRootCA.crt",
                 out / "notation" / "other-root.pem")
     shutil.copytree(ROOT / "examples" / "attestation-sample", out / "attestations",
                     ignore=shutil.ignore_patterns("*.sh", "*.py"))

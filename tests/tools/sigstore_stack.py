@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A private Sigstore on loopback, for keyless signing by the real cosign (see ../shared/SIGSTORE_STACK.md).
+"""A private Sigstore on loopback, for keyless signing by the real cosign.
 
 Starts, in WORK_DIR, on free 127.0.0.1 ports: an OIDC issuer (here, in Python: discovery, JWKS, and
 RS256 ID tokens for ci@example.com), Fulcio (ephemeral CA, email identities from that issuer), a CT

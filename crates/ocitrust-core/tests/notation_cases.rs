@@ -1,4 +1,4 @@
-//! Every case of `../shared/testdata/notation/cases.json`: JWS envelopes made by notation-go,
+//! Every case of `tests/data/notation/cases.json`: JWS envelopes made by notation-go,
 //! judged under the shared trust policy (with the level, trust stores and identities each case
 //! sets) and trust store, must reach the verdict the case expects.
 
@@ -14,7 +14,7 @@ use ocitrust_core::verdict::{CheckName, Outcome, SignatureReport};
 use serde_json::Value;
 
 fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/notation")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/notation")
 }
 
 /// The shared trust store, read as notation lays it out.

@@ -286,7 +286,7 @@ mod tests {
     use super::*;
 
     fn shared_store() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/notation/truststore")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/notation/truststore")
     }
 
     #[test]
@@ -344,7 +344,7 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("trust policy is not present"));
-        let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/notation/trustpolicy.json");
+        let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/notation/trustpolicy.json");
         std::os::unix::fs::symlink(&policy, dir.path().join("trustpolicy.json")).unwrap();
         assert_eq!(config.trust_policy_path(), dir.path().join("trustpolicy.json"));
         assert!(config

@@ -50,13 +50,13 @@ fn rekor_v2(case: &Case) -> bool {
 }
 
 fn suite() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/sigstore-conformance")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/sigstore-conformance")
 }
 
 fn production_root() -> String {
     std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/testdata/sigstore-trusted-root/production.trusted_root.json"),
+            .join("../data/sigstore-trusted-root/production.trusted_root.json"),
     )
     .unwrap()
 }

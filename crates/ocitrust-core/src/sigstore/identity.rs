@@ -147,7 +147,7 @@ mod tests {
     /// The conformance happy-path certificate: SAN the beacon workflow URI, GitHub's issuer.
     fn beacon() -> (Certificate, FulcioClaims) {
         let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/testdata/sigstore-conformance/happy-path-v0.3/bundle.sigstore.json");
+            .join("../../tests/data/sigstore-conformance/happy-path-v0.3/bundle.sigstore.json");
         let bundle = SigstoreBundle::from_json(&std::fs::read(path).unwrap()).unwrap();
         let certificate = bundle.material.signing_certificate().unwrap().clone();
         let claims = FulcioClaims::read(&certificate).unwrap();

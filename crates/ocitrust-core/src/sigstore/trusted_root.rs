@@ -350,7 +350,7 @@ mod tests {
 
     fn shared(path: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/testdata")
+            .join("../../tests/data")
             .join(path)
     }
 
