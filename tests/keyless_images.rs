@@ -144,7 +144,8 @@ fn the_wrong_identity_issuer_claim_or_trust_root_is_refused_with_its_reason() {
                 "--certificate-oidc-issuer-regexp",
                 "^http://127",
             ],
-            r#"expected SAN value to match regex "@corp\\.example$""#,
+            // The expression as given (sigstore-go's `"%s"`), not escaped.
+            r#"expected SAN value to match regex "@corp\.example$", got "ci@example.com""#,
         ),
         (
             vec![
@@ -559,4 +560,23 @@ fn a_keyless_attestation_hands_out_its_sbom_for_the_right_identity_only() {
     );
     let out = run("ci@example.com", &["--type", "spdxjson"]);
     assert_fails(&out, 12, r#"expected "https://spdx.dev/Document""#);
+
+    // A regular expression prints as given, as sigstore-go prints it.
+    let out = ocitrust(&[
+        "verify-attestation",
+        "--certificate-identity-regexp",
+        r"^.*@example\.org$",
+        "--certificate-oidc-issuer",
+        issuer.as_str(),
+        "--trusted-root",
+        trusted_root.as_str(),
+        "--type",
+        "cyclonedx",
+        &reference,
+    ]);
+    assert_fails(
+        &out,
+        12,
+        r#"expected SAN value to match regex "^.*@example\.org$", got "ci@example.com""#,
+    );
 }

@@ -166,17 +166,39 @@ fn a_wrong_identity_or_issuer_is_rejected_with_what_was_expected_and_found() {
         stderr(&out)
     );
 
+    // The expression prints exactly as given (sigstore-go's `"%s"`), backslashes and all, for a
+    // bundle and for a blob.
+    for command in ["verify-bundle", "verify-blob"] {
+        let out = ocitrust(&[
+            command,
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--certificate-identity-regexp",
+            r"^https://github\.com/sigstore/",
+            "--certificate-oidc-issuer",
+            DEFAULT_ISSUER,
+            artifact.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(12), "{command}");
+        assert!(
+            stderr(&out).contains(&format!(
+                r#"expected SAN value to match regex "^https://github\.com/sigstore/", got "{DEFAULT_IDENTITY}""#
+            )),
+            "{command}: {}",
+            stderr(&out)
+        );
+    }
     let out = run(&[
-        "--certificate-identity-regexp",
-        "^https://github.com/sigstore/",
-        "--certificate-oidc-issuer",
-        DEFAULT_ISSUER,
+        "--certificate-identity",
+        DEFAULT_IDENTITY,
+        "--certificate-oidc-issuer-regexp",
+        r"^https://accounts\.google\.com$",
     ]);
     assert_eq!(out.status.code(), Some(12));
     assert!(
-        stderr(&out).contains(&format!(
-            r#"expected SAN value to match regex "^https://github.com/sigstore/", got "{DEFAULT_IDENTITY}""#
-        )),
+        stderr(&out).contains(
+            r#"expected issuer value to match regex "^https://accounts\.google\.com$", got "https://token.actions.githubusercontent.com""#
+        ),
         "{}",
         stderr(&out)
     );

@@ -83,7 +83,7 @@ func TestWrongIdentityIssuerOrClaimIsRefusedWithWhatWasFound(t *testing.T) {
 		want     string
 	}{
 		{ocitrust.Identity{Subject: beacon, Issuer: "https://google.com"}, `expected issuer value "https://google.com", got "` + githubIssuer + `"`},
-		{ocitrust.Identity{Subject: `^https://github\.com/someone-else/`, SubjectRegexp: true, Issuer: githubIssuer}, "expected SAN value to match regex"},
+		{ocitrust.Identity{Subject: `^https://github\.com/someone-else/`, SubjectRegexp: true, Issuer: githubIssuer}, `expected SAN value to match regex "^https://github\.com/someone-else/", got "` + beacon + `"`},
 		{ocitrust.Identity{Subject: beacon, Issuer: githubIssuer, GitHubClaims: map[string]string{"github-workflow-ref": "refs/heads/other"}}, "github-workflow-ref"},
 	}
 	for _, c := range cases {

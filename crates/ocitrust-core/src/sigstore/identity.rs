@@ -54,11 +54,12 @@ impl Matcher {
         }
     }
 
-    /// How the expectation reads in a message, e.g. `SAN value "x"` or `SAN value to match regex "x"`.
+    /// How the expectation reads in a message, e.g. `SAN value "x"` or `SAN value to match regex "x"`:
+    /// the value or the expression exactly as given, as sigstore-go prints them.
     fn expectation(&self, what: &str) -> String {
         match self {
-            Matcher::Exact(expected) => format!("{what} value {expected:?}"),
-            Matcher::Regex(regex) => format!("{what} value to match regex {:?}", regex.as_str()),
+            Matcher::Exact(expected) => format!("{what} value {}", as_given(expected)),
+            Matcher::Regex(regex) => format!("{what} value to match regex {}", as_given(regex.as_str())),
         }
     }
 
@@ -108,13 +109,14 @@ impl CertificateIdentity {
         let issuer = claims.issuer().unwrap_or("");
         if !self.issuer.matches(issuer) {
             return Err(mismatch(format!(
-                "expected {}, got {issuer:?}",
-                self.issuer.expectation("issuer")
+                "expected {}, got {}",
+                self.issuer.expectation("issuer"),
+                as_given(issuer)
             )));
         }
         let names = certificate.alt_names();
         if !names.iter().any(|n| self.subject.matches(n.value())) {
-            let got = names.iter().map(|n| format!("{:?}", n.value())).collect::<Vec<_>>();
+            let got = names.iter().map(|n| as_given(n.value())).collect::<Vec<_>>();
             let got = if got.is_empty() {
                 "no SAN".to_owned()
             } else {
@@ -128,11 +130,22 @@ impl CertificateIdentity {
         for (name, expected) in &self.github_claims {
             let got = claims.get(name).unwrap_or("");
             if got != expected {
-                return Err(mismatch(format!("expected {name} value {expected:?}, got {got:?}")));
+                return Err(mismatch(format!(
+                    "expected {name} value {}, got {}",
+                    as_given(expected),
+                    as_given(got)
+                )));
             }
         }
         Ok(())
     }
+}
+
+/// `text` between double quotes, unescaped, as Go's `"%s"` prints it (sigstore-go's messages): a
+/// regular expression reads as the user wrote it. Whoever prints the message to a terminal escapes
+/// its control characters there.
+fn as_given(text: &str) -> String {
+    format!("\"{text}\"")
 }
 
 fn mismatch(message: String) -> Error {
@@ -202,6 +215,33 @@ mod tests {
             err,
             format!("expected SAN value to match regex \"^mailto:\", got \"{SAN}\"")
         );
+    }
+
+    #[test]
+    fn expressions_and_values_print_as_given_with_no_escaping() {
+        let regex = |s: &str| Matcher::regex(s, "test").unwrap();
+        let err = check(CertificateIdentity {
+            subject: regex(r"^.*@example\.com$"),
+            issuer: Matcher::Exact(ISSUER.into()),
+            github_claims: vec![],
+        })
+        .unwrap_err();
+        assert_eq!(
+            err,
+            format!(r#"expected SAN value to match regex "^.*@example\.com$", got "{SAN}""#)
+        );
+        let err = check(CertificateIdentity {
+            subject: Matcher::Exact(SAN.into()),
+            issuer: regex(r"^https://accounts\.google\.com$"),
+            github_claims: vec![],
+        })
+        .unwrap_err();
+        assert_eq!(
+            err,
+            format!(r#"expected issuer value to match regex "^https://accounts\.google\.com$", got "{ISSUER}""#)
+        );
+        let err = check(CertificateIdentity::exact(r#"a\b"c"#, ISSUER)).unwrap_err();
+        assert!(err.starts_with(r#"expected SAN value "a\b"c", got"#), "{err}");
     }
 
     #[test]
