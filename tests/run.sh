@@ -29,6 +29,8 @@ echo "== Go binding: go vet, go test -race, the example program"
 bash bindings/go/test.sh
 echo "== differential: ocitrust and sigstore-verify agree on the shared bundles and their mutations"
 cargo test --manifest-path tests/differential/Cargo.toml --quiet
+echo "== verify --key on the sample layout stays under 3 M instructions, whole process (callgrind)"
+bash tests/tools/verify_key_instructions.sh
 echo "== benchmarks build (cargo check; running them is benches/, see the README)"
 cargo check --manifest-path benches/Cargo.toml --all-targets --quiet
 echo "== fuzz targets build (cargo check; running them needs nightly cargo-fuzz)"

@@ -70,11 +70,13 @@ fn read_trust_file(path: &std::path::Path) -> Result<Vec<u8>> {
 }
 
 impl TrustArgs {
-    fn root(&self) -> Result<Arc<TrustedRoot>> {
-        match &self.trusted_root {
-            Some(path) => Ok(Arc::new(TrustedRoot::from_json(&read_trust_file(path)?)?)),
-            None => TrustedRoot::production_shared(),
-        }
+    /// The `--trusted-root` given, if any; without one the embedded root is used, loaded only when
+    /// a signature needs it.
+    fn given_root(&self) -> Result<Option<Arc<TrustedRoot>>> {
+        self.trusted_root
+            .as_deref()
+            .map(|path| Ok(Arc::new(TrustedRoot::from_json(&read_trust_file(path)?)?)))
+            .transpose()
     }
 
     /// The root keyless identities are judged under: the trusted root, its Fulcio CAs replaced by
@@ -128,12 +130,16 @@ impl TrustArgs {
 
     /// A verifier trusting the key, or the identity under the trusted root (one of them must be given).
     pub fn verifier(&self) -> Result<Verifier> {
-        let root = self.root()?;
+        let given_root = self.given_root()?;
         let mut authorities = Vec::new();
         if let Some(key) = &self.key {
             authorities.push(Authority::CosignKey(ocitrust::load_public_key(key)?));
         }
         if let Some(identity) = self.identity()? {
+            let root = match &given_root {
+                Some(root) => root.clone(),
+                None => TrustedRoot::production_shared()?,
+            };
             let mut keyless = KeylessIdentity::new(identity, self.identity_root(&root)?);
             if let Some(path) = &self.certificate {
                 keyless = keyless.with_certificate(ocitrust::certificate_from_pem_or_der(&read_trust_file(path)?)?);
@@ -149,9 +155,12 @@ impl TrustArgs {
                 "give --key, or --certificate-identity[-regexp] with --certificate-oidc-issuer[-regexp] for keyless signatures",
             ));
         }
-        Ok(Verifier::trusting(authorities)
-            .trusted_root(root)
+        let mut verifier = Verifier::trusting(authorities)
             .insecure_ignore_tlog(self.insecure_ignore_tlog)
-            .insecure_ignore_sct(self.insecure_ignore_sct))
+            .insecure_ignore_sct(self.insecure_ignore_sct);
+        if let Some(root) = given_root {
+            verifier = verifier.trusted_root(root);
+        }
+        Ok(verifier)
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::crypto::PublicKey;
 use crate::error::{Error, ErrorCode};
 use crate::notation::NotationTrust;
-use crate::sigstore::{BundleSigner, CertificateIdentity, TrustedRoot};
+use crate::sigstore::{BundleSigner, CertificateIdentity, RootRef, TrustedRoot};
 use crate::verdict::{Outcome, SignatureReport};
 use crate::x509::Certificate;
 
@@ -72,7 +72,7 @@ impl Authority {
     /// Who must have signed a bundle under this authority, and the trust material it is judged by:
     /// a key's signatures are checked against `key_root`'s logs, a keyless identity's against its
     /// own root. `None` for an authority that does not judge Sigstore signatures.
-    pub fn bundle_signer<'a>(&'a self, key_root: &'a TrustedRoot) -> Option<(BundleSigner<'a>, &'a TrustedRoot)> {
+    pub fn bundle_signer<'a>(&'a self, key_root: RootRef<'a>) -> Option<(BundleSigner<'a>, RootRef<'a>)> {
         match self {
             Authority::CosignKey(key) => Some((BundleSigner::Key(key), key_root)),
             Authority::Keyless(keyless) => Some((
@@ -80,7 +80,7 @@ impl Authority {
                     identity: &keyless.identity,
                     certificate: keyless.certificate.as_deref(),
                 },
-                &keyless.trusted_root,
+                RootRef::Given(&keyless.trusted_root),
             )),
             Authority::Notation(_) => None,
         }

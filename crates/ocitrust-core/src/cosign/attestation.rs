@@ -17,7 +17,7 @@ use crate::checks::Checks;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
 use crate::oci::Manifest;
-use crate::sigstore::{Artifact, BundleContent, DsseEnvelope, InTotoStatement, SigstoreBundle, TrustedRoot};
+use crate::sigstore::{Artifact, BundleContent, DsseEnvelope, InTotoStatement, RootRef, SigstoreBundle};
 use crate::verdict::{Attestation, CheckName, SignatureKind, SignatureReport};
 
 /// The media type of an attestation layer: a DSSE envelope.
@@ -94,7 +94,7 @@ pub fn verify_attestation_manifest(
     location: &str,
 ) -> Result<Vec<SignatureReport>> {
     let layers = signature_layers(attestations)?;
-    let key_root = requirements.key_root()?;
+    let key_root = requirements.key_root();
     layers
         .iter()
         .map(|layer| {
@@ -111,7 +111,7 @@ pub fn verify_attestation_manifest(
             let judgement = AttestationJudgement {
                 subject,
                 authorities,
-                key_root: &key_root,
+                key_root,
                 requirements,
                 predicate_type,
             };
@@ -136,7 +136,7 @@ pub fn verify_attestation_bundle(
         Ok(bundle) => bundle,
         Err(report) => return Ok(*report),
     };
-    let key_root = requirements.key_root()?;
+    let key_root = requirements.key_root();
     let envelope = match &bundle.content {
         BundleContent::Dsse(envelope) => envelope.to_bundle_json().to_string().into_bytes(),
         BundleContent::MessageSignature { .. } => Vec::new(),
@@ -144,7 +144,7 @@ pub fn verify_attestation_bundle(
     let judgement = AttestationJudgement {
         subject,
         authorities,
-        key_root: &key_root,
+        key_root,
         requirements,
         predicate_type,
     };
@@ -164,7 +164,7 @@ fn read_layer(layer: &SignatureLayer, blob: Result<&[u8]>) -> Result<(Vec<u8>, S
 struct AttestationJudgement<'a> {
     subject: &'a Digest,
     authorities: &'a [Authority],
-    key_root: &'a TrustedRoot,
+    key_root: RootRef<'a>,
     requirements: &'a CosignRequirements,
     predicate_type: &'a str,
 }

@@ -15,7 +15,9 @@ use crate::checks::{Checks, Failure};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::{media_types, Manifest};
-use crate::sigstore::{verify_sigstore_bundle, Artifact, BundleJudgement, BundleOptions, SigstoreBundle, TrustedRoot};
+use crate::sigstore::{
+    verify_sigstore_bundle, Artifact, BundleJudgement, BundleOptions, RootRef, SigstoreBundle, TrustedRoot,
+};
 use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport};
 
 /// What a cosign verification requires beyond a valid signature.
@@ -49,7 +51,7 @@ impl CosignRequirements {
         bundle: &SigstoreBundle,
         artifact: Artifact<'_>,
         authority: &Authority,
-        key_root: &TrustedRoot,
+        key_root: RootRef<'_>,
         payload_claims: &dyn Fn(&[u8]) -> Result<()>,
         location: &str,
     ) -> SignatureReport {
@@ -66,11 +68,12 @@ impl CosignRequirements {
         verify_sigstore_bundle(bundle, artifact, &judgement, location)
     }
 
-    /// The root key-signed signatures are judged under.
-    pub fn key_root(&self) -> Result<Arc<TrustedRoot>> {
+    /// The root key-signed signatures are judged under (the embedded one is parsed only when a
+    /// check needs it).
+    pub fn key_root(&self) -> RootRef<'_> {
         match &self.key_trusted_root {
-            Some(root) => Ok(root.clone()),
-            None => TrustedRoot::production_shared(),
+            Some(root) => RootRef::Given(root),
+            None => RootRef::Embedded,
         }
     }
 }
@@ -131,7 +134,7 @@ pub fn verify_signature_manifest(
     location: &str,
 ) -> Result<Vec<SignatureReport>> {
     let layers = signature_layers(signatures)?;
-    let key_root = requirements.key_root()?;
+    let key_root = requirements.key_root();
     layers
         .iter()
         .map(|layer| {
@@ -142,7 +145,7 @@ pub fn verify_signature_manifest(
                     layer,
                     blobs.get(&layer.digest),
                     authority,
-                    &key_root,
+                    key_root,
                     requirements,
                     &location,
                 )
@@ -157,7 +160,7 @@ fn verify_layer(
     layer: &SignatureLayer,
     blob: Result<&[u8]>,
     authority: &Authority,
-    key_root: &TrustedRoot,
+    key_root: RootRef<'_>,
     requirements: &CosignRequirements,
     location: &str,
 ) -> SignatureReport {

@@ -31,6 +31,30 @@ const ENTRIES_MAX: usize = 64;
 /// The public-good Sigstore production root, as the `sigstore` Python package 4.5.1 ships it.
 const PRODUCTION_TRUSTED_ROOT: &[u8] = include_bytes!("production.trusted_root.json");
 
+/// The trust material a signature is judged under: a root at hand, or the embedded production
+/// root, parsed when a check first needs it (a key-based verification that consults no log or
+/// timestamp authority never does).
+#[derive(Debug, Clone, Copy)]
+pub enum RootRef<'a> {
+    /// This root.
+    Given(&'a TrustedRoot),
+    /// The embedded production root ([`TrustedRoot::production_shared`]).
+    Embedded,
+}
+
+impl<'a> RootRef<'a> {
+    /// The root, parsed now if it is the embedded one and was not yet.
+    pub fn get(self) -> Result<&'a TrustedRoot> {
+        match self {
+            RootRef::Given(root) => Ok(root),
+            RootRef::Embedded => TrustedRoot::production_once()
+                .as_ref()
+                .map(|root| root.as_ref())
+                .map_err(Clone::clone),
+        }
+    }
+}
+
 /// When a key or an authority may be relied on: from `start`, to `end` inclusive if there is one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValidityPeriod {
@@ -168,21 +192,29 @@ fn base64(text: &str, what: &str) -> Result<Vec<u8>> {
 }
 
 impl TrustedRoot {
-    /// The embedded public-good production root.
+    /// The embedded public-good production root. Its chains are trusted as compiled in: their
+    /// links are verified by a test (`every_link_of_the_embedded_root_verifies`), not at every
+    /// start, so a verification that needs no certificate authority pays nothing for them.
     pub fn production() -> Result<Self> {
-        Self::from_json(PRODUCTION_TRUSTED_ROOT)
+        Self::parse(PRODUCTION_TRUSTED_ROOT, ChainLinks::CompiledIn)
     }
 
     /// The embedded production root, parsed once per process and shared.
     pub fn production_shared() -> Result<std::sync::Arc<Self>> {
+        Self::production_once().clone()
+    }
+
+    fn production_once() -> &'static Result<std::sync::Arc<Self>> {
         static PRODUCTION: std::sync::OnceLock<Result<std::sync::Arc<TrustedRoot>>> = std::sync::OnceLock::new();
-        PRODUCTION
-            .get_or_init(|| Self::production().map(std::sync::Arc::new))
-            .clone()
+        PRODUCTION.get_or_init(|| Self::production().map(std::sync::Arc::new))
     }
 
     /// Parses a trusted-root JSON document (bounded; strict, see the module documentation).
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::parse(bytes, ChainLinks::Verify)
+    }
+
+    fn parse(bytes: &[u8], links: ChainLinks) -> Result<Self> {
         if bytes.len() > TRUSTED_ROOT_SIZE_MAX {
             return Err(Error::new(
                 ErrorCode::LimitExceeded,
@@ -222,13 +254,13 @@ impl TrustedRoot {
             certificate_authorities: root
                 .certificate_authorities
                 .iter()
-                .map(|a| authority(a, "certificate authority"))
+                .map(|a| authority(a, "certificate authority", links))
                 .collect::<Result<_>>()?,
             ctlogs: root.ctlogs.iter().map(|l| log(l, "CT log")).collect::<Result<_>>()?,
             timestamp_authorities: root
                 .timestamp_authorities
                 .iter()
-                .map(|a| authority(a, "timestamp authority"))
+                .map(|a| authority(a, "timestamp authority", links))
                 .collect::<Result<_>>()?,
             media_type: root.media_type,
         })
@@ -315,7 +347,16 @@ fn log(json: &LogJson, kind: &str) -> Result<TransparencyLog> {
     })
 }
 
-fn authority(json: &AuthorityJson, kind: &str) -> Result<CertificateAuthority> {
+/// Whether the signatures of a root's chain links are verified as it is read.
+#[derive(Clone, Copy)]
+enum ChainLinks {
+    /// Read from outside the program: verified.
+    Verify,
+    /// Compiled into the program and verified by a test.
+    CompiledIn,
+}
+
+fn authority(json: &AuthorityJson, kind: &str, links: ChainLinks) -> Result<CertificateAuthority> {
     let what = format!("{kind} {}", json.uri);
     if json.cert_chain.certificates.is_empty() {
         return Err(invalid(format!("{what} has no certificates")));
@@ -332,7 +373,11 @@ fn authority(json: &AuthorityJson, kind: &str) -> Result<CertificateAuthority> {
         .iter()
         .map(|c| base64(&c.raw_bytes, &format!("{what} certificate")))
         .collect::<Result<Vec<_>>>()?;
-    let trusted_chain = TrustedChain::new(&chain).map_err(|e| e.context(&what));
+    let trusted_chain = match links {
+        ChainLinks::Verify => TrustedChain::new(&chain),
+        ChainLinks::CompiledIn => TrustedChain::compiled_in(&chain),
+    }
+    .map_err(|e| e.context(&what));
     Ok(CertificateAuthority {
         uri: json.uri.clone(),
         chain,
@@ -378,6 +423,23 @@ mod tests {
         // The embedded copy is the one in the shared test data.
         let copy = std::fs::read(shared("sigstore-trusted-root/production.trusted_root.json")).unwrap();
         assert_eq!(copy, PRODUCTION_TRUSTED_ROOT);
+    }
+
+    #[test]
+    fn every_link_of_the_embedded_root_verifies() {
+        let root = TrustedRoot::production().unwrap();
+        let authorities = root.certificate_authorities.iter().chain(&root.timestamp_authorities);
+        let mut links = 0;
+        for authority in authorities {
+            let compiled = authority.trusted_chain.as_ref().unwrap();
+            let checked = TrustedChain::new(&authority.chain).unwrap();
+            assert_eq!(compiled.certificates().len(), checked.certificates().len());
+            links += authority.chain.len();
+        }
+        assert!(links >= 5, "{links} certificates");
+        // The same document read from outside is checked the long way, with the same result.
+        let checked = TrustedRoot::from_json(PRODUCTION_TRUSTED_ROOT).unwrap();
+        assert!(checked.certificate_authorities.iter().all(|a| a.trusted_chain.is_ok()));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::sct::verify_embedded_scts;
 use super::statement::InTotoStatement;
 use super::timestamp::verify_timestamp;
 use super::tlog::verify_tlog_entry;
-use super::trusted_root::TrustedRoot;
+use super::trusted_root::{RootRef, TrustedRoot};
 use crate::checks::{Checks, Failure};
 use crate::crypto::{sha256, PublicKey, SignatureAlgorithm};
 use crate::digest::{Algorithm, Digest};
@@ -79,8 +79,8 @@ fn artifact_sha256(artifact: Artifact<'_>) -> Option<Vec<u8>> {
 pub struct BundleJudgement<'a> {
     /// Who must have signed.
     pub signer: BundleSigner<'a>,
-    /// The trust material (logs, CAs, CT logs, timestamp authorities).
-    pub root: &'a TrustedRoot,
+    /// The trust material (logs, CAs, CT logs, timestamp authorities), read when a check needs it.
+    pub root: RootRef<'a>,
     /// Insecure relaxations.
     pub options: BundleOptions,
     /// The name of the verifier's authority judging, for the report's signer.
@@ -174,7 +174,7 @@ pub fn verify_sigstore_bundle(
                     stored_envelope: bundle.stored_envelope.as_deref(),
                 };
                 for entry in &bundle.tlog_entries {
-                    let verified = verify_tlog_entry(entry, root)?;
+                    let verified = verify_tlog_entry(entry, root.get()?)?;
                     check_entry_body(entry, &signed)?;
                     times.extend(verified.integrated_time);
                 }
@@ -194,7 +194,7 @@ pub fn verify_sigstore_bundle(
             }
             let stamped = bundle.timestamped_bytes()?;
             for token in &bundle.rfc3161_timestamps {
-                times.push(verify_timestamp(token, stamped, root)?);
+                times.push(verify_timestamp(token, stamped, root.get()?)?);
             }
             if keyless && times.is_empty() {
                 return Err(failed(
@@ -213,6 +213,7 @@ pub fn verify_sigstore_bundle(
         (BundleSigner::Identity { identity, .. }, Some(leaf)) => {
             let chain = checks.run(CheckName::Certificate, || {
                 times_ok.ok_or(Failure::NotReached)?;
+                let root = root.get()?;
                 check_bundled_roots(&bundle.material, root)?;
                 Ok(chain_for(leaf, &times, root)?)
             });
@@ -225,7 +226,7 @@ pub fn verify_sigstore_bundle(
             } else {
                 checks.run(CheckName::Sct, || {
                     let chain = chain.ok_or(Failure::NotReached)?;
-                    verify_embedded_scts(leaf, chain.issuing_ca(), root)?;
+                    verify_embedded_scts(leaf, chain.issuing_ca(), root.get()?)?;
                     Ok(())
                 });
             }

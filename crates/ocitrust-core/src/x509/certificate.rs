@@ -333,6 +333,12 @@ impl Certificate {
         self.subject == self.issuer
     }
 
+    /// Whether this certificate names `issuer`'s subject as its issuer (the names chain; the
+    /// signature is [`Certificate::verify_issued_by`]'s to check).
+    pub fn names_issuer(&self, issuer: &Certificate) -> bool {
+        self.issuer == issuer.subject
+    }
+
     /// Verifies that `issuer`'s key signed this certificate, and that the names chain.
     pub fn verify_issued_by(&self, issuer: &Certificate) -> Result<()> {
         if self.issuer != issuer.subject {
