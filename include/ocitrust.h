@@ -1014,6 +1014,17 @@ ocitrust_result ocitrust_verdict_skipped_by_policy(const ocitrust_verdict *verdi
                                                    size_t *out_len);
 
 /**
+ * Copies the trust policy scope notation signatures were judged under into `buf`: the image's
+ * `registry/repository`, the scope given for a layout, or `*` for a layout verified without one
+ * (only the policy's `*` statement applied). `OCITRUST_ERR_NOT_FOUND` when the verifier trusts no
+ * notation policy.
+ */
+ocitrust_result ocitrust_verdict_notation_scope(const ocitrust_verdict *verdict,
+                                                char *buf,
+                                                size_t buf_len,
+                                                size_t *out_len);
+
+/**
  * Copies the platform selected from an index (`os/arch[/variant]`) into `buf`.
  * `OCITRUST_ERR_NOT_FOUND` when no platform was selected.
  */

@@ -12,7 +12,9 @@ use ocitrust_core::cosign::{
 };
 use ocitrust_core::crypto::PublicKey;
 use ocitrust_core::notation::PluginHost;
-use ocitrust_core::notation::{refused_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject};
+use ocitrust_core::notation::{
+    refused_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject, ANY_REPOSITORY,
+};
 use ocitrust_core::oci::{Manifest, Platform};
 use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustedRoot};
 use ocitrust_core::verdict::{CheckName, SignatureReport, Subject};
@@ -272,6 +274,7 @@ impl Verifier {
             signatures: vec![report],
             insecure: self.insecure_options(false),
             skipped_by_policy: None,
+            notation_scope: None,
             verification_time: unix_seconds(self.verification_time.unwrap_or_else(SystemTime::now)),
         })
     }
@@ -345,8 +348,9 @@ impl Verifier {
         let layout_ref = LayoutReference::parse(reference)?;
         let layout = OciLayout::open_with_budget(&layout_ref.path, self.new_budget())?;
         let mut found = discover_in_layout(&layout, &layout_ref, self.platform.as_ref(), wanted.attachment())?;
-        let scope = self.notation_scope.clone();
-        self.judge_tag_scheme_then_referrers(reference, &mut found, false, wanted, scope.as_deref(), |found| {
+        // A layout belongs to no repository: without a scope, only a `*` statement applies.
+        let scope = self.notation_scope.as_deref().unwrap_or(ANY_REPOSITORY);
+        self.judge_tag_scheme_then_referrers(reference, &mut found, false, wanted, Some(scope), |found| {
             discover_layout_referrers(&layout, &layout_ref, found)
         })
     }
@@ -490,6 +494,7 @@ impl Verifier {
                 signatures: Vec::new(),
                 insecure: self.insecure_options(insecure_transport),
                 skipped_by_policy: Some(statement),
+                notation_scope: self.judged_notation_scope(scope),
                 verification_time: unix_seconds(time),
             });
         }
@@ -532,8 +537,16 @@ impl Verifier {
             signatures: reports,
             insecure: self.insecure_options(insecure_transport),
             skipped_by_policy: None,
+            notation_scope: self.judged_notation_scope(scope),
             verification_time: unix_seconds(time),
         })
+    }
+
+    /// The scope notation signatures were judged under, for the verdict: only when a notation
+    /// policy is among the authorities.
+    fn judged_notation_scope(&self, scope: Option<&str>) -> Option<String> {
+        let judges_notation = self.authorities.iter().any(|a| matches!(a, Authority::Notation(_)));
+        scope.filter(|_| judges_notation).map(str::to_owned)
     }
 
     /// The trust policy statement that makes notation skip verifying `manifest` (level `skip`),

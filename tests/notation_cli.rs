@@ -178,6 +178,99 @@ fn the_notation_sample_is_refused_every_way_it_must_be() {
     assert_fails(&out, 1, "trust policy is not present");
 }
 
+/// A copy of the sample's configuration whose trust policy is `statements` (JSON objects).
+fn config_with_statements(name: &str, statements: &[serde_json::Value]) -> PathBuf {
+    let config = scratch(name);
+    copy_dir(&sample_config(), &config);
+    let policy = serde_json::json!({"version": "1.0", "trustPolicies": statements});
+    std::fs::write(config.join("trustpolicy.json"), policy.to_string()).unwrap();
+    config
+}
+
+/// The sample's statement, with `scopes` and `stores`.
+fn statement(name: &str, scopes: &[&str], stores: &[&str]) -> serde_json::Value {
+    serde_json::json!({
+        "name": name,
+        "registryScopes": scopes,
+        "signatureVerification": {"level": "strict"},
+        "trustStores": stores,
+        "trustedIdentities": ["*"],
+    })
+}
+
+#[test]
+fn an_oci_reference_without_a_scope_is_judged_under_the_wildcard_statement_only() {
+    let oci = format!("oci:{}", sample_ref());
+    // A `*` statement that trusts the sample's store: it applies, and the verdict and a warning say so.
+    let config = config_with_statements(
+        "notation-cli-wildcard",
+        &[statement("anything", &["*"], &["ca:ocitrust-sample"])],
+    );
+    let out = notation(&config, &["verify", &oci]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no --scope was given for the OCI layout, so it was verified under the trust policy's \"*\" statement"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).starts_with("Successfully verified signature for"), "{}", stdout(&out));
+    let verdict = stdout_json(&notation(&config, &["verify", "-o", "json", &oci]));
+    assert_eq!(verdict["trusted"], true);
+    assert_eq!(verdict["notation_scope"], "*");
+    // With --scope, the scope is used and recorded, and no warning is printed.
+    let scoped = notation(&config, &["verify", "--scope", "local/notation-sample", "-o", "json", &oci]);
+    assert_eq!(stdout_json(&scoped)["notation_scope"], "local/notation-sample");
+    assert!(!stderr(&scoped).contains("Warning"), "{}", stderr(&scoped));
+
+    // Only the `*` statement: a statement naming some scope never applies to an unscoped layout,
+    // even one listed first that would trust it.
+    let config = config_with_statements(
+        "notation-cli-wildcard-other-store",
+        &[
+            statement("sample", &["local/notation-sample"], &["ca:ocitrust-sample"]),
+            statement("anything", &["*"], &["ca:elsewhere"]),
+        ],
+    );
+    std::fs::create_dir_all(config.join("truststore/x509/ca/elsewhere")).unwrap();
+    std::fs::copy(
+        root().join("tests/data/notation/truststore/x509/ca/other-trust-store/GlobalSignRootCA.crt"),
+        config.join("truststore/x509/ca/elsewhere/other.crt"),
+    )
+    .unwrap();
+    assert_fails(&notation(&config, &["verify", &oci]), 1, "failed authenticity");
+    assert!(notation(&config, &["verify", "--scope", "local/notation-sample", &oci]).status.success());
+
+    // A `*` statement of level skip skips, and says which statement did.
+    let mut skip = statement("skipper", &["*"], &[]);
+    skip["signatureVerification"]["level"] = "skip".into();
+    skip["trustedIdentities"] = serde_json::json!([]);
+    let config = config_with_statements("notation-cli-wildcard-skip", &[skip]);
+    let out = notation(&config, &["verify", &oci]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Trust policy is configured to skip signature verification"), "{}", stdout(&out));
+
+    // Without a `*` statement the layout is refused before any signature, with what to do.
+    let config = config_with_statements(
+        "notation-cli-no-wildcard",
+        &[statement("sample", &["local/notation-sample"], &["ca:ocitrust-sample"])],
+    );
+    assert_fails(
+        &notation(&config, &["verify", &oci]),
+        1,
+        "is judged under the trust policy's \"*\" statement, and there is none: give the scope it is verified under (notation verify --scope)",
+    );
+    // notation's --oci-layout still demands --scope, as notation does, even with a `*` statement.
+    let config = config_with_statements(
+        "notation-cli-wildcard-oci-layout",
+        &[statement("anything", &["*"], &["ca:ocitrust-sample"])],
+    );
+    assert_fails(
+        &notation(&config, &["verify", "--oci-layout", &sample_ref()]),
+        1,
+        "needs the trust policy scope it is verified under: --scope",
+    );
+}
+
 #[test]
 fn configuration_commands_write_what_notation_reads_and_refuse_without_writing() {
     let config = scratch("notation-cli-config");

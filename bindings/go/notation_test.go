@@ -137,8 +137,17 @@ func TestNotationPoliciesInMemoryAndTheirFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	skipped := verify(skip)
-	if !skipped.Trusted || len(skipped.Signatures) != 0 || !strings.Contains(skipped.SkippedByPolicy, "skips signature verification") {
+	if !skipped.Trusted || len(skipped.Signatures) != 0 || !strings.Contains(skipped.SkippedByPolicy, "skips signature verification") || skipped.NotationScope != notationScope {
 		t.Fatalf("skip: %+v", skipped)
+	}
+	// Without a scope, a layout is judged under the "*" statement only, and the verdict says so.
+	skipAny, err := ocitrust.NewNotationPolicy([]byte(`{"version":"1.0","trustPolicies":[{"name":"s","registryScopes":["*"],"signatureVerification":{"level":"skip"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unscopedSkip, err := notationVerifier(t, skipAny).Verify(context.Background(), notationSample(t))
+	if err != nil || !unscopedSkip.Trusted || unscopedSkip.NotationScope != "*" {
+		t.Fatalf("no scope, * statement: %+v %v", unscopedSkip, err)
 	}
 
 	if _, err := ocitrust.NewNotationPolicy([]byte(`{"version":"2.0"}`)); !errors.Is(err, ocitrust.ErrInvalidPolicy) || !strings.Contains(err.Error(), "unsupported version") {
@@ -159,5 +168,12 @@ func TestNotationPoliciesInMemoryAndTheirFailures(t *testing.T) {
 	v := notationVerifier(t, unscoped, ocitrust.WithNotationScope("local/elsewhere"))
 	if _, err := v.Verify(context.Background(), notationSample(t)); !errors.Is(err, ocitrust.ErrInvalidPolicy) || !strings.Contains(err.Error(), "no applicable trust policy") {
 		t.Fatalf("got %v", err)
+	}
+	noWildcard, err := ocitrust.LoadNotationConfig(fixture("notation/notation-config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := notationVerifier(t, noWildcard).Verify(context.Background(), notationSample(t)); !errors.Is(err, ocitrust.ErrInvalidPolicy) || !strings.Contains(err.Error(), "give the scope it is verified under") {
+		t.Fatalf("no scope, no * statement: %v", err)
 	}
 }

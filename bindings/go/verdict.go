@@ -27,6 +27,10 @@ type Verdict struct {
 	// SkippedByPolicy is set when a trust policy's level is skip for the subject (notation): it
 	// is trusted without any signature being looked at, and this says which statement decided.
 	SkippedByPolicy string `json:"skipped_by_policy,omitempty"`
+	// NotationScope is the trust policy scope notation signatures were judged under (when a
+	// notation policy is trusted): the repository, the scope given for a layout, or "*" for a
+	// layout verified without one (only the policy's "*" statement applied).
+	NotationScope string `json:"notation_scope,omitempty"`
 	// Attestations holds what each verified attestation states (VerifyAttestations only).
 	Attestations []Attestation `json:"-"`
 	// VerificationTime is the instant the verdict speaks for.
@@ -192,6 +196,9 @@ func verdictFromC(c *C.ocitrust_verdict) (*Verdict, error) {
 	})
 	text(&v.SkippedByPolicy, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
 		return C.ocitrust_verdict_skipped_by_policy(c, b, n, l)
+	})
+	text(&v.NotationScope, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_notation_scope(c, b, n, l)
 	})
 	v.Insecure = make([]string, int(C.ocitrust_verdict_insecure_count(c)))
 	for i := range v.Insecure {

@@ -175,13 +175,21 @@ static void scopes_skip_and_bad_policies(void) {
     CHECK(verdict == NULL);
     ocitrust_verifier_free(&verifier);
 
-    /* No scope for a layout: each signature says it needs one. */
+    /* No scope for a layout, and no "*" statement: refused, saying to give one. */
     CHECK_RC(ocitrust_notation_policy_from_config(fixture("notation/notation-config"), &policy, NULL), OCITRUST_OK);
     verifier = verifier_for(&policy, NULL);
+    CHECK_RC(ocitrust_verifier_verify(verifier, sample_ref(), 0, &verdict, &error), OCITRUST_ERR_INVALID_POLICY);
+    CHECK(error_says(&error, OCITRUST_ERR_INVALID_POLICY, "statement, and there is none: give the scope"));
+    CHECK(verdict == NULL);
+    ocitrust_verifier_free(&verifier);
+
+    /* No scope, and a "*" statement: it applies, and the verdict records the scope as "*". */
+    CHECK_RC(ocitrust_notation_policy_from_json((const unsigned char *)skip, strlen(skip), &policy, NULL), OCITRUST_OK);
+    verifier = verifier_for(&policy, NULL);
     CHECK_RC(ocitrust_verifier_verify(verifier, sample_ref(), 0, &verdict, NULL), OCITRUST_OK);
-    CHECK(!ocitrust_verdict_trusted(verdict));
-    CHECK_RC(ocitrust_verdict_signature_failure(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
-    CHECK(strstr(text, "--scope") != NULL);
+    CHECK(ocitrust_verdict_trusted(verdict));
+    CHECK_RC(ocitrust_verdict_notation_scope(verdict, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(len == 1 && text[0] == '*');
     ocitrust_verdict_free(&verdict);
     ocitrust_verifier_free(&verifier);
 
@@ -193,6 +201,8 @@ static void scopes_skip_and_bad_policies(void) {
     CHECK(ocitrust_verdict_signature_count(verdict) == 0);
     CHECK_RC(ocitrust_verdict_skipped_by_policy(verdict, text, sizeof text, &len), OCITRUST_OK);
     CHECK(strstr(text, "skips signature verification") != NULL);
+    CHECK_RC(ocitrust_verdict_notation_scope(verdict, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(len == strlen(SCOPE) && memcmp(text, SCOPE, len) == 0);
     ocitrust_verdict_free(&verdict);
     ocitrust_verifier_free(&verifier);
 

@@ -29,6 +29,11 @@ pub struct Verdict {
     /// without any signature being looked at, and this says which statement decided so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped_by_policy: Option<String>,
+    /// The trust policy scope notation signatures were judged under, when the verifier trusts a
+    /// notation policy: the image's `registry/repository`, the scope given for a layout, or `*`
+    /// for a layout verified without one (then only the policy's `*` statement applies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notation_scope: Option<String>,
     /// The instant the verdict speaks for, in seconds since the Unix epoch: "now" unless the caller
     /// set a verification time. Key-based cosign checks do not depend on time; certificate validity
     /// (keyless, notation) is judged at this instant.

@@ -244,6 +244,26 @@ pub unsafe extern "C" fn ocitrust_verdict_skipped_by_policy(
     })
 }
 
+/// Copies the trust policy scope notation signatures were judged under into `buf`: the image's
+/// `registry/repository`, the scope given for a layout, or `*` for a layout verified without one
+/// (only the policy's `*` statement applied). `OCITRUST_ERR_NOT_FOUND` when the verifier trusts no
+/// notation policy.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_notation_scope(
+    verdict: *const ocitrust_verdict,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let scope = v
+            .notation_scope
+            .as_ref()
+            .ok_or_else(|| not_found("notation scope"))?;
+        Ok(scope.clone().into_bytes())
+    })
+}
+
 /// Copies the platform selected from an index (`os/arch[/variant]`) into `buf`.
 /// `OCITRUST_ERR_NOT_FOUND` when no platform was selected.
 #[no_mangle]

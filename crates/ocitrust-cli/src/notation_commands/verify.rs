@@ -84,13 +84,15 @@ pub(super) fn verifier_reference(reference: &str, oci_layout: bool) -> String {
 
 pub fn verify(args: VerifyArgs) -> Result<()> {
     let reference = verifier_reference(&args.reference, args.oci_layout);
-    let layout = reference.starts_with("oci:");
-    if layout && args.scope.is_none() {
+    // notation's own flag demands a scope, as notation does; ocitrust's `oci:PATH` form may go
+    // without one, and is then judged under the trust policy's `*` statement only.
+    if args.oci_layout && args.scope.is_none() {
         return Err(Error::new(
             ErrorCode::InvalidArgument,
             "verifying an artifact in an OCI layout needs the trust policy scope it is verified under: --scope",
         ));
     }
+    let unscoped_layout = reference.starts_with("oci:") && args.scope.is_none();
     let authority = ocitrust::notation_authority(args.trust_policy.as_deref(), args.trust_store.as_deref())?;
     let mut source = HttpRevocationSource::with_default_cache();
     if let Some(dir) = args.crl_cache {
@@ -113,6 +115,9 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
     }
     let verdict = verifier.verify(&reference)?;
     let pinned = pinned_name(&reference, &verdict)?;
+    if unscoped_layout {
+        say!("Warning: no --scope was given for the OCI layout, so it was verified under the trust policy's \"*\" statement, which applies to any repository");
+    }
     if args.verbose || args.debug {
         print_checks(&verdict);
     }

@@ -456,6 +456,7 @@ mod tests {
             signatures: reports,
             insecure: vec![],
             skipped_by_policy: None,
+            notation_scope: None,
             verification_time: 0,
         };
         assert_eq!(

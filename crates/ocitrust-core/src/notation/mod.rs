@@ -27,7 +27,7 @@ pub use sign::{
     notation_signature_manifest, sign_notation_envelope, verification_plugin_attributes, EnvelopeFormat,
     NotationSignRequest, SignatureManifest, SignatureManifestForm, SignedEnvelope, Timestamping,
 };
-pub use trust_policy::{TrustPolicyDocument, TrustPolicyStatement};
+pub use trust_policy::{TrustPolicyDocument, TrustPolicyStatement, ANY_REPOSITORY};
 pub use trust_store::{TrustStore, TrustStoreType};
 pub use verify::{refused_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject, NotationTrust};
 

@@ -18,6 +18,9 @@ pub const TRUST_POLICY_LINK: &str = "https://notaryproject.dev/docs/quickstart/#
 pub const TRUST_POLICY_SIZE_MAX: usize = 1024 * 1024;
 /// The wildcard registry scope and trusted identity.
 pub const WILDCARD: &str = "*";
+/// The scope of an artifact that belongs to no repository (an OCI layout verified without a
+/// scope): only the wildcard statement applies to `*@digest`.
+pub const ANY_REPOSITORY: &str = WILDCARD;
 const X509_SUBJECT: &str = "x509.subject";
 
 /// A validated trust policy document.
@@ -152,8 +155,17 @@ impl TrustPolicyDocument {
         &self.statements
     }
 
+    /// The statement whose scope is `*` (it applies to any repository no other statement names).
+    pub fn wildcard_statement(&self) -> Option<&TrustPolicyStatement> {
+        self.statements
+            .iter()
+            .find(|s| s.registry_scopes.iter().any(|r| r == WILDCARD))
+    }
+
     /// The statement for `artifact_reference` (`registry/repository@digest`): the one whose scopes
-    /// name its repository, else the wildcard one.
+    /// name its repository, else the wildcard one. `*@digest` names an artifact of no repository
+    /// (an OCI layout verified without a scope, [`ANY_REPOSITORY`]): only the wildcard statement,
+    /// which applies to any repository, applies to it.
     pub fn applicable(&self, artifact_reference: &str) -> Result<&TrustPolicyStatement> {
         let repository = match artifact_reference.rsplit_once('@') {
             Some((repository, _)) => repository,
@@ -164,6 +176,14 @@ impl TrustPolicyDocument {
                 ))
             }
         };
+        if repository == ANY_REPOSITORY {
+            return self.wildcard_statement().ok_or_else(|| {
+                Error::new(
+                    ErrorCode::InvalidPolicy,
+                    "an artifact verified without a trust policy scope (an OCI layout) is judged under the trust policy's \"*\" statement, and there is none: give the scope it is verified under (notation verify --scope)",
+                )
+            });
+        }
         validate_scope_format(repository)
             .map_err(|e| Error::new(ErrorCode::InvalidReference, e.message().to_owned()))?;
         let scoped = |scope: &str| {
@@ -483,6 +503,22 @@ mod tests {
             .unwrap_err()
             .message()
             .contains("could not be parsed"));
+    }
+
+    #[test]
+    fn an_artifact_of_no_repository_gets_the_wildcard_statement_or_a_clear_error() {
+        let wildcard = r#"{"name":"w","registryScopes":["*"],"signatureVerification":{"level":"audit"},"trustStores":["ca:acme"],"trustedIdentities":["*"]}"#;
+        let both = TrustPolicyDocument::from_json(policy(&format!("{GOOD},{wildcard}")).as_bytes()).unwrap();
+        let unscoped = format!("{ANY_REPOSITORY}@sha256:00");
+        assert_eq!(both.applicable(&unscoped).unwrap().name, "w");
+        assert_eq!(both.wildcard_statement().unwrap().name, "w");
+        let only = TrustPolicyDocument::from_json(policy(GOOD).as_bytes()).unwrap();
+        assert!(only.wildcard_statement().is_none());
+        let refused = only.applicable(&unscoped).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidPolicy);
+        assert!(refused.message().contains("give the scope it is verified under"), "{}", refused.message());
+        // A scope with a wildcard in it is still no scope at all.
+        assert!(both.applicable("r.example/*@sha256:00").is_err());
     }
 
     #[test]
