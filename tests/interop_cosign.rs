@@ -1233,6 +1233,149 @@ fn cosign_v3_bundles_attached_as_referrers_verify_with_a_key() {
     );
 }
 
+/// The outcome of the check `name` of the first signature of `verdict`.
+fn check_outcome(verdict: &serde_json::Value, name: &str) -> serde_json::Value {
+    verdict["signatures"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} check: {verdict}"))["outcome"]
+        .clone()
+}
+
+#[test]
+fn cosign_v3_timestamps_from_an_openssl_tsa_verify_on_blobs_and_images() {
+    let peers = Peers::new("registry-cosign-v3-openssl-tsa");
+    let tsa = Tsa::start(&peers.work);
+    let keys = peers.dir("keys");
+    generate_key_pair_in(&keys, "");
+    let cosign_v3 = tool("OCITRUST_COSIGN_V3");
+    let tsa_service = format!(
+        "url={},api-version=1,start-time=2024-01-01T00:00:00Z,operator=ocitrust-tests",
+        tsa.url
+    );
+    ok(
+        run(
+            &cosign_v3,
+            &[
+                "signing-config",
+                "create",
+                "--tsa",
+                &tsa_service,
+                "--tsa-config",
+                "ANY",
+                "--out",
+                "signing-config.json",
+            ],
+            &keys,
+            &[],
+        ),
+        "cosign v3 signing-config create with the OpenSSL TSA",
+    );
+    std::fs::write(
+        keys.join("trusted_root.json"),
+        Tsa::trusted_root_json(&["tsa.pem", "tsa-root.pem"]),
+    )
+    .unwrap();
+    // Another timestamp authority: the notation test CA in the TSA's place.
+    std::fs::write(keys.join("other_root.json"), Tsa::trusted_root_json(&["root.pem"])).unwrap();
+
+    // A blob: cosign v3's bundle carries the OpenSSL token (the signer's certificate in it twice).
+    std::fs::write(keys.join("blob.txt"), b"a blob stamped by OpenSSL").unwrap();
+    std::fs::write(keys.join("other.txt"), b"another blob").unwrap();
+    ok(
+        run(
+            &cosign_v3,
+            &[
+                "sign-blob",
+                "--key",
+                "cosign.key",
+                "--signing-config",
+                "signing-config.json",
+                "--bundle",
+                "blob.sigstore.json",
+                "-y",
+                "blob.txt",
+            ],
+            &keys,
+            &[("COSIGN_PASSWORD", "")],
+        ),
+        "cosign v3 sign-blob with an OpenSSL timestamp",
+    );
+    ok(
+        run(
+            &cosign_v3,
+            &[
+                "verify-blob",
+                "--key",
+                "cosign.pub",
+                "--bundle",
+                "blob.sigstore.json",
+                "--trusted-root",
+                "trusted_root.json",
+                "--insecure-ignore-tlog",
+                "blob.txt",
+            ],
+            &keys,
+            &[],
+        ),
+        "cosign v3 verify-blob of its own bundle",
+    );
+    let verify_blob = |root: &str, blob: &str| {
+        peers.ocitrust(
+            &keys,
+            &[
+                "verify-blob",
+                "--key",
+                "cosign.pub",
+                "--bundle",
+                "blob.sigstore.json",
+                "--trusted-root",
+                root,
+                "--insecure-ignore-tlog",
+                "-o",
+                "verdict",
+                blob,
+            ],
+        )
+    };
+    let verdict = stdout_json(&ok(
+        verify_blob("trusted_root.json", "blob.txt"),
+        "ocitrust verify-blob",
+    ));
+    assert_eq!(verdict["trusted"], true, "{verdict}");
+    assert_eq!(check_outcome(&verdict, "timestamp"), "passed", "{verdict}");
+    assert_fails(&verify_blob("other_root.json", "blob.txt"), 12, "RFC 3161 timestamp");
+    assert_fails(&verify_blob("trusted_root.json", "other.txt"), 12, "");
+
+    // An image: the bundle referrer cosign v3 attaches, verified from the registry.
+    let reference = peers.push_image("stamped");
+    let digest = peers.digest(&reference);
+    let pinned = format!("{}@{digest}", reference.trim_end_matches(":v1"));
+    cosign_v3_sign(&peers, &keys, &pinned, &[]);
+    let verify = |root: &str| {
+        peers.ocitrust(
+            &keys,
+            &[
+                "verify",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "--trusted-root",
+                root,
+                "-o",
+                "verdict",
+                &reference,
+            ],
+        )
+    };
+    let verdict = stdout_json(&ok(verify("trusted_root.json"), "ocitrust verify of the stamped image"));
+    assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle", "{verdict}");
+    assert_eq!(check_outcome(&verdict, "timestamp"), "passed", "{verdict}");
+    assert_fails(&verify("other_root.json"), 12, "RFC 3161 timestamp");
+}
+
 #[test]
 fn a_platform_manifest_is_verified_through_an_index_cosign_v3_signed() {
     let peers = Peers::new("registry-index-v3");

@@ -523,32 +523,6 @@ fn the_vendor_guide_sequence_works_with_ocitrust_in_place_of_notation() {
     assert_eq!(verdict["signatures"].as_array().unwrap().len(), 2, "{verdict}");
 }
 
-/// The test timestamp authority (tests/tools/tsa.py: `openssl ts` behind HTTP), stopped on drop.
-struct Tsa {
-    url: String,
-    _process: Background,
-}
-
-impl Tsa {
-    fn start(work: &Path) -> Self {
-        let dir = work.join("tsa");
-        let child = std::process::Command::new("python3")
-            .arg(root().join("tests/tools/tsa.py"))
-            .arg(&dir)
-            .spawn()
-            .expect("starting the TSA");
-        let process = Background::new(child);
-        let url_file = dir.join("url");
-        for _ in 0..100 {
-            if let Ok(url) = std::fs::read_to_string(&url_file) {
-                return Tsa { url, _process: process };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("the TSA did not start");
-    }
-}
-
 #[test]
 fn timestamped_signatures_verify_both_ways_under_a_tsa_trust_store() {
     let peers = Peers::new("notation-timestamps");

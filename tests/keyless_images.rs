@@ -309,8 +309,7 @@ fn a_certificate_and_a_chain_given_out_of_band_are_verified_like_attached_ones()
     let production_chain = write(
         "production-chain.pem",
         fulcio_chain_pem(
-            &std::fs::read(root().join("tests/data/sigstore-trusted-root/production.trusted_root.json"))
-                .unwrap(),
+            &std::fs::read(root().join("tests/data/sigstore-trusted-root/production.trusted_root.json")).unwrap(),
         )
         .as_bytes(),
     );

@@ -209,16 +209,25 @@ fn an_oci_reference_without_a_scope_is_judged_under_the_wildcard_statement_only(
     let out = notation(&config, &["verify", &oci]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("no --scope was given for the OCI layout, so it was verified under the trust policy's \"*\" statement"),
+        stderr(&out).contains(
+            "no --scope was given for the OCI layout, so it was verified under the trust policy's \"*\" statement"
+        ),
         "{}",
         stderr(&out)
     );
-    assert!(stdout(&out).starts_with("Successfully verified signature for"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("Successfully verified signature for"),
+        "{}",
+        stdout(&out)
+    );
     let verdict = stdout_json(&notation(&config, &["verify", "-o", "json", &oci]));
     assert_eq!(verdict["trusted"], true);
     assert_eq!(verdict["notation_scope"], "*");
     // With --scope, the scope is used and recorded, and no warning is printed.
-    let scoped = notation(&config, &["verify", "--scope", "local/notation-sample", "-o", "json", &oci]);
+    let scoped = notation(
+        &config,
+        &["verify", "--scope", "local/notation-sample", "-o", "json", &oci],
+    );
     assert_eq!(stdout_json(&scoped)["notation_scope"], "local/notation-sample");
     assert!(!stderr(&scoped).contains("Warning"), "{}", stderr(&scoped));
 
@@ -238,7 +247,9 @@ fn an_oci_reference_without_a_scope_is_judged_under_the_wildcard_statement_only(
     )
     .unwrap();
     assert_fails(&notation(&config, &["verify", &oci]), 1, "failed authenticity");
-    assert!(notation(&config, &["verify", "--scope", "local/notation-sample", &oci]).status.success());
+    assert!(notation(&config, &["verify", "--scope", "local/notation-sample", &oci])
+        .status
+        .success());
 
     // A `*` statement of level skip skips, and says which statement did.
     let mut skip = statement("skipper", &["*"], &[]);
@@ -247,7 +258,11 @@ fn an_oci_reference_without_a_scope_is_judged_under_the_wildcard_statement_only(
     let config = config_with_statements("notation-cli-wildcard-skip", &[skip]);
     let out = notation(&config, &["verify", &oci]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Trust policy is configured to skip signature verification"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Trust policy is configured to skip signature verification"),
+        "{}",
+        stdout(&out)
+    );
 
     // Without a `*` statement the layout is refused before any signature, with what to do.
     let config = config_with_statements(

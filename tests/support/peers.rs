@@ -320,3 +320,50 @@ impl Peers {
         )
     }
 }
+
+/// The test timestamp authority (tests/tools/tsa.py: `openssl ts -reply` behind HTTP, its chain
+/// file holding the root and the signer, as private OpenSSL TSAs are set up), stopped on drop.
+pub struct Tsa {
+    pub url: String,
+    _process: Background,
+}
+
+impl Tsa {
+    pub fn start(work: &Path) -> Self {
+        let dir = work.join("tsa");
+        let child = std::process::Command::new("python3")
+            .arg(root().join("tests/tools/tsa.py"))
+            .arg(&dir)
+            .spawn()
+            .expect("starting the TSA");
+        let process = Background::new(child);
+        let url_file = dir.join("url");
+        for _ in 0..100 {
+            if let Ok(url) = std::fs::read_to_string(&url_file) {
+                return Tsa { url, _process: process };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the TSA did not start");
+    }
+
+    /// A Sigstore trusted root (JSON) whose one timestamp authority has the chain `certificates`
+    /// (PEM files of tests/fixtures/notation, the signer first): `["tsa.pem", "tsa-root.pem"]` is
+    /// this TSA.
+    pub fn trusted_root_json(certificates: &[&str]) -> String {
+        let base64_der = |name: &&str| {
+            let pem = std::fs::read_to_string(root().join("tests/fixtures/notation").join(name)).unwrap();
+            let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+            serde_json::json!({ "rawBytes": body })
+        };
+        serde_json::json!({
+            "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+            "timestampAuthorities": [{
+                "uri": "http://127.0.0.1/openssl-ts",
+                "certChain": {"certificates": certificates.iter().map(base64_der).collect::<Vec<_>>()},
+                "validFor": {"start": "2020-01-01T00:00:00Z"},
+            }],
+        })
+        .to_string()
+    }
+}

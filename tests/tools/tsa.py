@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""A test RFC 3161 timestamp authority on loopback: `openssl ts -reply` behind a small HTTP server.
+"""A test RFC 3161 timestamp authority on loopback: `openssl ts -reply` behind a small HTTP server,
+set up as private OpenSSL TSAs often are: its `-chain` file holds the root and the signer, so every
+token carries the signer's certificate twice, out of DER order (as Go's parser, and ocitrust's,
+accept).
 
 Usage: tsa.py DIR [SIGNER]   SIGNER is the name of a certificate in tests/fixtures/notation
                              (default: tsa), signed by tsa-root.pem there.
@@ -31,10 +34,12 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as work:
                 query_file = pathlib.Path(work) / "query.tsq"
                 query_file.write_bytes(query)
+                chain_file = pathlib.Path(work) / "chain.pem"
+                chain_file.write_bytes((PKI / "tsa-root.pem").read_bytes() + (PKI / f"{signer}.pem").read_bytes())
                 reply = subprocess.run(
                     ["openssl", "ts", "-reply", "-config", str(PKI / "tsa.cnf"), "-queryfile", str(query_file),
                      "-signer", str(PKI / f"{signer}.pem"), "-inkey", str(PKI / f"{signer}.key.pem"),
-                     "-chain", str(PKI / "tsa-root.pem")],
+                     "-chain", str(chain_file)],
                     capture_output=True, env={"TSA_SERIAL": str(serial), "PATH": "/usr/bin:/bin"})
             count = int((state / "requests").read_text()) + 1
             (state / "requests").write_text(str(count))

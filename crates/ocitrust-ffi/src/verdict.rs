@@ -256,10 +256,7 @@ pub unsafe extern "C" fn ocitrust_verdict_notation_scope(
     out_len: *mut usize,
 ) -> ocitrust_result {
     copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
-        let scope = v
-            .notation_scope
-            .as_ref()
-            .ok_or_else(|| not_found("notation scope"))?;
+        let scope = v.notation_scope.as_ref().ok_or_else(|| not_found("notation scope"))?;
         Ok(scope.clone().into_bytes())
     })
 }

@@ -516,7 +516,11 @@ mod tests {
         assert!(only.wildcard_statement().is_none());
         let refused = only.applicable(&unscoped).unwrap_err();
         assert_eq!(refused.code(), ErrorCode::InvalidPolicy);
-        assert!(refused.message().contains("give the scope it is verified under"), "{}", refused.message());
+        assert!(
+            refused.message().contains("give the scope it is verified under"),
+            "{}",
+            refused.message()
+        );
         // A scope with a wildcard in it is still no scope at all.
         assert!(both.applicable("r.example/*@sha256:00").is_err());
     }

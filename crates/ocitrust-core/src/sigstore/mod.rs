@@ -11,6 +11,7 @@ mod merkle;
 mod rekor_body;
 mod rfc3339;
 mod sct;
+mod signed_data;
 mod statement;
 mod timestamp;
 mod tlog;
@@ -35,7 +36,8 @@ pub use timestamp::{
 };
 pub use tlog::{verify_tlog_entry, VerifiedEntry};
 pub use trusted_root::{
-    CertificateAuthority, RootRef, TransparencyLog, TrustedRoot, ValidityPeriod, TRUSTED_ROOT_MEDIA_TYPES, TRUSTED_ROOT_SIZE_MAX,
+    CertificateAuthority, RootRef, TransparencyLog, TrustedRoot, ValidityPeriod, TRUSTED_ROOT_MEDIA_TYPES,
+    TRUSTED_ROOT_SIZE_MAX,
 };
 pub use verify_bundle::{
     verify_sigstore_bundle, Artifact, BundleJudgement, BundleOptions, BundleSigner, IN_TOTO_PAYLOAD_TYPE,

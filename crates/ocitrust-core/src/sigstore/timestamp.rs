@@ -1,5 +1,5 @@
 //! RFC 3161 timestamps, as Sigstore bundles carry them (a `TimeStampResp`, or the bare token): a
-//! CMS SignedData (decoded with `cms`) over a TSTInfo (`x509-tsp`) whose message imprint is the hash
+//! CMS SignedData ([`super::signed_data`]) over a TSTInfo whose message imprint is the hash
 //! of the signature being timestamped. Verified against the trusted root's timestamp authorities:
 //! the signer is the authority's certificate (or one its CA issued), valid with its chain at the
 //! stamped time, allowed to stamp, within the authority's validity; the signed attributes bind the
@@ -7,13 +7,13 @@
 
 use std::time::{Duration, SystemTime};
 
-use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
-use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
+use cms::signed_data::{SignerIdentifier, SignerInfo};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Decode, Encode};
 use x509_tsp::TimeStampResp;
 
+use super::signed_data::read_signed_data;
 use super::trusted_root::{CertificateAuthority, TrustedRoot};
 use crate::crypto::{hash_parts, SignatureAlgorithm};
 use crate::digest::Algorithm;
@@ -88,23 +88,19 @@ fn read_stamped_token(bytes: &[u8], signature: &[u8]) -> Result<StampedToken> {
     if token.content_type.to_string() != ID_SIGNED_DATA {
         return Err(failed("the token is not CMS SignedData".into()));
     }
-    let signed: SignedData = token.content.decode_as().map_err(malformed("SignedData"))?;
-    if signed.encap_content_info.econtent_type.to_string() != ID_CT_TST_INFO {
+    let content = token.content.to_der().map_err(malformed("SignedData"))?;
+    let signed = read_signed_data(&content).map_err(malformed("SignedData"))?;
+    if signed.content_type.to_string() != ID_CT_TST_INFO {
         return Err(failed("the token does not hold a TSTInfo".into()));
     }
     let tst_der = signed
-        .encap_content_info
-        .econtent
-        .as_ref()
-        .ok_or_else(|| failed("the token's TSTInfo is missing".into()))?
-        .decode_as::<OctetString>()
-        .map_err(malformed("TSTInfo"))?
-        .into_bytes();
+        .content
+        .ok_or_else(|| failed("the token's TSTInfo is missing".into()))?;
     let tst = read_tst_info(&tst_der)?;
     if tst.imprint != hash_parts(tst.imprint_algorithm, &[signature]) {
         return Err(failed("its message imprint is not the hash of this signature".into()));
     }
-    let signer_info = match signed.signer_infos.0.as_slice() {
+    let signer_info = match signed.signer_infos.as_slice() {
         [only] => only.clone(),
         other => return Err(failed(format!("{} signer infos, expected one", other.len()))),
     };
@@ -112,12 +108,7 @@ fn read_stamped_token(bytes: &[u8], signature: &[u8]) -> Result<StampedToken> {
     let embedded: Vec<Certificate> = signed
         .certificates
         .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|choice| match choice {
-            CertificateChoices::Certificate(c) => c.to_der().ok(),
-            CertificateChoices::Other(_) => None,
-        })
-        .filter_map(|der| Certificate::from_der(&der).ok())
+        .filter_map(|der| Certificate::from_der(der).ok())
         .collect();
     Ok(StampedToken {
         time: tst.gen_time,
@@ -310,7 +301,8 @@ fn read_tst_info(der_bytes: &[u8]) -> Result<TstFields> {
                 return Err(gen_time.tag().value_error());
             }
             let mut accuracy = Duration::ZERO;
-            if seq.peek_tag()? == Tag::Sequence {
+            // A token may end with genTime (no accuracy, nonce, …: `openssl ts -no_nonce`).
+            if !seq.is_finished() && seq.peek_tag()? == Tag::Sequence {
                 let value = AnyRef::decode(seq)?;
                 accuracy = read_accuracy(value.value())?;
             }
@@ -391,11 +383,16 @@ fn check_signed_attributes(signer_info: &SignerInfo, tst_der: &[u8]) -> Result<V
         .signed_attrs
         .as_ref()
         .ok_or_else(|| failed("the signer info has no signed attributes".into()))?;
+    // Each attribute read here is there once, with one value (RFC 5652 11.1, 11.2): a second one
+    // would leave what was signed ambiguous (Go reads the first).
     let single = |oid: &str| -> Result<&der::Any> {
-        let attribute = attributes
-            .iter()
-            .find(|a| a.oid.to_string() == oid)
+        let mut named = attributes.iter().filter(|a| a.oid.to_string() == oid);
+        let attribute = named
+            .next()
             .ok_or_else(|| failed(format!("signed attribute {oid} is missing")))?;
+        if named.next().is_some() {
+            return Err(failed(format!("signed attribute {oid} appears more than once")));
+        }
         match attribute.values.as_slice() {
             [only] => Ok(only),
             _ => Err(failed(format!("signed attribute {oid} has other than one value"))),
