@@ -1096,6 +1096,18 @@ ocitrust_result ocitrust_verdict_signature_location(const ocitrust_verdict *verd
                                                     size_t *out_len);
 
 /**
+ * Copies the predicate type of signature `index`'s in-toto statement into `buf`, for a verified
+ * Sigstore bundle: `https://sigstore.dev/cosign/sign/v1` for a cosign v3 signature, the attested
+ * type for an attestation (which verifies as a signature too, as in `cosign verify`).
+ * `OCITRUST_ERR_NOT_FOUND` for other signatures, and for one that did not verify.
+ */
+ocitrust_result ocitrust_verdict_signature_predicate_type(const ocitrust_verdict *verdict,
+                                                          size_t index,
+                                                          char *buf,
+                                                          size_t buf_len,
+                                                          size_t *out_len);
+
+/**
  * Copies `field` of the signer of signature `index` into `buf`. `OCITRUST_ERR_NOT_FOUND` when the
  * signature did not verify (it has no signer), or for a certificate field of a key-signed one;
  * `OCITRUST_ERR_INVALID_ARGUMENT` for an unknown field.

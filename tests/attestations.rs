@@ -139,6 +139,53 @@ fn a_v3_bundle_attestation_verifies_and_the_verdict_carries_the_predicate() {
     assert_eq!(verdict["insecure"], serde_json::json!(["insecure-ignore-tlog"]));
 }
 
+#[test]
+fn verify_accepts_a_v3_attestation_bundle_as_cosign_v3_does_and_prints_its_type() {
+    let reference = format!("oci:{}", sample("layout-v3").display());
+    let key = sample_pub();
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["verify", "--key", key.to_str().unwrap(), "--insecure-ignore-tlog"];
+        args.extend_from_slice(extra);
+        args.push(&reference);
+        ocitrust(&args)
+    };
+    // Printed as cosign v3 prints it: the statement as a simple-signing payload whose type is the
+    // predicate type.
+    let out = verify(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let printed: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(printed[0]["critical"]["type"], "https://cyclonedx.org/bom");
+    assert_eq!(
+        printed[0]["critical"]["image"]["docker-manifest-digest"],
+        "sha256:198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524"
+    );
+    let verdict = stdout_json(&verify(&["-o", "verdict"]));
+    assert_eq!(verdict["signatures"][0]["kind"], "sigstore-bundle");
+    assert_eq!(verdict["signatures"][0]["predicate_type"], "https://cyclonedx.org/bom");
+    // The v2 sample's attestations are on the .att tag scheme, which cosign verify never reads.
+    let v2 = format!("oci:{}", sample("layout-v2").display());
+    assert_fails(
+        &ocitrust(&["verify", "--key", key.to_str().unwrap(), "--insecure-ignore-tlog", &v2]),
+        10,
+        "no signatures found",
+    );
+    // Another key, still refused.
+    let dir = scratch("attestation-as-signature-other-key");
+    generate_key_pair_in(&dir, "");
+    let other = dir.join("cosign.pub");
+    assert_fails(
+        &ocitrust(&[
+            "verify",
+            "--key",
+            other.to_str().unwrap(),
+            "--insecure-ignore-tlog",
+            &reference,
+        ]),
+        12,
+        "no matching signatures",
+    );
+}
+
 /// A copy of the v2 sample whose `.att` manifest for `subject_tag_hex` has its first layer's
 /// envelope rewritten by `edit` (blob, descriptor and index updated, so only what `edit` changed
 /// is wrong).

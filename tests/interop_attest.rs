@@ -351,6 +351,62 @@ fn cosign_v3_bundle_attestations_verify_with_cosigns_output() {
     assert_eq!(signature["kind"], "sigstore-bundle");
     assert_eq!(signature["attestation"]["predicate_type"], "https://cyclonedx.org/bom");
     assert_eq!(signature["attestation"]["predicate"], sbom);
+
+    // `cosign verify` (v3) accepts the attestation bundle as a signature of the image and prints its
+    // predicate type as the payload's type; ocitrust prints the same, byte for byte, and records
+    // the type in the verdict.
+    for format in ["json", "text"] {
+        let verify = [
+            "verify",
+            "--key",
+            "cosign.pub",
+            "--insecure-ignore-tlog",
+            "-o",
+            format,
+            image.as_str(),
+        ];
+        let cosign = ok(
+            run(&cosign_v3, &verify, &keys, &env),
+            "cosign v3 verify of an attestation",
+        );
+        let ours = ok(peers.ocitrust(&keys, &verify), "ocitrust verify of an attestation");
+        assert_eq!(stdout(&ours), stdout(&cosign), "-o {format}");
+        assert!(
+            stdout(&ours).contains(r#""type":"https://cyclonedx.org/bom""#),
+            "{}",
+            stdout(&ours)
+        );
+    }
+    let out = ok(
+        peers.ocitrust(
+            &keys,
+            &[
+                "verify",
+                "--key",
+                "cosign.pub",
+                "--insecure-ignore-tlog",
+                "-o",
+                "verdict",
+                &image,
+            ],
+        ),
+        "ocitrust verify -o verdict of an attestation",
+    );
+    let verdict: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(verdict["signatures"][0]["predicate_type"], "https://cyclonedx.org/bom");
+    // Required annotations are looked for on the statement's subject, which has none here: refused,
+    // as cosign refuses it.
+    let annotated = [
+        "verify",
+        "--key",
+        "cosign.pub",
+        "--insecure-ignore-tlog",
+        "-a",
+        "team=x",
+        image.as_str(),
+    ];
+    assert!(!run(&cosign_v3, &annotated, &keys, &env).status.success());
+    assert_fails(&peers.ocitrust(&keys, &annotated), 12, "annotation");
 }
 
 #[test]

@@ -321,8 +321,8 @@ fn bundle_statement(bundle: &[u8]) -> Value {
 }
 
 #[test]
-fn production_dsse_bundles_verify_as_attestations_and_hand_out_their_predicate() {
-    use ocitrust::core::cosign::verify_attestation_bundle;
+fn production_dsse_bundles_verify_as_attestations_and_as_signatures_as_cosign_v3_reads_them() {
+    use ocitrust::core::cosign::{verify_attestation_bundle, verify_bundle};
     let mut checked = 0;
     for case in cases() {
         let (Some(file), Some(digest), "verify", "dsseEnvelope") = (
@@ -379,6 +379,20 @@ fn production_dsse_bundles_verify_as_attestations_and_hand_out_their_predicate()
         )
         .unwrap();
         assert!(!other.verified, "{id}");
+        // `cosign verify` (v3) takes any such bundle referrer as a signature of the image its
+        // statement names, and prints its predicate type; so does ocitrust, and records it.
+        let signature = verify_bundle(&subject, Ok(&bundle), verifier.authorities(), &requirements, id).unwrap();
+        assert!(signature.verified, "{id}: {:?}", signature.failure());
+        assert_eq!(signature.predicate_type.as_deref(), Some(predicate_type), "{id}");
+        let view = ocitrust::core::cosign::bundle_simple_signing_view(
+            signature.payload.as_deref().unwrap(),
+            &subject,
+            "registry.example/app",
+        )
+        .unwrap();
+        assert_eq!(view.critical.kind, predicate_type, "{id}");
+        let elsewhere = verify_bundle(&elsewhere, Ok(&bundle), verifier.authorities(), &requirements, id).unwrap();
+        assert!(!elsewhere.verified && elsewhere.predicate_type.is_none(), "{id}");
         checked += 1;
     }
     assert!(checked >= 13, "only {checked} DSSE bundles");

@@ -84,6 +84,19 @@ func TestABundleAttestationAndTheWrongPredicateType(t *testing.T) {
 	if !reflect.DeepEqual(parsed(t, verdict.Attestations[0].Predicate), predicateFile(t, "sbom-amd64.json")) {
 		t.Fatalf("bundle predicate: %s", verdict.Attestations[0].Predicate)
 	}
+	// As cosign verify (v3) reads it, the attestation bundle is a signature of the image too, and
+	// the report says its predicate type; a tag-scheme signature has none.
+	signed, err := v.Verify(context.Background(), layout("attestations/layout-v3"))
+	if err != nil || signed.RequireTrusted() != nil || signed.Signatures[0].PredicateType != "https://cyclonedx.org/bom" {
+		t.Fatalf("the attestation as a signature: %v %+v", err, signed)
+	}
+	if verdict.Signatures[0].PredicateType != "https://cyclonedx.org/bom" {
+		t.Fatalf("attestation report: %+v", verdict.Signatures[0])
+	}
+	keySigned, err := v.Verify(context.Background(), layout("sample"))
+	if err != nil || keySigned.RequireTrusted() != nil || keySigned.Signatures[0].PredicateType != "" {
+		t.Fatalf("a tag-scheme signature: %v %+v", err, keySigned)
+	}
 	verdict, err = v.VerifyAttestations(context.Background(), layout("attestations/layout-v3"), "spdxjson")
 	if err != nil || !errors.Is(verdict.RequireTrusted(), ocitrust.ErrNoMatchingSignatures) || len(verdict.Attestations) != 0 {
 		t.Fatalf("another type: %v %v", err, verdict.RequireTrusted())

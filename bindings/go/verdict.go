@@ -69,6 +69,10 @@ type SignatureReport struct {
 	// Payload is what was signed (a simple-signing payload, an in-toto statement, a blob), set only
 	// when Verified and known (a blob verified by its digest has none).
 	Payload []byte `json:"-"`
+	// PredicateType is the in-toto predicate type of a verified Sigstore bundle's statement:
+	// "https://sigstore.dev/cosign/sign/v1" for a cosign v3 signature, the attested type for an
+	// attestation (which Verify accepts as a signature, as cosign verify does).
+	PredicateType string `json:"predicate_type,omitempty"`
 }
 
 // Attestation is what a verified attestation states.
@@ -287,6 +291,9 @@ func signatureFromC(c *C.ocitrust_verdict, index C.size_t, s *SignatureReport) e
 	})
 	text(&s.Location, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
 		return C.ocitrust_verdict_signature_location(c, index, b, n, l)
+	})
+	text(&s.PredicateType, func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+		return C.ocitrust_verdict_signature_predicate_type(c, index, b, n, l)
 	})
 	var signer Signer
 	signerField := func(dst *string, field C.ocitrust_signer_field) {

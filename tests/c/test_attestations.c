@@ -126,6 +126,23 @@ static void a_bundle_attestation(void) {
                                                     sizeof text, &len),
              OCITRUST_OK);
     CHECK(strcmp(text, "https://cyclonedx.org/bom") == 0);
+    CHECK_RC(ocitrust_verdict_signature_predicate_type(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(strcmp(text, "https://cyclonedx.org/bom") == 0);
+    ocitrust_verdict_free(&verdict);
+    /* As cosign verify (v3) reads it, the attestation bundle is a signature of the image too, and
+       says its predicate type. */
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("attestations/layout-v3", ""), 0, &verdict, NULL),
+             OCITRUST_OK);
+    CHECK(ocitrust_verdict_trusted(verdict));
+    CHECK_RC(ocitrust_verdict_signature_predicate_type(verdict, 0, text, sizeof text, &len), OCITRUST_OK);
+    CHECK(len == strlen("https://cyclonedx.org/bom") && strcmp(text, "https://cyclonedx.org/bom") == 0);
+    CHECK_RC(ocitrust_verdict_signature_predicate_type(verdict, 99, text, sizeof text, &len),
+             OCITRUST_ERR_INVALID_ARGUMENT);
+    ocitrust_verdict_free(&verdict);
+    /* A tag-scheme signature has no statement, so no predicate type. */
+    CHECK_RC(ocitrust_verifier_verify(verifier, layout_ref("sample", ""), 0, &verdict, NULL), OCITRUST_OK);
+    CHECK(ocitrust_verdict_trusted(verdict));
+    CHECK_RC(ocitrust_verdict_signature_predicate_type(verdict, 0, text, sizeof text, &len), OCITRUST_ERR_NOT_FOUND);
     ocitrust_verdict_free(&verdict);
     ocitrust_verifier_free(&verifier);
 }

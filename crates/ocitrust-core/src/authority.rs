@@ -147,6 +147,7 @@ mod tests {
             payload: None,
             cosign_extras: Default::default(),
             attestation: None,
+            predicate_type: None,
         }
     }
 

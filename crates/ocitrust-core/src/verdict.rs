@@ -240,6 +240,11 @@ pub struct SignatureReport {
     /// What a verified attestation states (attestation verifications only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attestation: Option<Attestation>,
+    /// The predicate type of a verified Sigstore bundle's in-toto statement: cosign v3's
+    /// `https://sigstore.dev/cosign/sign/v1` for `cosign sign`, the attested type for `cosign attest`
+    /// (which `cosign verify` accepts as a signature too, as ocitrust does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate_type: Option<String>,
 }
 
 /// A verified attestation: its predicate type and predicate, and the DSSE envelope it came in.

@@ -378,6 +378,27 @@ pub unsafe extern "C" fn ocitrust_verdict_signature_location(
     })
 }
 
+/// Copies the predicate type of signature `index`'s in-toto statement into `buf`, for a verified
+/// Sigstore bundle: `https://sigstore.dev/cosign/sign/v1` for a cosign v3 signature, the attested
+/// type for an attestation (which verifies as a signature too, as in `cosign verify`).
+/// `OCITRUST_ERR_NOT_FOUND` for other signatures, and for one that did not verify.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_verdict_signature_predicate_type(
+    verdict: *const ocitrust_verdict,
+    index: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> ocitrust_result {
+    copy_verdict_field(verdict, buf.cast(), buf_len, out_len, |v| {
+        let predicate_type = signature(v, index)?
+            .predicate_type
+            .as_ref()
+            .ok_or_else(|| not_found("predicate type"))?;
+        Ok(predicate_type.clone().into_bytes())
+    })
+}
+
 /// A field of a signature's signer (`OCITRUST_SIGNER_*`), read with
 /// `ocitrust_verdict_signature_signer`.
 pub type ocitrust_signer_field = u32;

@@ -1,8 +1,9 @@
 //! The Sigstore bundles cosign v3 attaches to images as OCI referrers: a DSSE envelope around an
-//! in-toto Statement whose subject is the image digest and whose predicate type is
-//! `https://sigstore.dev/cosign/sign/v1` (`cosign sign -a` annotations ride on that subject),
-//! judged by the one bundle verification under each authority, then the cosign claims on the same
-//! bundle.
+//! in-toto Statement whose subject is the image digest (`cosign sign -a` annotations ride on that
+//! subject), judged by the one bundle verification under each authority, then the cosign claims on
+//! the same bundle. As `cosign verify` (v3) does, any predicate type is a signature: `cosign sign`
+//! writes `https://sigstore.dev/cosign/sign/v1`, `cosign attest` the attested type; the report
+//! records which, and `cosign verify`'s output names it as the payload's `type`.
 
 use std::collections::BTreeMap;
 
@@ -113,19 +114,9 @@ pub fn bundle_simple_signing_view(
     })
 }
 
-/// The annotations of the statement's subject entry naming `subject`, once the statement is cosign's.
+/// The annotations of the statement's subject entry naming `subject`, whatever its predicate type.
 fn statement_subject(payload: &[u8], subject: &Digest) -> Result<BTreeMap<String, serde_json::Value>> {
-    let statement = InTotoStatement::parse(payload)?;
-    if statement.predicate_type != COSIGN_SIGN_PREDICATE_TYPE {
-        return Err(Error::new(
-            ErrorCode::NoMatchingSignatures,
-            format!(
-                "predicate type {:?} is not a cosign signature ({COSIGN_SIGN_PREDICATE_TYPE})",
-                statement.predicate_type
-            ),
-        ));
-    }
-    statement_subject_entry(statement, subject)
+    statement_subject_entry(InTotoStatement::parse(payload)?, subject)
 }
 
 /// The annotations of the first subject entry of `statement` whose digest set names `subject`.
@@ -226,6 +217,43 @@ mod tests {
     }
 
     #[test]
+    fn an_attestation_bundle_is_a_signature_as_cosign_verify_reads_it_and_says_its_type() {
+        let key = SigningKey::generate_ecdsa_p256().unwrap();
+        let subject = Digest::sha256(b"image");
+        let req = CosignRequirements {
+            insecure_ignore_tlog: true,
+            ..Default::default()
+        };
+        let authorities = [Authority::CosignKey(key.public_key().clone())];
+        let signed = bundle(&key, &statement(&subject, COSIGN_SIGN_PREDICATE_TYPE));
+        let report = verify_bundle(&subject, Ok(&signed), &authorities, &req, "l").unwrap();
+        assert_eq!(report.predicate_type.as_deref(), Some(COSIGN_SIGN_PREDICATE_TYPE));
+        let attested = bundle(&key, &statement(&subject, "https://cyclonedx.org/bom"));
+        let report = verify_bundle(&subject, Ok(&attested), &authorities, &req, "l").unwrap();
+        assert!(report.verified, "{:?}", report.checks);
+        assert_eq!(report.predicate_type.as_deref(), Some("https://cyclonedx.org/bom"));
+        let view = bundle_simple_signing_view(report.payload.as_deref().unwrap(), &subject, "r.example/app").unwrap();
+        assert_eq!(view.critical.kind, "https://cyclonedx.org/bom");
+        // Its annotations are still required of the same statement.
+        let mut wants = req.clone();
+        wants.annotations.insert("org".into(), "y".into());
+        let report = verify_bundle(&subject, Ok(&attested), &authorities, &wants, "l").unwrap();
+        assert_eq!(outcome(&report, CheckName::Annotations), Outcome::Failed);
+        assert!(!report.verified && report.predicate_type.is_none() && report.payload.is_none());
+        // An unverified report records no predicate type.
+        let other = SigningKey::generate_ecdsa_p256().unwrap();
+        let report = verify_bundle(
+            &subject,
+            Ok(&attested),
+            &[Authority::CosignKey(other.public_key().clone())],
+            &req,
+            "l",
+        )
+        .unwrap();
+        assert!(!report.verified && report.predicate_type.is_none());
+    }
+
+    #[test]
     fn wrong_key_subject_predicate_annotation_or_format_fail_their_check() {
         let key = SigningKey::generate_ecdsa_p256().unwrap();
         let other = SigningKey::generate_ecdsa_p256().unwrap();
@@ -258,16 +286,21 @@ mod tests {
         assert_eq!(outcome(&report, CheckName::Claims), Outcome::Failed);
         assert!(report.failure().unwrap().contains("do not include the artifact"));
 
-        let attestation = bundle(&key, &statement(&subject, "https://slsa.dev/provenance/v1"));
+        // An attestation about another image is no signature of this one, whatever its type.
+        let elsewhere = bundle(
+            &key,
+            &statement(&Digest::sha256(b"another image"), "https://slsa.dev/provenance/v1"),
+        );
         let report = verify_bundle(
             &subject,
-            Ok(&attestation),
+            Ok(&elsewhere),
             &[Authority::CosignKey(key.public_key().clone())],
             &req,
             "l",
         )
         .unwrap();
-        assert!(report.failure().unwrap().contains("not a cosign signature"));
+        assert_eq!(outcome(&report, CheckName::Claims), Outcome::Failed);
+        assert_eq!(report.predicate_type, None);
 
         let mut wants = req.clone();
         wants.annotations.insert("org".into(), "y".into());

@@ -222,6 +222,7 @@ fn not_judged_by(authority: &Authority, location: &str) -> SignatureReport {
         payload: None,
         cosign_extras: Default::default(),
         attestation: None,
+        predicate_type: None,
     }
 }
 
@@ -236,6 +237,7 @@ pub(crate) fn unreadable(checks: Checks, location: &str) -> SignatureReport {
         payload: None,
         cosign_extras: Default::default(),
         attestation: None,
+        predicate_type: None,
     }
 }
 
@@ -259,6 +261,7 @@ pub(crate) fn require_annotations(
     if !passed {
         report.verified = false;
         report.payload = None;
+        report.predicate_type = None;
     }
     debug_assert!(report.checks.iter().all(|c| c.outcome != Outcome::Failed) || !report.verified);
 }

@@ -381,6 +381,7 @@ impl Judgement {
             payload: payload.filter(|_| verified),
             cosign_extras: Default::default(),
             attestation: None,
+            predicate_type: None,
         }
     }
 }

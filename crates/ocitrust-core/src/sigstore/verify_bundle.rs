@@ -249,8 +249,8 @@ pub fn verify_sigstore_bundle(
     let payload = checks.run(CheckName::Claims, || {
         signature_ok.ok_or(Failure::NotReached)?;
         let payload = check_artifact(&bundle.content, artifact, digest.as_deref())?;
-        if let Some(payload) = &payload {
-            payload_claims(payload)?;
+        if let Some(bytes) = &payload.bytes {
+            payload_claims(bytes)?;
         }
         Ok(payload)
     });
@@ -267,7 +267,11 @@ pub fn verify_sigstore_bundle(
         }),
         checks: checks.0,
         verified,
-        payload: if verified { payload.flatten() } else { None },
+        predicate_type: payload
+            .as_ref()
+            .and_then(|p| p.predicate_type.clone())
+            .filter(|_| verified),
+        payload: payload.and_then(|p| p.bytes).filter(|_| verified),
         cosign_extras: Default::default(),
         attestation: None,
     }
@@ -384,7 +388,14 @@ fn verify_signature(content: &BundleContent, artifact: Artifact<'_>, key: &Publi
 /// Checks that the bundle speaks for `artifact`; returns what was signed when the caller does not
 /// already know all of it: the artifact's bytes, or the DSSE payload (the statement). `None` for a
 /// message signature over an artifact known only by its digest.
-fn check_artifact(content: &BundleContent, artifact: Artifact<'_>, sha256: Option<&[u8]>) -> Result<Option<Vec<u8>>> {
+/// What the signed content says once it names the artifact: the payload (the artifact's bytes for a
+/// message signature given them, the statement of a DSSE envelope) and a statement's predicate type.
+struct SignedPayload {
+    bytes: Option<Vec<u8>>,
+    predicate_type: Option<String>,
+}
+
+fn check_artifact(content: &BundleContent, artifact: Artifact<'_>, sha256: Option<&[u8]>) -> Result<SignedPayload> {
     match content {
         BundleContent::MessageSignature { digest, .. } => {
             let sha256 = sha256.ok_or_else(|| {
@@ -401,9 +412,12 @@ fn check_artifact(content: &BundleContent, artifact: Artifact<'_>, sha256: Optio
                     ));
                 }
             }
-            Ok(match artifact {
-                Artifact::Bytes(bytes) => Some(bytes.to_vec()),
-                Artifact::Digest(_) => None,
+            Ok(SignedPayload {
+                bytes: match artifact {
+                    Artifact::Bytes(bytes) => Some(bytes.to_vec()),
+                    Artifact::Digest(_) => None,
+                },
+                predicate_type: None,
             })
         }
         BundleContent::Dsse(envelope) => {
@@ -416,14 +430,18 @@ fn check_artifact(content: &BundleContent, artifact: Artifact<'_>, sha256: Optio
                     ),
                 ));
             }
-            check_statement_subject(&envelope.payload, artifact)?;
-            Ok(Some(envelope.payload.clone()))
+            let predicate_type = check_statement_subject(&envelope.payload, artifact)?;
+            Ok(SignedPayload {
+                bytes: Some(envelope.payload.clone()),
+                predicate_type: Some(predicate_type),
+            })
         }
     }
 }
 
-/// An in-toto statement's subjects must include the artifact (by its sha256, or sha512).
-fn check_statement_subject(statement: &[u8], artifact: Artifact<'_>) -> Result<()> {
+/// An in-toto statement's subjects must include the artifact (by its sha256, or sha512); returns
+/// its predicate type.
+fn check_statement_subject(statement: &[u8], artifact: Artifact<'_>) -> Result<String> {
     let parsed = InTotoStatement::parse(statement)?;
     let matches = |algorithm: Algorithm, hex: &str| {
         parsed.subject.iter().any(|s| {
@@ -439,7 +457,7 @@ fn check_statement_subject(statement: &[u8], artifact: Artifact<'_>) -> Result<(
             .any(|algorithm| matches(algorithm, Digest::compute(algorithm, bytes).hex())),
     };
     if found {
-        return Ok(());
+        return Ok(parsed.predicate_type);
     }
     let named: Vec<String> = parsed
         .subject
