@@ -24,10 +24,45 @@ pub fn read_bounded(path: &Path, size_max: u64) -> Result<Vec<u8>> {
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(path, e))?;
     if bytes.len() as u64 > size_max {
-        return Err(Error::new(
-            ErrorCode::LimitExceeded,
-            format!("{} is larger than the limit of {size_max} bytes", path.display()),
-        ));
+        return Err(too_large(path, size_max));
     }
     Ok(bytes)
+}
+
+/// Reads `path`, a file this program keeps (a cache) that others may have planted something at:
+/// opened without following a link and without blocking (a FIFO would wait for a writer), refused
+/// unless a regular file, and at most `size_max` bytes (a link to `/dev/zero` is never followed).
+pub fn read_kept_file(path: &Path, size_max: u64) -> Result<Vec<u8>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+        .map_err(|e| io_error(path, e))?;
+    let metadata = file.metadata().map_err(|e| io_error(path, e))?;
+    if !metadata.is_file() {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("{} is not a regular file", path.display()),
+        ));
+    }
+    if metadata.len() > size_max {
+        return Err(too_large(path, size_max));
+    }
+    let mut bytes = Vec::new();
+    file.take(size_max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, e))?;
+    if bytes.len() as u64 > size_max {
+        return Err(too_large(path, size_max));
+    }
+    Ok(bytes)
+}
+
+fn too_large(path: &Path, size_max: u64) -> Error {
+    Error::new(
+        ErrorCode::LimitExceeded,
+        format!("{} is larger than the limit of {size_max} bytes", path.display()),
+    )
 }

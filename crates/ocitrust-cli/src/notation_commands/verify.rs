@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use ocitrust::core::notation::target_artifact;
-use ocitrust::registry::remote::HttpRevocationSource;
+use ocitrust::registry::remote::{HttpRevocationSource, RegistryOptions};
 use ocitrust::{CheckName, Error, ErrorCode, Outcome, Result, Verdict, Verifier};
 
 use super::{parse_key_value, NotationRegistryArgs};
@@ -50,6 +50,10 @@ pub struct VerifyArgs {
     /// $XDG_CACHE_HOME/ocitrust/crl).
     #[arg(long, value_name = "DIR")]
     crl_cache: Option<PathBuf>,
+    /// How long the whole verification may take, every registry request and every OCSP and CRL
+    /// fetch together (e.g. 30s, 2m).
+    #[arg(long, value_parser = crate::commands::parse_duration, default_value = "3m")]
+    timeout: std::time::Duration,
     /// Output: text (notation's lines) or json (the full verdict).
     #[arg(short = 'o', long, value_enum, default_value = "text")]
     output: NotationFormat,
@@ -93,8 +97,10 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
         ));
     }
     let unscoped_layout = reference.starts_with("oci:") && args.scope.is_none();
+    let deadline = std::time::Instant::now() + args.timeout;
     let authority = ocitrust::notation_authority(args.trust_policy.as_deref(), args.trust_store.as_deref())?;
     let mut source = HttpRevocationSource::with_default_cache();
+    source.deadline = Some(deadline);
     if let Some(dir) = args.crl_cache {
         source.cache_dir = Some(dir);
     }
@@ -104,7 +110,10 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
     }
     let mut verifier = Verifier::trusting([authority])
         .notation_scope(args.scope)
-        .registry_options(args.registry.options()?)
+        .registry_options(RegistryOptions {
+            timeout: Some(args.timeout),
+            ..args.registry.options()?
+        })
         .revocation_source(std::sync::Arc::new(source))
         .notation_max_signatures(usize::from(args.max_signatures));
     for (key, value) in args.user_metadata {

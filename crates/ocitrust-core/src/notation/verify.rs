@@ -27,7 +27,7 @@ use crate::checks::Checks;
 use crate::error::{Error, ErrorCode, Result};
 use crate::sigstore::format_time;
 use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport, Signer};
-use crate::x509::revocation::{chain_revocation, revocation_outcome, RevocationSource};
+use crate::x509::revocation::{chain_revocation, names_revocation_servers, revocation_outcome, RevocationSource};
 use crate::x509::Certificate;
 
 /// A notation trust policy and the trust store it names: the authority of `notation verify`.
@@ -219,10 +219,16 @@ impl NotationTrust {
             || authentic_timestamp(statement, &self.trust_store, &content, time, requirements),
         );
         if !plugin.as_ref().is_some_and(|(_, p)| p.checks_revocation()) {
+            // The responders and CRLs a certificate names are asked only once its chain is trusted:
+            // any signer can name any URL, and an untrusted one would steer requests where it likes.
+            let trusted_chain = judgement.outcome(CheckName::Authenticity) == Some(Outcome::Passed);
             judgement.step(CheckName::Revocation, level.action(ValidationType::Revocation), || {
+                let chain = &signer.certificate_chain;
+                if !trusted_chain && names_revocation_servers(chain) {
+                    return Err(REVOCATION_NOT_CHECKED.to_owned());
+                }
                 let authentic =
                     (signer.signing_scheme == SigningScheme::X509SigningAuthority).then_some(signer.signing_time);
-                let chain = &signer.certificate_chain;
                 let statuses = chain_revocation(chain, requirements.revocation_source(), time, authentic);
                 revocation_outcome(chain, &statuses, "signing")
             });
@@ -260,7 +266,15 @@ struct Judgement {
     stopped: bool,
 }
 
+/// Why the revocation of a chain that failed authenticity is not checked.
+const REVOCATION_NOT_CHECKED: &str = "not checked: the certificate chain is not trusted (authenticity failed), so no OCSP responder or CRL it names was asked";
+
 impl Judgement {
+    /// The outcome recorded for `name`, if it was.
+    fn outcome(&self, name: CheckName) -> Option<Outcome> {
+        self.checks.0.iter().rev().find(|c| c.name == name).map(|c| c.outcome)
+    }
+
     fn record(&mut self, name: CheckName, action: ValidationAction, result: std::result::Result<(), String>) {
         let (outcome, detail) = match (action, result) {
             (ValidationAction::Skip, _) => (Outcome::SkippedByPolicy, String::new()),

@@ -8,6 +8,7 @@ mod client;
 mod discover;
 mod endpoint;
 mod https_fetch;
+mod named_url_client;
 mod options;
 mod revocation_fetcher;
 mod timestamp_authority;

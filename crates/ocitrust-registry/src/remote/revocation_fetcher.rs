@@ -2,22 +2,26 @@
 //! base64 request is short, POST otherwise; 2 seconds each), CRLs over HTTP(S) (5 seconds), kept
 //! in a cache on disk until their next update; and CRL files given by the user, consulted first,
 //! which alone serve when the network is not to be used (offline verification, which notation
-//! cannot do). What is fetched is verified by the core, not here.
+//! cannot do). The URLs come from certificates whose chain a trust store vouched for (the core asks
+//! for no other); where their servers redirect is held to the address policy of registries
+//! ([`super::named_url_client`]), and every fetch of one verification ends by its deadline. What is
+//! fetched is verified by the core; a CRL is kept only once it verified under its issuer.
 
-use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
 use ocitrust_core::x509::revocation::{
-    crl_issuer_der, crl_next_update, RevocationSource, CRL_SIZE_MAX, OCSP_RESPONSE_SIZE_MAX,
+    crl_issuer_der, crl_next_update, crl_signed_by, RevocationSource, CRL_SIZE_MAX, OCSP_RESPONSE_SIZE_MAX,
 };
 use ocitrust_core::x509::Certificate;
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
-use reqwest::{redirect, StatusCode, Url};
+use reqwest::{StatusCode, Url};
 
 use super::blocking::BlockingRuntime;
-use super::tls::{verified_config, TlsRoots};
+use super::named_url_client::named_url_client;
 use super::transport::{error_chain, read_body};
+use crate::file::read_kept_file;
 
 /// How long an OCSP responder may take (notation's).
 pub const OCSP_TIMEOUT: Duration = Duration::from_secs(2);
@@ -33,6 +37,8 @@ pub struct HttpRevocationSource {
     pub crls: Vec<Vec<u8>>,
     /// Never use the network: only `crls` serve.
     pub offline: bool,
+    /// No request is made, or waited for, past this instant (the verification's deadline).
+    pub deadline: Option<Instant>,
 }
 
 impl HttpRevocationSource {
@@ -57,36 +63,46 @@ impl HttpRevocationSource {
     }
 }
 
-fn get(url: &Url, timeout: Duration, size_max: u64, body: Option<&[u8]>) -> Result<Vec<u8>> {
-    let client = reqwest::Client::builder()
-        .use_preconfigured_tls(verified_config(TlsRoots::System.store()?, None)?)
-        .redirect(redirect::Policy::limited(3))
-        .timeout(timeout)
-        .user_agent(concat!("ocitrust/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::new(ErrorCode::Network, format!("building the HTTP client: {e}")))?;
-    BlockingRuntime::new()?.block_on(async {
-        let network = |e: reqwest::Error| {
-            let code = if e.is_timeout() {
-                ErrorCode::Timeout
-            } else {
-                ErrorCode::Network
-            };
-            Error::new(code, format!("{url}: {}", error_chain(&e)))
+impl HttpRevocationSource {
+    /// `timeout`, or less when the deadline is nearer; an error once it has passed.
+    fn time_left(&self, url: &Url, timeout: Duration) -> Result<Duration> {
+        let Some(deadline) = self.deadline else {
+            return Ok(timeout);
         };
-        let request = match body {
-            Some(body) => client
-                .post(url.clone())
-                .header(reqwest::header::CONTENT_TYPE, "application/ocsp-request")
-                .body(body.to_vec()),
-            None => client.get(url.clone()),
-        };
-        let mut response = request.send().await.map_err(network)?;
-        if response.status() != StatusCode::OK {
-            return Err(Error::new(ErrorCode::Network, format!("{url}: {}", response.status())));
+        match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Ok(left.min(timeout)),
+            _ => Err(Error::new(
+                ErrorCode::Timeout,
+                format!("{url}: not asked, the verification's deadline (--timeout) has passed"),
+            )),
         }
-        read_body(&mut response, url.as_str(), size_max).await
-    })
+    }
+
+    fn get(&self, url: &Url, timeout: Duration, size_max: u64, body: Option<&[u8]>) -> Result<Vec<u8>> {
+        let client = named_url_client(url, self.time_left(url, timeout)?)?;
+        BlockingRuntime::new()?.block_on(async {
+            let network = |e: reqwest::Error| {
+                let code = if e.is_timeout() {
+                    ErrorCode::Timeout
+                } else {
+                    ErrorCode::Network
+                };
+                Error::new(code, format!("{url}: {}", error_chain(&e)))
+            };
+            let request = match body {
+                Some(body) => client
+                    .post(url.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/ocsp-request")
+                    .body(body.to_vec()),
+                None => client.get(url.clone()),
+            };
+            let mut response = request.send().await.map_err(network)?;
+            if response.status() != StatusCode::OK {
+                return Err(Error::new(ErrorCode::Network, format!("{url}: {}", response.status())));
+            }
+            read_body(&mut response, url.as_str(), size_max).await
+        })
+    }
 }
 
 impl RevocationSource for HttpRevocationSource {
@@ -105,10 +121,10 @@ impl RevocationSource for HttpRevocationSource {
             let escaped: String = url::form_urlencoded::byte_serialize(encoded.as_bytes()).collect();
             let joined = format!("{}/{escaped}", url.trim_end_matches('/'));
             if escaped.len() < 255 {
-                return get(&parsed(&joined)?, OCSP_TIMEOUT, OCSP_RESPONSE_SIZE_MAX as u64, None);
+                return self.get(&parsed(&joined)?, OCSP_TIMEOUT, OCSP_RESPONSE_SIZE_MAX as u64, None);
             }
         }
-        get(
+        self.get(
             &parsed(url)?,
             OCSP_TIMEOUT,
             OCSP_RESPONSE_SIZE_MAX as u64,
@@ -117,8 +133,6 @@ impl RevocationSource for HttpRevocationSource {
     }
 
     fn crl(&self, url: &str, issuer: &Certificate) -> Result<Vec<u8>> {
-        let now = SystemTime::now();
-        let current = |crl: &[u8]| crl_next_update(crl).is_some_and(|next| next >= now);
         if let Some(given) = self
             .crls
             .iter()
@@ -134,10 +148,8 @@ impl RevocationSource for HttpRevocationSource {
         }
         let cached = self.cached(url);
         if let Some(path) = &cached {
-            if let Ok(bytes) = std::fs::read(path) {
-                if bytes.len() <= CRL_SIZE_MAX && current(&bytes) {
-                    return Ok(bytes);
-                }
+            if let Some(bytes) = kept_crl(path, issuer) {
+                return Ok(bytes);
             }
         }
         let parsed =
@@ -148,17 +160,46 @@ impl RevocationSource for HttpRevocationSource {
                 format!("{url}: only http(s) CRLs are fetched"),
             ));
         }
-        let bytes = get(&parsed, CRL_TIMEOUT, CRL_SIZE_MAX as u64, None)?;
-        if let (Some(path), true) = (&cached, current(&bytes)) {
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-                if let Ok(file) = tempfile::NamedTempFile::new_in(dir) {
-                    if std::fs::write(file.path(), &bytes).is_ok() {
-                        let _ = file.persist(path);
-                    }
-                }
+        let bytes = self.get(&parsed, CRL_TIMEOUT, CRL_SIZE_MAX as u64, None)?;
+        if let Some(path) = &cached {
+            if current_and_signed_by(&bytes, issuer) {
+                keep(path, &bytes);
             }
         }
         Ok(bytes)
+    }
+}
+
+/// Whether `crl` verifies under `issuer` and has not passed its next update: only such a CRL is
+/// kept (a forged answer is used once, for the verification it came in, and judged there).
+fn current_and_signed_by(crl: &[u8], issuer: &Certificate) -> bool {
+    crl_signed_by(crl, issuer).is_ok() && crl_next_update(crl).is_some_and(|next| next >= SystemTime::now())
+}
+
+/// The CRL kept at `path`, when it is still current and signed by `issuer`; one that is not (a file
+/// planted there, or an expired CRL) is removed, so it is fetched again.
+fn kept_crl(path: &Path, issuer: &Certificate) -> Option<Vec<u8>> {
+    let bytes = read_kept_file(path, CRL_SIZE_MAX as u64);
+    match bytes {
+        Ok(bytes) if current_and_signed_by(&bytes, issuer) => Some(bytes),
+        Err(e) if e.code() == ErrorCode::NotFound => None,
+        _ => {
+            let _ = std::fs::remove_file(path);
+            None
+        }
+    }
+}
+
+/// Keeps `crl` at `path`, written whole to a temporary file in the same directory and renamed
+/// over it (never written through a link planted at `path`).
+fn keep(path: &Path, crl: &[u8]) {
+    let Some(dir) = path.parent() else {
+        return;
+    };
+    let _ = std::fs::create_dir_all(dir);
+    if let Ok(file) = tempfile::NamedTempFile::new_in(dir) {
+        if std::fs::write(file.path(), crl).is_ok() {
+            let _ = file.persist(path);
+        }
     }
 }

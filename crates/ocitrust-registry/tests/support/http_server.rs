@@ -133,4 +133,3 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
     let mut rest = Vec::new();
     let _ = reader.read_to_end(&mut rest);
 }
-

@@ -61,6 +61,24 @@ pub fn crl_next_update(crl: &[u8]) -> Option<SystemTime> {
     list.tbs_cert_list.next_update.map(|t| t.to_system_time())
 }
 
+/// Whether `crl` (DER, at most [`CRL_SIZE_MAX`]) was issued and signed by `issuer`. The signature is
+/// checked before the list is parsed: a large CRL with a junk signature costs a hash, not a parse.
+/// A source keeps a downloaded CRL only once this holds, so a forged one never outlives the answer
+/// it came in.
+pub fn crl_signed_by(crl: &[u8], issuer: &Certificate) -> std::result::Result<CertificateList, String> {
+    if crl.len() > CRL_SIZE_MAX {
+        return Err(format!("the CRL is {} bytes, limit is {CRL_SIZE_MAX}", crl.len()));
+    }
+    let (tbs, algorithm, signature) = signed_parts(crl).map_err(|e| format!("malformed CRL: {e}"))?;
+    verify_signed_by(issuer, &algorithm, &tbs, &signature)
+        .map_err(|e| format!("CRL is not signed by CA {:?}: {e}", issuer.subject_text()))?;
+    let list = CertificateList::from_der(crl).map_err(|e| format!("malformed CRL: {e}"))?;
+    if der::Encode::to_der(&list.tbs_cert_list.issuer).ok().as_deref() != Some(issuer.subject_der()) {
+        return Err(format!("CRL is not issued by CA {:?}", issuer.subject_text()));
+    }
+    Ok(list)
+}
+
 /// The status the CRLs at `urls` give `certificate`.
 pub(super) fn status(
     certificate: &Certificate,
@@ -108,16 +126,7 @@ pub(super) fn status(
 
 /// A CRL signed by `issuer`, current at `now`, with no critical extension it does not understand.
 fn read_valid(bytes: &[u8], issuer: &Certificate, now: SystemTime) -> std::result::Result<CertificateList, String> {
-    if bytes.len() > CRL_SIZE_MAX {
-        return Err(format!("the CRL is {} bytes, limit is {CRL_SIZE_MAX}", bytes.len()));
-    }
-    let list = CertificateList::from_der(bytes).map_err(|e| format!("malformed CRL: {e}"))?;
-    let (tbs, algorithm, signature) = signed_parts(bytes).map_err(|e| format!("malformed CRL: {e}"))?;
-    if der::Encode::to_der(&list.tbs_cert_list.issuer).ok().as_deref() != Some(issuer.subject_der()) {
-        return Err(format!("CRL is not issued by CA {:?}", issuer.subject_text()));
-    }
-    verify_signed_by(issuer, &algorithm, &tbs, &signature)
-        .map_err(|e| format!("CRL is not signed by CA {:?}: {e}", issuer.subject_text()))?;
+    let list = crl_signed_by(bytes, issuer)?;
     let next = list
         .tbs_cert_list
         .next_update

@@ -11,7 +11,7 @@ mod ocsp;
 
 use std::time::SystemTime;
 
-pub use crl::{crl_issuer_der, crl_next_update, CRL_SIZE_MAX};
+pub use crl::{crl_issuer_der, crl_next_update, crl_signed_by, CRL_SIZE_MAX};
 pub use ocsp::{ocsp_request, OCSP_RESPONSE_SIZE_MAX};
 
 use super::Certificate;
@@ -38,6 +38,10 @@ pub enum CertificateStatus {
     NonRevokable,
 }
 
+/// Most OCSP responders, and most CRL distribution points, asked about one certificate (real ones
+/// name one or two; a certificate naming hundreds would make one verification send hundreds of
+/// requests).
+pub const URLS_PER_CERTIFICATE_MAX: usize = 3;
 /// OID of the CRL distribution points extension.
 pub(crate) const CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
 /// OID of the authority information access extension.
@@ -65,6 +69,16 @@ pub fn chain_revocation(
     statuses
 }
 
+/// Whether any certificate of `chain` but its root names an OCSP responder or a CRL: whether
+/// checking its revocation would ask a server.
+pub fn names_revocation_servers(chain: &[Certificate]) -> bool {
+    let revocable = chain.len().saturating_sub(1);
+    chain[..revocable].iter().any(|certificate| {
+        !ocsp::responder_urls(certificate).is_empty()
+            || !crl::distribution_points(certificate, CRL_DISTRIBUTION_POINTS).is_empty()
+    })
+}
+
 /// One certificate's status: OCSP, then the CRL when OCSP said nothing definite.
 fn certificate_revocation(
     certificate: &Certificate,
@@ -73,12 +87,24 @@ fn certificate_revocation(
     now: SystemTime,
     signing_time: Option<SystemTime>,
 ) -> CertificateStatus {
-    let ocsp_urls = ocsp::responder_urls(certificate);
-    let crl_urls = crl::distribution_points(certificate, CRL_DISTRIBUTION_POINTS);
+    let mut ocsp_urls = ocsp::responder_urls(certificate);
+    let mut crl_urls = crl::distribution_points(certificate, CRL_DISTRIBUTION_POINTS);
     if ocsp_urls.is_empty() && crl_urls.is_empty() {
         return CertificateStatus::NonRevokable;
     }
     let mut reasons = Vec::new();
+    for (urls, kind) in [
+        (&mut ocsp_urls, "OCSP responders"),
+        (&mut crl_urls, "CRL distribution points"),
+    ] {
+        if urls.len() > URLS_PER_CERTIFICATE_MAX {
+            reasons.push(format!(
+                "the certificate names {} {kind}; only the first {URLS_PER_CERTIFICATE_MAX} are asked",
+                urls.len()
+            ));
+            urls.truncate(URLS_PER_CERTIFICATE_MAX);
+        }
+    }
     if !ocsp_urls.is_empty() {
         match ocsp::status(certificate, issuer, &ocsp_urls, source, now, signing_time) {
             CertificateStatus::Unknown(reason) => reasons.push(format!("OCSP: {reason}")),
