@@ -462,6 +462,94 @@ fn the_referrer_scan_reads_each_manifest_once_and_within_the_budget() {
     assert!(kib < PEAK_MEMORY_MAX_KIB, "peak memory {kib} KiB");
 }
 
+/// A copy of the notation sample whose signature envelopes (the JWS and the COSE one) are replaced
+/// by `jws` and `cose`, their manifests and index entries rewritten to name them.
+fn notation_sample_with_envelopes(name: &str, jws: &[u8], cose: &[u8]) -> PathBuf {
+    let layout = scratch(name).join("layout");
+    copy_dir(&root().join("examples/notation-sample/layout"), &layout);
+    let mut index = read_index(&layout);
+    for entry in index["manifests"].as_array_mut().unwrap().iter_mut().skip(1) {
+        let mut manifest = read_blob_json(&layout, entry["digest"].as_str().unwrap());
+        let envelope = match manifest["layers"][0]["mediaType"].as_str().unwrap() {
+            "application/jose+json" => jws,
+            "application/cose" => cose,
+            other => panic!("an envelope of {other}"),
+        };
+        manifest["layers"][0]["digest"] = write_blob(&layout, envelope).into();
+        manifest["layers"][0]["size"] = envelope.len().into();
+        let bytes = serde_json::to_vec(&manifest).unwrap();
+        entry["digest"] = write_blob(&layout, &bytes).into();
+        entry["size"] = bytes.len().into();
+    }
+    write_index(&layout, &index);
+    layout
+}
+
+/// A JWS envelope whose unprotected header holds an array of `n` zeros.
+fn jws_with_items(n: usize) -> Vec<u8> {
+    let mut bytes = br#"{"protected":"","payload":"","signature":"","header":{"x":["#.to_vec();
+    bytes.extend(std::iter::repeat_n(&b"0,"[..], n).flatten());
+    bytes.extend_from_slice(b"0]}}");
+    bytes
+}
+
+/// A tagged COSE_Sign1 whose unprotected header holds, under label 33, an array of `n` zeros.
+fn cose_with_items(n: u32) -> Vec<u8> {
+    let mut bytes = vec![0xd2, 0x84, 0x40, 0xa1, 0x18, 0x21, 0x9a];
+    bytes.extend_from_slice(&n.to_be_bytes());
+    bytes.extend(std::iter::repeat_n(0u8, n as usize));
+    bytes.extend_from_slice(&[0x40, 0x40]);
+    bytes
+}
+
+#[test]
+fn hostile_notation_envelopes_are_refused_within_the_memory_bound() {
+    let config = root().join("examples/notation-sample/notation-config");
+    let verify = |layout: &Path| {
+        let digest = read_index(layout)["manifests"][0]["digest"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        peak_memory(&[
+            "notation",
+            "verify",
+            "--trust-policy",
+            config.join("trustpolicy.json").to_str().unwrap(),
+            "--trust-store",
+            config.join("truststore").to_str().unwrap(),
+            "--scope",
+            "local/notation-sample",
+            &format!("oci:{}@{digest}", layout.display()),
+        ])
+    };
+    // Just under the 2 MiB an envelope may be, each holding a million items or two: refused before
+    // any tree of them is built (one such envelope once peaked at 998 MiB).
+    let items = notation_sample_with_envelopes(
+        "notation-envelope-items",
+        &jws_with_items(1_000_000),
+        &cose_with_items(2_000_000),
+    );
+    let (kib, out) = verify(&items);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).matches("holds more than 16384 items").count(),
+        2,
+        "{}",
+        stderr(&out)
+    );
+    assert!(kib < PEAK_MEMORY_MAX_KIB, "peak memory {kib} KiB");
+    // 30 MiB ones are not even read.
+    let large = notation_sample_with_envelopes(
+        "notation-envelope-large",
+        &jws_with_items(15_000_000),
+        &cose_with_items(30_000_000),
+    );
+    let (kib, out) = verify(&large);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("larger than"), "{}", stderr(&out));
+    assert!(kib < PEAK_MEMORY_MAX_KIB, "peak memory {kib} KiB");
+}
+
 #[test]
 fn control_characters_from_a_layout_are_printed_escaped() {
     let layout = sample_copy("hostile-escapes");

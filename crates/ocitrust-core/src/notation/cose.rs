@@ -16,6 +16,7 @@ use super::envelope::{
     bounded_chain, chain_after_leaf, integrity, require_certificate_algorithm, validate_content, EnvelopeAlgorithm,
     EnvelopeContent, StatedAttributes, AUTHENTIC_SIGNING_TIME, ENVELOPE_SIZE_MAX, EXPIRY, SIGNING_SCHEME, SIGNING_TIME,
 };
+use super::envelope_budget::{check_cbor_items, check_json_items, sign1_protected_header};
 use crate::error::{Error, ErrorCode, Result};
 use crate::x509::Certificate;
 
@@ -37,6 +38,10 @@ pub fn verify_cose(bytes: &[u8]) -> Result<EnvelopeContent> {
                 bytes.len()
             ),
         ));
+    }
+    check_cbor_items(bytes, "the COSE envelope")?;
+    if let Some(protected) = sign1_protected_header(bytes) {
+        check_cbor_items(protected, "the COSE protected header")?;
     }
     let sign1 = CoseSign1::from_tagged_slice(bytes).map_err(|e| {
         integrity(format!(
@@ -64,6 +69,7 @@ pub fn verify_cose(bytes: &[u8]) -> Result<EnvelopeContent> {
     }
     let to_be_signed = sign1.tbs_data(b"");
     algorithm.verify(leaf.public_key(), &to_be_signed, &sign1.signature)?;
+    check_json_items(&payload, "the COSE payload")?;
 
     let content_type = match &header.content_type {
         Some(RegisteredLabel::Text(text)) => text.clone(),

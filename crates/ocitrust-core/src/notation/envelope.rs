@@ -19,8 +19,9 @@ pub const JWS_MEDIA_TYPE: &str = "application/jose+json";
 pub const COSE_MEDIA_TYPE: &str = "application/cose";
 /// The content type of notation's payload.
 pub const PAYLOAD_CONTENT_TYPE: &str = "application/vnd.cncf.notary.payload.v1+json";
-/// Largest envelope read.
-pub const ENVELOPE_SIZE_MAX: usize = 32 * 1024 * 1024;
+/// Largest envelope read. Real ones are tens of KiB: a chain of at most 10 certificates, a
+/// timestamp token of at most 64 KiB, a descriptor and a few attributes.
+pub const ENVELOPE_SIZE_MAX: usize = 2 * 1024 * 1024;
 /// The extended attribute that names the plugin a signature must be verified with.
 pub const VERIFICATION_PLUGIN: &str = "io.cncf.notary.verificationPlugin";
 /// The extended attribute that names the plugin's minimum version.

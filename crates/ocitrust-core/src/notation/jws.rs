@@ -15,6 +15,7 @@ use super::envelope::{
     bounded_chain, chain_after_leaf, integrity, require_certificate_algorithm, validate_content, EnvelopeAlgorithm,
     EnvelopeContent, StatedAttributes, AUTHENTIC_SIGNING_TIME, ENVELOPE_SIZE_MAX, EXPIRY, SIGNING_SCHEME, SIGNING_TIME,
 };
+use super::envelope_budget::check_json_items;
 use crate::error::{Error, ErrorCode, Result};
 use crate::go_reading::{check_go_unambiguous, GoStructFields};
 use crate::sigstore::parse_rfc3339;
@@ -50,6 +51,7 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
             ),
         ));
     }
+    check_json_items(bytes, "the JWS envelope")?;
     let envelope: Map<String, Value> = serde_json::from_slice(bytes)
         .map_err(|e| integrity(format!("unable to parse the digital signature, error : {e}")))?;
     let protected = text_field(&envelope, "protected")?;
@@ -69,6 +71,7 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
     .map_err(|_| integrity("malformed leaf certificate".into()))?;
 
     let header_bytes = decode_url(protected, "protected header")?;
+    check_json_items(&header_bytes, "the JWS protected header")?;
     let header_json: Map<String, Value> = serde_json::from_slice(&header_bytes)
         .map_err(|e| integrity(format!("jws envelope protected header can't be decoded: {e}")))?;
     check_go_unambiguous(&header_bytes, HEADER_FIELDS, "the JWS protected header")
@@ -87,6 +90,7 @@ pub fn verify_jws(bytes: &[u8]) -> Result<EnvelopeContent> {
     let signature_bytes = decode_url(signature, "signature")?;
     let signing_input = format!("{protected}.{payload}");
     algorithm.verify(leaf.public_key(), signing_input.as_bytes(), &signature_bytes)?;
+    check_json_items(&payload_bytes, "the JWS payload")?;
     if !matches!(serde_json::from_slice::<Value>(&payload_bytes), Ok(Value::Object(_))) {
         return Err(integrity("the JWS payload is not a JSON object".into()));
     }

@@ -6,6 +6,7 @@ pub mod chain;
 pub mod cose;
 pub mod dn;
 pub mod envelope;
+mod envelope_budget;
 pub mod jws;
 pub mod level;
 pub mod plugin;
