@@ -749,9 +749,12 @@ fn signatures_naming_a_verification_plugin_are_verified_by_it_in_both_tools() {
     std::fs::create_dir_all(&plugin_dir).unwrap();
     let plugin = plugin_dir.join("notation-test");
     std::fs::copy(root().join("tests/tools/notation-test-plugin.py"), &plugin).unwrap();
-    std::env::set_var("OCITRUST_TEST_PKI", &pki);
     let log = work.join("plugin.log");
-    std::env::set_var("OCITRUST_TEST_PLUGIN_LOG", &log);
+    let settings = |version: &str| {
+        let settings = serde_json::json!({"pki": pki, "log": log, "version": version});
+        std::fs::write(plugin_dir.join("settings.json"), settings.to_string()).unwrap();
+    };
+    settings("1.0.0");
     // notation signs through the plugin (a signing plugin's key); ocitrust signs requiring it for
     // verification, as a signing plugin's envelopes do.
     ok(
@@ -819,10 +822,10 @@ fn signatures_naming_a_verification_plugin_are_verified_by_it_in_both_tools() {
     home.policy("permissive", &["ca:corp"], &["*"]);
     both(&["--plugin-config", "revocation=revoked"], true);
     home.policy("strict", &["ca:corp"], &["*"]);
-    std::env::set_var("OCITRUST_TEST_PLUGIN_VERSION", "0.9.0");
+    settings("0.9.0");
     let refused = both(&[], false);
     assert_stderr_has(&refused, "needs plugin version greater than or equal to 1.0.0");
-    std::env::remove_var("OCITRUST_TEST_PLUGIN_VERSION");
+    settings("1.0.0");
     // Removed: the signature cannot be verified, and both say the plugin is missing.
     std::fs::remove_file(&plugin).unwrap();
     let refused = both(&[], false);

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """A Notary Project plugin for the tests (contract 1.0), installed by them as
 plugins/test/notation-test. It signs (SIGNATURE_GENERATOR.RAW, RSA-2048 with the test PKI's
-signer, found through $OCITRUST_TEST_PKI) and verifies (TRUSTED_IDENTITY, REVOCATION_CHECK), so
+signer, found through its settings) and verifies (TRUSTED_IDENTITY, REVOCATION_CHECK), so
 that notation makes envelopes naming it and both notation and ocitrust must run it to verify them.
 
 The plugin config (--plugin-config) steers verify-signature: identity=deny fails the trusted
 identity, revocation=revoked fails the revocation check, process=none leaves the critical
-attributes unprocessed. $OCITRUST_TEST_PLUGIN_VERSION sets the version it reports (default
-1.0.0). Every command is logged to $OCITRUST_TEST_PLUGIN_LOG when set.
+attributes unprocessed. Its settings are in settings.json beside it (a plugin gets only a few
+variables of the verifier's environment from ocitrust): "pki" (the test PKI's directory), "log" (a
+file every command is logged to, with the names of the environment variables it got) and
+"version" (the version it reports, default 1.0.0).
 """
 import base64
 import json
@@ -25,16 +27,19 @@ def fail(code: str, message: str) -> None:
 def main() -> None:
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     request = json.loads(sys.stdin.read() or "{}")
-    log = os.environ.get("OCITRUST_TEST_PLUGIN_LOG")
+    settings_file = pathlib.Path(sys.argv[0]).resolve().parent / "settings.json"
+    settings = json.loads(settings_file.read_text()) if settings_file.exists() else {}
+    log = settings.get("log")
     if log:
         with open(log, "a") as f:
-            f.write(json.dumps({"command": command, "request": request}) + "\n")
-    pki = pathlib.Path(os.environ.get("OCITRUST_TEST_PKI", "."))
+            f.write(json.dumps({"command": command, "request": request,
+                                "environment": sorted(os.environ)}) + "\n")
+    pki = pathlib.Path(settings.get("pki", "."))
     config = request.get("pluginConfig") or {}
     if command == "get-plugin-metadata":
         print(json.dumps({
             "name": "test", "description": "ocitrust's test plugin",
-            "version": os.environ.get("OCITRUST_TEST_PLUGIN_VERSION", "1.0.0"),
+            "version": settings.get("version", "1.0.0"),
             "url": "https://example.invalid/ocitrust", "supportedContractVersions": ["1.0"],
             "capabilities": ["SIGNATURE_GENERATOR.RAW", "SIGNATURE_VERIFIER.TRUSTED_IDENTITY",
                              "SIGNATURE_VERIFIER.REVOCATION_CHECK"]}))
