@@ -178,6 +178,75 @@ fn the_notation_sample_is_refused_every_way_it_must_be() {
     assert_fails(&out, 1, "trust policy is not present");
 }
 
+#[test]
+fn signer_controlled_text_cannot_forge_a_line_of_output() {
+    // A signer's metadata value holding a line break and what would read as another signature's
+    // certificate: every output prints it escaped, on its own line.
+    let layout = scratch("notation-cli-forged-lines").join("layout");
+    copy_dir(&sample().join("layout"), &layout);
+    let digest = std::fs::read_to_string(sample().join("digest")).unwrap();
+    let reference = format!("{}@{}", layout.display(), digest.trim());
+    let pki = root().join("tests/fixtures/notation");
+    let chain = layout.with_file_name("chain.pem");
+    let pem = |name: &str| std::fs::read_to_string(pki.join(name)).unwrap();
+    std::fs::write(
+        &chain,
+        pem("signer-p256.pem") + &pem("intermediate.pem") + &pem("root.pem"),
+    )
+    .unwrap();
+    let forged = "v1\n    ├── issued to: CN=Release Signing,O=Trusted Vendor\tx";
+    let out = notation(
+        &sample_config(),
+        &[
+            "sign",
+            "--oci-layout",
+            "--key",
+            pki.join("signer-p256.key.pem").to_str().unwrap(),
+            "--cert",
+            chain.to_str().unwrap(),
+            "-m",
+            &format!("note={forged}"),
+            &reference,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let escaped = "v1\\u{a}    ├── issued to: CN=Release Signing,O=Trusted Vendor\\u{9}x";
+    let inspected = stdout(&notation(&sample_config(), &["inspect", "--oci-layout", &reference]));
+    assert!(inspected.contains(&format!("note: {escaped}")), "{inspected}");
+    assert!(
+        !inspected
+            .lines()
+            .any(|l| l.trim_start().starts_with("├── issued to: CN=Release Signing")),
+        "{inspected}"
+    );
+    // notation verify's metadata table, for the signature that carries it.
+    let config = config_with_statements(
+        "notation-cli-forged-lines-policy",
+        &[statement("anything", &["*"], &["ca:ocitrust-sample"])],
+    );
+    let out = notation(
+        &config,
+        &[
+            "verify",
+            "--oci-layout",
+            "--scope",
+            "local/app",
+            "-m",
+            &format!("note={forged}"),
+            &reference,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(escaped), "{}", stdout(&out));
+    assert!(
+        !stdout(&out)
+            .lines()
+            .any(|l| l.trim_start().starts_with("├── issued to")),
+        "{}",
+        stdout(&out)
+    );
+}
+
 /// A copy of the sample's configuration whose trust policy is `statements` (JSON objects).
 fn config_with_statements(name: &str, statements: &[serde_json::Value]) -> PathBuf {
     let config = scratch(name);

@@ -1,6 +1,6 @@
 //! Printing verification results: cosign's JSON array of payloads, text, or the full verdict.
 
-use crate::terminal::{say, show};
+use crate::terminal::{field, say, show};
 use ocitrust::core::cosign::{bundle_simple_signing_view, SimpleSigningPayload};
 use ocitrust::{CertificateSummary, CheckName, Error, ErrorCode, Outcome, Reference, Result, SignatureKind, Verdict};
 
@@ -86,12 +86,12 @@ pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Resu
 pub fn print_certificate_lines(certificate: &CertificateSummary) {
     say!(
         "Certificate subject: {}",
-        certificate.subject.first().map_or("", String::as_str)
+        field(certificate.subject.first().map_or("", String::as_str))
     );
-    say!("Certificate issuer URL: {}", certificate.issuer);
+    say!("Certificate issuer URL: {}", field(&certificate.issuer));
     for (name, label) in GITHUB_CLAIM_LABELS {
         if let Some(value) = certificate.claims.get(name) {
-            say!("{label}: {value}");
+            say!("{label}: {}", field(value));
         }
     }
 }
@@ -241,6 +241,6 @@ fn print_leaves(leaves: impl ExactSizeIterator<Item = String>) {
     let count = leaves.len();
     for (i, leaf) in leaves.enumerate() {
         let branch = if i + 1 == count { "└──" } else { "├──" };
-        show!("   {branch} 🍒 {leaf}");
+        show!("   {branch} 🍒 {}", field(&leaf));
     }
 }

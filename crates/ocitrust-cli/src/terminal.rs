@@ -9,12 +9,23 @@ use std::borrow::Cow;
 
 /// `text` with every control character except `\n` and `\t` escaped.
 pub fn escape(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_escaped) {
+    escape_where(text, |c| is_escaped(c) && c != '\n' && c != '\t')
+}
+
+/// One value from input placed within a line (a signer's metadata, a certificate's subject): every
+/// control character escaped, line breaks and tabs too, so a value can never start a line of its
+/// own that reads as the tool's (`issued to: CN=Release Signing` under another signature).
+pub fn field(text: &str) -> Cow<'_, str> {
+    escape_where(text, is_escaped)
+}
+
+fn escape_where(text: &str, escaped: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&escaped) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
-        if is_escaped(c) {
+        if escaped(c) {
             out.push_str(&c.escape_unicode().to_string());
         } else {
             out.push(c);
@@ -24,7 +35,7 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 }
 
 fn is_escaped(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
+    c.is_control()
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
@@ -57,5 +68,14 @@ mod tests {
             "v1\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{d}"
         );
         assert_eq!(escape("\u{9b}31m \u{202e}gpj.exe"), "\\u{9b}31m \\u{202e}gpj.exe");
+    }
+
+    #[test]
+    fn a_field_escapes_line_breaks_and_tabs_too() {
+        assert_eq!(field("plain value"), "plain value");
+        assert_eq!(
+            field("v1\n    ├── issued to: CN=Release Signing\tx\r"),
+            "v1\\u{a}    ├── issued to: CN=Release Signing\\u{9}x\\u{d}"
+        );
     }
 }

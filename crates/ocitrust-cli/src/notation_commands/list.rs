@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::verify::{pinned_name_of, verifier_reference};
 use super::NotationRegistryArgs;
-use crate::terminal::show;
+use crate::terminal::{field, show};
 
 /// `notation ls`'s and `notation inspect`'s flags.
 #[derive(Debug, clap::Args)]
@@ -37,7 +37,7 @@ pub fn list(args: ListArgs) -> Result<()> {
     let reference = verifier_reference(&args.reference, args.oci_layout);
     let found = ocitrust::notation_signatures(&reference, &args.registry.options()?)?;
     let pinned = pinned_name_of(&reference, &found.subject)?;
-    show!("{pinned}");
+    show!("{}", field(&pinned));
     if found.signatures.is_empty() {
         show!("└── (no signatures)");
         return Ok(());
@@ -45,7 +45,7 @@ pub fn list(args: ListArgs) -> Result<()> {
     show!("└── {ARTIFACT_TYPE}");
     let count = found.signatures.len();
     for (i, (location, _)) in found.signatures.iter().enumerate() {
-        show!("    {} {}", branch(i, count), manifest_digest(location));
+        show!("    {} {}", branch(i, count), field(&manifest_digest(location)));
     }
     Ok(())
 }
@@ -92,7 +92,7 @@ pub fn inspect(args: ListArgs) -> Result<()> {
         show!("    {} {digest}", branch(i, inspected.len()));
         let indent = if last { "        " } else { "    │   " };
         match content {
-            Err(reason) => show!("{indent}└── not verifiable: {reason}"),
+            Err(reason) => show!("{indent}└── not verifiable: {}", field(reason)),
             Ok((media_type, content)) => print_signature(indent, media_type, content),
         }
     }
@@ -130,7 +130,7 @@ fn algorithm_name(content: &EnvelopeContent) -> &'static str {
 fn print_signature(indent: &str, media_type: &str, content: &EnvelopeContent) {
     let signer = &content.signer;
     show!("{indent}├── signature algorithm: {}", algorithm_name(content));
-    show!("{indent}├── signature envelope type: {media_type}");
+    show!("{indent}├── signature envelope type: {}", field(media_type));
     show!("{indent}├── signed attributes");
     let mut signed = vec![
         ("signingScheme".to_owned(), signer.signing_scheme.name().to_owned()),
@@ -183,8 +183,14 @@ fn print_signature(indent: &str, media_type: &str, content: &EnvelopeContent) {
             Digest::sha256(certificate.der()).hex()
         );
         let inner = if last { "    " } else { "│   " };
-        show!("{indent}│   {inner}├── issued to: {}", certificate.subject_text());
-        show!("{indent}│   {inner}├── issued by: {}", certificate.issuer_text());
+        show!(
+            "{indent}│   {inner}├── issued to: {}",
+            field(&certificate.subject_text())
+        );
+        show!(
+            "{indent}│   {inner}├── issued by: {}",
+            field(&certificate.issuer_text())
+        );
         show!(
             "{indent}│   {inner}└── expiry: {}",
             format_time(certificate.not_after())
@@ -192,15 +198,15 @@ fn print_signature(indent: &str, media_type: &str, content: &EnvelopeContent) {
     }
     show!("{indent}└── signed artifact");
     if let Some(target) = target {
-        show!("{indent}    ├── media type: {}", target.media_type);
-        show!("{indent}    ├── digest: {}", target.digest);
+        show!("{indent}    ├── media type: {}", field(&target.media_type));
+        show!("{indent}    ├── digest: {}", field(&target.digest));
         show!("{indent}    └── size: {}", target.size);
     }
 }
 
 fn print_pairs(indent: &str, pairs: &[(String, String)]) {
     for (i, (key, value)) in pairs.iter().enumerate() {
-        show!("{indent}{} {key}: {value}", branch(i, pairs.len()));
+        show!("{indent}{} {}: {}", branch(i, pairs.len()), field(key), field(value));
     }
 }
 

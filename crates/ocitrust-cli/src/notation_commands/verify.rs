@@ -9,7 +9,7 @@ use ocitrust::registry::remote::{HttpRevocationSource, RegistryOptions};
 use ocitrust::{CheckName, Error, ErrorCode, Outcome, Result, Verdict, Verifier};
 
 use super::{parse_key_value, NotationRegistryArgs};
-use crate::terminal::{say, show};
+use crate::terminal::{field, say, show};
 
 /// `notation verify`'s flags.
 #[derive(Debug, clap::Args)]
@@ -153,7 +153,7 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
         say!(
             "Warning: {} was set to \"log\" and failed with error: {}",
             validation_name(check.name),
-            check.detail
+            field(&check.detail)
         );
     }
     show!("Successfully verified signature for {pinned}");
@@ -223,9 +223,9 @@ fn require_trusted(verdict: &Verdict, pinned: &str) -> Result<()> {
         if let Some(check) = signature.checks.iter().find(|c| c.outcome == Outcome::Failed) {
             say!(
                 "Signature {} failed {}: {}",
-                signature.location,
+                field(&signature.location),
                 validation_name(check.name),
-                check.detail
+                field(&check.detail)
             );
         }
     }
@@ -253,11 +253,11 @@ fn print_checks(verdict: &Verdict) {
             let detail = if check.detail.is_empty() {
                 String::new()
             } else {
-                format!(": {}", check.detail)
+                format!(": {}", field(&check.detail))
             };
             say!(
                 "Signature {}: {} {outcome}{detail}",
-                signature.location,
+                field(&signature.location),
                 validation_name(check.name)
             );
         }
@@ -285,9 +285,18 @@ fn print_metadata(metadata: &BTreeMap<String, String>) {
         return;
     }
     show!("\nThe artifact was signed with the following user metadata.");
-    let width = metadata.keys().map(String::len).max().unwrap_or(0).max(3);
+    let metadata: Vec<(String, String)> = metadata
+        .iter()
+        .map(|(key, value)| (field(key).into_owned(), field(value).into_owned()))
+        .collect();
+    let width = metadata
+        .iter()
+        .map(|(key, _)| key.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(3);
     show!("\n{:width$}   VALUE", "KEY");
-    for (key, value) in metadata {
+    for (key, value) in &metadata {
         show!("{key:width$}   {value}");
     }
 }
