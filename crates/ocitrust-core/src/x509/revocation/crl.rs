@@ -202,3 +202,38 @@ fn revoked_by(
     }
     Ok(latest_temporary.is_some_and(|(_, reason)| reason == CERTIFICATE_HOLD))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use der::asn1::{BitString, OctetString};
+    use der::Encode;
+
+    use super::*;
+    use crate::x509::generate_test_certificate;
+
+    #[test]
+    fn a_crl_with_a_junk_signature_is_refused_before_it_is_parsed() {
+        let (_, issuer) =
+            generate_test_certificate("crl issuer", SystemTime::now(), Duration::from_secs(3600)).unwrap();
+        // A "CRL" whose to-be-signed part is 8 MiB that is no CertificateList at all: a parse would
+        // fail on it (after building what it could); the signature check comes first and fails.
+        let junk = OctetString::new(vec![0x30; 8 * 1024 * 1024]).unwrap();
+        let algorithm = spki::AlgorithmIdentifierOwned {
+            oid: der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
+            parameters: None,
+        };
+        let mut body = junk.to_der().unwrap();
+        body.extend(algorithm.to_der().unwrap());
+        body.extend(BitString::from_bytes(&[0x30, 0x00]).unwrap().to_der().unwrap());
+        let mut crl = vec![0x30, 0x83];
+        crl.extend(&(body.len() as u32).to_be_bytes()[1..]);
+        crl.extend(body);
+        let refused = crl_signed_by(&crl, &issuer).unwrap_err();
+        assert!(refused.contains("CRL is not signed by CA"), "{refused}");
+        assert!(crl_signed_by(&vec![0; CRL_SIZE_MAX + 1], &issuer)
+            .unwrap_err()
+            .contains("limit"));
+    }
+}

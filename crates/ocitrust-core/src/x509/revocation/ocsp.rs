@@ -27,6 +27,8 @@ const ID_PKIX_OCSP_BASIC: &str = "1.3.6.1.5.5.7.48.1.1";
 const SHA1: &str = "1.3.14.3.2.26";
 const EKU_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 const INVALIDITY_DATE: &str = "2.5.29.24";
+/// How far ahead of the verification's clock a response's thisUpdate may be.
+const THIS_UPDATE_SKEW_MAX: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// The OCSP responders `certificate` names.
 pub(super) fn responder_urls(certificate: &Certificate) -> Vec<String> {
@@ -172,8 +174,14 @@ fn judge_response(
         .iter()
         .find(|r| r.cert_id == wanted)
         .ok_or("the OCSP response is not about this certificate")?;
-    if single.this_update.0.to_system_time() > now {
-        return Err("the OCSP response is not yet valid".to_owned());
+    // A responder answers with the second it signed at, often after the instant the verification
+    // took as now; a clock a little ahead is not a forgery (Go's parser, which notation uses, does
+    // not look at thisUpdate at all).
+    if single.this_update.0.to_system_time() > now + THIS_UPDATE_SKEW_MAX {
+        return Err(format!(
+            "the OCSP response is not yet valid (this update {})",
+            format_time(single.this_update.0.to_system_time())
+        ));
     }
     match &single.next_update {
         Some(next) if next.0.to_system_time() >= now => {}
@@ -200,4 +208,88 @@ fn judge_response(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use der::asn1::{BitString, GeneralizedTime, Null};
+    use x509_ocsp::{OcspGeneralizedTime, ResponderId, ResponseBytes, ResponseData, SingleResponse, Version};
+
+    use super::*;
+    use crate::crypto::SigningKey;
+    use crate::x509::generate_test_certificate;
+
+    /// A good-status response about `certificate` (self-signed), signed with its `key`.
+    fn response(key: &SigningKey, certificate: &Certificate, this_update: SystemTime) -> Vec<u8> {
+        let time = |t: SystemTime| {
+            let seconds = t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+            OcspGeneralizedTime(GeneralizedTime::from_unix_duration(Duration::from_secs(seconds)).unwrap())
+        };
+        let data = ResponseData {
+            version: Version::V1,
+            responder_id: ResponderId::ByKey(OctetString::new(vec![1; 20]).unwrap()),
+            produced_at: time(this_update),
+            responses: vec![SingleResponse {
+                cert_id: cert_id(certificate, certificate).unwrap(),
+                cert_status: CertStatus::Good(Null),
+                this_update: time(this_update),
+                next_update: Some(time(this_update + Duration::from_secs(86400))),
+                single_extensions: None,
+            }],
+            response_extensions: None,
+        };
+        let signature = key.sign(&data.to_der().unwrap()).unwrap();
+        let basic = BasicOcspResponse {
+            tbs_response_data: data,
+            signature_algorithm: spki::AlgorithmIdentifierOwned {
+                oid: ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
+                parameters: None,
+            },
+            signature: BitString::from_bytes(&signature).unwrap(),
+            certs: None,
+        };
+        OcspResponse {
+            response_status: OcspResponseStatus::Successful,
+            response_bytes: Some(ResponseBytes {
+                response_type: ObjectIdentifier::new_unwrap(ID_PKIX_OCSP_BASIC),
+                response: OctetString::new(basic.to_der().unwrap()).unwrap(),
+            }),
+        }
+        .to_der()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_response_signed_a_moment_after_now_is_current_and_one_far_ahead_is_not() {
+        let now = SystemTime::now();
+        let (key, certificate) =
+            generate_test_certificate("ocsp test", now - Duration::from_secs(3600), Duration::from_secs(86400))
+                .unwrap();
+        let judge = |this_update| {
+            judge_response(
+                &response(&key, &certificate, this_update),
+                &certificate,
+                &certificate,
+                now,
+                None,
+            )
+        };
+        assert_eq!(judge(now - Duration::from_secs(60)), Ok(CertificateStatus::Good));
+        // The responder's second is later than the verification's instant: still current.
+        assert_eq!(judge(now + Duration::from_secs(2)), Ok(CertificateStatus::Good));
+        let ahead = judge(now + Duration::from_secs(3600)).unwrap_err();
+        assert!(ahead.contains("not yet valid"), "{ahead}");
+        // Another key's signature is refused.
+        let (other, _) = generate_test_certificate("other", now, Duration::from_secs(86400)).unwrap();
+        let forged = judge_response(
+            &response(&other, &certificate, now),
+            &certificate,
+            &certificate,
+            now,
+            None,
+        );
+        assert!(forged.unwrap_err().contains("signed neither by the issuer"));
+    }
 }
