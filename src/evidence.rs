@@ -12,8 +12,13 @@ use ocitrust_registry::{CosignEvidence, SignatureReferrers};
 
 /// A Sigstore bundle: where it was found, and its bytes or why they could not be had.
 pub(crate) type BundleEvidence<'a> = (&'a str, Result<&'a [u8]>);
-/// A notation signature: where it was found, and its envelope or why it could not be had.
-pub(crate) type NotationEvidence<'a> = (&'a str, Result<NotationEnvelope<'a>>);
+/// A notation signature: where it was found, its envelope or why it could not be had, and the
+/// thumbprints of its chain its manifest lists (unsigned; they only order the signatures).
+pub(crate) struct NotationEvidence<'a> {
+    pub location: &'a str,
+    pub envelope: Result<NotationEnvelope<'a>>,
+    pub chain_thumbprints: &'a [String],
+}
 
 /// Everything one verification judges.
 pub(crate) struct Evidence<'a> {
@@ -59,12 +64,13 @@ impl<'a> ReferrerEvidence<'a> {
             notation_signatures: found
                 .notation_signatures
                 .iter()
-                .map(|(location, layer)| {
-                    let envelope = layer.as_ref().map_err(Clone::clone).map(|layer| NotationEnvelope {
+                .map(|(location, layer)| NotationEvidence {
+                    location,
+                    envelope: layer.as_ref().map_err(Clone::clone).map(|layer| NotationEnvelope {
                         media_type: &layer.media_type,
                         bytes: &layer.bytes,
-                    });
-                    (location.as_str(), envelope)
+                    }),
+                    chain_thumbprints: layer.as_ref().map_or(&[], |layer| &layer.chain_thumbprints),
                 })
                 .collect(),
         }

@@ -13,7 +13,8 @@ use ocitrust_core::cosign::{
 use ocitrust_core::crypto::PublicKey;
 use ocitrust_core::notation::PluginHost;
 use ocitrust_core::notation::{
-    refused_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject, ANY_REPOSITORY,
+    refused_notation_signature, unexamined_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject,
+    ANY_REPOSITORY,
 };
 use ocitrust_core::oci::{Manifest, Platform};
 use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustedRoot};
@@ -203,7 +204,8 @@ impl Verifier {
     }
 
     /// At most this many notation signatures of an image are examined (`notation verify
-    /// --max-signatures`, 100 by default); past it the verification fails, as notation's does.
+    /// --max-signatures`, 100 by default), those whose manifest lists a certificate of a trust
+    /// store first; when none of them verifies, the image is not trusted, as with notation.
     pub fn notation_max_signatures(mut self, max: usize) -> Self {
         self.notation_max_signatures = max;
         self
@@ -618,29 +620,42 @@ impl Verifier {
             });
         }
         if let Wanted::Signatures = wanted {
-            if referrers.notation_signatures.len() > self.notation_max_signatures {
-                return Err(Error::new(
-                    ErrorCode::LimitExceeded,
-                    format!(
-                        "signature evaluation stopped. The configured limit of {} signatures to verify per artifact exceeded",
-                        self.notation_max_signatures
-                    ),
-                ));
-            }
-            for signature in &referrers.notation_signatures {
-                reports.push(self.judge_notation(judged, signature)?);
-            }
+            reports.extend(self.judge_notation_signatures(judged, &referrers.notation_signatures)?);
+        }
+        Ok(reports)
+    }
+
+    /// Judges the notation signatures of `judged`, at most [`Verifier::notation_max_signatures`] of
+    /// them: first those whose manifest lists a certificate a notation trust store holds (a flood of
+    /// junk referrers listed before a genuine signature does not use up the limit), then the rest
+    /// in the order found. Each signature past the limit is reported as not examined.
+    fn judge_notation_signatures(
+        &self,
+        judged: &Judged<'_>,
+        signatures: &[NotationEvidence<'_>],
+    ) -> Result<Vec<SignatureReport>> {
+        let vouched = |signature: &&NotationEvidence<'_>| {
+            self.authorities.iter().any(|authority| match authority {
+                Authority::Notation(trust) => trust.trust_store.holds_any_thumbprint(signature.chain_thumbprints),
+                _ => false,
+            })
+        };
+        let (first, rest): (Vec<&NotationEvidence<'_>>, Vec<_>) = signatures.iter().partition(vouched);
+        let mut reports = Vec::with_capacity(signatures.len());
+        for (examined, signature) in first.into_iter().chain(rest).enumerate() {
+            reports.push(if examined < self.notation_max_signatures {
+                self.judge_notation(judged, signature)?
+            } else {
+                unexamined_notation_signature(signature.location, self.notation_max_signatures)
+            });
         }
         Ok(reports)
     }
 
     /// Judges one notation signature of the manifest `judged` under the notation authorities.
-    fn judge_notation(
-        &self,
-        judged: &Judged<'_>,
-        (location, envelope): &NotationEvidence<'_>,
-    ) -> Result<SignatureReport> {
-        let envelope: NotationEnvelope<'_> = match envelope {
+    fn judge_notation(&self, judged: &Judged<'_>, signature: &NotationEvidence<'_>) -> Result<SignatureReport> {
+        let location = signature.location;
+        let envelope: NotationEnvelope<'_> = match &signature.envelope {
             Ok(envelope) => *envelope,
             Err(e) => {
                 return Ok(refused_notation_signature(

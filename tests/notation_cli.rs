@@ -123,8 +123,15 @@ fn the_notation_sample_is_refused_every_way_it_must_be() {
         ),
         (&[], "--scope"),
         (
-            &["--scope", "local/notation-sample", "--max-signatures", "1"],
-            "The configured limit of 1 signatures",
+            &[
+                "--scope",
+                "local/notation-sample",
+                "--max-signatures",
+                "1",
+                "-m",
+                "sample=other",
+            ],
+            "not examined: 1 signatures were examined first, the limit (--max-signatures)",
         ),
     ];
     for (extra, expected) in cases {
@@ -245,6 +252,77 @@ fn signer_controlled_text_cannot_forge_a_line_of_output() {
         "{}",
         stdout(&out)
     );
+}
+
+#[test]
+fn a_flood_of_junk_signatures_listed_first_does_not_use_up_the_limit() {
+    // 150 junk notation signatures listed before the sample's two genuine ones: the genuine ones'
+    // manifests list their chain's thumbprints, which the trust store holds, so they are examined
+    // first; the limit (100 by default) is spent on junk only after them.
+    let layout = scratch("notation-cli-flood").join("layout");
+    copy_dir(&sample().join("layout"), &layout);
+    let mut index = read_index(&layout);
+    let subject = index["manifests"][0].clone();
+    let envelope = write_blob(&layout, b"{}");
+    let junk: Vec<serde_json::Value> = (0..150)
+        .map(|i| {
+            let manifest = serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "artifactType": "application/vnd.cncf.notary.signature",
+                "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2},
+                "layers": [{"mediaType": "application/jose+json", "digest": envelope, "size": 2}],
+                "subject": {"mediaType": subject["mediaType"], "digest": subject["digest"], "size": subject["size"]},
+                "annotations": {"junk": i.to_string()},
+            });
+            let bytes = serde_json::to_vec(&manifest).unwrap();
+            serde_json::json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": write_blob(&layout, &bytes), "size": bytes.len()})
+        })
+        .collect();
+    let manifests = index["manifests"].as_array_mut().unwrap();
+    let genuine = manifests.split_off(1);
+    manifests.extend(junk);
+    manifests.extend(genuine);
+    write_index(&layout, &index);
+    write_blob(&layout, b"{}"); // the empty config
+    let digest = std::fs::read_to_string(sample().join("digest")).unwrap();
+    let reference = format!("oci:{}@{}", layout.display(), digest.trim());
+    let out = notation(
+        &sample_config(),
+        &["verify", "--scope", "local/notation-sample", "-o", "json", &reference],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let verdict = stdout_json(&out);
+    let signatures = verdict["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 152);
+    assert!(
+        signatures[0]["verified"] == true && signatures[1]["verified"] == true,
+        "{}",
+        signatures[0]
+    );
+    let unexamined = signatures
+        .iter()
+        .filter(|s| {
+            s["checks"][0]["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("not examined")
+        })
+        .count();
+    assert_eq!(unexamined, 52);
+    // With a limit of 2, the two genuine ones are still the ones examined.
+    let out = notation(
+        &sample_config(),
+        &[
+            "verify",
+            "--scope",
+            "local/notation-sample",
+            "--max-signatures",
+            "2",
+            &reference,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 /// A copy of the sample's configuration whose trust policy is `statements` (JSON objects).

@@ -141,6 +141,7 @@ fn signature_referrers(
                 manifest_digest: manifest.digest().clone(),
                 media_type: layer.media_type,
                 bytes,
+                chain_thumbprints: layer.chain_thumbprints,
             })
         },
     )

@@ -4,7 +4,10 @@
 
 use ocitrust_core::cosign::{BUNDLE_SIZE_MAX, BUNDLE_V03_MEDIA_TYPE};
 use ocitrust_core::notation::envelope::ENVELOPE_SIZE_MAX;
-use ocitrust_core::notation::{COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, NOTATION_SIGNATURE_ARTIFACT_TYPE};
+use ocitrust_core::notation::sign::THUMBPRINT_ANNOTATION;
+use ocitrust_core::notation::{
+    read_chain_thumbprints, COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, NOTATION_SIGNATURE_ARTIFACT_TYPE,
+};
 use ocitrust_core::oci::{Manifest, ManifestKind};
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
 
@@ -31,6 +34,9 @@ pub struct FetchedLayer {
     pub media_type: String,
     /// Its bytes, checked against the layer's digest.
     pub bytes: Vec<u8>,
+    /// For a notation signature, the thumbprints of its chain its manifest lists (unsigned: to
+    /// look first at signatures a trust store may vouch for).
+    pub chain_thumbprints: Vec<String>,
 }
 
 /// The layer of a referrer manifest to read: its digest, size, media type, and how many bytes it
@@ -41,6 +47,7 @@ pub(crate) struct ReferrerLayer {
     pub size: u64,
     pub media_type: String,
     pub limit: u64,
+    pub chain_thumbprints: Vec<String>,
 }
 
 /// Sorts the referrers of `subject` (each with its artifact type, the place it is at, and what
@@ -128,6 +135,7 @@ impl SignatureReferrerKind {
                     size,
                     media_type: BUNDLE_V03_MEDIA_TYPE.to_owned(),
                     limit: BUNDLE_SIZE_MAX as u64,
+                    chain_thumbprints: Vec::new(),
                 })
             }
             SignatureReferrerKind::NotationSignature => notation_envelope_layer(place, manifest),
@@ -162,11 +170,18 @@ fn notation_envelope_layer(place: &str, manifest: &Manifest) -> Result<ReferrerL
             "the signature envelope's media type {media_type:?} is neither {JWS_MEDIA_TYPE} nor {COSE_MEDIA_TYPE}"
         )));
     }
+    let chain_thumbprints = image
+        .annotations()
+        .as_ref()
+        .and_then(|annotations| annotations.get(THUMBPRINT_ANNOTATION))
+        .map(|listed| read_chain_thumbprints(listed))
+        .unwrap_or_default();
     Ok(ReferrerLayer {
         digest: Digest::parse(layer.digest().as_ref())?,
         size: layer.size(),
         media_type,
         limit: ENVELOPE_SIZE_MAX as u64,
+        chain_thumbprints,
     })
 }
 

@@ -227,6 +227,8 @@ fn require_trusted(verdict: &Verdict, pinned: &str) -> Result<()> {
                 validation_name(check.name),
                 field(&check.detail)
             );
+        } else if let Some(unexamined) = signature.checks.first().filter(|c| c.outcome == Outcome::NotReached) {
+            say!("Signature {} {}", field(&signature.location), field(&unexamined.detail));
         }
     }
     Err(Error::new(

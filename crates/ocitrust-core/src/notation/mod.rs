@@ -29,8 +29,11 @@ pub use sign::{
     NotationSignRequest, SignatureManifest, SignatureManifestForm, SignedEnvelope, Timestamping,
 };
 pub use trust_policy::{TrustPolicyDocument, TrustPolicyStatement, ANY_REPOSITORY};
-pub use trust_store::{TrustStore, TrustStoreType};
-pub use verify::{refused_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject, NotationTrust};
+pub use trust_store::{read_chain_thumbprints, TrustStore, TrustStoreType};
+pub use verify::{
+    refused_notation_signature, unexamined_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject,
+    NotationTrust,
+};
 
 /// The artifact type of a notation signature manifest.
 pub const NOTATION_SIGNATURE_ARTIFACT_TYPE: &str = "application/vnd.cncf.notary.signature";

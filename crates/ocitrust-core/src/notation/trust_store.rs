@@ -11,6 +11,7 @@ use std::fmt;
 use der::{Decode, Encode, Reader, SliceReader};
 use serde::Serialize;
 
+use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
 use crate::x509::{certificates_from_pem, Certificate};
 
@@ -151,6 +152,18 @@ impl TrustStore {
         }
     }
 
+    /// Whether a certificate of any store has one of `thumbprints` (the SHA-256 of its DER, hex,
+    /// as [`read_chain_thumbprints`] gives them).
+    pub fn holds_any_thumbprint(&self, thumbprints: &[String]) -> bool {
+        !thumbprints.is_empty()
+            && self
+                .stores
+                .values()
+                .flatten()
+                .flatten()
+                .any(|certificate| thumbprints.contains(&Digest::sha256(certificate.der()).hex().to_owned()))
+    }
+
     /// The stores, each with its certificates or why it cannot be used.
     pub fn stores(&self) -> impl Iterator<Item = (TrustStoreType, &str, std::result::Result<&[Certificate], &str>)> {
         self.stores.iter().map(|((kind, name), held)| {
@@ -161,6 +174,22 @@ impl TrustStore {
             )
         })
     }
+}
+
+/// The thumbprints a notation signature manifest's `io.cncf.notary.x509chain.thumbprint#S256`
+/// annotation lists (a JSON array of SHA-256 hex digests of its chain's certificates), lower-cased;
+/// none when it is anything else. The annotation is not signed: it only says which signatures to
+/// look at first, never whether one is trusted.
+pub fn read_chain_thumbprints(annotation: &str) -> Vec<String> {
+    let listed: Vec<String> = serde_json::from_str(annotation).unwrap_or_default();
+    if listed.len() > super::chain::CHAIN_LENGTH_MAX
+        || !listed
+            .iter()
+            .all(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Vec::new();
+    }
+    listed.iter().map(|t| t.to_ascii_lowercase()).collect()
 }
 
 /// The certificates of a file as notation reads one: PEM `CERTIFICATE` blocks, or DER

@@ -260,6 +260,21 @@ pub fn refused_notation_signature(location: &str, check: CheckName, reason: Stri
     judgement.report(location, None, "", None)
 }
 
+/// The report on a notation signature left unexamined because `limit` others were examined first
+/// (`notation verify --max-signatures`): not trusted, not judged either.
+pub fn unexamined_notation_signature(location: &str, limit: usize) -> SignatureReport {
+    let mut judgement = Judgement {
+        checks: Checks::default(),
+        stopped: true,
+    };
+    judgement.checks.push(
+        CheckName::Integrity,
+        Outcome::NotReached,
+        format!("not examined: {limit} signatures were examined first, the limit (--max-signatures)"),
+    );
+    judgement.report(location, None, "", None)
+}
+
 /// The checks so far, and whether an enforced failure ended the verification.
 struct Judgement {
     checks: Checks,

@@ -141,6 +141,7 @@ fn signature_referrers(client: &RegistryClient, repository: &Reference, digest: 
                 manifest_digest: manifest.digest().clone(),
                 media_type: layer.media_type,
                 bytes,
+                chain_thumbprints: layer.chain_thumbprints,
             })
         },
     )
