@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ocitrust and cosign verifying the same cosign-signed image in a loopback docker-registry, in one
 # run: wall time per verification (the whole process, as a user or an admission hook runs it) and
-# the HTTP requests each makes, counted in the registry's access log by User-Agent.
+# the HTTP requests each makes, counted in the registry's access log by User-Agent; then the
+# committed sample layout (`cosign verify --local-image` against `ocitrust verify oci:`).
 #   bash benches/compare_cosign_registry.sh [RUNS]     (default 20 runs each)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,6 +24,10 @@ key=examples/sample-image/cosign.pub
 
 run_ocitrust() { "$OCITRUST" verify --key "$key" --insecure-ignore-tlog "$1" >/dev/null 2>&1; }
 run_cosign() { HOME="$work" "$OCITRUST_COSIGN" verify --key "$key" --insecure-ignore-tlog "$1" >/dev/null 2>&1; }
+run_ocitrust_layout() { "$OCITRUST" verify --key "$key" --insecure-ignore-tlog "oci:$1" >/dev/null 2>&1; }
+run_cosign_layout() {
+  HOME="$work" "$OCITRUST_COSIGN" verify --key "$key" --insecure-ignore-tlog --local-image "$1" >/dev/null 2>&1
+}
 
 requests() { # tool-function reference user-agent-pattern: requests one verification makes
   local before after
@@ -52,3 +57,7 @@ for ref in "$address/bench:v1" "$address/bench@$digest"; do
   printf '%-9s ocitrust %7.1f ms, %2d requests | cosign %7.1f ms, %2d requests | %.1fx less time\n' \
     "$kind" "$ours_ms" "$ours_req" "$theirs_ms" "$theirs_req" "$(awk -v a="$theirs_ms" -v b="$ours_ms" 'BEGIN {print a/b}')"
 done
+ours_ms="$(millis_per_run run_ocitrust_layout examples/sample-image/layout)"
+theirs_ms="$(millis_per_run run_cosign_layout examples/sample-image/layout)"
+printf '%-9s ocitrust %7.1f ms              | cosign %7.1f ms              | %.1fx less time\n' \
+  "layout" "$ours_ms" "$theirs_ms" "$(awk -v a="$theirs_ms" -v b="$ours_ms" 'BEGIN {print a/b}')"

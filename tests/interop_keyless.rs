@@ -27,11 +27,11 @@ cd "{work}"
 export DOCKER_CONFIG="{docker}"
 "{v3}" sign --yes --signing-config "$SIGSTORE_STACK_SIGNING_CONFIG" --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" \
   --identity-token "$SIGSTORE_STACK_TOKEN" "{bundle_ref}"
-"{v3}" verify --certificate-identity "$SIGSTORE_STACK_IDENTITY" --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" \
-  --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" "{bundle_ref}" > cosign-v3-verify.json
 printf '%s' '{sbom}' > sbom.json
 "{v3}" attest --yes --type cyclonedx --predicate sbom.json --signing-config "$SIGSTORE_STACK_SIGNING_CONFIG" \
   --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" --identity-token "$SIGSTORE_STACK_TOKEN" "{bundle_ref}"
+"{v3}" verify --certificate-identity "$SIGSTORE_STACK_IDENTITY" --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" \
+  --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" "{bundle_ref}" > cosign-v3-verify.json
 "{v3}" verify-attestation --type cyclonedx --certificate-identity "$SIGSTORE_STACK_IDENTITY" \
   --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" \
   "{bundle_ref}" > cosign-v3-verify-attestation.json
