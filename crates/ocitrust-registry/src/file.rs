@@ -19,6 +19,11 @@ pub fn io_error(path: &Path, e: io::Error) -> Error {
 /// Reads a file, failing (not truncating) beyond `size_max` bytes.
 pub fn read_bounded(path: &Path, size_max: u64) -> Result<Vec<u8>> {
     let file = fs::File::open(path).map_err(|e| io_error(path, e))?;
+    read_at_most(file, path, size_max)
+}
+
+/// The contents of `file` (opened from `path`), failing beyond `size_max` bytes.
+fn read_at_most(file: fs::File, path: &Path, size_max: u64) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.take(size_max + 1)
         .read_to_end(&mut bytes)
@@ -50,14 +55,7 @@ pub fn read_kept_file(path: &Path, size_max: u64) -> Result<Vec<u8>> {
     if metadata.len() > size_max {
         return Err(too_large(path, size_max));
     }
-    let mut bytes = Vec::new();
-    file.take(size_max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_error(path, e))?;
-    if bytes.len() as u64 > size_max {
-        return Err(too_large(path, size_max));
-    }
-    Ok(bytes)
+    read_at_most(file, path, size_max)
 }
 
 fn too_large(path: &Path, size_max: u64) -> Error {
