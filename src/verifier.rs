@@ -625,24 +625,32 @@ impl Verifier {
         Ok(reports)
     }
 
-    /// Judges the notation signatures of `judged`, at most [`Verifier::notation_max_signatures`] of
-    /// them: first those whose manifest lists a certificate a notation trust store holds (a flood of
-    /// junk referrers listed before a genuine signature does not use up the limit), then the rest
-    /// in the order found. Each signature past the limit is reported as not examined.
+    /// Judges the notation signatures of `judged`, in the order found. When there are more than
+    /// [`Verifier::notation_max_signatures`], only that many are examined: first those whose
+    /// manifest lists a certificate a notation trust store holds (a flood of junk referrers listed
+    /// before a genuine signature does not use up the limit), then the rest in the order found;
+    /// each signature past the limit is reported as not examined.
     fn judge_notation_signatures(
         &self,
         judged: &Judged<'_>,
         signatures: &[NotationEvidence<'_>],
     ) -> Result<Vec<SignatureReport>> {
-        let vouched = |signature: &&NotationEvidence<'_>| {
-            self.authorities.iter().any(|authority| match authority {
-                Authority::Notation(trust) => trust.trust_store.holds_any_thumbprint(signature.chain_thumbprints),
-                _ => false,
-            })
-        };
-        let (first, rest): (Vec<&NotationEvidence<'_>>, Vec<_>) = signatures.iter().partition(vouched);
+        let mut order: Vec<&NotationEvidence<'_>> = signatures.iter().collect();
+        if signatures.len() > self.notation_max_signatures {
+            let held: std::collections::HashSet<String> = self
+                .authorities
+                .iter()
+                .filter_map(|authority| match authority {
+                    Authority::Notation(trust) => Some(trust.trust_store.thumbprints()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            // A stable sort: vouched-for signatures first, each group in the order found.
+            order.sort_by_key(|signature| !signature.chain_thumbprints.iter().any(|t| held.contains(t)));
+        }
         let mut reports = Vec::with_capacity(signatures.len());
-        for (examined, signature) in first.into_iter().chain(rest).enumerate() {
+        for (examined, signature) in order.into_iter().enumerate() {
             reports.push(if examined < self.notation_max_signatures {
                 self.judge_notation(judged, signature)?
             } else {

@@ -152,16 +152,14 @@ impl TrustStore {
         }
     }
 
-    /// Whether a certificate of any store has one of `thumbprints` (the SHA-256 of its DER, hex,
-    /// as [`read_chain_thumbprints`] gives them).
-    pub fn holds_any_thumbprint(&self, thumbprints: &[String]) -> bool {
-        !thumbprints.is_empty()
-            && self
-                .stores
-                .values()
-                .flatten()
-                .flatten()
-                .any(|certificate| thumbprints.contains(&Digest::sha256(certificate.der()).hex().to_owned()))
+    /// The thumbprint (SHA-256 of the DER, lower-case hex, as [`read_chain_thumbprints`] gives
+    /// them) of every certificate of every usable store.
+    pub fn thumbprints(&self) -> impl Iterator<Item = String> + '_ {
+        self.stores
+            .values()
+            .flatten()
+            .flatten()
+            .map(|certificate| Digest::sha256(certificate.der()).hex().to_owned())
     }
 
     /// The stores, each with its certificates or why it cannot be used.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine;
 use ocitrust_core::x509::revocation::{
-    crl_issuer_der, crl_next_update, crl_signed_by, RevocationSource, CRL_SIZE_MAX, OCSP_RESPONSE_SIZE_MAX,
+    crl_is_keepable, crl_issuer_der, RevocationSource, CRL_SIZE_MAX, OCSP_RESPONSE_SIZE_MAX,
 };
 use ocitrust_core::x509::Certificate;
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
@@ -162,7 +162,7 @@ impl RevocationSource for HttpRevocationSource {
         }
         let bytes = self.get(&parsed, CRL_TIMEOUT, CRL_SIZE_MAX as u64, None)?;
         if let Some(path) = &cached {
-            if current_and_signed_by(&bytes, issuer) {
+            if crl_is_keepable(&bytes, issuer, SystemTime::now()) {
                 keep(path, &bytes);
             }
         }
@@ -170,18 +170,12 @@ impl RevocationSource for HttpRevocationSource {
     }
 }
 
-/// Whether `crl` verifies under `issuer` and has not passed its next update: only such a CRL is
-/// kept (a forged answer is used once, for the verification it came in, and judged there).
-fn current_and_signed_by(crl: &[u8], issuer: &Certificate) -> bool {
-    crl_signed_by(crl, issuer).is_ok() && crl_next_update(crl).is_some_and(|next| next >= SystemTime::now())
-}
-
 /// The CRL kept at `path`, when it is still current and signed by `issuer`; one that is not (a file
 /// planted there, or an expired CRL) is removed, so it is fetched again.
 fn kept_crl(path: &Path, issuer: &Certificate) -> Option<Vec<u8>> {
     let bytes = read_kept_file(path, CRL_SIZE_MAX as u64);
     match bytes {
-        Ok(bytes) if current_and_signed_by(&bytes, issuer) => Some(bytes),
+        Ok(bytes) if crl_is_keepable(&bytes, issuer, SystemTime::now()) => Some(bytes),
         Err(e) if e.code() == ErrorCode::NotFound => None,
         _ => {
             let _ = std::fs::remove_file(path);

@@ -55,17 +55,20 @@ pub fn crl_issuer_der(crl: &[u8]) -> Option<Vec<u8>> {
     der::Encode::to_der(&list.tbs_cert_list.issuer).ok()
 }
 
-/// When a CRL stops being current (its next update), if it says.
-pub fn crl_next_update(crl: &[u8]) -> Option<SystemTime> {
-    let list = CertificateList::from_der(crl).ok()?;
-    list.tbs_cert_list.next_update.map(|t| t.to_system_time())
+/// Whether `crl` may be kept for later verifications: issued and signed by `issuer`, and not past
+/// its next update at `now`. A source keeps only such a CRL, so a forged answer never outlives the
+/// verification it came in (which judges it again, as it judges every CRL).
+pub fn crl_is_keepable(crl: &[u8], issuer: &Certificate, now: SystemTime) -> bool {
+    crl_signed_by(crl, issuer).is_ok_and(|list| {
+        list.tbs_cert_list
+            .next_update
+            .is_some_and(|next| next.to_system_time() >= now)
+    })
 }
 
 /// Whether `crl` (DER, at most [`CRL_SIZE_MAX`]) was issued and signed by `issuer`. The signature is
 /// checked before the list is parsed: a large CRL with a junk signature costs a hash, not a parse.
-/// A source keeps a downloaded CRL only once this holds, so a forged one never outlives the answer
-/// it came in.
-pub fn crl_signed_by(crl: &[u8], issuer: &Certificate) -> std::result::Result<CertificateList, String> {
+fn crl_signed_by(crl: &[u8], issuer: &Certificate) -> std::result::Result<CertificateList, String> {
     if crl.len() > CRL_SIZE_MAX {
         return Err(format!("the CRL is {} bytes, limit is {CRL_SIZE_MAX}", crl.len()));
     }

@@ -11,7 +11,7 @@ mod ocsp;
 
 use std::time::SystemTime;
 
-pub use crl::{crl_issuer_der, crl_next_update, crl_signed_by, CRL_SIZE_MAX};
+pub use crl::{crl_is_keepable, crl_issuer_der, CRL_SIZE_MAX};
 pub use ocsp::{ocsp_request, OCSP_RESPONSE_SIZE_MAX};
 
 use super::Certificate;
