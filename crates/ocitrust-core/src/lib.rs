@@ -19,6 +19,7 @@ pub mod hex;
 pub mod notation;
 pub mod oci;
 mod pem_text;
+pub mod policy;
 pub mod reference;
 pub mod sigstore;
 pub mod verdict;

@@ -1,0 +1,289 @@
+//! Scopes: which images a policy applies to, and which policy wins when several match. Images are
+//! named by their normalised repository (`nginx` is `docker.io/library/nginx`), an OCI layout by
+//! `oci:PATH`. A pattern is an exact repository (optionally with `:tag` or `@digest`), or a glob
+//! where `*` matches within one path segment and `**` across segments; a lone `*` or `**` matches
+//! every image. The most specific matching pattern wins, in this order: a digest, a tag, an exact
+//! repository, a glob, the catch-all; among globs, the longer literal prefix, then more literal
+//! characters, then fewer `**`, then fewer `*`, then the pattern's text. Distinct patterns never
+//! tie, so precedence is a total order and the winner never depends on document order.
+
+use std::cmp::Ordering;
+
+use super::tree::{Position, PositionedError};
+use crate::digest::Digest;
+use crate::reference::Reference;
+
+/// The prefix that names an OCI layout.
+pub const LAYOUT_PREFIX: &str = "oci:";
+
+/// How an image is named for scope matching.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeName {
+    /// `registry/repository`, normalised, or `oci:PATH`.
+    pub repository: String,
+    /// The tag the image was named by, if any.
+    pub tag: Option<String>,
+    /// The digest judged.
+    pub digest: Option<Digest>,
+}
+
+impl ScopeName {
+    /// The name of a registry image.
+    pub fn of_reference(reference: &Reference, digest: Option<Digest>) -> Self {
+        ScopeName {
+            repository: format!("{}/{}", reference.registry(), reference.repository()),
+            tag: reference.tag().map(str::to_owned),
+            digest: digest.or_else(|| reference.digest().cloned()),
+        }
+    }
+}
+
+/// A scope pattern.
+#[derive(Debug, Clone)]
+pub struct ScopePattern {
+    text: String,
+    at: Position,
+    kind: PatternKind,
+}
+
+#[derive(Debug, Clone)]
+enum PatternKind {
+    Everything,
+    Glob(regex::Regex),
+    Repository(String),
+    Tag(String, String),
+    Digest(String, Digest),
+}
+
+/// How specific a pattern is; greater wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Specificity {
+    class: u8,
+    literal_prefix: usize,
+    literal: usize,
+    double_stars: std::cmp::Reverse<usize>,
+    stars: std::cmp::Reverse<usize>,
+    text: std::cmp::Reverse<String>,
+}
+
+impl Ord for Specificity {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (
+            self.class,
+            self.literal_prefix,
+            self.literal,
+            &self.double_stars,
+            &self.stars,
+            &self.text,
+        )
+            .cmp(&(
+                other.class,
+                other.literal_prefix,
+                other.literal,
+                &other.double_stars,
+                &other.stars,
+                &other.text,
+            ))
+    }
+}
+
+impl PartialOrd for Specificity {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+fn is_pattern_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '/' | ':' | '*')
+}
+
+impl ScopePattern {
+    /// Reads a pattern written at `at`.
+    pub fn parse(text: &str, at: Position) -> Result<Self, PositionedError> {
+        let invalid = |why: &str| PositionedError::new(at, format!("invalid scope {text:?}: {why}"));
+        let kind = if text == "*" || text == "**" {
+            PatternKind::Everything
+        } else if let Some(path) = text.strip_prefix(LAYOUT_PREFIX) {
+            if path.is_empty() {
+                return Err(invalid("oci: needs a path"));
+            }
+            if path.contains('*') {
+                PatternKind::Glob(glob_regex(text).map_err(|why| invalid(&why))?)
+            } else {
+                PatternKind::Repository(text.trim_end_matches('/').to_owned())
+            }
+        } else if text.contains('*') {
+            if let Some(bad) = text.chars().find(|c| !is_pattern_char(*c) || *c == ':') {
+                return Err(invalid(&format!(
+                    "{bad:?} is not allowed in a glob (write repositories normalised and lowercase, without tag or digest)"
+                )));
+            }
+            PatternKind::Glob(glob_regex(text).map_err(|why| invalid(&why))?)
+        } else {
+            let reference = Reference::parse(text).map_err(|e| invalid(e.message()))?;
+            let repository = format!("{}/{}", reference.registry(), reference.repository());
+            match (reference.digest(), reference.tag()) {
+                (Some(digest), _) => PatternKind::Digest(repository, digest.clone()),
+                (None, Some(tag)) => PatternKind::Tag(repository, tag.to_owned()),
+                (None, None) => PatternKind::Repository(repository),
+            }
+        };
+        let normalised = match &kind {
+            PatternKind::Repository(repository) => repository.clone(),
+            PatternKind::Tag(repository, tag) => format!("{repository}:{tag}"),
+            PatternKind::Digest(repository, digest) => format!("{repository}@{digest}"),
+            PatternKind::Everything => "*".to_owned(),
+            PatternKind::Glob(_) => text.to_owned(),
+        };
+        Ok(ScopePattern {
+            text: normalised,
+            at,
+            kind,
+        })
+    }
+
+    /// The pattern, normalised (`nginx` reads `docker.io/library/nginx`).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Where it is written.
+    pub fn at(&self) -> Position {
+        self.at
+    }
+
+    /// Whether the pattern matches `name`.
+    pub fn matches(&self, name: &ScopeName) -> bool {
+        match &self.kind {
+            PatternKind::Everything => true,
+            PatternKind::Glob(regex) => regex.is_match(&name.repository),
+            PatternKind::Repository(repository) => *repository == name.repository,
+            PatternKind::Tag(repository, tag) => {
+                *repository == name.repository && name.tag.as_deref() == Some(tag.as_str())
+            }
+            PatternKind::Digest(repository, digest) => {
+                *repository == name.repository && name.digest.as_ref() == Some(digest)
+            }
+        }
+    }
+
+    /// How specific the pattern is.
+    pub fn specificity(&self) -> Specificity {
+        let (class, literal_prefix, literal, double_stars, stars) = match &self.kind {
+            PatternKind::Everything => (0, 0, 0, 0, 0),
+            PatternKind::Glob(_) => {
+                let prefix = self.text.find('*').unwrap_or(self.text.len());
+                let double = self.text.matches("**").count();
+                let single = self.text.matches('*').count() - 2 * double;
+                (
+                    1,
+                    prefix,
+                    self.text.chars().filter(|c| *c != '*').count(),
+                    double,
+                    single,
+                )
+            }
+            PatternKind::Repository(_) => (2, 0, 0, 0, 0),
+            PatternKind::Tag(..) => (3, 0, 0, 0, 0),
+            PatternKind::Digest(..) => (4, 0, 0, 0, 0),
+        };
+        Specificity {
+            class,
+            literal_prefix,
+            literal,
+            double_stars: std::cmp::Reverse(double_stars),
+            stars: std::cmp::Reverse(stars),
+            text: std::cmp::Reverse(self.text.clone()),
+        }
+    }
+}
+
+/// `**` matches anything, `*` anything but `/`; the rest literally, the whole name.
+fn glob_regex(pattern: &str) -> Result<regex::Regex, String> {
+    if pattern.contains("***") {
+        return Err("*** is not a glob: use * within a segment or ** across segments".into());
+    }
+    let mut expression = String::from("^");
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("**") {
+            expression.push_str(".*");
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix('*') {
+            expression.push_str("[^/]*");
+            rest = after;
+        } else {
+            let end = rest.find('*').unwrap_or(rest.len());
+            expression.push_str(&regex::escape(&rest[..end]));
+            rest = &rest[end..];
+        }
+    }
+    expression.push('$');
+    regex::Regex::new(&expression).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pattern(text: &str) -> ScopePattern {
+        ScopePattern::parse(text, Position::default()).unwrap()
+    }
+
+    fn name(text: &str) -> ScopeName {
+        ScopeName::of_reference(&Reference::parse(text).unwrap(), None)
+    }
+
+    #[test]
+    fn exact_patterns_are_normalised_like_references() {
+        assert_eq!(pattern("nginx").text(), "docker.io/library/nginx");
+        assert!(pattern("nginx").matches(&name("index.docker.io/library/nginx:1.25")));
+        assert!(pattern("nginx:1.25").matches(&name("nginx:1.25")));
+        assert!(!pattern("nginx:1.25").matches(&name("nginx:1.26")));
+        assert!(!pattern("nginx").matches(&name("nginx/nginx")));
+    }
+
+    #[test]
+    fn one_star_stays_in_its_segment_and_two_cross_segments() {
+        assert!(pattern("registry.example.com/prod/*").matches(&name("registry.example.com/prod/app")));
+        assert!(!pattern("registry.example.com/prod/*").matches(&name("registry.example.com/prod/team/app")));
+        assert!(pattern("registry.example.com/prod/**").matches(&name("registry.example.com/prod/team/app")));
+        assert!(!pattern("registry.example.com/prod/**").matches(&name("registry.example.com/production/app")));
+        assert!(pattern("*.example.com/**").matches(&name("eu.registry.example.com/app")));
+        assert!(!pattern("*.example.com/**").matches(&name("example.com.evil.io/app")));
+        assert!(pattern("*").matches(&name("anything/at/all")));
+    }
+
+    #[test]
+    fn globs_with_tags_capitals_or_three_stars_are_refused() {
+        for bad in [
+            "registry.example.com/*:latest",
+            "Registry.example.com/**",
+            "a/***",
+            "oci:",
+            "a b/**",
+        ] {
+            assert!(ScopePattern::parse(bad, Position::default()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_most_specific_pattern_wins() {
+        let order = [
+            "*",
+            "**/app",
+            "registry.example.com/**",
+            "registry.example.com/prod/**",
+            "registry.example.com/prod/*",
+            "registry.example.com/prod/app",
+            "registry.example.com/prod/app:v1",
+            "registry.example.com/prod/app@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+        ];
+        for pair in order.windows(2) {
+            assert!(
+                pattern(pair[0]).specificity() < pattern(pair[1]).specificity(),
+                "{pair:?}"
+            );
+        }
+    }
+}
