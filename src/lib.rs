@@ -23,6 +23,7 @@ mod referrer_store;
 mod sign;
 mod tree;
 mod triangulate;
+mod trust_policy;
 mod verifier;
 
 pub use ocitrust_core as core;
@@ -50,4 +51,5 @@ pub use ocitrust_registry::NotationConfigDir;
 pub use sign::{attest, sign, AttestOptions, SignOptions, SignOutcome};
 pub use tree::{tree, Attached, TagArtifact};
 pub use triangulate::triangulate;
-pub use verifier::Verifier;
+pub use trust_policy::{Policy, POLICY_FILE_SIZE_MAX};
+pub use verifier::{Resolved, Verifier};

@@ -16,7 +16,8 @@ use ocitrust_core::notation::{
     refused_notation_signature, unexamined_notation_signature, NotationEnvelope, NotationRequirements, NotationSubject,
     ANY_REPOSITORY,
 };
-use ocitrust_core::oci::{Manifest, Platform};
+use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
+use ocitrust_core::policy::LAYOUT_PREFIX;
 use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustedRoot};
 use ocitrust_core::verdict::{CheckName, SignatureReport, Subject};
 use ocitrust_core::x509::revocation::RevocationSource;
@@ -57,6 +58,17 @@ pub const INSECURE_IGNORE_TLOG: &str = "insecure-ignore-tlog";
 pub const INSECURE_IGNORE_SCT: &str = "insecure-ignore-sct";
 /// The insecure option name recorded in verdicts when a registry was reached over plain HTTP by request.
 pub const ALLOW_INSECURE_REGISTRY: &str = "allow-insecure-registry";
+
+/// A reference resolved to the manifest it named ([`Verifier::resolve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The reference pinned to the digest (`registry/repository@sha256:…`, `oci:PATH@sha256:…`).
+    pub pinned: String,
+    /// The manifest's digest.
+    pub digest: Digest,
+    /// Whether it is an index (a multi-platform image).
+    pub is_index: bool,
+}
 
 /// Verifies the signatures on images under a list of authorities: a signature is trusted when every
 /// check of one authority passes on it.
@@ -117,6 +129,48 @@ impl Verifier {
     /// The authorities this verifier trusts, in the order they are tried.
     pub fn authorities(&self) -> &[Authority] {
         &self.authorities
+    }
+
+    /// The same verifier (options, registry client, connections) trusting `authorities` instead.
+    pub fn with_authorities(&self, authorities: impl IntoIterator<Item = Authority>) -> Self {
+        Verifier {
+            authorities: authorities.into_iter().collect(),
+            ..self.clone()
+        }
+    }
+
+    /// The platform an index is resolved to, if one is set.
+    pub fn selected_platform(&self) -> Option<&Platform> {
+        self.platform.as_ref()
+    }
+
+    /// The instant verdicts speak for: the verification time set, or now.
+    pub fn judged_time(&self) -> SystemTime {
+        self.verification_time.unwrap_or_else(SystemTime::now)
+    }
+
+    /// Resolves `reference` (a registry image or `oci:PATH[:TAG|@DIGEST]`) to the manifest it names
+    /// now: a reference pinned to its digest, so that every later verification judges the same
+    /// manifest whatever happens to the tag meanwhile.
+    pub fn resolve(&self, reference: &str) -> Result<Resolved> {
+        let (pinned, manifest) = if LayoutReference::is_layout_reference(reference) {
+            let layout_ref = LayoutReference::parse(reference)?;
+            let layout = OciLayout::open_with_budget(&layout_ref.path, self.new_budget())?;
+            let entry = layout.resolve(&layout_ref.selector)?;
+            let manifest = layout.read_manifest(&entry.digest)?;
+            let pinned = format!("{LAYOUT_PREFIX}{}@{}", layout_ref.path.display(), manifest.digest());
+            (pinned, manifest)
+        } else {
+            let parsed = Reference::parse(reference)?;
+            let client = self.registry_client()?.bounded_by_options();
+            let manifest = client.existing_manifest(&parsed)?;
+            (parsed.with_digest(manifest.digest().clone()).full_name(), manifest)
+        };
+        Ok(Resolved {
+            pinned,
+            is_index: matches!(manifest.kind(), ManifestKind::Index(_)),
+            digest: manifest.digest().clone(),
+        })
     }
 
     /// An error before any I/O when there is no authority to judge under.

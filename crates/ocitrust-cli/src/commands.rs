@@ -121,6 +121,12 @@ enum Command {
         #[command(subcommand)]
         command: notation_commands::NotationCommand,
     },
+    /// Trust policies: one document for cosign keys, keyless identities and notation PKIs (check,
+    /// eval, explain).
+    Policy {
+        #[command(subcommand)]
+        command: crate::policy_commands::PolicyCommand,
+    },
     /// List what is attached to an image in a registry: signatures, attestations, SBOMs, referrers.
     Tree {
         #[command(flatten)]
@@ -315,6 +321,7 @@ pub fn run(cli: Cli) -> Result<()> {
             attestation_commands::verify_attestation(attestation, registry.options())
         }
         Command::Notation { command } => notation_commands::run(command),
+        Command::Policy { command } => crate::policy_commands::run(command),
         Command::Tree { registry, reference } => {
             let attached = ocitrust::tree(&reference, &registry.options())?;
             output::print_tree(&reference, &attached);

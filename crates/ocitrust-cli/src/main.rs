@@ -7,6 +7,7 @@ mod exit_code;
 mod notation_commands;
 mod output;
 mod password;
+mod policy_commands;
 mod terminal;
 mod trust_args;
 

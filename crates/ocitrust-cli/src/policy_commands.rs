@@ -1,0 +1,188 @@
+//! `ocitrust policy`: check a trust policy document, evaluate it for images, explain a decision.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use ocitrust::core::policy::{Decision, Explanation, Mode};
+use ocitrust::{Error, ErrorCode, Platform, Policy, Result, Verifier};
+
+use crate::commands::{parse_platform, RegistryArgs};
+use crate::terminal::{field, say, show};
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a trust policy document and the files it names; prints FILE:LINE:COLUMN: message
+    /// for the first problem and exits 1.
+    Check {
+        /// The document (YAML or JSON).
+        file: PathBuf,
+    },
+    /// Decide whether images may run under a trust policy: exit 0 when every image is allowed,
+    /// 12 when one is denied by a policy in enforce mode.
+    Eval(EvalArgs),
+    /// Print, for a person, why each image is allowed or denied: the policy that applied, each
+    /// requirement, authority, signature and check.
+    Explain(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The trust policy document.
+    #[arg(long)]
+    policy: PathBuf,
+    /// Output format: text (one line per image) or json (one object per image, a line each).
+    #[arg(short = 'o', long, value_enum, default_value = "text")]
+    output: EvalFormat,
+    /// Judge the manifest for this platform of an index (os/arch[/variant]), as the policy's
+    /// `platforms` says.
+    #[arg(long, value_parser = parse_platform)]
+    platform: Option<Platform>,
+    /// The scope an OCI layout is matched as (without it, oci:PATH).
+    #[arg(long)]
+    scope: Option<String>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    /// Images: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
+    #[arg(required = true)]
+    references: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EvalFormat {
+    Text,
+    Json,
+}
+
+pub fn run(command: PolicyCommand) -> Result<()> {
+    match command {
+        PolicyCommand::Check { file } => check(&file),
+        PolicyCommand::Eval(args) => evaluate(args, false),
+        PolicyCommand::Explain(args) => evaluate(args, true),
+    }
+}
+
+fn check(file: &Path) -> Result<()> {
+    let policy = Policy::from_file(file)?;
+    let document = &policy.compiled().document;
+    show!(
+        "{}: valid: {} policies, {} authorities, {} trust roots",
+        file.display(),
+        document.policies.len(),
+        document.authorities.len(),
+        document.trust_roots.len()
+    );
+    Ok(())
+}
+
+fn evaluate(args: EvalArgs, explain: bool) -> Result<()> {
+    let policy = Policy::from_file(&args.policy)?;
+    let verifier = Verifier::trusting([])
+        .platform(args.platform)
+        .registry_options(args.registry.options());
+    let mut denied = 0;
+    let mut failed = 0;
+    for reference in &args.references {
+        let decision = match policy.evaluate(&verifier, reference, args.scope.as_deref()) {
+            Ok(decision) => decision,
+            Err(error) => {
+                say!("Error: {}: {}", field(reference), error);
+                failed += 1;
+                continue;
+            }
+        };
+        if let Some(warning) = decision.warning() {
+            say!("Warning: {}", field(&warning));
+        }
+        if !decision.allowed {
+            denied += 1;
+        }
+        if explain {
+            print_tree(&decision);
+        } else if args.output == EvalFormat::Json {
+            let line = serde_json::to_string(&decision)
+                .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding the decision: {e}")))?;
+            println!("{line}");
+        } else {
+            print_line(&decision);
+        }
+    }
+    if failed > 0 {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            format!("{failed} of {} images could not be evaluated", args.references.len()),
+        ));
+    }
+    if denied > 0 {
+        return Err(Error::new(
+            ErrorCode::NoMatchingSignatures,
+            format!(
+                "{denied} of {} images denied by the trust policy",
+                args.references.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn verdict_word(decision: &Decision) -> &'static str {
+    match (decision.allowed, decision.satisfied) {
+        (true, true) => "ALLOWED",
+        (true, false) if decision.mode == Mode::Audit => "ALLOWED (audit: the policy does not hold)",
+        (true, false) => "ALLOWED (warn: the policy does not hold)",
+        (false, _) => "DENIED",
+    }
+}
+
+fn applied(decision: &Decision) -> String {
+    match (&decision.policy, &decision.scope) {
+        (Some(policy), Some(scope)) => format!(
+            "policy {:?} (scope {scope}, mode {})",
+            field(policy),
+            decision.mode.name()
+        ),
+        _ => "no policy".to_owned(),
+    }
+}
+
+fn print_line(decision: &Decision) {
+    let summary = decision.summary();
+    show!(
+        "{} {} ({}): {}{}",
+        verdict_word(decision),
+        field(&decision.reference),
+        decision.digest,
+        applied(decision),
+        if summary.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", field(&summary))
+        }
+    );
+}
+
+fn print_tree(decision: &Decision) {
+    show!(
+        "{} {} ({}): {}",
+        verdict_word(decision),
+        field(&decision.reference),
+        decision.digest,
+        applied(decision)
+    );
+    for option in &decision.insecure {
+        show!("  insecure: {}", field(option));
+    }
+    print_node(&decision.explanation, 1);
+}
+
+fn print_node(node: &Explanation, depth: usize) {
+    show!(
+        "{}{} {}: {}",
+        "  ".repeat(depth),
+        if node.passed { "PASS" } else { "FAIL" },
+        field(&node.subject),
+        field(&node.reason)
+    );
+    for child in &node.children {
+        print_node(child, depth + 1);
+    }
+}

@@ -1,0 +1,222 @@
+//! Trust policies in the facade: reading a document and the files it names (bounded, relative to
+//! its folder), and evaluating it for an image: resolve the reference to a digest once, verify
+//! what the applicable policy needs under each of its authorities alone, then let the core decide.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ocitrust_core::policy::{
+    compile, decide, needs, select, CompiledPolicy, Decision, ImageFacts, Judged, Platforms, PolicyEvidence,
+    PolicyFiles, PositionedError, ScopeName, TrustPolicy, LAYOUT_PREFIX,
+};
+use ocitrust_core::sigstore::unix_seconds;
+use ocitrust_core::{Error, ErrorCode, Reference, Result, Verdict};
+use ocitrust_registry::file::read_bounded;
+use ocitrust_registry::LayoutReference;
+
+use crate::Verifier;
+
+/// Largest file a policy may name (keys, certificates, trusted roots).
+pub const POLICY_FILE_SIZE_MAX: u64 = 4 * 1024 * 1024;
+
+/// A trust policy, loaded with its trust material and ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    compiled: Arc<CompiledPolicy>,
+}
+
+fn positioned(origin: &str, error: PositionedError) -> Error {
+    Error::new(
+        ErrorCode::InvalidPolicy,
+        format!("{origin}:{}: {}", error.at, error.message),
+    )
+}
+
+impl Policy {
+    /// Reads the document at `path` and the files it names (relative paths against its folder).
+    /// An invalid document is an `InvalidPolicy` error whose message starts `PATH:LINE:COLUMN:`.
+    pub fn from_file(path: &Path) -> Result<Policy> {
+        let bytes = read_bounded(path, ocitrust_core::policy::tree::DOCUMENT_SIZE_MAX as u64)?;
+        let folder = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Policy::from_bytes(&bytes, &folder, &path.display().to_string())
+    }
+
+    /// Reads a document from `bytes`; relative paths it names resolve against `folder`, and
+    /// `origin` names it in messages.
+    pub fn from_bytes(bytes: &[u8], folder: &Path, origin: &str) -> Result<Policy> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| Error::new(ErrorCode::InvalidPolicy, format!("{origin}: not UTF-8 text: {e}")))?;
+        let document = TrustPolicy::parse(text).map_err(|e| positioned(origin, e))?;
+        let mut files = PolicyFiles::new();
+        for file in document.files() {
+            let path = folder.join(&file.path);
+            let bytes = read_bounded(&path, POLICY_FILE_SIZE_MAX).map_err(|e| {
+                positioned(
+                    origin,
+                    PositionedError::new(file.at, format!("reading {}: {}", file.path, e.message())),
+                )
+            })?;
+            files.insert(file.path.clone(), bytes);
+        }
+        let compiled = compile(document, &files).map_err(|e| positioned(origin, e))?;
+        Ok(Policy {
+            compiled: Arc::new(compiled),
+        })
+    }
+
+    /// The compiled document.
+    pub fn compiled(&self) -> &CompiledPolicy {
+        &self.compiled
+    }
+
+    /// Evaluates the policy for `reference` with `verifier`'s options (registry, platform, time,
+    /// revocation, plugins; its own authorities are not used). `scope` names an OCI layout for
+    /// scope matching (without it a layout is `oci:PATH`). Only an error before any decision
+    /// could be made (an invalid reference, an image that cannot be resolved) is an `Err`; a
+    /// failure to verify under an authority is part of the decision, which it denies.
+    pub fn evaluate(&self, verifier: &Verifier, reference: &str, scope: Option<&str>) -> Result<Decision> {
+        let resolved = verifier.resolve(reference)?;
+        let scope_name = scope_name(reference, scope, &resolved.digest)?;
+        let time = unix_seconds(verifier.judged_time());
+        let mut evidence = PolicyEvidence {
+            image: ImageFacts {
+                reference: reference.to_owned(),
+                scope_name,
+                digest: resolved.digest.clone(),
+                platform: None,
+            },
+            signatures: BTreeMap::new(),
+            attestations: Vec::new(),
+            insecure: Vec::new(),
+        };
+        let Some((rule, _)) = select(&self.compiled, &evidence.image.scope_name) else {
+            return Ok(decide(&self.compiled, &evidence, time));
+        };
+        let platforms = rule.platforms.unwrap_or(self.compiled.document.defaults.platforms);
+        let judged_as = JudgedAs::new(verifier, platforms, resolved.is_index);
+        let (signature_authorities, attestation_rules) = needs(rule);
+        for name in signature_authorities {
+            let judged = self.judge(&judged_as, name, &resolved.pinned, None, &mut evidence);
+            evidence.signatures.insert(name.to_owned(), judged);
+        }
+        for (predicate_type, by) in attestation_rules {
+            let mut per_authority = BTreeMap::new();
+            for name in by {
+                let judged = self.judge(&judged_as, name, &resolved.pinned, Some(predicate_type), &mut evidence);
+                per_authority.insert(name.to_owned(), judged);
+            }
+            evidence.attestations.push(per_authority);
+        }
+        evidence.insecure.sort();
+        evidence.insecure.dedup();
+        Ok(decide(&self.compiled, &evidence, time))
+    }
+
+    /// Verifies under the authority `name` alone: the signatures, or the attestations of
+    /// `predicate_type`. Records the manifest judged and any insecure option in `evidence`.
+    fn judge(
+        &self,
+        judged_as: &JudgedAs,
+        name: &str,
+        pinned: &str,
+        predicate_type: Option<&str>,
+        evidence: &mut PolicyEvidence,
+    ) -> Judged {
+        let Some(authority) = self.compiled.authority(name) else {
+            return Judged::Failed(format!("the policy defines no authority {name:?}"));
+        };
+        let verifier = match &judged_as.verifier {
+            Ok(verifier) => verifier,
+            Err(why) => return Judged::Failed(why.clone()),
+        };
+        let mut verifier = verifier
+            .with_authorities([authority.authority.clone()])
+            .insecure_ignore_tlog(authority.ignore_tlog);
+        if let Some(root) = &authority.key_root {
+            verifier = verifier.trusted_root(root.clone());
+        }
+        let verdict = match predicate_type {
+            None => verifier.verify(pinned),
+            Some(predicate_type) => verifier.verify_attestations(pinned, predicate_type),
+        };
+        match verdict {
+            Ok(verdict) => {
+                record(&verdict, evidence);
+                Judged::Reports(verdict.signatures)
+            }
+            Err(error) if error.code() == ErrorCode::NoSignatures => Judged::Reports(Vec::new()),
+            Err(error) => Judged::Failed(error.message().to_owned()),
+        }
+    }
+}
+
+/// The verifier an image is judged with under a `platforms` rule, or why it cannot be judged.
+struct JudgedAs {
+    verifier: std::result::Result<Verifier, String>,
+}
+
+impl JudgedAs {
+    fn new(verifier: &Verifier, platforms: Platforms, is_index: bool) -> Self {
+        let platform = verifier.selected_platform().cloned();
+        let verifier = match (platforms, platform, is_index) {
+            // Not an index: the manifest named is the one judged, whatever the rule.
+            (_, _, false) => Ok(verifier.clone().platform(None)),
+            (Platforms::Index, _, true) => Ok(verifier.clone().platform(None)),
+            (Platforms::Instances, Some(platform), true) => {
+                Ok(verifier.clone().platform(Some(platform)).require_platform_signature(true))
+            }
+            (Platforms::Instances, None, true) => Err(
+                "the image is an index and the policy's platforms is instances: choose the platform manifest to judge (--platform)".to_owned(),
+            ),
+            (Platforms::Either, platform, true) => {
+                Ok(verifier.clone().platform(platform).require_platform_signature(false))
+            }
+        };
+        JudgedAs { verifier }
+    }
+}
+
+/// Takes the manifest a verdict judged (a platform manifest, when one was chosen) and its
+/// insecure options into the evidence.
+fn record(verdict: &Verdict, evidence: &mut PolicyEvidence) {
+    evidence.image.digest = verdict.subject.digest.clone();
+    if verdict.subject.platform.is_some() {
+        evidence.image.platform = verdict.subject.platform.clone();
+    }
+    evidence.insecure.extend(verdict.insecure.iter().cloned());
+}
+
+/// How `reference` is named for scope matching: its normalised repository, an OCI layout's
+/// `oci:PATH`, or `scope` for a layout.
+fn scope_name(reference: &str, scope: Option<&str>, digest: &ocitrust_core::Digest) -> Result<ScopeName> {
+    if LayoutReference::is_layout_reference(reference) {
+        let layout = LayoutReference::parse(reference)?;
+        let tag = match &layout.selector {
+            ocitrust_registry::LayoutSelector::Tag(tag) => Some(tag.clone()),
+            _ => None,
+        };
+        let repository = match scope {
+            Some(scope) => scope.to_owned(),
+            None => format!(
+                "{LAYOUT_PREFIX}{}",
+                layout.path.display().to_string().trim_end_matches('/')
+            ),
+        };
+        return Ok(ScopeName {
+            repository,
+            tag,
+            digest: Some(digest.clone()),
+        });
+    }
+    if scope.is_some() {
+        return Err(Error::new(
+            ErrorCode::InvalidArgument,
+            "a scope names an OCI layout (oci:PATH); an image in a registry is in the scope of its repository",
+        ));
+    }
+    Ok(ScopeName::of_reference(
+        &Reference::parse(reference)?,
+        Some(digest.clone()),
+    ))
+}
