@@ -765,13 +765,8 @@ fn read_notation(node: &Node, what: &str) -> Read<NotationSpec> {
     let overrides = match fields.get("override") {
         Some(node) => Fields::read(
             node,
-            &[
-                "integrity",
-                "authenticity",
-                "authenticTimestamp",
-                "expiry",
-                "revocation",
-            ],
+            // Integrity is always enforced: notation refuses to override it.
+            &["authenticity", "authenticTimestamp", "expiry", "revocation"],
             "override",
         )?
         .entries()
