@@ -76,8 +76,9 @@ impl Policy {
     /// could be made (an invalid reference, an image that cannot be resolved) is an `Err`; a
     /// failure to verify under an authority is part of the decision, which it denies.
     pub fn evaluate(&self, verifier: &Verifier, reference: &str, scope: Option<&str>) -> Result<Decision> {
+        let mut scope_name = scope_name(reference, scope)?;
         let resolved = verifier.resolve(reference)?;
-        let scope_name = scope_name(reference, scope, &resolved.digest)?;
+        scope_name.digest = Some(resolved.digest.clone());
         let time = unix_seconds(verifier.judged_time());
         let mut evidence = PolicyEvidence {
             image: ImageFacts {
@@ -189,7 +190,7 @@ fn record(verdict: &Verdict, evidence: &mut PolicyEvidence) {
 
 /// How `reference` is named for scope matching: its normalised repository, an OCI layout's
 /// `oci:PATH`, or `scope` for a layout.
-fn scope_name(reference: &str, scope: Option<&str>, digest: &ocitrust_core::Digest) -> Result<ScopeName> {
+fn scope_name(reference: &str, scope: Option<&str>) -> Result<ScopeName> {
     if LayoutReference::is_layout_reference(reference) {
         let layout = LayoutReference::parse(reference)?;
         let tag = match &layout.selector {
@@ -206,7 +207,7 @@ fn scope_name(reference: &str, scope: Option<&str>, digest: &ocitrust_core::Dige
         return Ok(ScopeName {
             repository,
             tag,
-            digest: Some(digest.clone()),
+            digest: None,
         });
     }
     if scope.is_some() {
@@ -215,8 +216,5 @@ fn scope_name(reference: &str, scope: Option<&str>, digest: &ocitrust_core::Dige
             "a scope names an OCI layout (oci:PATH); an image in a registry is in the scope of its repository",
         ));
     }
-    Ok(ScopeName::of_reference(
-        &Reference::parse(reference)?,
-        Some(digest.clone()),
-    ))
+    Ok(ScopeName::of_reference(&Reference::parse(reference)?, None))
 }

@@ -116,7 +116,15 @@ impl Explanation {
             return;
         }
         let line = if self.kind == NodeKind::Authority {
-            match self.children.iter().find(|c| !c.passed) {
+            // The failed signature that got furthest (most checks passed) explains it best.
+            let passed_checks = |c: &&Explanation| c.children.iter().filter(|check| check.passed).count();
+            match self
+                .children
+                .iter()
+                .filter(|c| !c.passed)
+                .rev()
+                .max_by_key(passed_checks)
+            {
                 Some(signature) => format!("{}: {} ({})", self.subject, self.reason, signature.reason),
                 None => format!("{}: {}", self.subject, self.reason),
             }
