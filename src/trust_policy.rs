@@ -198,7 +198,14 @@ fn scope_name(reference: &str, scope: Option<&str>) -> Result<ScopeName> {
             _ => None,
         };
         let repository = match scope {
-            Some(scope) => scope.to_owned(),
+            // Normalised as scope patterns are (`local/app` is `docker.io/local/app`), so the
+            // scope a notation trust policy names matches the pattern imported from it.
+            Some(scope) => match Reference::parse(scope) {
+                Ok(parsed) if parsed.tag().is_none() && parsed.digest().is_none() => {
+                    format!("{}/{}", parsed.registry(), parsed.repository())
+                }
+                _ => scope.to_owned(),
+            },
             None => format!(
                 "{LAYOUT_PREFIX}{}",
                 layout.path.display().to_string().trim_end_matches('/')

@@ -23,6 +23,24 @@ pub enum PolicyCommand {
     /// Print, for a person, why each image is allowed or denied: the policy that applied, each
     /// requirement, authority, signature and check.
     Explain(EvalArgs),
+    /// Print the ocitrust document equivalent to another tool's policy.
+    Import {
+        #[command(subcommand)]
+        from: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// notation's trust policy (trustpolicy.json or trustpolicy.oci.json) and its trust stores.
+    Notation {
+        /// The trust policy document.
+        trust_policy: PathBuf,
+        /// notation's trust store directory (holding x509/<type>/<name>/); default: the one in
+        /// notation's configuration directory.
+        #[arg(long, value_name = "DIR")]
+        trust_store: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -58,7 +76,25 @@ pub fn run(command: PolicyCommand) -> Result<()> {
         PolicyCommand::Check { file } => check(&file),
         PolicyCommand::Eval(args) => evaluate(args, false),
         PolicyCommand::Explain(args) => evaluate(args, true),
+        PolicyCommand::Import { from } => import(from),
     }
+}
+
+fn import(from: ImportCommand) -> Result<()> {
+    let document = match from {
+        ImportCommand::Notation {
+            trust_policy,
+            trust_store,
+        } => {
+            let trust_store = match trust_store {
+                Some(dir) => dir,
+                None => ocitrust::NotationConfigDir::from_environment()?.trust_store_path(),
+            };
+            ocitrust::import_notation_policy(&trust_policy, &trust_store)?
+        }
+    };
+    print!("{}", crate::terminal::escape(&document));
+    Ok(())
 }
 
 fn check(file: &Path) -> Result<()> {

@@ -435,3 +435,96 @@ fn no_applicable_statement_is_an_error_before_any_signature() {
         .message()
         .contains("has no applicable trust policy"));
 }
+
+/// The shared trust store's files as the notation importer takes them.
+fn store_files() -> Vec<ocitrust_core::policy::NotationStoreFiles> {
+    let mut stores = Vec::new();
+    for kind in TrustStoreType::ALL {
+        let Ok(names) = std::fs::read_dir(shared().join("truststore/x509").join(kind.name())) else {
+            continue;
+        };
+        for name in names {
+            let name = name.unwrap();
+            let mut files: Vec<String> = std::fs::read_dir(name.path())
+                .unwrap()
+                .map(|f| f.unwrap().path().display().to_string())
+                .collect();
+            files.sort();
+            stores.push(ocitrust_core::policy::NotationStoreFiles {
+                kind,
+                name: name.file_name().into_string().unwrap(),
+                files,
+            });
+        }
+    }
+    stores
+}
+
+#[test]
+fn every_shared_case_reaches_the_same_verdict_under_the_imported_ocitrust_policy() {
+    use ocitrust_core::policy::{compile, import_notation, select, PolicyFiles, ScopeName, TrustPolicy};
+    use ocitrust_core::{Authority, Reference};
+    let cases: Value = serde_json::from_slice(&std::fs::read(shared().join("cases.json")).unwrap()).unwrap();
+    let base: Value = serde_json::from_slice(&std::fs::read(shared().join("trustpolicy.json")).unwrap()).unwrap();
+    let store = Arc::new(trust_store());
+    let stores = store_files();
+    let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_083_200);
+    let media_type = cases["envelopeMediaType"].as_str().unwrap();
+    let scope = ScopeName::of_reference(&Reference::parse(REFERENCE).unwrap(), None);
+    let mut compared = 0;
+    for case in cases["cases"].as_array().unwrap() {
+        let mut policy = base.clone();
+        let statement = &mut policy["trustPolicies"][0];
+        statement["signatureVerification"]["level"] = case["level"].clone();
+        for field in ["trustStores", "trustedIdentities"] {
+            if let Some(value) = case.get(field) {
+                statement[field] = value.clone();
+            }
+        }
+        let json = policy.to_string();
+        let notation = NotationTrust {
+            policy: Arc::new(TrustPolicyDocument::from_json(json.as_bytes()).unwrap()),
+            trust_store: store.clone(),
+        };
+        let imported = import_notation(json.as_bytes(), &stores).unwrap();
+        let document = TrustPolicy::parse(&imported).unwrap_or_else(|e| panic!("{e}\n{imported}"));
+        let mut files = PolicyFiles::new();
+        for file in document.files() {
+            files.insert(file.path.clone(), std::fs::read(&file.path).unwrap());
+        }
+        let compiled = compile(document, &files).unwrap();
+        let (rule, _) = select(&compiled, &scope).expect("the imported scope covers the case's repository");
+        let envelope = std::fs::read(shared().join("envelopes").join(case["envelope"].as_str().unwrap())).unwrap();
+        let judge = |trust: &NotationTrust| match trust.skips(&subject()).unwrap() {
+            Some(_) => None,
+            None => Some(trust.judge(
+                &subject(),
+                NotationEnvelope {
+                    media_type,
+                    bytes: &envelope,
+                },
+                &NotationRequirements::default(),
+                time,
+                "case",
+            )),
+        };
+        let expected = verdict(judge(&notation).as_ref());
+        let got = match &compiled.authorities[..] {
+            [] => {
+                assert!(imported.contains("insecureAcceptAnything: true"), "{imported}");
+                "pass".to_owned()
+            }
+            [only] => {
+                let Authority::Notation(trust) = &only.authority else {
+                    panic!("{imported}")
+                };
+                assert_eq!(rule.name.as_str(), "test-statement-name", "{imported}");
+                verdict(judge(trust).as_ref())
+            }
+            more => panic!("{} authorities from one statement:\n{imported}", more.len()),
+        };
+        assert_eq!(got, expected, "{case}\n{imported}");
+        compared += 1;
+    }
+    assert!(compared >= 16);
+}

@@ -361,9 +361,9 @@ fn keyless_and_notation_authorities_are_checked_when_read() {
         "takes only one of: cosign, keyless, notation",
     );
     refused(
-        &format!("{HEAD}trustRoots:\n  e: {{x509: {{tsa: [t.pem]}}}}\n"),
+        &format!("{HEAD}trustRoots:\n  e: {{x509: {{tsa: []}}}}\n"),
         "",
-        "needs at least one certificate in ca or signingAuthority",
+        "needs at least one certificate in ca, tsa or signingAuthority",
     );
 }
 

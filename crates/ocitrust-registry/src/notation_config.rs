@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use ocitrust_core::notation::trust_policy::{TRUST_POLICY_LINK, TRUST_POLICY_SIZE_MAX};
 use ocitrust_core::notation::trust_store::{is_valid_store_name, CERTIFICATE_FILE_SIZE_MAX, STORE_CERTIFICATES_MAX};
 use ocitrust_core::notation::{TrustPolicyDocument, TrustStore, TrustStoreType};
+use ocitrust_core::policy::NotationStoreFiles;
 use ocitrust_core::{Error, ErrorCode, Result};
 
 use crate::file::{io_error, read_bounded};
@@ -193,6 +194,52 @@ pub fn read_trust_policy(path: &Path) -> Result<TrustPolicyDocument> {
 /// a trust policy that names it fails with that reason. A missing `dir` is an empty trust store.
 pub fn read_trust_store(dir: &Path) -> Result<TrustStore> {
     let mut store = TrustStore::new();
+    for (kind, name, path) in named_stores(dir)? {
+        read_named_store(&mut store, kind, &name, &path)?;
+    }
+    Ok(store)
+}
+
+/// The certificate files of every store under `dir`, as notation would read them, for importing
+/// its trust policy. A store that notation could not use (not a plain directory, or holding
+/// anything but plain files) is an error here: an import must not quietly differ from it.
+pub fn trust_store_files(dir: &Path) -> Result<Vec<NotationStoreFiles>> {
+    let mut stores = Vec::new();
+    for (kind, name, path) in named_stores(dir)? {
+        let unusable = |why: &str| {
+            Error::new(
+                ErrorCode::InvalidPolicy,
+                format!("the trust store {name} of type {kind} ({}) {why}", path.display()),
+            )
+        };
+        if !fs::symlink_metadata(&path).map_err(|e| io_error(&path, e))?.is_dir() {
+            return Err(unusable("is not a regular directory (symlinks are not supported)"));
+        }
+        let mut files = Vec::new();
+        for entry in fs::read_dir(&path).map_err(|e| io_error(&path, e))? {
+            let entry = entry.map_err(|e| io_error(&path, e))?;
+            let file = entry.path();
+            if !fs::symlink_metadata(&file).map_err(|e| io_error(&file, e))?.is_file() {
+                return Err(unusable(&format!(
+                    "holds {}, which is not a regular file",
+                    file.display()
+                )));
+            }
+            files.push(file.display().to_string());
+            if files.len() > STORE_CERTIFICATES_MAX {
+                return Err(unusable(&format!("holds more than {STORE_CERTIFICATES_MAX} files")));
+            }
+        }
+        files.sort();
+        stores.push(NotationStoreFiles { kind, name, files });
+    }
+    Ok(stores)
+}
+
+/// The named stores under `dir` (`x509/<type>/<name>`), by type then name; names notation
+/// would not accept are left out, as notation leaves them.
+fn named_stores(dir: &Path) -> Result<Vec<(TrustStoreType, String, PathBuf)>> {
+    let mut stores = Vec::new();
     for kind in TrustStoreType::ALL {
         let type_dir = dir.join("x509").join(kind.name());
         let entries = match fs::read_dir(&type_dir) {
@@ -216,10 +263,10 @@ pub fn read_trust_store(dir: &Path) -> Result<TrustStore> {
             let Some(name) = name.to_str().filter(|n| is_valid_store_name(n)) else {
                 continue;
             };
-            read_named_store(&mut store, kind, name, &type_dir.join(name))?;
+            stores.push((kind, name.to_owned(), type_dir.join(name)));
         }
     }
-    Ok(store)
+    Ok(stores)
 }
 
 fn read_named_store(store: &mut TrustStore, kind: TrustStoreType, name: &str, path: &Path) -> Result<()> {

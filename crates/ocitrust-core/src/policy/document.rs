@@ -625,10 +625,10 @@ fn read_trust_root(name: &str, node: &Node) -> Read<TrustRootSpec> {
             let ca = file_refs(x509.get("ca"), "ca")?;
             let tsa = file_refs(x509.get("tsa"), "tsa")?;
             let signing_authority = file_refs(x509.get("signingAuthority"), "signingAuthority")?;
-            if ca.is_empty() && signing_authority.is_empty() {
+            if ca.is_empty() && tsa.is_empty() && signing_authority.is_empty() {
                 return Err(PositionedError::new(
                     node.at,
-                    format!("{what} needs at least one certificate in ca or signingAuthority"),
+                    format!("{what} needs at least one certificate in ca, tsa or signingAuthority"),
                 ));
             }
             TrustRootMaterial::X509 {
