@@ -49,7 +49,7 @@ pub use ocitrust_core::notation::{EnvelopeFormat, SignatureManifestForm};
 pub use ocitrust_core::notation::{NotationTrust, PluginHost, TrustPolicyDocument, TrustStore};
 pub use ocitrust_core::x509::revocation::RevocationSource;
 pub use ocitrust_registry::NotationConfigDir;
-pub use policy_import::import_notation_policy;
+pub use policy_import::{import_containers_policy, import_notation_policy};
 pub use sign::{attest, sign, AttestOptions, SignOptions, SignOutcome};
 pub use tree::{tree, Attached, TagArtifact};
 pub use triangulate::triangulate;

@@ -19,3 +19,15 @@ pub fn import_notation_policy(trust_policy: &Path, trust_store: &Path) -> Result
     let stores = trust_store_files(&trust_store)?;
     ocitrust_core::policy::import_notation(&json, &stores).map_err(|e| e.context(trust_policy.display()))
 }
+
+/// containers-policy.json at `path` (podman, CRI-O, skopeo) as an ocitrust document for registry
+/// images, and what was left out (other transports). Relative paths it names are made absolute
+/// against the current directory, where containers/image would open them.
+pub fn import_containers_policy(path: &Path) -> Result<ocitrust_core::policy::ContainersImport> {
+    let json = read_bounded(path, CONTAINERS_POLICY_SIZE_MAX)?;
+    let base = std::env::current_dir().map_err(|e| ocitrust_registry::file::io_error(Path::new("."), e))?;
+    ocitrust_core::policy::import_containers(&json, &base.display().to_string()).map_err(|e| e.context(path.display()))
+}
+
+/// Largest containers-policy.json read.
+const CONTAINERS_POLICY_SIZE_MAX: u64 = 1024 * 1024;

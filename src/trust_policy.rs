@@ -133,7 +133,8 @@ impl Policy {
         };
         let mut verifier = verifier
             .with_authorities([authority.authority.clone()])
-            .insecure_ignore_tlog(authority.ignore_tlog);
+            .insecure_ignore_tlog(authority.ignore_tlog)
+            .insecure_ignore_sct(authority.ignore_sct);
         if let Some(root) = &authority.key_root {
             verifier = verifier.trusted_root(root.clone());
         }

@@ -240,3 +240,127 @@ fn a_notation_policy_that_cannot_be_imported_says_why() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("which is not a regular file"), "{}", stderr(&out));
 }
+
+fn import_containers(dir: &Path, policy: serde_json::Value) -> std::process::Output {
+    let path = dir.join("policy.json");
+    std::fs::write(&path, policy.to_string()).unwrap();
+    ocitrust_in(dir, &["policy", "import", "containers", path.to_str().unwrap()], &[])
+}
+
+#[test]
+fn containers_policies_import_with_their_precedence_and_refuse_what_ocitrust_cannot_honour() {
+    let dir = scratch("import-containers");
+    std::fs::copy(sample_pub(), dir.join("vendor.pub")).unwrap();
+    let out = import_containers(
+        &dir,
+        serde_json::json!({
+            "default": [{"type": "reject"}],
+            "transports": {
+                "docker": {
+                    "registry.example.com/prod": [{"type": "sigstoreSigned", "keyPath": "vendor.pub", "signedIdentity": {"type": "matchRepository"}}],
+                    "registry.example.com/prod/app:v1": [{"type": "insecureAcceptAnything"}],
+                    "*.example.com": [{"type": "reject"}],
+                    "registry.example.com": [{"type": "insecureAcceptAnything"}]
+                },
+                "dir": {"": [{"type": "insecureAcceptAnything"}]}
+            }
+        }),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let document = stdout(&out);
+    assert!(
+        stderr(&out).contains("Note: transport \"dir\" (1 scopes) is not imported"),
+        "{}",
+        stderr(&out)
+    );
+    for line in [
+        "scope: [registry.example.com/prod, \"registry.example.com/prod/**\"]",
+        "scope: [\"registry.example.com/prod/app:v1\"]",
+        "scope: [\"*.example.com/**\"]",
+        "scope: [\"registry.example.com/**\"]",
+        "scope: [\"*\"]",
+        "signedIdentity: {type: matchRepository}",
+        "tlog: ignore",
+    ] {
+        assert!(document.contains(line), "{line:?} missing from\n{document}");
+    }
+    // A relative key path is made absolute against the current directory.
+    assert!(
+        document.contains(&format!("key: \"{}/vendor.pub\"", dir.display())),
+        "{document}"
+    );
+    let path = dir.join("imported.yaml");
+    std::fs::write(&path, &document).unwrap();
+    let check = ocitrust(&["policy", "check", path.to_str().unwrap()]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+
+    for (policy, message) in [
+        (serde_json::json!({"transports": {}}), "needs a default"),
+        (
+            serde_json::json!({"default": [], "transports": {}}),
+            "must be a non-empty list of requirements",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "reject"}], "extra": 1}),
+            "unknown field \"extra\"",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "k.gpg"}]}),
+            "signedBy (GPG simple signing), which ocitrust does not verify",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "sigstoreSigned"}]}),
+            "needs exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio, pki",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "sigstoreSigned", "keyPath": "a.pub", "keyData": "eA=="}]}),
+            "needs exactly one of keyPath, keyPaths, keyData, keyDatas",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "sigstoreSigned", "keyPath": "a.pub", "keyPat": "b"}]}),
+            "unknown field \"keyPat\"",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "sigstoreSigned", "keyData": "not base64!"}]}),
+            "is not base64",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "sigstoreSigned", "fulcio": {"caPath": "ca.pem", "oidcIssuer": "https://i", "subjectEmail": "a@b"}}]}),
+            "needs a Rekor public key",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "sigstoreSigned", "fulcio": {"caPath": "ca.pem", "subjectEmail": "a@b"}, "rekorPublicKeyPath": "r.pub"}]}),
+            "needs oidcIssuer",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "sigstoreSigned", "keyPath": "a.pub", "signedIdentity": {"type": "matchNothing"}}]}),
+            "unknown signedIdentity type",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "sigstoreSigned", "keyPath": "a.pub", "signedIdentity": {"type": "exactReference"}}]}),
+            "needs dockerReference",
+        ),
+        (
+            serde_json::json!({"default": [
+            {"type": "sigstoreSigned", "keyPaths": ["a.pub", "b.pub"], "signedIdentity": {"type": "matchRepository"}},
+            {"type": "sigstoreSigned", "keyPath": "a.pub", "signedIdentity": {"type": "matchRepository"}}]}),
+            "shares a key with another requirement",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "sigstoreSigned", "pki": {"caRootsPath": "r.pem", "caIntermediatesPath": "i.pem", "subjectEmail": "a@b"}}]}),
+            "intermediate certificates are not imported",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "reject"}], "transports": {"docker": {"example*.*.com": [{"type": "reject"}]}}}),
+            "only *.domain wildcards",
+        ),
+        (
+            serde_json::json!({"default": [{"type": "frobnicate"}]}),
+            "unknown type \"frobnicate\"",
+        ),
+    ] {
+        let out = import_containers(&dir, policy.clone());
+        assert_eq!(out.status.code(), Some(1), "{policy}");
+        assert!(stderr(&out).contains(message), "{policy}: {}", stderr(&out));
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real peers the test suite drives, pinned, idempotently:
 #   cosign v2.4.3 (tag-scheme signatures), cosign v3.1.3 (Sigstore bundles attached as referrers),
-#   crane v0.20.3 (pushes test images), notation v1.3.2 (Notary Project signatures), a private
+#   crane v0.20.3 (pushes test images), notation v1.3.2 (Notary Project signatures), skopeo v1.16.1
+#   (containers/image's policy.json verdicts, for the import equivalence tests), a private
 #   Sigstore (Fulcio v1.8.8, the tesseract CT log v0.1.1, Rekor v2 = rekor-tiles v2.3.0, the
 #   timestamp authority v2.1.3: tests/tools/sigstore_stack.py runs them for keyless signing), Debian's
 #   docker-registry (a loopback registry), and the C
@@ -18,6 +19,7 @@ FULCIO_VERSION=v1.8.8
 TESSERACT_VERSION=v0.1.1
 REKOR_TILES_VERSION=v2.3.0
 TSA_VERSION=v2.1.3
+SKOPEO_VERSION=v1.16.1
 
 go_install() { # dir module version
   local dir="$1" module="$2" version="$3" name
@@ -44,6 +46,26 @@ go_build_from_module() { # dir module version package
   echo "$version" > "$dir/.version"
 }
 
+# skopeo from its module, as go_build_from_module, but with the module's vendor directory dropped
+# (module zips hold only its modules.txt) and the build tags that leave out the C libraries it
+# would link (GPG, btrfs, device-mapper). Its containers/image (v5.32) reads sigstoreSigned with
+# keys, keyPaths and Fulcio; Debian's skopeo 1.9 predates Fulcio and Rekor keys.
+skopeo_build() { # dir version
+  local dir="$1" version="$2" source work
+  if [ -x "$dir/skopeo" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$version" ]; then return 0; fi
+  mkdir -p "$dir"
+  echo "building github.com/containers/skopeo@$version into $dir" >&2
+  source="$(cd / && go mod download -json "github.com/containers/skopeo@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$source" ] || { echo "go mod download skopeo@$version gave no source directory" >&2; exit 1; }
+  work="$(mktemp -d)"
+  cp -r "$source/." "$work/" && chmod -R u+w "$work" && rm -rf "$work/vendor"
+  (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build \
+    -tags "containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper" \
+    -o "$dir/skopeo" ./cmd/skopeo) >&2
+  rm -rf "$work"
+  echo "$version" > "$dir/.version"
+}
+
 go_install "$TOOLS_DIR/cosign-$COSIGN_V2_VERSION" github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN_V2_VERSION"
 go_install "$TOOLS_DIR/crane-$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
 go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_V3_VERSION"
@@ -57,6 +79,7 @@ GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-ct-$TESSERACT_VERSION" github.
 GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-rekor-$REKOR_TILES_VERSION" github.com/sigstore/rekor-tiles/v2/cmd/rekor-server/posix "$REKOR_TILES_VERSION"
 GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-tsa-$TSA_VERSION" github.com/sigstore/timestamp-authority/v2/cmd/timestamp-server "$TSA_VERSION"
 wait "$fulcio_build"
+skopeo_build "$TOOLS_DIR/skopeo-$SKOPEO_VERSION" "$SKOPEO_VERSION"
 
 # Debian packages: the loopback registry (with htpasswd for its Basic auth and curl to see it is up), and what the C tests need (compiler, make, pkg-config,
 # valgrind). Installed only when one is missing, so a prepared machine never touches apt.
@@ -79,5 +102,6 @@ echo "export OCITRUST_SIGSTORE_FULCIO='$TOOLS_DIR/sigstore-fulcio-$FULCIO_VERSIO
 echo "export OCITRUST_SIGSTORE_CT='$TOOLS_DIR/sigstore-ct-$TESSERACT_VERSION/posix'"
 echo "export OCITRUST_SIGSTORE_REKOR='$TOOLS_DIR/sigstore-rekor-$REKOR_TILES_VERSION/posix'"
 echo "export OCITRUST_SIGSTORE_TSA='$TOOLS_DIR/sigstore-tsa-$TSA_VERSION/timestamp-server'"
+echo "export OCITRUST_SKOPEO='$TOOLS_DIR/skopeo-$SKOPEO_VERSION/skopeo'"
 echo "export OCITRUST_CRANE='$TOOLS_DIR/crane-$CRANE_VERSION/crane'"
 echo "export OCITRUST_DOCKER_REGISTRY='$(command -v docker-registry)'"

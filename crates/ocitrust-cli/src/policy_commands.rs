@@ -41,6 +41,11 @@ pub enum ImportCommand {
         #[arg(long, value_name = "DIR")]
         trust_store: Option<PathBuf>,
     },
+    /// containers-policy.json (podman, CRI-O, skopeo): its docker transport.
+    Containers {
+        /// The policy (usually /etc/containers/policy.json).
+        policy: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +96,13 @@ fn import(from: ImportCommand) -> Result<()> {
                 None => ocitrust::NotationConfigDir::from_environment()?.trust_store_path(),
             };
             ocitrust::import_notation_policy(&trust_policy, &trust_store)?
+        }
+        ImportCommand::Containers { policy } => {
+            let imported = ocitrust::import_containers_policy(&policy)?;
+            for note in &imported.notes {
+                say!("Note: {note}");
+            }
+            imported.document
         }
     };
     print!("{}", crate::terminal::escape(&document));

@@ -371,7 +371,7 @@ fn keyless_and_notation_authorities_are_checked_when_read() {
 fn compiling_checks_the_files_and_refuses_twin_authorities() {
     let pem = key_pem();
     let text = format!(
-        "{HEAD}authorities:\n  a:\n    cosign:\n      keyData: {}  b:\n    cosign:\n      key: keys/b.pub\n      tlog: ignore\n",
+        "{HEAD}authorities:\n  a:\n    cosign:\n      keyData: {}  b:\n    cosign:\n      key: keys/b.pub\n      tlog: ignore\npolicies:\n- name: two\n  scope: ['**']\n  signatures: {{atLeast: 2, of: [a, b]}}\n- name: one\n  scope: ['x.io/**']\n  signatures: {{any: [b]}}\n",
         block(&pem, 8)
     );
     let policy = TrustPolicy::parse(&text).unwrap();

@@ -1,14 +1,14 @@
 //! A document made ready to evaluate: the files it names (given by the caller as bytes) parsed into
 //! trust material and each authority built, fingerprinted by its key material. Two authorities
-//! with the same key material are refused: a signature would count for both, and a threshold over
-//! them would count one signer twice.
+//! with the same key material in one policy's signature requirement are refused: a threshold over
+//! them would read as two signers where one signed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::document::{
-    AuthorityKind, AuthoritySpec, Expected, FileRef, KeySource, NotationSpec, SigstoreRoot, TlogRule, TrustPolicy,
-    TrustRootMaterial,
+    AuthorityKind, AuthoritySpec, Expected, FileRef, KeySource, NotationSpec, Requires, SignedIdentity, SigstoreRoot,
+    TlogRule, TrustPolicy, TrustRootMaterial,
 };
 use super::tree::{Position, PositionedError};
 use crate::authority::{Authority, KeylessIdentity};
@@ -38,6 +38,10 @@ pub struct CompiledAuthority {
     pub authority: Authority,
     /// Whether the transparency log is not checked (insecure; recorded in decisions).
     pub ignore_tlog: bool,
+    /// Whether certificates are accepted without an SCT (insecure; recorded in decisions).
+    pub ignore_sct: bool,
+    /// What image identity its cosign signatures must claim, if anything.
+    pub signed_identity: Option<SignedIdentity>,
     /// The Sigstore root whose logs prove a key's signatures (`None`: the embedded one).
     pub key_root: Option<Arc<TrustedRoot>>,
     /// A fingerprint of everything it trusts and requires: every byte of its trust material, its
@@ -60,7 +64,10 @@ enum Root {
     X509(Vec<(TrustStoreType, String, Vec<u8>)>),
 }
 
-fn file<'a>(files: &'a PolicyFiles, reference: &FileRef) -> Result<&'a [u8], PositionedError> {
+fn file<'a>(files: &'a PolicyFiles, reference: &'a FileRef) -> Result<&'a [u8], PositionedError> {
+    if reference.is_inline_pem() {
+        return Ok(reference.path.as_bytes());
+    }
     files
         .get(&reference.path)
         .map(Vec::as_slice)
@@ -75,6 +82,10 @@ pub fn compile(document: TrustPolicy, files: &PolicyFiles) -> Result<CompiledPol
             TrustRootMaterial::Sigstore(SigstoreRoot::Embedded) => {
                 let root = TrustedRoot::production_shared().map_err(|e| PositionedError::new(spec.at, e.message()))?;
                 Root::Sigstore(root, Digest::sha256(b"embedded"))
+            }
+            TrustRootMaterial::Sigstore(SigstoreRoot::Parts { fulcio_cas, rekor_keys }) => {
+                let (root, digest) = root_from_parts(files, fulcio_cas, rekor_keys)?;
+                Root::Sigstore(Arc::new(root), digest)
             }
             TrustRootMaterial::Sigstore(SigstoreRoot::File(reference)) => {
                 let bytes = file(files, reference)?;
@@ -108,21 +119,49 @@ pub fn compile(document: TrustPolicy, files: &PolicyFiles) -> Result<CompiledPol
         };
         roots.insert(&spec.name, root);
     }
-    let mut authorities: Vec<CompiledAuthority> = Vec::new();
-    for spec in &document.authorities {
-        let compiled = compile_authority(spec, &roots, files)?;
-        if let Some(twin) = authorities.iter().find(|a| a.material == compiled.material) {
-            return Err(PositionedError::new(
-                spec.at,
-                format!(
-                    "authority {:?} has the same key material as {:?}: a signature would count for both",
-                    spec.name, twin.name
-                ),
-            ));
-        }
-        authorities.push(compiled);
-    }
+    let authorities = document
+        .authorities
+        .iter()
+        .map(|spec| compile_authority(spec, &roots, files))
+        .collect::<Result<Vec<_>, _>>()?;
+    refuse_twins(&document, &authorities)?;
     Ok(CompiledPolicy { document, authorities })
+}
+
+/// Two authorities with the same key material in one signature requirement are refused: a
+/// threshold over them would read as two signers where one signed. (In different policies, the
+/// same key may well be trusted under different rules.)
+fn refuse_twins(document: &TrustPolicy, authorities: &[CompiledAuthority]) -> Result<(), PositionedError> {
+    for policy in &document.policies {
+        let Requires::Evidence {
+            signatures: Some(requirement),
+            ..
+        } = &policy.requires
+        else {
+            continue;
+        };
+        let mut named: Vec<&CompiledAuthority> = Vec::new();
+        for name in requirement.authorities() {
+            let Some(authority) = authorities.iter().find(|a| a.name == name) else {
+                continue;
+            };
+            if let Some(twin) = named
+                .iter()
+                .find(|a| a.material == authority.material && a.name != authority.name)
+            {
+                let at = document.authority(name).map_or(policy.at, |a| a.at);
+                return Err(PositionedError::new(
+                    at,
+                    format!(
+                        "authority {:?} has the same key material as {:?}, and policy {:?} counts both: a signature would count for both",
+                        authority.name, twin.name, policy.name
+                    ),
+                ));
+            }
+            named.push(authority);
+        }
+    }
+    Ok(())
 }
 
 /// Hashes labelled parts, each length-prefixed so no two different lists hash alike.
@@ -176,7 +215,12 @@ fn compile_authority(
         }
     };
     match &spec.kind {
-        AuthorityKind::Cosign { key, tlog, trust_root } => {
+        AuthorityKind::Cosign {
+            key,
+            tlog,
+            trust_root,
+            signed_identity,
+        } => {
             let (bytes, at) = match key {
                 KeySource::File(reference) => (file(files, reference)?, reference.at),
                 KeySource::Data(text, at) => (text.as_bytes(), *at),
@@ -194,10 +238,13 @@ fn compile_authority(
                     material.to_string().as_bytes(),
                     tlog_name(*tlog).as_bytes(),
                     root_digest.to_string().as_bytes(),
+                    format!("{signed_identity:?}").as_bytes(),
                 ]),
                 material,
                 authority: Authority::CosignKey(key),
                 ignore_tlog: *tlog == TlogRule::Ignore,
+                ignore_sct: false,
+                signed_identity: signed_identity.clone(),
                 key_root: root.map(|(root, _)| root.clone()),
             })
         }
@@ -222,10 +269,21 @@ fn compile_authority(
             ]);
             Ok(CompiledAuthority {
                 name: spec.name.clone(),
-                fingerprint: fingerprint(&[material.to_string().as_bytes(), tlog_name(keyless.tlog).as_bytes()]),
+                fingerprint: fingerprint(&[
+                    material.to_string().as_bytes(),
+                    tlog_name(keyless.tlog).as_bytes(),
+                    if keyless.sct == TlogRule::Ignore {
+                        b"sct:ignore"
+                    } else {
+                        b"sct:require"
+                    },
+                    format!("{:?}", keyless.signed_identity).as_bytes(),
+                ]),
                 material,
                 authority: Authority::Keyless(KeylessIdentity::new(identity, root.clone())),
                 ignore_tlog: keyless.tlog == TlogRule::Ignore,
+                ignore_sct: keyless.sct == TlogRule::Ignore,
+                signed_identity: keyless.signed_identity.clone(),
                 key_root: None,
             })
         }
@@ -295,6 +353,65 @@ fn compile_notation(
             trust_store: Arc::new(store),
         }),
         ignore_tlog: false,
+        ignore_sct: false,
+        signed_identity: None,
         key_root: None,
     })
+}
+
+/// A Sigstore trusted root made of parts: each CA certificate a trust anchor and each Rekor key a
+/// log, valid at any time (containers-policy.json gives no windows), without CT logs or timestamp
+/// authorities. It is written as trusted-root JSON and read by the one strict reader.
+fn root_from_parts(
+    files: &PolicyFiles,
+    fulcio_cas: &[FileRef],
+    rekor_keys: &[FileRef],
+) -> Result<(TrustedRoot, Digest), PositionedError> {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let always = serde_json::json!({"start": "1970-01-01T00:00:00Z"});
+    let mut authorities = Vec::new();
+    let mut logs = Vec::new();
+    let mut parts: Vec<Vec<u8>> = Vec::new();
+    for reference in fulcio_cas {
+        let bytes = file(files, reference)?;
+        let certificates = crate::x509::certificates_from_pem(bytes)
+            .map_err(|e| PositionedError::new(reference.at, format!("{}: {}", reference.path, e.message())))?;
+        for certificate in certificates {
+            authorities.push(serde_json::json!({
+                "uri": reference.path,
+                "certChain": {"certificates": [{"rawBytes": b64(certificate.der())}]},
+                "validFor": always,
+            }));
+        }
+        parts.push(bytes.to_vec());
+    }
+    for reference in rekor_keys {
+        let bytes = file(files, reference)?;
+        let key = PublicKey::from_pem_or_der(bytes)
+            .map_err(|e| PositionedError::new(reference.at, format!("{}: {}", reference.path, e.message())))?;
+        let spki = key.spki_der();
+        logs.push(serde_json::json!({
+            "baseUrl": reference.path,
+            "hashAlgorithm": "SHA2_256",
+            "publicKey": {"rawBytes": b64(spki), "keyDetails": "PKIX", "validFor": always},
+            "logId": {"keyId": b64(&crate::crypto::sha256(spki))},
+        }));
+        parts.push(bytes.to_vec());
+    }
+    let json = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+        "tlogs": logs,
+        "certificateAuthorities": authorities,
+    });
+    let at = fulcio_cas
+        .iter()
+        .chain(rekor_keys)
+        .map(|f| f.at)
+        .next()
+        .unwrap_or_default();
+    let root =
+        TrustedRoot::from_json(json.to_string().as_bytes()).map_err(|e| PositionedError::new(at, e.message()))?;
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    Ok((root, fingerprint(&refs)))
 }

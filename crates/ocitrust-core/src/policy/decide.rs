@@ -287,7 +287,8 @@ pub fn decide(policy: &CompiledPolicy, evidence: &PolicyEvidence, time: u64) -> 
         } => {
             let mut held = true;
             if let Some(requirement) = signatures {
-                let explanation = explain_signatures(requirement, &evidence.signatures);
+                let judged = with_signed_identities(policy, &evidence.signatures, &image.reference);
+                let explanation = explain_signatures(requirement, &judged);
                 held &= explanation.passed;
                 children.push(explanation);
             }
@@ -327,6 +328,31 @@ pub fn decide(policy: &CompiledPolicy, evidence: &PolicyEvidence, time: u64) -> 
         insecure,
         time,
     }
+}
+
+/// The evidence as it counts: under an authority whose signatures must claim an image identity,
+/// a verified signature that claims another is not verified.
+fn with_signed_identities(
+    policy: &CompiledPolicy,
+    judged: &BTreeMap<String, Judged>,
+    image: &str,
+) -> BTreeMap<String, Judged> {
+    judged
+        .iter()
+        .map(|(name, judged)| {
+            let rule = policy.authority(name).and_then(|a| a.signed_identity.as_ref());
+            let judged = match (judged, rule) {
+                (Judged::Reports(reports), Some(rule)) => Judged::Reports(
+                    reports
+                        .iter()
+                        .map(|r| super::signed_identity::with_signed_identity(r.clone(), rule, image))
+                        .collect(),
+                ),
+                (judged, _) => judged.clone(),
+            };
+            (name.clone(), judged)
+        })
+        .collect()
 }
 
 /// Who made a verified signature: its key (for keyless, the certificate's key), or else where it

@@ -95,6 +95,14 @@ pub struct FileRef {
     pub at: Position,
 }
 
+impl FileRef {
+    /// Whether this names no file but is PEM text itself (accepted where a list of certificates or
+    /// keys is given: `fulcioCAs`, `rekorKeys`).
+    pub fn is_inline_pem(&self) -> bool {
+        self.path.trim_start().starts_with("-----BEGIN")
+    }
+}
+
 /// Named trust material.
 #[derive(Debug, Clone)]
 pub struct TrustRootSpec {
@@ -129,6 +137,15 @@ pub enum SigstoreRoot {
     Embedded,
     /// A `trusted_root.json` file.
     File(FileRef),
+    /// Parts, as containers-policy.json names them: Fulcio CA certificates (PEM; each a trust
+    /// anchor) and Rekor public keys (PEM), valid at any time, without CT logs or timestamp
+    /// authorities.
+    Parts {
+        /// Fulcio (or other) CA certificates signing certificates must chain to.
+        fulcio_cas: Vec<FileRef>,
+        /// Rekor public keys whose log entries are accepted.
+        rekor_keys: Vec<FileRef>,
+    },
 }
 
 /// A named authority.
@@ -142,13 +159,37 @@ pub struct AuthoritySpec {
     pub kind: AuthorityKind,
 }
 
-/// Whether a transparency log entry is required.
+/// Whether a proof (a transparency log entry, a certificate's SCT) is required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlogRule {
-    /// Signatures must be proven to be in a trusted log.
+    /// It must be there and verify.
     Require,
-    /// The log is not checked (insecure, recorded in every decision).
+    /// It is not checked (insecure, recorded in every decision).
     Ignore,
+}
+
+/// What image identity a cosign simple-signing signature must claim (its
+/// `critical.identity.docker-reference`), as containers-policy.json's `signedIdentity` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignedIdentity {
+    /// The claim equals the image's reference.
+    MatchExact,
+    /// For an image named by digest, the claim's repository is the image's; by tag, it equals.
+    MatchRepoDigestOrExact,
+    /// The claim's repository is the image's.
+    MatchRepository,
+    /// The claim equals this reference.
+    ExactReference(String),
+    /// The claim's repository is this one.
+    ExactRepository(String),
+    /// The image's reference with `prefix` replaced by `signed_prefix`, then as
+    /// `MatchRepoDigestOrExact`.
+    RemapIdentity {
+        /// The prefix of the image's reference.
+        prefix: String,
+        /// What it stands for in signatures.
+        signed_prefix: String,
+    },
 }
 
 /// What an authority trusts.
@@ -162,6 +203,8 @@ pub enum AuthorityKind {
         tlog: TlogRule,
         /// The Sigstore trust root whose logs prove the entries (the embedded one by default).
         trust_root: Option<(String, Position)>,
+        /// What image identity its signatures must claim (none checked when absent, as cosign).
+        signed_identity: Option<SignedIdentity>,
     },
     /// A keyless identity under a Sigstore trust root.
     Keyless(KeylessSpec),
@@ -201,6 +244,10 @@ pub struct KeylessSpec {
     pub github: Vec<(String, String)>,
     /// Whether a log entry is required.
     pub tlog: TlogRule,
+    /// Whether the certificate's SCT is required.
+    pub sct: TlogRule,
+    /// What image identity its signatures must claim (none checked when absent, as cosign).
+    pub signed_identity: Option<SignedIdentity>,
     /// Where the identity is written.
     pub at: Position,
 }
@@ -385,6 +432,9 @@ impl TrustPolicy {
         for root in &self.trust_roots {
             match &root.material {
                 TrustRootMaterial::Sigstore(SigstoreRoot::File(file)) => files.push(file),
+                TrustRootMaterial::Sigstore(SigstoreRoot::Parts { fulcio_cas, rekor_keys }) => {
+                    files.extend(fulcio_cas.iter().chain(rekor_keys).filter(|f| !f.is_inline_pem()))
+                }
                 TrustRootMaterial::Sigstore(SigstoreRoot::Embedded) => {}
                 TrustRootMaterial::X509 {
                     ca,
@@ -610,15 +660,39 @@ fn read_trust_root(name: &str, node: &Node) -> Read<TrustRootSpec> {
     let fields = Fields::read(node, &["sigstore", "x509"], &what)?;
     let material = match fields.one_of(&["sigstore", "x509"], &what)? {
         ("sigstore", node) => {
-            let sigstore = Fields::read(node, &["trustedRoot"], &format!("{what} (sigstore)"))?;
-            let source = sigstore.require("trustedRoot", &what)?;
-            TrustRootMaterial::Sigstore(match non_empty_text(source, "trustedRoot")? {
-                "embedded" => SigstoreRoot::Embedded,
-                path => SigstoreRoot::File(FileRef {
-                    path: path.to_owned(),
-                    at: source.at,
+            let sigstore = Fields::read(
+                node,
+                &["trustedRoot", "fulcioCAs", "rekorKeys"],
+                &format!("{what} (sigstore)"),
+            )?;
+            let parts = (sigstore.get("fulcioCAs"), sigstore.get("rekorKeys"));
+            match (sigstore.get("trustedRoot"), parts) {
+                (Some(source), (None, None)) => {
+                    TrustRootMaterial::Sigstore(match non_empty_text(source, "trustedRoot")? {
+                        "embedded" => SigstoreRoot::Embedded,
+                        path => SigstoreRoot::File(FileRef {
+                            path: path.to_owned(),
+                            at: source.at,
+                        }),
+                    })
+                }
+                (None, (None, None)) => {
+                    return Err(PositionedError::new(
+                        node.at,
+                        format!("{what} needs trustedRoot, or fulcioCAs and rekorKeys"),
+                    ))
+                }
+                (None, (fulcio, rekor)) => TrustRootMaterial::Sigstore(SigstoreRoot::Parts {
+                    fulcio_cas: file_refs(fulcio, "fulcioCAs")?,
+                    rekor_keys: file_refs(rekor, "rekorKeys")?,
                 }),
-            })
+                (Some(source), _) => {
+                    return Err(PositionedError::new(
+                        source.at,
+                        format!("{what} takes trustedRoot, or fulcioCAs and rekorKeys, not both"),
+                    ))
+                }
+            }
         }
         (_, node) => {
             let x509 = Fields::read(node, &["ca", "tsa", "signingAuthority"], &format!("{what} (x509)"))?;
@@ -646,16 +720,65 @@ fn read_trust_root(name: &str, node: &Node) -> Read<TrustRootSpec> {
 }
 
 fn read_tlog(fields: &Fields<'_>) -> Read<TlogRule> {
+    read_rule(fields, "tlog")
+}
+
+fn read_rule(fields: &Fields<'_>, key: &str) -> Read<TlogRule> {
     Ok(
         match fields
-            .get("tlog")
-            .map(|n| choice(n, &["require", "ignore"], "tlog"))
+            .get(key)
+            .map(|n| choice(n, &["require", "ignore"], key))
             .transpose()?
         {
             Some("ignore") => TlogRule::Ignore,
             _ => TlogRule::Require,
         },
     )
+}
+
+fn read_signed_identity(node: &Node) -> Read<SignedIdentity> {
+    let what = "signedIdentity";
+    let fields = Fields::read(
+        node,
+        &["type", "dockerReference", "dockerRepository", "prefix", "signedPrefix"],
+        what,
+    )?;
+    let kind = choice(
+        fields.require("type", what)?,
+        &[
+            "matchExact",
+            "matchRepoDigestOrExact",
+            "matchRepository",
+            "exactReference",
+            "exactRepository",
+            "remapIdentity",
+        ],
+        "signedIdentity type",
+    )?;
+    let expected: &[&str] = match kind {
+        "exactReference" => &["dockerReference"],
+        "exactRepository" => &["dockerRepository"],
+        "remapIdentity" => &["prefix", "signedPrefix"],
+        _ => &[],
+    };
+    if let Some((extra, node)) = fields.entries().find(|(k, _)| *k != "type" && !expected.contains(k)) {
+        return Err(PositionedError::new(
+            node.at,
+            format!("{extra} does not belong to signedIdentity type {kind}"),
+        ));
+    }
+    let value = |key: &str| -> Read<String> { Ok(non_empty_text(fields.require(key, kind)?, key)?.to_owned()) };
+    Ok(match kind {
+        "matchExact" => SignedIdentity::MatchExact,
+        "matchRepoDigestOrExact" => SignedIdentity::MatchRepoDigestOrExact,
+        "matchRepository" => SignedIdentity::MatchRepository,
+        "exactReference" => SignedIdentity::ExactReference(value("dockerReference")?),
+        "exactRepository" => SignedIdentity::ExactRepository(value("dockerRepository")?),
+        _ => SignedIdentity::RemapIdentity {
+            prefix: value("prefix")?,
+            signed_prefix: value("signedPrefix")?,
+        },
+    })
 }
 
 fn trust_root_name(node: &Node) -> Read<(String, Position)> {
@@ -667,7 +790,7 @@ fn read_authority(name: &str, node: &Node) -> Read<AuthoritySpec> {
     let fields = Fields::read(node, &["cosign", "keyless", "notation"], &what)?;
     let kind = match fields.one_of(&["cosign", "keyless", "notation"], &what)? {
         ("cosign", node) => {
-            let cosign = Fields::read(node, &["key", "keyData", "tlog", "trustRoot"], &what)?;
+            let cosign = Fields::read(node, &["key", "keyData", "tlog", "trustRoot", "signedIdentity"], &what)?;
             let key = match cosign.one_of(&["key", "keyData"], &what)? {
                 ("key", node) => KeySource::File(FileRef {
                     path: non_empty_text(node, "key")?.to_owned(),
@@ -679,6 +802,7 @@ fn read_authority(name: &str, node: &Node) -> Read<AuthoritySpec> {
                 key,
                 tlog: read_tlog(&cosign)?,
                 trust_root: cosign.get("trustRoot").map(trust_root_name).transpose()?,
+                signed_identity: cosign.get("signedIdentity").map(read_signed_identity).transpose()?,
             }
         }
         ("keyless", node) => AuthorityKind::Keyless(read_keyless(node, &what)?),
@@ -705,6 +829,8 @@ fn read_keyless(node: &Node, what: &str) -> Read<KeylessSpec> {
             "identityRegExp",
             "github",
             "tlog",
+            "sct",
+            "signedIdentity",
         ],
         what,
     )?;
@@ -732,6 +858,8 @@ fn read_keyless(node: &Node, what: &str) -> Read<KeylessSpec> {
         identity: expected("identity", "identityRegExp")?,
         github,
         tlog: read_tlog(&fields)?,
+        sct: read_rule(&fields, "sct")?,
+        signed_identity: fields.get("signedIdentity").map(read_signed_identity).transpose()?,
         at: node.at,
     })
 }

@@ -11,13 +11,16 @@ pub mod decide;
 mod decode;
 pub mod document;
 pub mod emit;
+pub mod import_containers;
 pub mod import_notation;
 pub mod scope;
+mod signed_identity;
 pub mod tree;
 
 pub use compile::{compile, CompiledAuthority, CompiledPolicy, PolicyFiles};
 pub use decide::{decide, needs, select, Decision, Explanation, ImageFacts, Judged, NodeKind, PolicyEvidence};
 pub use document::{Mode, NoMatch, Platforms, TrustPolicy};
+pub use import_containers::{import_containers, ContainersImport};
 pub use import_notation::{import_notation, NotationStoreFiles};
 pub use scope::{ScopeName, ScopePattern, LAYOUT_PREFIX};
 pub use tree::{Position, PositionedError};

@@ -113,7 +113,12 @@ impl ScopePattern {
                 PatternKind::Repository(text.trim_end_matches('/').to_owned())
             }
         } else if text.contains('*') {
-            if let Some(bad) = text.chars().find(|c| !is_pattern_char(*c) || *c == ':') {
+            // A port may follow the host; a tag or digest may not follow a glob.
+            let host_end = text.find('/').unwrap_or(text.len());
+            let bad = text
+                .char_indices()
+                .find(|(i, c)| !is_pattern_char(*c) || (*c == ':' && *i >= host_end));
+            if let Some((_, bad)) = bad {
                 return Err(invalid(&format!(
                     "{bad:?} is not allowed in a glob (write repositories normalised and lowercase, without tag or digest)"
                 )));
@@ -252,6 +257,7 @@ mod tests {
         assert!(pattern("*.example.com/**").matches(&name("eu.registry.example.com/app")));
         assert!(!pattern("*.example.com/**").matches(&name("example.com.evil.io/app")));
         assert!(pattern("*").matches(&name("anything/at/all")));
+        assert!(pattern("localhost:5000/**").matches(&name("localhost:5000/team/app")));
     }
 
     #[test]
