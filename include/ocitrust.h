@@ -65,6 +65,11 @@
 typedef struct ocitrust_attached ocitrust_attached;
 
 /**
+ * A decision about one image. Immutable; may be shared between threads.
+ */
+typedef struct ocitrust_decision ocitrust_decision;
+
+/**
  * Why a call failed: an `ocitrust_result` code and a message saying what was expected and what was
  * found. Owned by the caller; release it with `ocitrust_error_free`.
  */
@@ -87,6 +92,12 @@ typedef struct ocitrust_key_pair ocitrust_key_pair;
  * may be freed once added.
  */
 typedef struct ocitrust_notation_policy ocitrust_notation_policy;
+
+/**
+ * A trust policy, loaded with the trust material it names. Immutable; may be shared between
+ * threads and evaluated concurrently.
+ */
+typedef struct ocitrust_policy ocitrust_policy;
 
 /**
  * A public key (ECDSA P-256/P-384, RSA 2048–8192, Ed25519) trusted to sign images. Immutable;
@@ -141,6 +152,11 @@ typedef struct ocitrust_verifier ocitrust_verifier;
 typedef uint32_t ocitrust_result;
 
 /**
+ * A policy's mode (`OCITRUST_POLICY_MODE_*`).
+ */
+typedef uint32_t ocitrust_policy_mode;
+
+/**
  * An annotation passed in: `key=value`, both NUL-terminated UTF-8.
  */
 typedef struct {
@@ -189,6 +205,21 @@ typedef struct {
      */
     size_t len;
 } ocitrust_bytes;
+
+/**
+ * A failure denies.
+ */
+#define OCITRUST_POLICY_MODE_ENFORCE 1
+
+/**
+ * A failure is allowed, with a warning.
+ */
+#define OCITRUST_POLICY_MODE_WARN 2
+
+/**
+ * A failure is allowed and reported, without a warning.
+ */
+#define OCITRUST_POLICY_MODE_AUDIT 3
 
 /**
  * Success.
@@ -656,6 +687,106 @@ ocitrust_result ocitrust_verifier_require_notation_metadata(ocitrust_verifier *v
                                                             const char *key,
                                                             const char *value,
                                                             ocitrust_error **error_out);
+
+/**
+ * Reads the trust policy document at `path` (YAML or JSON, NUL-terminated) and the files it names,
+ * relative to its folder. Errors: `OCITRUST_ERR_INVALID_POLICY` (the message starts
+ * `PATH:LINE:COLUMN:`), `OCITRUST_ERR_NOT_FOUND`, `OCITRUST_ERR_IO`, `OCITRUST_ERR_LIMIT_EXCEEDED`.
+ */
+ocitrust_result ocitrust_policy_from_file(const char *path,
+                                          ocitrust_policy **policy_out,
+                                          ocitrust_error **error_out);
+
+/**
+ * A trust policy from `document_len` bytes at `document` (YAML or JSON); the files it names are
+ * read relative to `base_dir` (NUL-terminated), or the current directory when it is NULL.
+ * Errors as `ocitrust_policy_from_file` (the message starts `policy:LINE:COLUMN:`).
+ */
+ocitrust_result ocitrust_policy_from_bytes(const uint8_t *document,
+                                           size_t document_len,
+                                           const char *base_dir,
+                                           ocitrust_policy **policy_out,
+                                           ocitrust_error **error_out);
+
+/**
+ * Frees a policy and sets `*policy` to NULL. NULL and `*policy == NULL` are ignored.
+ */
+void ocitrust_policy_free(ocitrust_policy **policy);
+
+/**
+ * Decides whether `reference` (NUL-terminated: `registry/repo[:tag|@digest]` or
+ * `oci:PATH[:TAG|@DIGEST]`) may run under `policy`: the reference is resolved to its digest once,
+ * and what the applicable policy needs is verified with `verifier`'s options (registry settings,
+ * platform, verification time, revocation; its own authorities are not used). `scope`
+ * (NUL-terminated, or NULL) names an OCI layout for scope matching. Every verification ends within
+ * `timeout_ms` (0: the registry options' timeout); one that does not is a failure, which denies. A
+ * denial is a decision, not an error: read `ocitrust_decision_allowed`. Errors only when no
+ * decision could be made: `OCITRUST_ERR_INVALID_REFERENCE`, `OCITRUST_ERR_INVALID_ARGUMENT` (a
+ * scope for a registry image), `OCITRUST_ERR_NOT_FOUND`, `OCITRUST_ERR_NETWORK`, ….
+ */
+ocitrust_result ocitrust_policy_evaluate(const ocitrust_policy *policy,
+                                         const ocitrust_verifier *verifier,
+                                         const char *reference,
+                                         const char *scope,
+                                         uint64_t timeout_ms,
+                                         ocitrust_decision **decision_out,
+                                         ocitrust_error **error_out);
+
+/**
+ * Whether the image may run: the policy held, or its mode only reports. NULL gives false.
+ */
+bool ocitrust_decision_allowed(const ocitrust_decision *decision);
+
+/**
+ * Whether the policy's requirements held (an image can be allowed without: `warn`, `audit`).
+ * NULL gives false.
+ */
+bool ocitrust_decision_satisfied(const ocitrust_decision *decision);
+
+/**
+ * The mode of the policy that applied (`OCITRUST_POLICY_MODE_*`); with no policy, ENFORCE unless
+ * the default warns. NULL gives 0.
+ */
+ocitrust_policy_mode ocitrust_decision_mode(const ocitrust_decision *decision);
+
+/**
+ * Copies the digest judged (`sha256:…`) into `buf`. Buffer rules as `ocitrust_error_message`.
+ */
+ocitrust_result ocitrust_decision_digest(const ocitrust_decision *decision,
+                                         char *buf,
+                                         size_t buf_len,
+                                         size_t *out_len);
+
+/**
+ * Copies the name of the policy that applied into `buf`; `OCITRUST_ERR_NOT_FOUND` when no policy's
+ * scope matched.
+ */
+ocitrust_result ocitrust_decision_policy(const ocitrust_decision *decision,
+                                         char *buf,
+                                         size_t buf_len,
+                                         size_t *out_len);
+
+/**
+ * Copies why the policy did not hold, one line (empty when it held), into `buf`.
+ */
+ocitrust_result ocitrust_decision_summary(const ocitrust_decision *decision,
+                                          char *buf,
+                                          size_t buf_len,
+                                          size_t *out_len);
+
+/**
+ * Copies the whole decision as JSON (`reference`, `digest`, `allowed`, `satisfied`, `mode`,
+ * `policy`, `scope`, `explanation`, `insecure`, `time`: `ocitrust policy eval -o json`) into `buf`.
+ */
+ocitrust_result ocitrust_decision_json(const ocitrust_decision *decision,
+                                       char *buf,
+                                       size_t buf_len,
+                                       size_t *out_len);
+
+/**
+ * Frees a decision and sets `*decision` to NULL. NULL and `*decision == NULL` are ignored.
+ */
+void ocitrust_decision_free(ocitrust_decision **decision);
 
 /**
  * Parses a public key from `pem` (`pem_len` bytes): PEM `PUBLIC KEY` as `cosign.pub`, or DER

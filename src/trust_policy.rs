@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use ocitrust_core::policy::{
     compile, decide, needs, select, CompiledPolicy, Decision, ImageFacts, Judged, Platforms, PolicyEvidence,
@@ -76,6 +77,20 @@ impl Policy {
     /// could be made (an invalid reference, an image that cannot be resolved) is an `Err`; a
     /// failure to verify under an authority is part of the decision, which it denies.
     pub fn evaluate(&self, verifier: &Verifier, reference: &str, scope: Option<&str>) -> Result<Decision> {
+        self.evaluate_within(verifier, reference, scope, None)
+    }
+
+    /// [`Policy::evaluate`], every verification it runs ending within `limit` of now (a caller's
+    /// deadline: a Go context, a C call's `timeout_ms`, an admission request's); what did not finish
+    /// in time is a failure to verify, which denies.
+    pub fn evaluate_within(
+        &self,
+        verifier: &Verifier,
+        reference: &str,
+        scope: Option<&str>,
+        limit: Option<Duration>,
+    ) -> Result<Decision> {
+        let deadline = limit.map(|limit| Instant::now() + limit);
         let mut scope_name = scope_name(reference, scope)?;
         let resolved = verifier.resolve(reference)?;
         scope_name.digest = Some(resolved.digest.clone());
@@ -98,13 +113,20 @@ impl Policy {
         let judged_as = JudgedAs::new(verifier, platforms, resolved.is_index);
         let (signature_authorities, attestation_rules) = needs(rule);
         for name in signature_authorities {
-            let judged = self.judge(&judged_as, name, &resolved.pinned, None, &mut evidence);
+            let judged = self.judge(&judged_as, name, &resolved.pinned, None, deadline, &mut evidence);
             evidence.signatures.insert(name.to_owned(), judged);
         }
         for (predicate_type, by) in attestation_rules {
             let mut per_authority = BTreeMap::new();
             for name in by {
-                let judged = self.judge(&judged_as, name, &resolved.pinned, Some(predicate_type), &mut evidence);
+                let judged = self.judge(
+                    &judged_as,
+                    name,
+                    &resolved.pinned,
+                    Some(predicate_type),
+                    deadline,
+                    &mut evidence,
+                );
                 per_authority.insert(name.to_owned(), judged);
             }
             evidence.attestations.push(per_authority);
@@ -122,6 +144,7 @@ impl Policy {
         name: &str,
         pinned: &str,
         predicate_type: Option<&str>,
+        deadline: Option<Instant>,
         evidence: &mut PolicyEvidence,
     ) -> Judged {
         let Some(authority) = self.compiled.authority(name) else {
@@ -138,9 +161,13 @@ impl Policy {
         if let Some(root) = &authority.key_root {
             verifier = verifier.trusted_root(root.clone());
         }
+        let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        if left == Some(Duration::ZERO) {
+            return Judged::Failed("the time allowed ran out before it was verified".into());
+        }
         let verdict = match predicate_type {
-            None => verifier.verify(pinned),
-            Some(predicate_type) => verifier.verify_attestations(pinned, predicate_type),
+            None => verifier.verify_within(pinned, left),
+            Some(predicate_type) => verifier.verify_attestations_within(pinned, predicate_type, left),
         };
         match verdict {
             Ok(verdict) => {

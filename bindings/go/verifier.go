@@ -223,37 +223,46 @@ func (v *Verifier) VerifyBytes(ctx context.Context, reference string, subjectMan
 // verifyCall makes one C verification call; it reports failure as a Go error (taking the error handle).
 type verifyCall func(*C.ocitrust_verifier, **C.ocitrust_verdict, **C.ocitrust_error) error
 
-type verifyResult struct {
-	verdict *Verdict
-	err     error
-}
-
 // run makes one verification call, converting and freeing the C verdict, honouring ctx.
 func (v *Verifier) run(ctx context.Context, call verifyCall) (*Verdict, error) {
+	return withContext(ctx, func() (*Verdict, error) { return v.call(call) })
+}
+
+// withContext runs a blocking library call, returning at once when ctx ends first (cancelled, or
+// at its deadline) with ctx.Err(); the call, which cannot be interrupted, finishes in the
+// background and its result is dropped. A call that failed after ctx ended reports ctx.Err(): the
+// library stopped at the deadline it was given, the context's.
+func withContext[T any](ctx context.Context, call func() (T, error)) (T, error) {
+	var zero T
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return zero, err
 	}
 	if ctx.Done() == nil { // cannot be cancelled: no goroutine needed
-		r := v.call(call)
-		return r.verdict, r.err
+		return call()
 	}
-	done := make(chan verifyResult, 1)
-	go func() { done <- v.call(call) }()
+	type result struct {
+		value T
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		value, err := call()
+		done <- result{value, err}
+	}()
 	select {
 	case r := <-done:
 		if r.err != nil && ctx.Err() != nil {
-			// The library stopped at the deadline it was given: the context's.
-			return nil, ctx.Err()
+			return zero, ctx.Err()
 		}
-		return r.verdict, r.err
+		return r.value, r.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return zero, ctx.Err()
 	}
 }
 
-func (v *Verifier) call(call verifyCall) verifyResult {
-	var r verifyResult
-	r.err = v.h.use(func(ptr *C.ocitrust_verifier) error {
+func (v *Verifier) call(call verifyCall) (*Verdict, error) {
+	var verdict *Verdict
+	err := v.h.use(func(ptr *C.ocitrust_verifier) error {
 		var out *C.ocitrust_verdict
 		var cerr *C.ocitrust_error
 		if err := call(ptr, &out, &cerr); err != nil {
@@ -261,10 +270,10 @@ func (v *Verifier) call(call verifyCall) verifyResult {
 		}
 		defer C.ocitrust_verdict_free(&out)
 		var err error
-		r.verdict, err = verdictFromC(out)
+		verdict, err = verdictFromC(out)
 		return err
 	})
-	return r
+	return verdict, err
 }
 
 // Close frees the verifier, after any verification in flight. Idempotent; safe to call concurrently.

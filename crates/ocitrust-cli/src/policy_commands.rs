@@ -147,9 +147,7 @@ fn evaluate(args: EvalArgs, explain: bool) -> Result<()> {
         if explain {
             print_tree(&decision);
         } else if args.output == EvalFormat::Json {
-            let line = serde_json::to_string(&decision)
-                .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding the decision: {e}")))?;
-            println!("{line}");
+            println!("{}", decision.to_json()?);
         } else {
             print_line(&decision);
         }

@@ -180,6 +180,12 @@ impl Decision {
     pub fn summary(&self) -> String {
         self.explanation.failures().join("; ")
     }
+
+    /// The decision as one line of JSON (`ocitrust policy eval -o json`).
+    pub fn to_json(&self) -> crate::Result<String> {
+        serde_json::to_string(self)
+            .map_err(|e| crate::Error::new(crate::ErrorCode::Internal, format!("encoding the decision: {e}")))
+    }
 }
 
 /// The policy that applies to `name`, and the pattern that selected it: the most specific match.
