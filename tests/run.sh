@@ -29,6 +29,14 @@ echo "== Go binding: go vet, go test -race, the example program"
 bash bindings/go/test.sh
 echo "== differential: ocitrust and sigstore-verify agree on the shared bundles and their mutations"
 cargo test --manifest-path tests/differential/Cargo.toml --quiet
+echo "== the trust policy's JSON Schema and the reader agree (jsonschema and PyYAML, pinned, in target/pydeps)"
+PYDEPS=target/pydeps
+if [ "$(cat "$PYDEPS/.versions" 2>/dev/null)" != "jsonschema==4.26.0 PyYAML==6.0.3" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$PYDEPS" jsonschema==4.26.0 PyYAML==6.0.3
+  echo "jsonschema==4.26.0 PyYAML==6.0.3" > "$PYDEPS/.versions"
+fi
+cargo build --quiet -p ocitrust-cli
+PYTHONPATH="$PYDEPS" python3 tests/tools/check_policy_schema.py target/debug/ocitrust
 echo "== verify --key on the sample layout stays under 3 M instructions, whole process (callgrind)"
 bash tests/tools/verify_key_instructions.sh
 echo "== benchmarks build (cargo check; running them is benches/, see the README)"

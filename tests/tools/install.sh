@@ -2,7 +2,8 @@
 # Installs the real peers the test suite drives, pinned, idempotently:
 #   cosign v2.4.3 (tag-scheme signatures), cosign v3.1.3 (Sigstore bundles attached as referrers),
 #   crane v0.20.3 (pushes test images), notation v1.3.2 (Notary Project signatures), skopeo v1.16.1
-#   (containers/image's policy.json verdicts, for the import equivalence tests), a private
+#   (containers/image's policy.json verdicts, for the import equivalence tests), cel-go v0.26.1 (the CEL
+#   oracle of tests/tools/cel-oracle), a private
 #   Sigstore (Fulcio v1.8.8, the tesseract CT log v0.1.1, Rekor v2 = rekor-tiles v2.3.0, the
 #   timestamp authority v2.1.3: tests/tools/sigstore_stack.py runs them for keyless signing), Debian's
 #   docker-registry (a loopback registry), and the C
@@ -80,6 +81,15 @@ GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-rekor-$REKOR_TILES_VERSION" gi
 GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-tsa-$TSA_VERSION" github.com/sigstore/timestamp-authority/v2/cmd/timestamp-server "$TSA_VERSION"
 wait "$fulcio_build"
 skopeo_build "$TOOLS_DIR/skopeo-$SKOPEO_VERSION" "$SKOPEO_VERSION"
+# The CEL oracle (tests/tools/cel-oracle: cel-go, pinned by its go.sum), rebuilt when its sources change.
+CEL_ORACLE_SOURCES="$(dirname "$0")/cel-oracle"
+CEL_ORACLE_VERSION="$(cat "$CEL_ORACLE_SOURCES/go.mod" "$CEL_ORACLE_SOURCES/go.sum" "$CEL_ORACLE_SOURCES/main.go" | sha256sum | cut -c1-16)"
+if [ "$(cat "$TOOLS_DIR/cel-oracle/.version" 2>/dev/null)" != "$CEL_ORACLE_VERSION" ]; then
+  echo "building the cel-go oracle into $TOOLS_DIR/cel-oracle" >&2
+  mkdir -p "$TOOLS_DIR/cel-oracle"
+  (cd "$CEL_ORACLE_SOURCES" && GOFLAGS=-mod=readonly go build -o "$TOOLS_DIR/cel-oracle/cel-oracle" .) >&2
+  echo "$CEL_ORACLE_VERSION" > "$TOOLS_DIR/cel-oracle/.version"
+fi
 
 # Debian packages: the loopback registry (with htpasswd for its Basic auth and curl to see it is up), and what the C tests need (compiler, make, pkg-config,
 # valgrind). Installed only when one is missing, so a prepared machine never touches apt.
@@ -102,6 +112,7 @@ echo "export OCITRUST_SIGSTORE_FULCIO='$TOOLS_DIR/sigstore-fulcio-$FULCIO_VERSIO
 echo "export OCITRUST_SIGSTORE_CT='$TOOLS_DIR/sigstore-ct-$TESSERACT_VERSION/posix'"
 echo "export OCITRUST_SIGSTORE_REKOR='$TOOLS_DIR/sigstore-rekor-$REKOR_TILES_VERSION/posix'"
 echo "export OCITRUST_SIGSTORE_TSA='$TOOLS_DIR/sigstore-tsa-$TSA_VERSION/timestamp-server'"
+echo "export OCITRUST_CEL_ORACLE='$TOOLS_DIR/cel-oracle/cel-oracle'"
 echo "export OCITRUST_SKOPEO='$TOOLS_DIR/skopeo-$SKOPEO_VERSION/skopeo'"
 echo "export OCITRUST_CRANE='$TOOLS_DIR/crane-$CRANE_VERSION/crane'"
 echo "export OCITRUST_DOCKER_REGISTRY='$(command -v docker-registry)'"

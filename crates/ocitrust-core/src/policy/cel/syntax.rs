@@ -315,21 +315,37 @@ impl Parser {
         }
     }
 
+    /// `'!'+ member`, `'-'+ member` or `member`, as CEL's grammar has it (`!-x` is not CEL). As in
+    /// cel-go, an even run of `!` or `-` is no operation at all, so `!!x` is `x` whatever its type.
     fn unary(&mut self) -> Result<Expr, CompileError> {
         self.nested(|p| {
-            if p.eat("!") {
-                let operand = p.unary()?;
-                return p.node(Expr::Not(Box::new(operand)));
-            }
-            if p.eat("-") {
-                // The most negative int is written as the negation of a literal one past i64::MAX.
-                if let TokenKind::IntMagnitude(_) = p.peek().kind {
+            for (symbol, wrap) in [("!", Expr::Not as fn(Box<Expr>) -> Expr), ("-", Expr::Negate)] {
+                if !p.at_symbol(symbol) {
+                    continue;
+                }
+                // The most negative int is a literal with its sign: `-9223372036854775808`.
+                if symbol == "-"
+                    && matches!(
+                        p.tokens.get(p.position + 1).map(|t| &t.kind),
+                        Some(TokenKind::IntMagnitude(_))
+                    )
+                {
+                    p.advance();
                     p.advance();
                     let literal = p.node(Expr::Literal(Literal::Int(i64::MIN)))?;
                     return p.member_suffixes(literal);
                 }
-                let operand = p.unary()?;
-                return p.node(Expr::Negate(Box::new(operand)));
+                let mut count = 0;
+                while p.eat(symbol) {
+                    count += 1;
+                }
+                let primary = p.primary()?;
+                let operand = p.member_suffixes(primary)?;
+                return if count % 2 == 0 {
+                    Ok(operand)
+                } else {
+                    p.node(wrap(Box::new(operand)))
+                };
             }
             let primary = p.primary()?;
             p.member_suffixes(primary)
