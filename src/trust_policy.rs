@@ -12,11 +12,11 @@ use ocitrust_core::policy::{
     PolicyFiles, PositionedError, ScopeName, TrustPolicy, LAYOUT_PREFIX,
 };
 use ocitrust_core::sigstore::unix_seconds;
-use ocitrust_core::{Error, ErrorCode, Reference, Result, Verdict};
+use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::file::read_bounded;
 use ocitrust_registry::LayoutReference;
 
-use crate::Verifier;
+use crate::{Resolved, Verifier};
 
 /// Largest file a policy may name (keys, certificates, trusted roots).
 pub const POLICY_FILE_SIZE_MAX: u64 = 4 * 1024 * 1024;
@@ -91,49 +91,69 @@ impl Policy {
         limit: Option<Duration>,
     ) -> Result<Decision> {
         let deadline = limit.map(|limit| Instant::now() + limit);
-        let mut scope_name = scope_name(reference, scope)?;
-        let resolved = verifier.resolve(reference)?;
-        scope_name.digest = Some(resolved.digest.clone());
         let time = unix_seconds(verifier.judged_time());
-        let mut evidence = PolicyEvidence {
-            image: ImageFacts {
-                reference: reference.to_owned(),
-                scope_name,
-                digest: resolved.digest.clone(),
-                platform: None,
-            },
-            signatures: BTreeMap::new(),
-            attestations: Vec::new(),
+        let mut found = Found {
+            scope_name: scope_name(reference, scope)?,
+            target: None,
+            digest: None,
+            platform: None,
             insecure: Vec::new(),
         };
-        let Some((rule, _)) = select(&self.compiled, &evidence.image.scope_name) else {
-            return Ok(decide(&self.compiled, &evidence, time));
+        // The digest is read before anything only when a scope names digests, or the policy must
+        // know whether the image is an index; otherwise the first verification resolves the
+        // reference, and every later one is pinned to the digest it judged.
+        if self
+            .compiled
+            .document
+            .policies
+            .iter()
+            .flat_map(|p| &p.scope)
+            .any(|s| s.names_digest())
+        {
+            found.resolved(verifier.resolve(reference)?);
+        }
+        let Some((rule, _)) = select(&self.compiled, &found.scope_name) else {
+            if found.digest.is_none() {
+                found.resolved(verifier.resolve(reference)?);
+            }
+            return Ok(decide(
+                &self.compiled,
+                &found.evidence(reference, BTreeMap::new(), Vec::new())?,
+                time,
+            ));
         };
         let platforms = rule.platforms.unwrap_or(self.compiled.document.defaults.platforms);
-        let judged_as = JudgedAs::new(verifier, platforms, resolved.is_index);
-        let (signature_authorities, attestation_rules) = needs(rule);
-        for name in signature_authorities {
-            let judged = self.judge(&judged_as, name, &resolved.pinned, None, deadline, &mut evidence);
-            evidence.signatures.insert(name.to_owned(), judged);
+        let mut is_index = None;
+        if platforms == Platforms::Instances && verifier.selected_platform().is_none() {
+            let resolved = verifier.resolve(reference)?;
+            is_index = Some(resolved.is_index);
+            found.resolved(resolved);
         }
+        let judged_as = JudgedAs::new(verifier, platforms, is_index);
+        let (signature_authorities, attestation_rules) = needs(rule);
+        let mut signatures = BTreeMap::new();
+        for name in signature_authorities {
+            let judged = self.judge(&judged_as, name, reference, None, deadline, &mut found);
+            signatures.insert(name.to_owned(), judged);
+        }
+        let mut attestations = Vec::new();
         for (predicate_type, by) in attestation_rules {
             let mut per_authority = BTreeMap::new();
             for name in by {
-                let judged = self.judge(
-                    &judged_as,
-                    name,
-                    &resolved.pinned,
-                    Some(predicate_type),
-                    deadline,
-                    &mut evidence,
-                );
+                let judged = self.judge(&judged_as, name, reference, Some(predicate_type), deadline, &mut found);
                 per_authority.insert(name.to_owned(), judged);
             }
-            evidence.attestations.push(per_authority);
+            attestations.push(per_authority);
         }
-        evidence.insecure.sort();
-        evidence.insecure.dedup();
-        Ok(decide(&self.compiled, &evidence, time))
+        if found.digest.is_none() {
+            // Nothing verified (every authority failed): name the digest that was to be judged.
+            found.resolved(verifier.resolve(reference)?);
+        }
+        Ok(decide(
+            &self.compiled,
+            &found.evidence(reference, signatures, attestations)?,
+            time,
+        ))
     }
 
     /// Verifies under the authority `name` alone: the signatures, or the attestations of
@@ -142,10 +162,10 @@ impl Policy {
         &self,
         judged_as: &JudgedAs,
         name: &str,
-        pinned: &str,
+        reference: &str,
         predicate_type: Option<&str>,
         deadline: Option<Instant>,
-        evidence: &mut PolicyEvidence,
+        found: &mut Found,
     ) -> Judged {
         let Some(authority) = self.compiled.authority(name) else {
             return Judged::Failed(format!("the policy defines no authority {name:?}"));
@@ -165,13 +185,16 @@ impl Policy {
         if left == Some(Duration::ZERO) {
             return Judged::Failed("the time allowed ran out before it was verified".into());
         }
+        let target = found.target.clone().unwrap_or_else(|| reference.to_owned());
         let verdict = match predicate_type {
-            None => verifier.verify_within(pinned, left),
-            Some(predicate_type) => verifier.verify_attestations_within(pinned, predicate_type, left),
+            None => verifier.verify_within(&target, left),
+            Some(predicate_type) => verifier.verify_attestations_within(&target, predicate_type, left),
         };
         match verdict {
             Ok(verdict) => {
-                record(&verdict, evidence);
+                if let Err(error) = found.record(reference, &verdict) {
+                    return Judged::Failed(error.message().to_owned());
+                }
                 Judged::Reports(verdict.signatures)
             }
             Err(error) if error.code() == ErrorCode::NoSignatures => Judged::Reports(Vec::new()),
@@ -181,39 +204,95 @@ impl Policy {
 }
 
 /// The verifier an image is judged with under a `platforms` rule, or why it cannot be judged.
+/// `is_index` is known when it matters: `instances` without a platform.
 struct JudgedAs {
     verifier: std::result::Result<Verifier, String>,
 }
 
 impl JudgedAs {
-    fn new(verifier: &Verifier, platforms: Platforms, is_index: bool) -> Self {
+    fn new(verifier: &Verifier, platforms: Platforms, is_index: Option<bool>) -> Self {
+        // A platform given for a manifest that is not an index changes nothing: it is judged itself.
         let platform = verifier.selected_platform().cloned();
-        let verifier = match (platforms, platform, is_index) {
-            // Not an index: the manifest named is the one judged, whatever the rule.
-            (_, _, false) => Ok(verifier.clone().platform(None)),
-            (Platforms::Index, _, true) => Ok(verifier.clone().platform(None)),
-            (Platforms::Instances, Some(platform), true) => {
+        let verifier = match (platforms, platform) {
+            (Platforms::Index, _) => Ok(verifier.clone().platform(None)),
+            (Platforms::Instances, Some(platform)) => {
                 Ok(verifier.clone().platform(Some(platform)).require_platform_signature(true))
             }
-            (Platforms::Instances, None, true) => Err(
+            (Platforms::Instances, None) if is_index != Some(false) => Err(
                 "the image is an index and the policy's platforms is instances: choose the platform manifest to judge (--platform)".to_owned(),
             ),
-            (Platforms::Either, platform, true) => {
-                Ok(verifier.clone().platform(platform).require_platform_signature(false))
-            }
+            (Platforms::Instances, None) => Ok(verifier.clone().platform(None)),
+            (Platforms::Either, platform) => Ok(verifier.clone().platform(platform).require_platform_signature(false)),
         };
         JudgedAs { verifier }
     }
 }
 
-/// Takes the manifest a verdict judged (a platform manifest, when one was chosen) and its
-/// insecure options into the evidence.
-fn record(verdict: &Verdict, evidence: &mut PolicyEvidence) {
-    evidence.image.digest = verdict.subject.digest.clone();
-    if verdict.subject.platform.is_some() {
-        evidence.image.platform = verdict.subject.platform.clone();
+/// What evaluation has established about the image so far.
+struct Found {
+    scope_name: ScopeName,
+    /// The reference pinned to the digest of what it named, once known.
+    target: Option<String>,
+    /// The digest judged (the platform manifest's when one was chosen), once known.
+    digest: Option<Digest>,
+    platform: Option<String>,
+    insecure: Vec<String>,
+}
+
+impl Found {
+    fn resolved(&mut self, resolved: Resolved) {
+        self.scope_name.digest = Some(resolved.digest.clone());
+        self.digest.get_or_insert(resolved.digest);
+        self.target.get_or_insert(resolved.pinned);
     }
-    evidence.insecure.extend(verdict.insecure.iter().cloned());
+
+    /// Takes what a verdict judged: the digest (and platform), the reference pinned to the digest
+    /// of what it named for the verifications after it, and its insecure options.
+    fn record(&mut self, reference: &str, verdict: &Verdict) -> Result<()> {
+        if self.target.is_none() {
+            let named = verdict.subject.index_digest.as_ref().unwrap_or(&verdict.subject.digest);
+            self.target = Some(pinned(reference, named)?);
+        }
+        self.digest = Some(verdict.subject.digest.clone());
+        if verdict.subject.platform.is_some() {
+            self.platform = verdict.subject.platform.clone();
+        }
+        self.insecure.extend(verdict.insecure.iter().cloned());
+        Ok(())
+    }
+
+    fn evidence(
+        mut self,
+        reference: &str,
+        signatures: BTreeMap<String, Judged>,
+        attestations: Vec<BTreeMap<String, Judged>>,
+    ) -> Result<PolicyEvidence> {
+        let digest = self
+            .digest
+            .ok_or_else(|| Error::new(ErrorCode::Internal, "the digest judged is not known"))?;
+        self.insecure.sort();
+        self.insecure.dedup();
+        Ok(PolicyEvidence {
+            image: ImageFacts {
+                reference: reference.to_owned(),
+                scope_name: self.scope_name,
+                digest,
+                platform: self.platform,
+            },
+            signatures,
+            attestations,
+            insecure: self.insecure,
+        })
+    }
+}
+
+/// `reference` pinned to `digest`: `registry/repository@digest`, or `oci:PATH@digest`.
+fn pinned(reference: &str, digest: &Digest) -> Result<String> {
+    if LayoutReference::is_layout_reference(reference) {
+        let layout = LayoutReference::parse(reference)?;
+        return Ok(format!("{LAYOUT_PREFIX}{}@{digest}", layout.path.display()));
+    }
+    Ok(Reference::parse(reference)?.with_digest(digest.clone()).full_name())
 }
 
 /// How `reference` is named for scope matching: its normalised repository, an OCI layout's

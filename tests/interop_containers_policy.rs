@@ -204,6 +204,7 @@ fn imported_containers_policies_decide_as_skopeo_does() {
     let key = setup.keys.join("cosign.pub").display().to_string();
     let other_key = setup.other_keys.join("cosign.pub").display().to_string();
     let keyless = setup.keyless.as_ref().unwrap();
+    let other_digest = setup.peers.digest(&setup.other_signed);
     let sigstore = |identity: serde_json::Value| serde_json::json!([{"type": "sigstoreSigned", "keyPath": key, "signedIdentity": identity}]);
     let repository = serde_json::json!({"type": "matchRepository"});
     let cases: Vec<(&str, serde_json::Value)> = vec![

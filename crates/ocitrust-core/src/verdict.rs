@@ -260,6 +260,10 @@ pub struct Attestation {
     /// `signatures`).
     #[serde(skip)]
     pub envelope: Vec<u8>,
+    /// The whole in-toto statement, parsed once when it verified (trust policy conditions read
+    /// it without parsing it again).
+    #[serde(skip)]
+    pub statement: std::sync::Arc<serde_json::Value>,
 }
 
 fn as_raw_json<S: serde::Serializer>(bytes: &[u8], serializer: S) -> std::result::Result<S::Ok, S::Error> {

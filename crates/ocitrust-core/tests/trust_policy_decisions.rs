@@ -269,6 +269,7 @@ fn attestation_report(signer: &str, subject_digest: &str, predicate: serde_json:
             predicate_type: "https://cyclonedx.org/bom".into(),
             predicate: predicate.to_string().into_bytes(),
             envelope: envelope.to_string().into_bytes(),
+            statement: std::sync::Arc::new(statement),
         }),
         location: format!("attestation by {signer} {}", predicate),
         ..report(Some(signer), true)

@@ -173,12 +173,14 @@ impl AttestationJudgement<'_> {
     /// Judges `bundle` under each authority; a verified report carries what its statement says
     /// (read once, when its predicate type is checked) and `envelope`, as cosign prints it.
     fn judge(&self, bundle: &SigstoreBundle, envelope: Vec<u8>, location: &str) -> Result<SignatureReport> {
-        let stated: RefCell<Option<(String, Vec<u8>)>> = RefCell::new(None);
+        // The predicate type, the predicate and the whole statement, of the attempt that verified.
+        type Stated = (String, Vec<u8>, Vec<u8>);
+        let stated: RefCell<Option<Stated>> = RefCell::new(None);
         let claims = |statement: &[u8]| {
-            let statement = InTotoStatement::parse(statement)?;
-            check_predicate_type(&statement, self.predicate_type)?;
-            let predicate = statement.predicate_bytes().to_vec();
-            *stated.borrow_mut() = Some((statement.predicate_type, predicate));
+            let parsed = InTotoStatement::parse(statement)?;
+            check_predicate_type(&parsed, self.predicate_type)?;
+            let predicate = parsed.predicate_bytes().to_vec();
+            *stated.borrow_mut() = Some((parsed.predicate_type, predicate, statement.to_vec()));
             Ok(())
         };
         let mut report = judge_under(self.authorities, |authority| {
@@ -193,11 +195,19 @@ impl AttestationJudgement<'_> {
         })
         .ok_or_else(no_authority)?;
         if report.verified {
-            report.attestation = stated.into_inner().map(|(predicate_type, predicate)| Attestation {
-                predicate_type,
-                predicate,
-                envelope,
-            });
+            report.attestation =
+                match stated.into_inner() {
+                    Some((predicate_type, predicate, statement)) => Some(Attestation {
+                        predicate_type,
+                        predicate,
+                        envelope,
+                        // The statement parsed as InTotoStatement above: it is JSON.
+                        statement: std::sync::Arc::new(serde_json::from_slice(&statement).map_err(|e| {
+                            Error::new(ErrorCode::InvalidPayload, format!("the in-toto statement: {e}"))
+                        })?),
+                    }),
+                    None => None,
+                };
         }
         Ok(report)
     }

@@ -44,9 +44,6 @@ pub struct CompiledAuthority {
     pub signed_identity: Option<SignedIdentity>,
     /// The Sigstore root whose logs prove a key's signatures (`None`: the embedded one).
     pub key_root: Option<Arc<TrustedRoot>>,
-    /// A fingerprint of everything it trusts and requires: every byte of its trust material, its
-    /// identities and its options.
-    pub fingerprint: Digest,
     /// A fingerprint of its key material alone (keys, certificates, identities), which no two
     /// authorities may share.
     pub material: Digest,
@@ -207,13 +204,6 @@ fn compile_authority(
     roots: &BTreeMap<&str, Root>,
     files: &PolicyFiles,
 ) -> Result<CompiledAuthority, PositionedError> {
-    let tlog_name = |tlog: TlogRule| {
-        if tlog == TlogRule::Ignore {
-            "tlog:ignore"
-        } else {
-            "tlog:require"
-        }
-    };
     match &spec.kind {
         AuthorityKind::Cosign {
             key,
@@ -230,16 +220,9 @@ fn compile_authority(
                 .as_ref()
                 .map(|(name, at)| sigstore_root(roots, name, *at))
                 .transpose()?;
-            let root_digest = root.map_or_else(|| Digest::sha256(b"embedded"), |(_, digest)| digest.clone());
-            let material = fingerprint(&[b"cosign", key.key_id().as_bytes()]);
+            let material = fingerprint(&[b"cosign", key.spki_der()]);
             Ok(CompiledAuthority {
                 name: spec.name.clone(),
-                fingerprint: fingerprint(&[
-                    material.to_string().as_bytes(),
-                    tlog_name(*tlog).as_bytes(),
-                    root_digest.to_string().as_bytes(),
-                    format!("{signed_identity:?}").as_bytes(),
-                ]),
                 material,
                 authority: Authority::CosignKey(key),
                 ignore_tlog: *tlog == TlogRule::Ignore,
@@ -269,16 +252,6 @@ fn compile_authority(
             ]);
             Ok(CompiledAuthority {
                 name: spec.name.clone(),
-                fingerprint: fingerprint(&[
-                    material.to_string().as_bytes(),
-                    tlog_name(keyless.tlog).as_bytes(),
-                    if keyless.sct == TlogRule::Ignore {
-                        b"sct:ignore"
-                    } else {
-                        b"sct:require"
-                    },
-                    format!("{:?}", keyless.signed_identity).as_bytes(),
-                ]),
                 material,
                 authority: Authority::Keyless(KeylessIdentity::new(identity, root.clone())),
                 ignore_tlog: keyless.tlog == TlogRule::Ignore,
@@ -346,7 +319,6 @@ fn compile_notation(
     ]);
     Ok(CompiledAuthority {
         name: spec.name.clone(),
-        fingerprint: fingerprint(&[material.to_string().as_bytes(), statement.to_string().as_bytes()]),
         material,
         authority: Authority::Notation(NotationTrust {
             policy: Arc::new(policy),

@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use base64::Engine;
 use serde::Serialize;
 
 use super::compile::CompiledPolicy;
@@ -728,11 +727,8 @@ fn judge_attestation(rule: &AttestationRule, report: &SignatureReport, image: &I
     let Some(attestation) = &report.attestation else {
         return (false, "verified, but it carries no statement".into());
     };
-    let statement = match statement_of(&attestation.envelope) {
-        Ok(statement) => statement,
-        Err(why) => return (false, why),
-    };
-    if !names_digest(&statement, &image.digest) {
+    let statement = attestation.statement.as_ref();
+    if !names_digest(statement, &image.digest) {
         return (false, format!("the statement's subjects do not name {}", image.digest));
     }
     let Some(condition) = &rule.condition else {
@@ -753,7 +749,7 @@ fn judge_attestation(rule: &AttestationRule, report: &SignatureReport, image: &I
     });
     match condition.evaluate(super::cel::ConditionInputs {
         predicate,
-        statement: &statement,
+        statement,
         signer: &signer,
         image: &image_json,
     }) {
@@ -761,20 +757,6 @@ fn judge_attestation(rule: &AttestationRule, report: &SignatureReport, image: &I
         Ok(false) => (false, format!("the condition {:?} is false", condition.source())),
         Err(error) => (false, format!("the condition {:?} failed: {error}", condition.source())),
     }
-}
-
-/// The in-toto statement a DSSE envelope carries (its payload, already verified).
-fn statement_of(envelope: &[u8]) -> Result<serde_json::Value, String> {
-    let envelope: serde_json::Value =
-        serde_json::from_slice(envelope).map_err(|e| format!("the envelope is not JSON: {e}"))?;
-    let payload = envelope
-        .get("payload")
-        .and_then(serde_json::Value::as_str)
-        .ok_or("the envelope has no payload")?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(payload)
-        .map_err(|e| format!("the envelope's payload is not base64: {e}"))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("the statement is not JSON: {e}"))
 }
 
 fn names_digest(statement: &serde_json::Value, digest: &Digest) -> bool {

@@ -49,7 +49,7 @@ pub struct ScopePattern {
 #[derive(Debug, Clone)]
 enum PatternKind {
     Everything,
-    Glob(regex::Regex),
+    Glob(Vec<GlobPart>),
     Repository(String),
     Tag(String, String),
     Digest(String, Digest),
@@ -108,7 +108,7 @@ impl ScopePattern {
                 return Err(invalid("oci: needs a path"));
             }
             if path.contains('*') {
-                PatternKind::Glob(glob_regex(text).map_err(|why| invalid(&why))?)
+                PatternKind::Glob(glob_parts(text).map_err(|why| invalid(&why))?)
             } else {
                 PatternKind::Repository(text.trim_end_matches('/').to_owned())
             }
@@ -123,7 +123,7 @@ impl ScopePattern {
                     "{bad:?} is not allowed in a glob (write repositories normalised and lowercase, without tag or digest)"
                 )));
             }
-            PatternKind::Glob(glob_regex(text).map_err(|why| invalid(&why))?)
+            PatternKind::Glob(glob_parts(text).map_err(|why| invalid(&why))?)
         } else {
             let reference = Reference::parse(text).map_err(|e| invalid(e.message()))?;
             let repository = format!("{}/{}", reference.registry(), reference.repository());
@@ -157,11 +157,16 @@ impl ScopePattern {
         self.at
     }
 
+    /// Whether it names a digest (`repo@sha256:…`): matching it needs the image's digest.
+    pub fn names_digest(&self) -> bool {
+        matches!(self.kind, PatternKind::Digest(..))
+    }
+
     /// Whether the pattern matches `name`.
     pub fn matches(&self, name: &ScopeName) -> bool {
         match &self.kind {
             PatternKind::Everything => true,
-            PatternKind::Glob(regex) => regex.is_match(&name.repository),
+            PatternKind::Glob(parts) => glob_matches(parts, name.repository.as_bytes()),
             PatternKind::Repository(repository) => *repository == name.repository,
             PatternKind::Tag(repository, tag) => {
                 *repository == name.repository && name.tag.as_deref() == Some(tag.as_str())
@@ -203,28 +208,62 @@ impl ScopePattern {
     }
 }
 
-/// `**` matches anything, `*` anything but `/`; the rest literally, the whole name.
-fn glob_regex(pattern: &str) -> Result<regex::Regex, String> {
+/// One piece of a glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum GlobPart {
+    /// This byte.
+    Byte(u8),
+    /// `*`: any run of bytes without `/`.
+    Star,
+    /// `**`: any run of bytes.
+    DoubleStar,
+}
+
+fn glob_parts(pattern: &str) -> Result<Vec<GlobPart>, String> {
     if pattern.contains("***") {
         return Err("*** is not a glob: use * within a segment or ** across segments".into());
     }
-    let mut expression = String::from("^");
-    let mut rest = pattern;
-    while !rest.is_empty() {
-        if let Some(after) = rest.strip_prefix("**") {
-            expression.push_str(".*");
-            rest = after;
-        } else if let Some(after) = rest.strip_prefix('*') {
-            expression.push_str("[^/]*");
-            rest = after;
-        } else {
-            let end = rest.find('*').unwrap_or(rest.len());
-            expression.push_str(&regex::escape(&rest[..end]));
-            rest = &rest[end..];
+    let bytes = pattern.as_bytes();
+    let mut parts = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1)) {
+            (b'*', Some(b'*')) => {
+                parts.push(GlobPart::DoubleStar);
+                i += 2;
+            }
+            (b'*', _) => {
+                parts.push(GlobPart::Star);
+                i += 1;
+            }
+            (byte, _) => {
+                parts.push(GlobPart::Byte(byte));
+                i += 1;
+            }
         }
     }
-    expression.push('$');
-    regex::Regex::new(&expression).map_err(|e| e.to_string())
+    Ok(parts)
+}
+
+/// Whether the glob matches the whole of `name`: a dynamic programme over (glob, name) prefixes,
+/// linear in each (no backtracking, whatever the stars).
+fn glob_matches(parts: &[GlobPart], name: &[u8]) -> bool {
+    // matched[j]: the parts so far match name[..j]; next: with one part more.
+    let mut matched = vec![false; name.len() + 1];
+    let mut next = vec![false; name.len() + 1];
+    matched[0] = true;
+    for part in parts {
+        next[0] = matches!(part, GlobPart::Star | GlobPart::DoubleStar) && matched[0];
+        for j in 0..name.len() {
+            next[j + 1] = match part {
+                GlobPart::Byte(byte) => matched[j] && name[j] == *byte,
+                GlobPart::Star => matched[j + 1] || (next[j] && name[j] != b'/'),
+                GlobPart::DoubleStar => matched[j + 1] || next[j],
+            };
+        }
+        std::mem::swap(&mut matched, &mut next);
+    }
+    matched[name.len()]
 }
 
 #[cfg(test)]
@@ -258,6 +297,16 @@ mod tests {
         assert!(!pattern("*.example.com/**").matches(&name("example.com.evil.io/app")));
         assert!(pattern("*").matches(&name("anything/at/all")));
         assert!(pattern("localhost:5000/**").matches(&name("localhost:5000/team/app")));
+        assert!(pattern("registry.example.com/*/app").matches(&name("registry.example.com/team/app")));
+        assert!(!pattern("registry.example.com/*/app").matches(&name("registry.example.com/a/b/app")));
+        assert!(pattern("registry.example.com/**/app").matches(&name("registry.example.com/a/b/app")));
+        assert!(pattern("**/app").matches(&name("registry.example.com/app")));
+        assert!(!pattern("**/app").matches(&name("registry.example.com/apps")));
+        assert!(pattern("*.example.com/*").matches(&name("a.b.example.com/app")));
+        let stars = "*a".repeat(60) + "/**";
+        assert!(!ScopePattern::parse(&stars, Position::default())
+            .unwrap()
+            .matches(&name(&format!("{}/x", "a".repeat(59)))));
     }
 
     #[test]

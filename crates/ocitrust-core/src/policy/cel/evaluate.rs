@@ -14,14 +14,15 @@ use super::value::{compare_numbers, equal, List, Map, Str, Value};
 /// A runtime error's message.
 pub type EvalError = String;
 
-/// The evaluation state: the bound variables and the steps left.
+/// The evaluation state: the bound variables and the steps left. Values borrow from the inputs and
+/// from the expression (`'a`, which both outlive), so neither is copied.
 pub struct Evaluation<'a> {
-    variables: Vec<(String, Value<'a>)>,
+    variables: Vec<(&'a str, Value<'a>)>,
     steps_left: u64,
 }
 
 impl<'a> Evaluation<'a> {
-    pub fn new(variables: Vec<(String, Value<'a>)>, steps: u64) -> Self {
+    pub fn new(variables: Vec<(&'a str, Value<'a>)>, steps: u64) -> Self {
         Evaluation {
             variables,
             steps_left: steps,
@@ -41,12 +42,12 @@ impl<'a> Evaluation<'a> {
         self.variables
             .iter()
             .rev()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| *n == name)
             .map(|(_, v)| v.clone())
             .ok_or_else(|| format!("undeclared reference to {name:?}"))
     }
 
-    pub fn evaluate(&mut self, expr: &Expr) -> Result<Value<'a>, EvalError> {
+    pub fn evaluate(&mut self, expr: &'a Expr) -> Result<Value<'a>, EvalError> {
         self.charge(1)?;
         match expr {
             Expr::Literal(literal) => Ok(literal_value(literal)),
@@ -56,7 +57,7 @@ impl<'a> Evaluation<'a> {
                 select(&operand, field)
             }
             Expr::Has(operand, field) => match self.evaluate(operand)? {
-                Value::Map(map) => Ok(Value::Bool(map.get(&Value::string(field.as_str())).is_some())),
+                Value::Map(map) => Ok(Value::Bool(map.get(&Value::String(Str::Borrowed(field))).is_some())),
                 other => Err(format!("has() needs a map, found {}", other.type_name())),
             },
             Expr::Index(operand, index) => {
@@ -339,9 +340,9 @@ impl<'a> Evaluation<'a> {
         &mut self,
         kind: Macro,
         range: &Value<'a>,
-        variable: &str,
-        predicate: Option<&Expr>,
-        transform: Option<&Expr>,
+        variable: &'a str,
+        predicate: Option<&'a Expr>,
+        transform: Option<&'a Expr>,
     ) -> Result<Value<'a>, EvalError> {
         let items: Vec<Value<'a>> = match range {
             Value::List(list) => (0..list.len()).filter_map(|i| list.get(i)).collect(),
@@ -359,7 +360,7 @@ impl<'a> Evaluation<'a> {
         let mut out = Vec::new();
         for item in items {
             self.charge(1)?;
-            self.variables.push((variable.to_owned(), item.clone()));
+            self.variables.push((variable, item.clone()));
             let result = self.iteration(kind, &item, predicate, transform);
             self.variables.pop();
             match kind {
@@ -403,8 +404,8 @@ impl<'a> Evaluation<'a> {
         &mut self,
         kind: Macro,
         item: &Value<'a>,
-        predicate: Option<&Expr>,
-        transform: Option<&Expr>,
+        predicate: Option<&'a Expr>,
+        transform: Option<&'a Expr>,
     ) -> Result<Option<Value<'a>>, EvalError> {
         let passes = match predicate {
             Some(predicate) => Some(self.evaluate(predicate)?),
@@ -440,14 +441,14 @@ fn is_number(value: &Value<'_>) -> bool {
     matches!(value, Value::Int(_) | Value::Uint(_) | Value::Double(_))
 }
 
-fn literal_value<'a>(literal: &Literal) -> Value<'a> {
+fn literal_value(literal: &Literal) -> Value<'_> {
     match literal {
         Literal::Null => Value::Null,
         Literal::Bool(b) => Value::Bool(*b),
         Literal::Int(i) => Value::Int(*i),
         Literal::Uint(u) => Value::Uint(*u),
         Literal::Double(d) => Value::Double(*d),
-        Literal::String(s) => Value::string(s.as_str()),
+        Literal::String(s) => Value::String(Str::Borrowed(s)),
         Literal::Bytes(b) => Value::Bytes(b.as_slice().into()),
     }
 }

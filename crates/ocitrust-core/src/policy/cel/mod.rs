@@ -105,7 +105,7 @@ impl Condition {
         let variables = [inputs.predicate, inputs.statement, inputs.signer, inputs.image]
             .into_iter()
             .zip(INPUTS)
-            .map(|(json, name)| (name.to_owned(), value::Value::from_json(json)))
+            .map(|(json, name)| (name, value::Value::from_json(json)))
             .collect();
         let mut evaluation = evaluate::Evaluation::new(variables, steps);
         match evaluation.evaluate(&self.expr)? {

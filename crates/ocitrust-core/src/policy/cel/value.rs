@@ -22,7 +22,7 @@ pub enum Value<'a> {
     Map(Map<'a>),
 }
 
-/// A string, borrowed from the input or made by the expression.
+/// A string, borrowed from the input or the expression, or made by it.
 #[derive(Debug, Clone)]
 pub enum Str<'a> {
     Borrowed(&'a str),
