@@ -99,19 +99,9 @@ impl Policy {
             platform: None,
             insecure: Vec::new(),
         };
-        // The digest is read before anything only when a scope names digests, or the policy must
-        // know whether the image is an index; otherwise the first verification resolves the
-        // reference, and every later one is pinned to the digest it judged.
-        if self
-            .compiled
-            .document
-            .policies
-            .iter()
-            .flat_map(|p| &p.scope)
-            .any(|s| s.names_digest())
-        {
-            found.resolved(verifier.resolve(reference)?);
-        }
+        // The first verification resolves the reference, and every later one is pinned to the
+        // digest it judged; it is read beforehand only when the policy must know whether the image
+        // is an index.
         let Some((rule, _)) = select(&self.compiled, &found.scope_name) else {
             if found.digest.is_none() {
                 found.resolved(verifier.resolve(reference)?);
@@ -241,7 +231,6 @@ struct Found {
 
 impl Found {
     fn resolved(&mut self, resolved: Resolved) {
-        self.scope_name.digest = Some(resolved.digest.clone());
         self.digest.get_or_insert(resolved.digest);
         self.target.get_or_insert(resolved.pinned);
     }
@@ -330,5 +319,5 @@ fn scope_name(reference: &str, scope: Option<&str>) -> Result<ScopeName> {
             "a scope names an OCI layout (oci:PATH); an image in a registry is in the scope of its repository",
         ));
     }
-    Ok(ScopeName::of_reference(&Reference::parse(reference)?, None))
+    Ok(ScopeName::of_reference(&Reference::parse(reference)?))
 }

@@ -240,7 +240,8 @@ fn imported_containers_policies_decide_as_skopeo_does() {
             serde_json::json!({"default": [{"type": "reject"}], "transports": {"docker": {
             address.clone(): [{"type": "insecureAcceptAnything"}],
             format!("{address}/prod/app"): sigstore(repository.clone()),
-            format!("{address}/prod/unsigned:v1"): [{"type": "reject"}]}}}),
+            format!("{address}/prod/unsigned:v1"): [{"type": "reject"}],
+            format!("{address}/prod/other@{other_digest}"): [{"type": "reject"}]}}}),
         ),
         (
             "transport-default",

@@ -118,7 +118,7 @@ fn evidence(digest: &Digest) -> PolicyEvidence {
     PolicyEvidence {
         image: ImageFacts {
             reference: reference.to_string(),
-            scope_name: ScopeName::of_reference(&reference, Some(digest.clone())),
+            scope_name: ScopeName::of_reference(&reference),
             digest: digest.clone(),
             platform: None,
         },
@@ -158,7 +158,7 @@ fn policy_decide(c: &mut Criterion) {
     });
     group.bench_function("decide: a 2-of-3 threshold without attestations", |b| {
         let mut signatures_only = evidence.clone();
-        signatures_only.image.scope_name = ScopeName::of_reference(&Reference::parse("registry.example.com/staging/app:v1").unwrap(), None);
+        signatures_only.image.scope_name = ScopeName::of_reference(&Reference::parse("registry.example.com/staging/app:v1").unwrap());
         b.iter(|| decide(black_box(&compiled), black_box(&signatures_only), 0))
     });
     group.bench_function("read and compile the document", |b| {

@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
             let evidence = PolicyEvidence {
                 image: ImageFacts {
                     reference: reference.to_string(),
-                    scope_name: ScopeName::of_reference(&reference, Some(digest.clone())),
+                    scope_name: ScopeName::of_reference(&reference),
                     digest,
                     platform: None,
                 },

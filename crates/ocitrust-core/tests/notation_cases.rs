@@ -470,7 +470,7 @@ fn every_shared_case_reaches_the_same_verdict_under_the_imported_ocitrust_policy
     let stores = store_files();
     let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_083_200);
     let media_type = cases["envelopeMediaType"].as_str().unwrap();
-    let scope = ScopeName::of_reference(&Reference::parse(REFERENCE).unwrap(), None);
+    let scope = ScopeName::of_reference(&Reference::parse(REFERENCE).unwrap());
     let mut compared = 0;
     for case in cases["cases"].as_array().unwrap() {
         let mut policy = base.clone();

@@ -52,7 +52,7 @@ fn policy(names: &[&str], defaults: &str, policies: &str) -> CompiledPolicy {
 fn image(reference: &str) -> ImageFacts {
     ImageFacts {
         reference: reference.to_owned(),
-        scope_name: ScopeName::of_reference(&Reference::parse(reference).unwrap(), None),
+        scope_name: ScopeName::of_reference(&Reference::parse(reference).unwrap()),
         digest: Digest::parse(DIGEST).unwrap(),
         platform: None,
     }

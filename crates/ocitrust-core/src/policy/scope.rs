@@ -5,7 +5,9 @@
 //! every image. The most specific matching pattern wins, in this order: a digest, a tag, an exact
 //! repository, a glob, the catch-all; among globs, the longer literal prefix, then more literal
 //! characters, then fewer `**`, then fewer `*`, then the pattern's text. Distinct patterns never
-//! tie, so precedence is a total order and the winner never depends on document order.
+//! tie, so precedence is a total order and the winner never depends on document order. A tag or
+//! digest pattern matches the reference as it is named (as containers/image matches its scopes):
+//! `app@sha256:…` applies to an image named by that digest, not to a tag that points at it.
 
 use std::cmp::Ordering;
 
@@ -23,17 +25,17 @@ pub struct ScopeName {
     pub repository: String,
     /// The tag the image was named by, if any.
     pub tag: Option<String>,
-    /// The digest judged.
+    /// The digest the image was named by, if any.
     pub digest: Option<Digest>,
 }
 
 impl ScopeName {
-    /// The name of a registry image.
-    pub fn of_reference(reference: &Reference, digest: Option<Digest>) -> Self {
+    /// The name of a registry image, as `reference` names it.
+    pub fn of_reference(reference: &Reference) -> Self {
         ScopeName {
             repository: format!("{}/{}", reference.registry(), reference.repository()),
             tag: reference.tag().map(str::to_owned),
-            digest: digest.or_else(|| reference.digest().cloned()),
+            digest: reference.digest().cloned(),
         }
     }
 }
@@ -157,11 +159,6 @@ impl ScopePattern {
         self.at
     }
 
-    /// Whether it names a digest (`repo@sha256:…`): matching it needs the image's digest.
-    pub fn names_digest(&self) -> bool {
-        matches!(self.kind, PatternKind::Digest(..))
-    }
-
     /// Whether the pattern matches `name`.
     pub fn matches(&self, name: &ScopeName) -> bool {
         match &self.kind {
@@ -275,7 +272,7 @@ mod tests {
     }
 
     fn name(text: &str) -> ScopeName {
-        ScopeName::of_reference(&Reference::parse(text).unwrap(), None)
+        ScopeName::of_reference(&Reference::parse(text).unwrap())
     }
 
     #[test]
@@ -285,6 +282,11 @@ mod tests {
         assert!(pattern("nginx:1.25").matches(&name("nginx:1.25")));
         assert!(!pattern("nginx:1.25").matches(&name("nginx:1.26")));
         assert!(!pattern("nginx").matches(&name("nginx/nginx")));
+        // Tags and digests match as the image is named, never what a tag points at.
+        let digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+        assert!(pattern(&format!("nginx@{digest}")).matches(&name(&format!("nginx@{digest}"))));
+        assert!(!pattern(&format!("nginx@{digest}")).matches(&name("nginx:1.25")));
+        assert!(!pattern("nginx:1.25").matches(&name(&format!("nginx@{digest}"))));
     }
 
     #[test]
