@@ -315,6 +315,24 @@ fn attestation_conditions_judge_the_platform_the_policy_names() {
     );
     assert_eq!(out.status.code(), Some(12));
     assert!(stdout(&out).contains("no such key: nothing"), "{}", stdout(&out));
+    // Signatures: the multi-arch sample carries attestations only, so every platforms rule denies a
+    // signature requirement, each saying so.
+    for platforms in ["index", "instances", "either"] {
+        let policy = write_policy(
+            &dir,
+            "",
+            &format!(
+                "- name: signed\n  scope: ['oci:**']\n  platforms: {platforms}\n  signatures: {{any: [vendor-key]}}\n"
+            ),
+        );
+        let out = eval(&policy, &["--platform", "linux/amd64"], &[&reference]);
+        assert_eq!(out.status.code(), Some(12), "{platforms}: {}", stdout(&out));
+        assert!(
+            stdout(&out).contains("authority \"vendor-key\": no signature found"),
+            "{platforms}: {}",
+            stdout(&out)
+        );
+    }
     // A platform with no attestation of its own is denied, not judged by the index's.
     let out = eval(
         &attestation_policy(&dir, "instances", "true"),
