@@ -19,6 +19,7 @@ mod keys;
 mod notation;
 mod notation_list;
 mod notation_sign;
+mod policy_batch;
 mod policy_import;
 mod referrer_store;
 mod sign;

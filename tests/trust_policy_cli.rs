@@ -418,3 +418,81 @@ fn references_that_cannot_be_evaluated_fail_with_their_reason() {
     let out = eval(&policy, &[], &["NOT A REFERENCE"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn many_images_are_evaluated_concurrently_in_the_order_given() {
+    let dir = scratch("policy-batch");
+    let policy = write_policy(
+        &dir,
+        "",
+        "- name: p\n  scope: ['oci:**']\n  signatures: {any: [vendor-key]}\n",
+    );
+    let signed = format!("oci:{}", sample_layout().display());
+    let notation = format!("oci:{}", example("notation-sample/layout").display());
+    let missing = format!("oci:{}", dir.join("missing").display());
+    // 40 references: signed, notation-only (denied), missing (an error), repeated.
+    let mut lines = vec!["# images to check".to_owned(), String::new()];
+    let mut expected = Vec::new();
+    for i in 0..40 {
+        let (reference, verdict) = match i % 3 {
+            0 => (&signed, "ALLOWED"),
+            1 => (&notation, "DENIED"),
+            _ => (&missing, "ERROR"),
+        };
+        lines.push(reference.clone());
+        expected.push(verdict);
+    }
+    let list = dir.join("images.txt");
+    std::fs::write(&list, lines.join("\n")).unwrap();
+    let policy_arg = policy.display().to_string();
+    let out = ocitrust(&[
+        "policy",
+        "eval",
+        "--policy",
+        &policy_arg,
+        "--jobs",
+        "8",
+        "--from-file",
+        list.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let verdicts: Vec<&str> = printed.lines().map(|l| l.split(' ').next().unwrap()).collect();
+    let decided: Vec<&str> = expected.iter().copied().filter(|v| *v != "ERROR").collect();
+    assert_eq!(verdicts, decided);
+    assert_eq!(stderr(&out).matches("Error: oci:").count(), 13, "{}", stderr(&out));
+    assert!(stderr(&out).contains("13 of 40 images could not be evaluated"));
+    // The same with --jobs 1 prints the same lines.
+    let serial = ocitrust(&[
+        "policy",
+        "eval",
+        "--policy",
+        &policy_arg,
+        "--from-file",
+        list.to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&serial), stdout(&out));
+    // Misuse.
+    for (args, message) in [
+        (vec!["--jobs", "0", &signed], "0 is not in 1..=256"),
+        (vec!["--from-file", "/nonexistent/list"], "No such file"),
+    ] {
+        let mut all = vec!["policy", "eval", "--policy", &policy_arg];
+        all.extend(args);
+        let out = ocitrust(&all);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+    }
+    let empty = dir.join("empty.txt");
+    std::fs::write(&empty, "# nothing\n\n").unwrap();
+    let out = ocitrust(&[
+        "policy",
+        "eval",
+        "--policy",
+        &policy_arg,
+        "--from-file",
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no image to evaluate"), "{}", stderr(&out));
+}

@@ -1,5 +1,6 @@
 //! `ocitrust policy`: check a trust policy document, evaluate it for images, explain a decision.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -63,11 +64,45 @@ pub struct EvalArgs {
     /// The scope an OCI layout is matched as (without it, oci:PATH).
     #[arg(long)]
     scope: Option<String>,
+    /// Evaluate up to N images at a time (one connection pool and token cache; a reference named
+    /// twice is evaluated once; output stays in the order given).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: u16,
+    /// Also read images from FILE, one a line (blank lines and lines starting with # are skipped).
+    #[arg(long, value_name = "FILE")]
+    from_file: Option<PathBuf>,
     #[command(flatten)]
     registry: RegistryArgs,
     /// Images: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "from_file")]
     references: Vec<String>,
+}
+
+/// Largest `--from-file` read.
+const REFERENCE_FILE_SIZE_MAX: u64 = 16 * 1024 * 1024;
+
+/// The references given, then those of `--from-file`.
+fn references(args: &EvalArgs) -> Result<Vec<String>> {
+    let mut references = args.references.clone();
+    if let Some(path) = &args.from_file {
+        let bytes = ocitrust::registry::file::read_bounded(path, REFERENCE_FILE_SIZE_MAX)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::new(
+                ErrorCode::InvalidArgument,
+                format!("{}: not UTF-8 text", path.display()),
+            )
+        })?;
+        references.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    if references.is_empty() {
+        return Err(Error::new(ErrorCode::InvalidArgument, "no image to evaluate"));
+    }
+    Ok(references)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -124,47 +159,63 @@ fn check(file: &Path) -> Result<()> {
 
 fn evaluate(args: EvalArgs, explain: bool) -> Result<()> {
     let policy = Policy::from_file(&args.policy)?;
+    let references = references(&args)?;
     let verifier = Verifier::trusting([])
         .platform(args.platform)
         .registry_options(args.registry.options());
-    let mut denied = 0;
-    let mut failed = 0;
-    for reference in &args.references {
-        let decision = match policy.evaluate(&verifier, reference, args.scope.as_deref()) {
-            Ok(decision) => decision,
-            Err(error) => {
-                say!("Error: {}: {}", field(reference), error);
-                failed += 1;
-                continue;
+    let total = references.len();
+    let progress = args.jobs > 1 && std::io::stderr().is_terminal();
+    let (mut denied, mut failed) = (0, 0);
+    let mut printed = Ok(());
+    policy.evaluate_all(
+        &verifier,
+        &references,
+        args.scope.as_deref(),
+        usize::from(args.jobs),
+        |index, reference, result| {
+            if progress {
+                eprint!("\r{}/{total} ", index + 1);
             }
-        };
-        if let Some(warning) = decision.warning() {
-            say!("Warning: {}", field(&warning));
-        }
-        if !decision.allowed {
-            denied += 1;
-        }
-        if explain {
-            print_tree(&decision);
-        } else if args.output == EvalFormat::Json {
-            println!("{}", decision.to_json()?);
-        } else {
-            print_line(&decision);
-        }
+            let decision = match result {
+                Ok(decision) => decision,
+                Err(error) => {
+                    say!("Error: {}: {}", field(reference), error);
+                    failed += 1;
+                    return;
+                }
+            };
+            if let Some(warning) = decision.warning() {
+                say!("Warning: {}", field(&warning));
+            }
+            if !decision.allowed {
+                denied += 1;
+            }
+            if explain {
+                print_tree(decision);
+            } else if args.output == EvalFormat::Json {
+                match decision.to_json() {
+                    Ok(json) => println!("{json}"),
+                    Err(error) => printed = Err(error),
+                }
+            } else {
+                print_line(decision);
+            }
+        },
+    );
+    if progress {
+        eprintln!();
     }
+    printed?;
     if failed > 0 {
         return Err(Error::new(
             ErrorCode::InvalidArgument,
-            format!("{failed} of {} images could not be evaluated", args.references.len()),
+            format!("{failed} of {total} images could not be evaluated"),
         ));
     }
     if denied > 0 {
         return Err(Error::new(
             ErrorCode::NoMatchingSignatures,
-            format!(
-                "{denied} of {} images denied by the trust policy",
-                args.references.len()
-            ),
+            format!("{denied} of {total} images denied by the trust policy"),
         ));
     }
     Ok(())
