@@ -733,6 +733,26 @@ ocitrust_result ocitrust_policy_evaluate(const ocitrust_policy *policy,
                                          ocitrust_error **error_out);
 
 /**
+ * Decides for `count` references at once (`references`: `count` NUL-terminated strings), up to
+ * `jobs` at a time (0 is 1) on one verifier's connections, a reference named twice evaluated once,
+ * all within `timeout_ms` (0: the registry options' timeout). For each reference `i`, exactly one of
+ * `decisions_out[i]` (free with `ocitrust_decision_free`) and `errors_out[i]` (why no decision could
+ * be made; free with `ocitrust_error_free`) is set and the other is NULL; both arrays, of `count`
+ * elements, are the caller's. The call itself fails only on a NULL argument or a reference that is
+ * not UTF-8, writing nothing to the arrays then.
+ */
+ocitrust_result ocitrust_policy_evaluate_all(const ocitrust_policy *policy,
+                                             const ocitrust_verifier *verifier,
+                                             const char *const *references,
+                                             size_t count,
+                                             const char *scope,
+                                             size_t jobs,
+                                             uint64_t timeout_ms,
+                                             ocitrust_decision **decisions_out,
+                                             ocitrust_error **errors_out,
+                                             ocitrust_error **error_out);
+
+/**
  * Whether the image may run: the policy held, or its mode only reports. NULL gives false.
  */
 bool ocitrust_decision_allowed(const ocitrust_decision *decision);

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{mpsc, Mutex};
+use std::time::{Duration, Instant};
 
 use ocitrust_core::policy::Decision;
 use ocitrust_core::Result;
@@ -16,17 +17,19 @@ use crate::{Policy, Verifier};
 const WINDOW_PER_JOB: usize = 4;
 
 impl Policy {
-    /// Evaluates every reference of `references` ([`Policy::evaluate`]) with up to `jobs` at a time,
-    /// calling `each(index, reference, result)` in the order given.
+    /// Evaluates every reference of `references` ([`Policy::evaluate_within`]) with up to `jobs` at
+    /// a time, all within `limit` of now, calling `each(index, reference, result)` in the order given.
     pub fn evaluate_all(
         &self,
         verifier: &Verifier,
         references: &[String],
         scope: Option<&str>,
         jobs: usize,
+        limit: Option<Duration>,
         mut each: impl FnMut(usize, &str, &Result<Decision>),
     ) {
         let jobs = jobs.max(1);
+        let deadline = limit.map(|limit| Instant::now() + limit);
         // Each distinct reference once; `first[i]` is the index of the unique reference i names.
         let mut unique: Vec<&str> = Vec::new();
         let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -56,7 +59,11 @@ impl Policy {
                 threads.spawn(move || loop {
                     let next = work_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
                     let Ok(i) = next else { break };
-                    if done_tx.send((i, self.evaluate(verifier, unique[i], scope))).is_err() {
+                    let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+                    if done_tx
+                        .send((i, self.evaluate_within(verifier, unique[i], scope, left)))
+                        .is_err()
+                    {
                         break;
                     }
                 });

@@ -178,3 +178,60 @@ func (p *Policy) Close() {
 	})
 	p.options.Close()
 }
+
+// EvaluateAll decides for many references at once: up to jobs at a time (one connection pool and
+// token cache), a reference named twice evaluated once, all within ctx's deadline. For each
+// reference i, exactly one of decisions[i] and errs[i] is set; err reports a call that could not
+// start (ErrClosed, ctx.Err()).
+func (p *Policy) EvaluateAll(ctx context.Context, references []string, jobs int) (decisions []*Decision, errs []error, err error) {
+	timeoutMs := timeoutMillis(ctx)
+	type results struct {
+		decisions []*Decision
+		errs      []error
+	}
+	r, err := withContext(ctx, func() (results, error) {
+		out := results{decisions: make([]*Decision, len(references)), errs: make([]error, len(references))}
+		err := p.h.use(func(ptr *C.ocitrust_policy) error {
+			return p.options.h.use(func(verifier *C.ocitrust_verifier) error {
+				n := len(references)
+				if n == 0 {
+					return nil
+				}
+				size := C.size_t(unsafe.Sizeof(uintptr(0)))
+				refs := (**C.char)(C.malloc(C.size_t(n) * size))
+				defer C.free(unsafe.Pointer(refs))
+				refSlots := unsafe.Slice(refs, n)
+				for i, reference := range references {
+					cref, err := cString(reference, "reference")
+					if err != nil {
+						return err
+					}
+					defer C.free(unsafe.Pointer(cref))
+					refSlots[i] = cref
+				}
+				cdecisions := (**C.ocitrust_decision)(C.malloc(C.size_t(n) * size))
+				defer C.free(unsafe.Pointer(cdecisions))
+				cerrors := (**C.ocitrust_error)(C.malloc(C.size_t(n) * size))
+				defer C.free(unsafe.Pointer(cerrors))
+				var cerr *C.ocitrust_error
+				if err := takeError(C.ocitrust_policy_evaluate_all(ptr, verifier, refs, C.size_t(n), nil, C.size_t(max(jobs, 1)),
+					C.uint64_t(timeoutMs), cdecisions, cerrors, &cerr), cerr); err != nil {
+					return err
+				}
+				decisionSlots := unsafe.Slice(cdecisions, n)
+				errorSlots := unsafe.Slice(cerrors, n)
+				for i := range references {
+					if decisionSlots[i] != nil {
+						out.decisions[i], out.errs[i] = decisionFromC(decisionSlots[i])
+						C.ocitrust_decision_free(&decisionSlots[i])
+					} else {
+						out.errs[i] = takeError(C.ocitrust_error_code(errorSlots[i]), errorSlots[i])
+					}
+				}
+				return nil
+			})
+		})
+		return out, err
+	})
+	return r.decisions, r.errs, err
+}

@@ -110,3 +110,25 @@ func TestPolicyErrorsCarryTheirCodes(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestPolicyEvaluatesManyReferencesAtOnceInOrder(t *testing.T) {
+	policy := loadPolicy(t, "- name: p\n  scope: ['oci:**']\n  signatures: {any: [vendor]}\n")
+	sample := "oci:" + fixture("sample")
+	references := []string{sample, "oci:" + fixture("no-such-layout"), "NOT A REFERENCE", sample}
+	decisions, errs, err := policy.EvaluateAll(context.Background(), references, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decisions[0] == nil || !decisions[0].Allowed || errs[0] != nil || decisions[3] == nil || !decisions[3].Allowed {
+		t.Fatalf("%+v %v", decisions, errs)
+	}
+	if decisions[1] != nil || !errors.Is(errs[1], ocitrust.ErrNotFound) {
+		t.Fatalf("%+v %v", decisions[1], errs[1])
+	}
+	if decisions[2] != nil || !errors.Is(errs[2], ocitrust.ErrInvalidReference) {
+		t.Fatalf("%+v %v", decisions[2], errs[2])
+	}
+	if decisions, errs, err = policy.EvaluateAll(context.Background(), nil, 2); err != nil || len(decisions) != 0 || len(errs) != 0 {
+		t.Fatalf("%v %v %v", decisions, errs, err)
+	}
+}

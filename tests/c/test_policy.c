@@ -182,9 +182,46 @@ static void invalid_documents_and_misuse_are_refused_with_their_codes(void) {
     ocitrust_policy_free(&policy);
 }
 
+static void many_references_are_decided_at_once_in_their_order(void) {
+    ocitrust_policy *policy = policy_from(HEAD AUTHORITIES
+                                          "policies:\n- name: samples\n  scope: ['oci:**']\n  signatures: {any: [vendor]}\n");
+    ocitrust_verifier *verifier = NULL;
+    const char *references[4];
+    ocitrust_decision *decisions[4];
+    ocitrust_error *errors[4];
+    size_t i;
+    char sample[4096], missing[4096];
+    snprintf(sample, sizeof sample, "%s", layout_ref("sample", ""));
+    snprintf(missing, sizeof missing, "%s", layout_ref("no-such-layout", ""));
+    references[0] = sample;
+    references[1] = missing;
+    references[2] = "NOT A REFERENCE";
+    references[3] = sample;
+    CHECK_RC(ocitrust_verifier_new(&verifier, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_policy_evaluate_all(policy, verifier, references, 4, NULL, 3, 60000, decisions, errors, NULL),
+             OCITRUST_OK);
+    CHECK(decisions[0] != NULL && errors[0] == NULL && ocitrust_decision_allowed(decisions[0]));
+    CHECK(decisions[1] == NULL && errors[1] != NULL && ocitrust_error_code(errors[1]) == OCITRUST_ERR_NOT_FOUND);
+    CHECK(decisions[2] == NULL && errors[2] != NULL && ocitrust_error_code(errors[2]) == OCITRUST_ERR_INVALID_REFERENCE);
+    CHECK(decisions[3] != NULL && errors[3] == NULL && ocitrust_decision_allowed(decisions[3]));
+    for (i = 0; i < 4; i++) {
+        ocitrust_decision_free(&decisions[i]);
+        ocitrust_error_free(&errors[i]);
+    }
+    CHECK_RC(ocitrust_policy_evaluate_all(policy, verifier, NULL, 0, NULL, 1, 0, NULL, NULL, NULL), OCITRUST_OK);
+    CHECK_RC(ocitrust_policy_evaluate_all(policy, verifier, references, 4, NULL, 1, 0, NULL, errors, NULL),
+             OCITRUST_ERR_NULL_ARGUMENT);
+    references[1] = NULL;
+    CHECK_RC(ocitrust_policy_evaluate_all(policy, verifier, references, 4, NULL, 1, 0, decisions, errors, NULL),
+             OCITRUST_ERR_NULL_ARGUMENT);
+    ocitrust_verifier_free(&verifier);
+    ocitrust_policy_free(&policy);
+}
+
 int main(void) {
     a_signed_image_is_allowed_and_says_by_which_policy();
     thresholds_modes_and_defaults_deny_or_warn();
     invalid_documents_and_misuse_are_refused_with_their_codes();
+    many_references_are_decided_at_once_in_their_order();
     return checks_done("test_policy");
 }

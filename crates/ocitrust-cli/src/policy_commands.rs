@@ -172,6 +172,7 @@ fn evaluate(args: EvalArgs, explain: bool) -> Result<()> {
         &references,
         args.scope.as_deref(),
         usize::from(args.jobs),
+        None,
         |index, reference, result| {
             if progress {
                 eprint!("\r{}/{total} ", index + 1);

@@ -14,6 +14,11 @@ pub struct ocitrust_error {
     pub(crate) error: Error,
 }
 
+/// A new error handle for the caller to free with `ocitrust_error_free`.
+pub(crate) fn new_error_handle(error: Error) -> *mut ocitrust_error {
+    Box::into_raw(Box::new(ocitrust_error { error }))
+}
+
 /// Writes an error handle to `error_out` when it is not NULL, freeing the error an earlier call left
 /// there (the API contract: `*error_out` is NULL or such an error); otherwise drops the error.
 pub(crate) fn report_error(error_out: *mut *mut ocitrust_error, error: Error) {

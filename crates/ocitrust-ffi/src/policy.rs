@@ -137,6 +137,71 @@ pub unsafe extern "C" fn ocitrust_policy_evaluate(
     })
 }
 
+/// Decides for `count` references at once (`references`: `count` NUL-terminated strings), up to
+/// `jobs` at a time (0 is 1) on one verifier's connections, a reference named twice evaluated once,
+/// all within `timeout_ms` (0: the registry options' timeout). For each reference `i`, exactly one of
+/// `decisions_out[i]` (free with `ocitrust_decision_free`) and `errors_out[i]` (why no decision could
+/// be made; free with `ocitrust_error_free`) is set and the other is NULL; both arrays, of `count`
+/// elements, are the caller's. The call itself fails only on a NULL argument or a reference that is
+/// not UTF-8, writing nothing to the arrays then.
+#[no_mangle]
+pub unsafe extern "C" fn ocitrust_policy_evaluate_all(
+    policy: *const ocitrust_policy,
+    verifier: *const ocitrust_verifier,
+    references: *const *const c_char,
+    count: usize,
+    scope: *const c_char,
+    jobs: usize,
+    timeout_ms: u64,
+    decisions_out: *mut *mut ocitrust_decision,
+    errors_out: *mut *mut ocitrust_error,
+    error_out: *mut *mut ocitrust_error,
+) -> ocitrust_result {
+    run(error_out, || {
+        let policy = arg(policy, "policy")?;
+        let verifier = arg(verifier, "verifier")?;
+        let scope = if scope.is_null() {
+            None
+        } else {
+            Some(arg_str(scope, "scope")?)
+        };
+        if count > 0 && (references.is_null() || decisions_out.is_null() || errors_out.is_null()) {
+            return Err(Error::new(
+                ErrorCode::NullArgument,
+                "`references`, `decisions_out` and `errors_out` must not be NULL when `count` is not 0",
+            ));
+        }
+        let pointers = if count == 0 {
+            &[][..]
+        } else {
+            std::slice::from_raw_parts(references, count)
+        };
+        let references = pointers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| arg_str(*p, &format!("references[{i}]")).map(str::to_owned))
+            .collect::<Result<Vec<_>>>()?;
+        let limit = (timeout_ms > 0).then(|| std::time::Duration::from_millis(timeout_ms));
+        policy
+            .policy
+            .evaluate_all(verifier.inner(), &references, scope, jobs, limit, |i, _, result| {
+                let (decision, error) = match result {
+                    Ok(decision) => (
+                        Box::into_raw(Box::new(ocitrust_decision {
+                            decision: decision.clone(),
+                            json: OnceLock::new(),
+                        })),
+                        std::ptr::null_mut(),
+                    ),
+                    Err(error) => (std::ptr::null_mut(), crate::error::new_error_handle(error.clone())),
+                };
+                *decisions_out.add(i) = decision;
+                *errors_out.add(i) = error;
+            });
+        Ok(())
+    })
+}
+
 /// Whether the image may run: the policy held, or its mode only reports. NULL gives false.
 #[no_mangle]
 pub unsafe extern "C" fn ocitrust_decision_allowed(decision: *const ocitrust_decision) -> bool {
