@@ -64,6 +64,19 @@ fn verdict(report: Option<&SignatureReport>) -> String {
     }
 }
 
+/// The shared trust policy with the level, trust stores and identities `case` sets.
+fn case_policy(base: &Value, case: &Value) -> Value {
+    let mut policy = base.clone();
+    let statement = &mut policy["trustPolicies"][0];
+    statement["signatureVerification"]["level"] = case["level"].clone();
+    for field in ["trustStores", "trustedIdentities"] {
+        if let Some(value) = case.get(field) {
+            statement[field] = value.clone();
+        }
+    }
+    policy
+}
+
 #[test]
 fn every_shared_case_reaches_its_expected_verdict() {
     let cases: Value = serde_json::from_slice(&std::fs::read(shared().join("cases.json")).unwrap()).unwrap();
@@ -82,14 +95,7 @@ fn every_shared_case_reaches_its_expected_verdict() {
     let media_type = cases["envelopeMediaType"].as_str().unwrap();
     let mut checked = 0;
     for case in cases["cases"].as_array().unwrap() {
-        let mut policy = base.clone();
-        let statement = &mut policy["trustPolicies"][0];
-        statement["signatureVerification"]["level"] = case["level"].clone();
-        for field in ["trustStores", "trustedIdentities"] {
-            if let Some(value) = case.get(field) {
-                statement[field] = value.clone();
-            }
-        }
+        let policy = case_policy(&base, case);
         let trust = NotationTrust {
             policy: Arc::new(TrustPolicyDocument::from_json(policy.to_string().as_bytes()).unwrap()),
             trust_store: store.clone(),
@@ -473,14 +479,7 @@ fn every_shared_case_reaches_the_same_verdict_under_the_imported_ocitrust_policy
     let scope = ScopeName::of_reference(&Reference::parse(REFERENCE).unwrap());
     let mut compared = 0;
     for case in cases["cases"].as_array().unwrap() {
-        let mut policy = base.clone();
-        let statement = &mut policy["trustPolicies"][0];
-        statement["signatureVerification"]["level"] = case["level"].clone();
-        for field in ["trustStores", "trustedIdentities"] {
-            if let Some(value) = case.get(field) {
-                statement[field] = value.clone();
-            }
-        }
+        let policy = case_policy(&base, case);
         let json = policy.to_string();
         let notation = NotationTrust {
             policy: Arc::new(TrustPolicyDocument::from_json(json.as_bytes()).unwrap()),
