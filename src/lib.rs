@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod evidence;
+pub mod fact_cache;
 mod keys;
 mod notation;
 mod notation_list;
@@ -28,6 +29,7 @@ mod triangulate;
 mod trust_policy;
 mod verifier;
 
+pub use fact_cache::{FactCache, FactKey, FactStore, StoreAnswer};
 pub use ocitrust_core as core;
 pub use ocitrust_core::authority::KeylessIdentity;
 pub use ocitrust_core::crypto::{PublicKey, SigningKey};

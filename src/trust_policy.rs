@@ -165,7 +165,7 @@ impl Policy {
             Err(why) => return Judged::Failed(why.clone()),
         };
         let mut verifier = verifier
-            .with_authorities([authority.authority.clone()])
+            .with_fingerprinted_authority(authority.authority.clone(), authority.fingerprint.clone())
             .insecure_ignore_tlog(authority.ignore_tlog)
             .insecure_ignore_sct(authority.ignore_sct);
         if let Some(root) = &authority.key_root {

@@ -33,6 +33,7 @@ use ocitrust_registry::NotationConfigDir;
 use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference, OciLayout};
 
 use crate::evidence::{Evidence, Found, IndexEvidence, NotationEvidence, ReferrerEvidence};
+use crate::fact_cache::{FactCache, FactKey};
 
 /// What a verification looks for on an image.
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +89,11 @@ pub struct Verifier {
     read_budget: u64,
     /// Made on first use and shared by clones, so connections and tokens are reused.
     client: Arc<Mutex<Option<RegistryClient>>>,
+    /// Where verification facts are kept, shared by clones ([`FactCache`]).
+    facts: Option<Arc<FactCache>>,
+    /// The fingerprint of every byte the authorities trust and every requirement they carry, set
+    /// by a trust policy for one of its authorities: facts are cached only under such a one.
+    authorities_fingerprint: Option<Digest>,
 }
 
 impl Verifier {
@@ -117,6 +123,8 @@ impl Verifier {
             registry: RegistryOptions::default(),
             read_budget: READ_BUDGET_DEFAULT,
             client: Arc::default(),
+            facts: None,
+            authorities_fingerprint: None,
         }
     }
 
@@ -135,7 +143,25 @@ impl Verifier {
     pub fn with_authorities(&self, authorities: impl IntoIterator<Item = Authority>) -> Self {
         Verifier {
             authorities: authorities.into_iter().collect(),
+            authorities_fingerprint: None,
             ..self.clone()
+        }
+    }
+
+    /// Keeps what trust policy evaluations verify in `cache` and reuses it ([`FactCache`]): the
+    /// admission server's and batch evaluation's cache. Only verifications under a policy's
+    /// authorities are cached (the policy fingerprints each of them); a plain `verify` never is.
+    pub fn fact_cache(mut self, cache: Option<Arc<FactCache>>) -> Self {
+        self.facts = cache;
+        self
+    }
+
+    /// The same verifier trusting `authority` alone, whose fingerprint is `fingerprint`: every
+    /// byte of its trust material and every requirement it carries (a compiled policy's).
+    pub(crate) fn with_fingerprinted_authority(&self, authority: Authority, fingerprint: Digest) -> Self {
+        Verifier {
+            authorities_fingerprint: Some(fingerprint),
+            ..self.with_authorities([authority])
         }
     }
 
@@ -559,7 +585,7 @@ impl Verifier {
             scope,
             time,
         };
-        let mut reports = self.reports(&on_subject, signatures, &referrers, payloads, wanted)?;
+        let mut reports = self.cached_reports(&on_subject, signatures, &referrers, payloads, wanted)?;
         let mut verified_through_index = None;
         // An index signature vouches for the manifests it lists; an index attestation speaks for
         // the index alone, so attestations are never looked for there.
@@ -580,7 +606,7 @@ impl Verifier {
                 manifest: index.index,
                 ..on_subject
             };
-            let index_reports = self.reports(&on_index, index.signatures, &index.referrers, payloads, wanted)?;
+            let index_reports = self.cached_reports(&on_index, index.signatures, &index.referrers, payloads, wanted)?;
             if index_reports.iter().any(|r| r.verified) {
                 verified_through_index = Some(index.index.digest().clone());
             }
@@ -631,6 +657,78 @@ impl Verifier {
             }
         }
         Ok(None)
+    }
+
+    /// [`Verifier::reports`], from the fact cache when this verifier has one and its authority is
+    /// fingerprinted. The key covers everything the reports depend on (see [`crate::fact_cache`]);
+    /// reports made from evidence that could not all be read are not kept.
+    fn cached_reports(
+        &self,
+        judged: &Judged<'_>,
+        signatures: Option<(&Manifest, &str)>,
+        referrers: &ReferrerEvidence<'_>,
+        payloads: &PayloadBlobs,
+        wanted: Wanted<'_>,
+    ) -> Result<Vec<SignatureReport>> {
+        let verify = || self.reports(judged, signatures, referrers, payloads, wanted);
+        let (Some(cache), Some(fingerprint)) = (&self.facts, &self.authorities_fingerprint) else {
+            return verify();
+        };
+        let mut parts: Vec<Vec<u8>> = vec![
+            fingerprint.as_str().into(),
+            match wanted {
+                Wanted::Signatures => "signatures".into(),
+                Wanted::Attestations(predicate_type) => format!("attestations {predicate_type}").into(),
+            },
+            judged.manifest.digest().as_str().into(),
+            judged.scope.unwrap_or("no scope").into(),
+            match self.verification_time {
+                Some(time) => format!("at {}", unix_seconds(time)).into(),
+                None => "now".into(),
+            },
+            format!(
+                "annotations {:?} tlog ignored {} sct ignored {} key root given {}",
+                self.requirements.annotations,
+                self.requirements.insecure_ignore_tlog,
+                self.requirements.insecure_ignore_sct,
+                self.requirements.key_trusted_root.is_some()
+            )
+            .into(),
+            format!(
+                "notation metadata {:?} plugin config {:?} revocation {} plugins {} at most {}",
+                self.notation_requirements.user_metadata,
+                self.notation_requirements.plugin_config,
+                self.notation_requirements.revocation.is_some(),
+                self.notation_requirements.plugins.is_some(),
+                self.notation_max_signatures
+            )
+            .into(),
+        ];
+        parts.push(match signatures {
+            Some((manifest, location)) => format!("tag scheme {} at {location}", manifest.digest()).into(),
+            None => "no tag scheme".into(),
+        });
+        let mut complete = !payloads.has_unavailable();
+        for (location, bytes) in &referrers.bundles {
+            parts.push(format!("bundle at {location}").into());
+            match bytes {
+                Ok(bytes) => parts.push(Digest::sha256(bytes).as_str().into()),
+                Err(_) => complete = false,
+            }
+        }
+        for signature in &referrers.notation_signatures {
+            parts.push(format!("notation signature at {}", signature.location).into());
+            match &signature.envelope {
+                Ok(envelope) => {
+                    parts.push(envelope.media_type.into());
+                    parts.push(Digest::sha256(envelope.bytes).as_str().into());
+                    parts.push(signature.chain_thumbprints.join(",").into());
+                }
+                Err(_) => complete = false,
+            }
+        }
+        let key = FactKey::over(parts.iter().map(Vec::as_slice));
+        cache.reports(&key, complete, verify)
     }
 
     /// One report per signature layer of the tag-scheme `signatures` on the manifest `judged`, then

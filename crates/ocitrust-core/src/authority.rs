@@ -148,6 +148,7 @@ mod tests {
             cosign_extras: Default::default(),
             attestation: None,
             predicate_type: None,
+            valid_until: None,
         }
     }
 

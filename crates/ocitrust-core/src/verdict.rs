@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::authority::Authority;
 use crate::crypto::PublicKey;
@@ -56,7 +56,7 @@ pub struct Subject {
 }
 
 /// What kind of signature a report is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum SignatureKind {
@@ -83,7 +83,7 @@ impl SignatureKind {
 }
 
 /// Who signed, as far as the trust material tells.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signer {
     /// The verifier's authority that vouched for the signature ([`Authority::name`]).
     pub authority: String,
@@ -100,7 +100,7 @@ pub struct Signer {
 }
 
 /// What a signing certificate says about its holder.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateSummary {
     /// The subject alternative names (email, URI, username).
     pub subject: Vec<String>,
@@ -128,7 +128,7 @@ impl Signer {
 }
 
 /// The name of a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum CheckName {
@@ -185,7 +185,7 @@ impl CheckName {
 }
 
 /// The outcome of a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// The check ran and passed.
@@ -204,19 +204,19 @@ pub enum Outcome {
 }
 
 /// One check on one signature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
     /// Which check.
     pub name: CheckName,
     /// Its outcome.
     pub outcome: Outcome,
     /// Why it failed or was skipped; empty when it passed.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
 }
 
 /// Everything about one signature examined.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignatureReport {
     /// The kind of signature.
     pub kind: SignatureKind,
@@ -245,16 +245,21 @@ pub struct SignatureReport {
     /// (which `cosign verify` accepts as a signature too, as ocitrust does).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predicate_type: Option<String>,
+    /// The last instant (seconds since the Unix epoch) this report's outcome holds by time alone:
+    /// set when it was judged at the verification time (a certificate's validity, a signature's
+    /// expiry, a revocation answer), so what was established may be kept no longer.
+    #[serde(skip)]
+    pub valid_until: Option<u64>,
 }
 
 /// A verified attestation: its predicate type and predicate, and the DSSE envelope it came in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attestation {
     /// The statement's `predicateType`.
     pub predicate_type: String,
     /// The statement's `predicate`, its JSON bytes as they stand in the signed statement (in the
     /// verdict's JSON, the value itself).
-    #[serde(serialize_with = "as_raw_json")]
+    #[serde(serialize_with = "as_raw_json", deserialize_with = "from_raw_json")]
     pub predicate: Vec<u8>,
     /// The DSSE envelope as `cosign verify-attestation` prints it (`payloadType`, base64 `payload`,
     /// `signatures`).
@@ -271,6 +276,11 @@ fn as_raw_json<S: serde::Serializer>(bytes: &[u8], serializer: S) -> std::result
     let text = std::str::from_utf8(bytes).map_err(serde::ser::Error::custom)?;
     let raw = serde_json::value::RawValue::from_string(text.to_owned()).map_err(serde::ser::Error::custom)?;
     raw.serialize(serializer)
+}
+
+fn from_raw_json<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Vec<u8>, D::Error> {
+    let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+    Ok(raw.get().as_bytes().to_vec())
 }
 
 impl SignatureReport {

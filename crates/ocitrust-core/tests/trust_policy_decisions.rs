@@ -83,6 +83,7 @@ fn report(signer: Option<&str>, verified: bool) -> SignatureReport {
         cosign_extras: BTreeMap::new(),
         attestation: None,
         predicate_type: None,
+        valid_until: None,
     }
 }
 

@@ -102,6 +102,12 @@ impl PayloadBlobs {
         self.found.insert(digest, bytes);
     }
 
+    /// Whether a blob could not be fetched (a verification of these blobs says something about
+    /// the fetch, not only about the signatures).
+    pub fn has_unavailable(&self) -> bool {
+        !self.unavailable.is_empty()
+    }
+
     /// Records that the blob `digest` could not be fetched, and why.
     pub fn mark_unavailable(&mut self, digest: Digest, reason: String) {
         self.unavailable.insert(digest, reason);
@@ -223,6 +229,7 @@ fn not_judged_by(authority: &Authority, location: &str) -> SignatureReport {
         cosign_extras: Default::default(),
         attestation: None,
         predicate_type: None,
+        valid_until: None,
     }
 }
 
@@ -238,6 +245,7 @@ pub(crate) fn unreadable(checks: Checks, location: &str) -> SignatureReport {
         cosign_extras: Default::default(),
         attestation: None,
         predicate_type: None,
+        valid_until: None,
     }
 }
 

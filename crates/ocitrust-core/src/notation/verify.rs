@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use super::cose::verify_cose;
 use super::dn::DistinguishedName;
 use super::envelope::{
-    EnvelopeContent, SigningScheme, COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, VERIFICATION_PLUGIN,
+    EnvelopeContent, SignerInfo, SigningScheme, COSE_MEDIA_TYPE, JWS_MEDIA_TYPE, VERIFICATION_PLUGIN,
     VERIFICATION_PLUGIN_MIN_VERSION,
 };
 use super::jws::verify_jws;
@@ -25,7 +25,7 @@ use super::trust_policy::{x509_subject, TrustPolicyDocument, TrustPolicyStatemen
 use super::trust_store::{TrustStore, TrustStoreType};
 use crate::checks::Checks;
 use crate::error::{Error, ErrorCode, Result};
-use crate::sigstore::format_time;
+use crate::sigstore::{format_time, unix_seconds};
 use crate::verdict::{CheckName, Outcome, SignatureKind, SignatureReport, Signer};
 use crate::x509::revocation::{chain_revocation, names_revocation_servers, revocation_outcome, RevocationSource};
 use crate::x509::Certificate;
@@ -245,7 +245,9 @@ impl NotationTrust {
             });
         }
         let leaf = signer.certificate_chain.first();
-        judgement.report(location, leaf, &self.name(), Some(content.payload))
+        let mut report = judgement.report(location, leaf, &self.name(), Some(content.payload));
+        report.valid_until = Some(unix_seconds(holds_until(signer, time)));
+        report
     }
 }
 
@@ -411,8 +413,28 @@ impl Judgement {
             cosign_extras: Default::default(),
             attestation: None,
             predicate_type: None,
+            valid_until: None,
         }
     }
+}
+
+/// The last instant a judgement of `signer` made at `time` holds by time alone: the signature's
+/// expiry, the first certificate of its chain to expire or to become valid, and no later than
+/// `time` itself when its revocation status came from a server (that answer is not kept here).
+fn holds_until(signer: &SignerInfo, time: SystemTime) -> SystemTime {
+    let chain = &signer.certificate_chain;
+    if names_revocation_servers(chain) {
+        return time;
+    }
+    let becomes_valid = chain.iter().map(Certificate::not_before).filter(|t| *t > time);
+    let expires = chain.iter().map(Certificate::not_after);
+    signer
+        .expiry
+        .into_iter()
+        .chain(becomes_valid)
+        .chain(expires)
+        .min()
+        .unwrap_or(time)
 }
 
 /// Parses and verifies the envelope by its media type.

@@ -47,6 +47,11 @@ pub struct CompiledAuthority {
     /// A fingerprint of its key material alone (keys, certificates, identities), which no two
     /// authorities may share.
     pub material: Digest,
+    /// A fingerprint of everything its verifications depend on: every byte of its trust material
+    /// (keys, certificate bundles, trusted roots), its identities, and its requirements (tlog, SCT,
+    /// notation level, overrides and timestamp rule). What was verified under it is cached under
+    /// this, so any change to the authority is a different key.
+    pub fingerprint: Digest,
 }
 
 impl CompiledPolicy {
@@ -221,8 +226,15 @@ fn compile_authority(
                 .map(|(name, at)| sigstore_root(roots, name, *at))
                 .transpose()?;
             let material = fingerprint(&[b"cosign", key.spki_der()]);
+            let root_digest = root.map_or_else(|| "the embedded root".to_owned(), |(_, digest)| digest.to_string());
+            let tlog_rule = format!("tlog {tlog:?}");
             Ok(CompiledAuthority {
                 name: spec.name.clone(),
+                fingerprint: fingerprint(&[
+                    material.as_str().as_bytes(),
+                    root_digest.as_bytes(),
+                    tlog_rule.as_bytes(),
+                ]),
                 material,
                 authority: Authority::CosignKey(key),
                 ignore_tlog: *tlog == TlogRule::Ignore,
@@ -250,8 +262,10 @@ fn compile_authority(
                 expected_text(&keyless.identity).as_bytes(),
                 claims.join("\n").as_bytes(),
             ]);
+            let rules = format!("tlog {:?} sct {:?}", keyless.tlog, keyless.sct);
             Ok(CompiledAuthority {
                 name: spec.name.clone(),
+                fingerprint: fingerprint(&[material.as_str().as_bytes(), rules.as_bytes()]),
                 material,
                 authority: Authority::Keyless(KeylessIdentity::new(identity, root.clone())),
                 ignore_tlog: keyless.tlog == TlogRule::Ignore,
@@ -317,8 +331,10 @@ fn compile_notation(
         certificate_digests.join("\n").as_bytes(),
         identities.join("\n").as_bytes(),
     ]);
+    let statement_text = statement.to_string();
     Ok(CompiledAuthority {
         name: spec.name.clone(),
+        fingerprint: fingerprint(&[material.as_str().as_bytes(), statement_text.as_bytes()]),
         material,
         authority: Authority::Notation(NotationTrust {
             policy: Arc::new(policy),

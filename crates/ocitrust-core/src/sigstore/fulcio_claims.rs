@@ -59,6 +59,26 @@ impl Serialize for FulcioClaims {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for FulcioClaims {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct InOrder;
+        impl<'de> serde::de::Visitor<'de> for InOrder {
+            type Value = FulcioClaims;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of Fulcio claims")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+                let mut claims = Vec::new();
+                while let Some(entry) = map.next_entry::<String, String>()? {
+                    claims.push(entry);
+                }
+                Ok(FulcioClaims(claims))
+            }
+        }
+        deserializer.deserialize_map(InOrder)
+    }
+}
+
 impl FulcioClaims {
     /// Reads the claims of `certificate`; a claim that is not text of its encoding is an error.
     pub fn read(certificate: &Certificate) -> Result<Self> {

@@ -272,6 +272,8 @@ pub fn verify_sigstore_bundle(
             .and_then(|p| p.predicate_type.clone())
             .filter(|_| verified),
         payload: payload.and_then(|p| p.bytes).filter(|_| verified),
+        // Certificates are judged at verified signing times, never at the verification time.
+        valid_until: None,
         cosign_extras: Default::default(),
         attestation: None,
     }
