@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ocitrust_core::policy::{
-    compile, decide, needs, select, CompiledPolicy, Decision, ImageFacts, Judged, Platforms, PolicyEvidence,
-    PolicyFiles, PositionedError, ScopeName, TrustPolicy, LAYOUT_PREFIX,
+    compile, decide, needs, select, CompiledPolicy, Decision, ImageFacts, Judged, Mode, NoMatch, Platforms,
+    PolicyEvidence, PolicyFiles, PositionedError, ScopeName, TrustPolicy, LAYOUT_PREFIX,
 };
 use ocitrust_core::sigstore::unix_seconds;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
@@ -69,6 +69,18 @@ impl Policy {
     /// The compiled document.
     pub fn compiled(&self) -> &CompiledPolicy {
         &self.compiled
+    }
+
+    /// The mode a failure to decide about `reference` falls under: the mode of the policy whose
+    /// scope matches it, `warn` when none does and `defaults.noMatch` warns, otherwise `enforce`
+    /// (the admission server's answer for an image whose verification did not finish in time).
+    pub fn mode_for(&self, reference: &str, scope: Option<&str>) -> Result<Mode> {
+        let name = scope_name(reference, scope)?;
+        Ok(match select(&self.compiled, &name) {
+            Some((rule, _)) => rule.mode,
+            None if self.compiled.document.defaults.no_match == NoMatch::Warn => Mode::Warn,
+            None => Mode::Enforce,
+        })
     }
 
     /// Evaluates the policy for `reference` with `verifier`'s options (registry, platform, time,

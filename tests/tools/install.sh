@@ -91,10 +91,11 @@ if [ "$(cat "$TOOLS_DIR/cel-oracle/.version" 2>/dev/null)" != "$CEL_ORACLE_VERSI
   echo "$CEL_ORACLE_VERSION" > "$TOOLS_DIR/cel-oracle/.version"
 fi
 
-# Debian packages: the loopback registry (with htpasswd for its Basic auth and curl to see it is up), and what the C tests need (compiler, make, pkg-config,
-# valgrind). Installed only when one is missing, so a prepared machine never touches apt.
+# Debian packages: the loopback registry (with htpasswd for its Basic auth and curl to see it is up),
+# redis-server and redis-cli (the admission server's shared fact store), and what the C tests need
+# (compiler, make, pkg-config, valgrind). Installed only when one is missing, so a prepared machine never touches apt.
 missing=()
-for pair in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl curl:curl valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
+for pair in docker-registry:docker-registry redis-server:redis-server redis-cli:redis-tools htpasswd:apache2-utils openssl:openssl curl:curl valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
 # OpenSSL's headers: the benchmarks' build check compiles sigstore-rs, which links it (native-tls).
@@ -116,3 +117,5 @@ echo "export OCITRUST_CEL_ORACLE='$TOOLS_DIR/cel-oracle/cel-oracle'"
 echo "export OCITRUST_SKOPEO='$TOOLS_DIR/skopeo-$SKOPEO_VERSION/skopeo'"
 echo "export OCITRUST_CRANE='$TOOLS_DIR/crane-$CRANE_VERSION/crane'"
 echo "export OCITRUST_DOCKER_REGISTRY='$(command -v docker-registry)'"
+echo "export OCITRUST_REDIS_SERVER='$(command -v redis-server)'"
+echo "export OCITRUST_REDIS_CLI='$(command -v redis-cli)'"

@@ -127,6 +127,11 @@ enum Command {
         #[command(subcommand)]
         command: crate::policy_commands::PolicyCommand,
     },
+    /// The Kubernetes admission webhook: AdmissionReviews decided under a trust policy (serve).
+    Admission {
+        #[command(subcommand)]
+        command: crate::admission_commands::AdmissionCommand,
+    },
     /// List what is attached to an image in a registry: signatures, attestations, SBOMs, referrers.
     Tree {
         #[command(flatten)]
@@ -322,6 +327,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Notation { command } => notation_commands::run(command),
         Command::Policy { command } => crate::policy_commands::run(command),
+        Command::Admission { command } => crate::admission_commands::run(command),
         Command::Tree { registry, reference } => {
             let attached = ocitrust::tree(&reference, &registry.options())?;
             output::print_tree(&reference, &attached);

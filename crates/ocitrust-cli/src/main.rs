@@ -1,5 +1,6 @@
 //! `ocitrust`: verify and sign OCI images with cosign-compatible keys.
 
+mod admission_commands;
 mod attestation_commands;
 mod blob_commands;
 mod commands;

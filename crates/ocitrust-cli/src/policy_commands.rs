@@ -2,13 +2,18 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use ocitrust::core::policy::{Decision, Explanation, Mode};
-use ocitrust::{Error, ErrorCode, Platform, Policy, Result, Verifier};
+use ocitrust::{Error, ErrorCode, FactCache, Platform, Policy, Result, Verifier};
 
 use crate::commands::{parse_platform, RegistryArgs};
 use crate::terminal::{field, say, show};
+
+/// How many verification facts one `policy eval` keeps (a fact is a few KiB).
+const BATCH_FACTS_MAX: usize = 4096;
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
@@ -160,9 +165,12 @@ fn check(file: &Path) -> Result<()> {
 fn evaluate(args: EvalArgs, explain: bool) -> Result<()> {
     let policy = Policy::from_file(&args.policy)?;
     let references = references(&args)?;
+    // Images named twice, or by two tags of one digest, share their facts: verified once.
+    let facts = FactCache::new(BATCH_FACTS_MAX, Duration::from_secs(600));
     let verifier = Verifier::trusting([])
         .platform(args.platform)
-        .registry_options(args.registry.options());
+        .registry_options(args.registry.options())
+        .fact_cache(Some(Arc::new(facts)));
     let total = references.len();
     let progress = args.jobs > 1 && std::io::stderr().is_terminal();
     let (mut denied, mut failed) = (0, 0);

@@ -322,7 +322,8 @@ fn an_attestation_rule_needs_a_verified_statement_about_the_image_that_satisfies
     let none = decide(&policy, &with_attestations(vec![]), 0);
     assert!(!none.allowed);
     assert!(
-        none.summary().contains("no attestation of this type found"),
+        none.summary()
+            .contains("no https://cyclonedx.org/bom attestation found"),
         "{}",
         none.summary()
     );

@@ -699,7 +699,8 @@ fn explain_attestation(rule: &AttestationRule, judged: &BTreeMap<String, Judged>
             subject: format!("authority {name:?}"),
             passed: any,
             reason: if reports.is_empty() {
-                "no attestation of this type found".into()
+                // Named here: a denial's one-line summary shows this node, not the requirement's.
+                format!("no {} attestation found", rule.predicate_type)
             } else {
                 format!("{} attestation(s) examined", reports.len())
             },

@@ -13,6 +13,7 @@ use reqwest::{Method, StatusCode, Url};
 
 use super::auth::credentials_for;
 use super::blocking::BlockingRuntime;
+use super::content_cache::ContentCache;
 use super::endpoint::Endpoint;
 use super::options::RegistryOptions;
 use super::tls::TlsSettings;
@@ -96,6 +97,8 @@ struct Shared {
     /// Registries whose referrers API answered 404: a registry that has the API never does, so
     /// later listings go straight to the tag schema.
     without_referrers_api: Mutex<HashSet<String>>,
+    /// Manifests fetched by digest, and blobs.
+    content: ContentCache,
 }
 
 impl std::fmt::Debug for RegistryClient {
@@ -119,6 +122,7 @@ impl RegistryClient {
                 tls,
                 transports: Mutex::new(HashMap::new()),
                 without_referrers_api: Mutex::new(HashSet::new()),
+                content: ContentCache::new(),
             }),
             deadline: None,
             budget: None,
@@ -409,6 +413,12 @@ impl RegistryClient {
             (None, Some(tag)) => (tag.to_owned(), None),
             (None, None) => ("latest".to_owned(), None),
         };
+        let content = &self.shared.content;
+        if let Some(digest) = expected {
+            if let Some(bytes) = content.get(reference.registry(), reference.repository(), digest) {
+                return Manifest::from_bytes(bytes, Some(digest)).map(Some);
+            }
+        }
         let path = format!("/v2/{}/manifests/{selector}", reference.repository());
         let what = format!("{}:{selector}", reference.name());
         let fetched = self
@@ -446,6 +456,9 @@ impl RegistryClient {
                     format!("manifest {what}: the registry says its digest is {claimed}, its bytes hash to {actual}"),
                 ));
             }
+        }
+        if let Some(digest) = expected {
+            content.put(reference.registry(), reference.repository(), digest, manifest.bytes());
         }
         Ok(Some(manifest))
     }
@@ -544,6 +557,13 @@ impl RegistryClient {
                 format!("blob {digest} is declared as {size} bytes, limit is {size_max}"),
             ));
         }
+        if let Some(bytes) = self.shared.content.get(registry, repository, digest) {
+            // Kept because it matched its digest; the descriptor must still give its length.
+            return match bytes.len() as u64 == size {
+                true => Ok(bytes),
+                false => Err(blob_length_mismatch(digest, bytes.len(), size)),
+            };
+        }
         let path = format!("/v2/{repository}/blobs/{digest}");
         let fetched = self.get(registry, repository, path, &["*/*"], size)?;
         if fetched.status == StatusCode::NOT_FOUND {
@@ -559,19 +579,21 @@ impl RegistryClient {
             ));
         }
         if fetched.body.len() as u64 != size {
-            return Err(Error::new(
-                ErrorCode::DigestMismatch,
-                format!(
-                    "blob {digest}: {} bytes received, the descriptor says {size}",
-                    fetched.body.len()
-                ),
-            ));
+            return Err(blob_length_mismatch(digest, fetched.body.len(), size));
         }
         digest
             .verify(&fetched.body)
             .map_err(|e| e.context(format!("blob {digest}")))?;
+        self.shared.content.put(registry, repository, digest, &fetched.body);
         Ok(fetched.body)
     }
+}
+
+fn blob_length_mismatch(digest: &Digest, received: usize, size: u64) -> Error {
+    Error::new(
+        ErrorCode::DigestMismatch,
+        format!("blob {digest}: {received} bytes received, the descriptor says {size}"),
+    )
 }
 
 /// The descriptors of a referrers index, filtered by `artifact_type` (registries may ignore the filter).

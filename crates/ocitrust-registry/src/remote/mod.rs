@@ -5,6 +5,7 @@ mod address_policy;
 mod auth;
 mod blocking;
 mod client;
+mod content_cache;
 mod discover;
 mod endpoint;
 mod https_fetch;

@@ -1,0 +1,15 @@
+//! ocitrust as a Kubernetes admission webhook: AdmissionReviews decided under a trust policy
+//! (`ocitrust admission serve`), over HTTPS, with the fact cache in process and shared by the
+//! replicas through Redis.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod admit;
+pub mod metrics;
+pub mod redis_store;
+pub mod resp;
+pub mod server;
+
+pub use admit::{Admission, Reviewed};
+pub use redis_store::{RedisAddress, RedisFactStore};
+pub use server::{serve, tls_config};
