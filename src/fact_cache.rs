@@ -313,7 +313,8 @@ struct StoredReport {
 /// The largest stored set of facts read back (bigger is refused, not parsed).
 pub const STORED_FACTS_SIZE_MAX: usize = 8 * 1024 * 1024;
 
-fn encode(reports: &[SignatureReport]) -> std::result::Result<Vec<u8>, String> {
+/// The stored form of `reports` (what a shared store keeps).
+pub fn encode(reports: &[SignatureReport]) -> std::result::Result<Vec<u8>, String> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let stored: Vec<StoredReport> = reports
         .iter()
@@ -330,7 +331,7 @@ fn encode(reports: &[SignatureReport]) -> std::result::Result<Vec<u8>, String> {
 }
 
 /// Reads back what [`encode`] wrote; anything else is an error (a rejected entry).
-pub(crate) fn decode(value: &[u8]) -> std::result::Result<Vec<SignatureReport>, String> {
+pub fn decode(value: &[u8]) -> std::result::Result<Vec<SignatureReport>, String> {
     if value.len() > STORED_FACTS_SIZE_MAX {
         return Err(format!(
             "{} bytes of facts, limit is {STORED_FACTS_SIZE_MAX}",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (README: "Run the tests"). Installs the pinned peers it needs
-# (cosign, crane, notation, the Sigstore services for keyless signing, Debian's docker-registry,
-# valgrind), then: format check, clippy with warnings as errors, every test including interop with
+# (cosign, crane, notation, the Sigstore services for keyless signing, Debian's docker-registry and
+# redis-server, valgrind), then: format check, clippy with warnings as errors, every test including interop with
 # the real cosign (key-based and keyless) and the header drift check, the core and the conformance
 # suite on the aws-lc-rs backend, the C tests (sanitizers and valgrind), the Go binding's tests
 # (-race), the differential tests against sigstore-verify, and build checks of the benchmarks and the
@@ -37,6 +37,8 @@ if [ "$(cat "$PYDEPS/.versions" 2>/dev/null)" != "jsonschema==4.26.0 PyYAML==6.0
 fi
 cargo build --quiet -p ocitrust-cli
 PYTHONPATH="$PYDEPS" python3 tests/tools/check_policy_schema.py target/debug/ocitrust
+echo "== the webhook's manifests in deploy/: fail closed, every workload kind, flags the server accepts"
+PYTHONPATH="$PYDEPS" python3 tests/tools/check_deploy.py target/debug/ocitrust
 echo "== verify --key on the sample layout stays under 3 M instructions, whole process (callgrind)"
 bash tests/tools/verify_key_instructions.sh
 echo "== benchmarks build (cargo check; running them is benches/, see the README)"
