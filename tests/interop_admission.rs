@@ -652,3 +652,109 @@ fn a_verification_slower_than_the_deadline_is_denied_in_time_and_its_result_serv
     }
     assert_eq!(retried["response"]["allowed"], true, "{retried}");
 }
+
+/// Signs `reference` keyless with cosign v3 inside a fresh loopback Sigstore; leaves the stack's
+/// trusted root (`keyless/trusted_root.json`) and issuer (`keyless/issuer`) in the peers' work.
+fn sign_keyless(peers: &Peers, reference: &str) -> PathBuf {
+    let work = peers.dir("keyless");
+    let script = work.join("sign.sh");
+    std::fs::write(
+        &script,
+        format!(
+            r#"set -euo pipefail
+cd "{work}"
+export DOCKER_CONFIG="{docker}"
+"{v3}" sign --yes --signing-config "$SIGSTORE_STACK_SIGNING_CONFIG" --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" \
+  --identity-token "$SIGSTORE_STACK_TOKEN" "{reference}"
+cp "$SIGSTORE_STACK_TRUSTED_ROOT" trusted_root.json
+printf '%s' "$SIGSTORE_STACK_ISSUER" > issuer
+"#,
+            work = work.display(),
+            docker = peers.work.join(".docker").display(),
+            v3 = tool("OCITRUST_COSIGN_V3"),
+        ),
+    )
+    .unwrap();
+    let stack = root().join("tests/tools/sigstore_stack.py");
+    let (stack, state) = (stack.to_str().unwrap(), work.join("stack"));
+    let args = [stack, state.to_str().unwrap(), &tool("OCITRUST_COSIGN_V3"), "--", "bash", script.to_str().unwrap()];
+    ok(run("python3", &args, &work, &[]), "keyless signing by cosign v3 against the loopback Sigstore");
+    work
+}
+
+/// Signs `reference` (by digest) with notation under a test key `admission`; returns the
+/// certificate's path.
+fn sign_notation(peers: &Peers, reference: &str) -> PathBuf {
+    let config = peers.dir("notation-config");
+    let env = [("XDG_CONFIG_HOME", config.to_str().unwrap())];
+    let notation = tool("OCITRUST_NOTATION");
+    ok(
+        run(&notation, &["cert", "generate-test", "admission", "--default"], &peers.work, &env),
+        "notation cert generate-test",
+    );
+    ok(
+        run(&notation, &["sign", "--insecure-registry", reference], &peers.work, &env),
+        "notation sign",
+    );
+    config.join("notation/localkeys/admission.crt")
+}
+
+#[test]
+fn keyless_and_notation_signatures_admit_their_images_and_the_wrong_identity_denies() {
+    let s = setup("admission-ecosystems");
+    let address = s.peers.registry.address.clone();
+    let keyless = format!("{address}/keyless:v1");
+    let notary = format!("{address}/notary:v1");
+    for copy in [&keyless, &notary] {
+        ok(run(&s.peers.crane, &["copy", "--insecure", &s.signed, copy], &s.peers.work, &[]), "crane copy");
+    }
+    let keyless_work = sign_keyless(&s.peers, &keyless);
+    let issuer = std::fs::read_to_string(keyless_work.join("issuer")).unwrap();
+    let notary_pinned = format!("{address}/notary@{}", s.peers.digest(&notary));
+    let certificate = sign_notation(&s.peers, &notary_pinned);
+    let policy = |identity: &str, x509_subject: &str| {
+        let path = s.peers.work.join(format!("ecosystems-{identity}.yaml"));
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: ocitrust.dev/v1alpha1
+kind: TrustPolicy
+defaults: {{noMatch: deny}}
+trustRoots:
+  stack: {{sigstore: {{trustedRoot: keyless/trusted_root.json}}}}
+  notary-ca: {{x509: {{ca: [{certificate}]}}}}
+authorities:
+  release-key: {{cosign: {{key: keys/cosign.pub, tlog: ignore}}}}
+  ci: {{keyless: {{trustRoot: stack, issuer: \"{issuer}\", identity: \"{identity}\"}}}}
+  notary: {{notation: {{trustRoots: [notary-ca], trustedIdentities: [\"x509.subject: {x509_subject}\"], level: strict}}}}
+policies:
+- {{name: key, scope: [\"{address}/signed\"], signatures: {{atLeast: 1, of: [release-key]}}}}
+- {{name: keyless, scope: [\"{address}/keyless\"], signatures: {{atLeast: 1, of: [ci]}}}}
+- {{name: notation, scope: [\"{address}/notary\"], signatures: {{atLeast: 1, of: [notary]}}}}
+",
+                certificate = certificate.display(),
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let subject = "C=US, ST=WA, L=Seattle, O=Notary, CN=admission";
+    let right = policy("ci@example.com", subject);
+    let server = Server::start(&s.peers.work, "right", &["--policy", right.to_str().unwrap(), "--mutate-digest"]);
+    let images = [s.signed.as_str(), keyless.as_str(), notary.as_str()];
+    let allowed = server.review("/mutate", "", "Pod", None, pod(&images));
+    assert_eq!(allowed["allowed"], true, "{allowed}\n{}", server.log_text());
+    assert_eq!(patch(&allowed).len(), 3, "{allowed}");
+    // Warm: the same answer from the cache.
+    assert_eq!(server.validate_pod(&images)["allowed"], true);
+    assert!(server.metric("ocitrust_fact_cache_hits_total{tier=\"memory\"}") >= 3.0);
+
+    let wrong = policy("someone-else@example.com", "C=US, ST=WA, L=Seattle, O=Notary, CN=somebody");
+    let server = Server::start(&s.peers.work, "wrong", &["--policy", wrong.to_str().unwrap()]);
+    let denied = server.validate_pod(&images);
+    assert_eq!(denied["allowed"], false, "{denied}");
+    let why = message(&denied);
+    assert_eq!(why.lines().count(), 2, "{why}");
+    assert!(why.lines().any(|l| l.starts_with(&keyless)), "{why}");
+    assert!(why.lines().any(|l| l.starts_with(&notary)), "{why}");
+}
