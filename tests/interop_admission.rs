@@ -4,6 +4,8 @@
 //! Built only with the `interop` feature (the test command installs cosign, crane, docker-registry
 //! and redis-server).
 
+#[path = "support/kube.rs"]
+mod kube;
 #[path = "support/peers.rs"]
 mod peers;
 #[path = "support/redis.rs"]
@@ -16,6 +18,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use kube::Kube;
 use peers::*;
 use redis::Redis;
 use serde_json::{json, Value};
@@ -677,8 +680,18 @@ printf '%s' "$SIGSTORE_STACK_ISSUER" > issuer
     .unwrap();
     let stack = root().join("tests/tools/sigstore_stack.py");
     let (stack, state) = (stack.to_str().unwrap(), work.join("stack"));
-    let args = [stack, state.to_str().unwrap(), &tool("OCITRUST_COSIGN_V3"), "--", "bash", script.to_str().unwrap()];
-    ok(run("python3", &args, &work, &[]), "keyless signing by cosign v3 against the loopback Sigstore");
+    let args = [
+        stack,
+        state.to_str().unwrap(),
+        &tool("OCITRUST_COSIGN_V3"),
+        "--",
+        "bash",
+        script.to_str().unwrap(),
+    ];
+    ok(
+        run("python3", &args, &work, &[]),
+        "keyless signing by cosign v3 against the loopback Sigstore",
+    );
     work
 }
 
@@ -689,11 +702,21 @@ fn sign_notation(peers: &Peers, reference: &str) -> PathBuf {
     let env = [("XDG_CONFIG_HOME", config.to_str().unwrap())];
     let notation = tool("OCITRUST_NOTATION");
     ok(
-        run(&notation, &["cert", "generate-test", "admission", "--default"], &peers.work, &env),
+        run(
+            &notation,
+            &["cert", "generate-test", "admission", "--default"],
+            &peers.work,
+            &env,
+        ),
         "notation cert generate-test",
     );
     ok(
-        run(&notation, &["sign", "--insecure-registry", reference], &peers.work, &env),
+        run(
+            &notation,
+            &["sign", "--insecure-registry", reference],
+            &peers.work,
+            &env,
+        ),
         "notation sign",
     );
     config.join("notation/localkeys/admission.crt")
@@ -706,7 +729,15 @@ fn keyless_and_notation_signatures_admit_their_images_and_the_wrong_identity_den
     let keyless = format!("{address}/keyless:v1");
     let notary = format!("{address}/notary:v1");
     for copy in [&keyless, &notary] {
-        ok(run(&s.peers.crane, &["copy", "--insecure", &s.signed, copy], &s.peers.work, &[]), "crane copy");
+        ok(
+            run(
+                &s.peers.crane,
+                &["copy", "--insecure", &s.signed, copy],
+                &s.peers.work,
+                &[],
+            ),
+            "crane copy",
+        );
     }
     let keyless_work = sign_keyless(&s.peers, &keyless);
     let issuer = std::fs::read_to_string(keyless_work.join("issuer")).unwrap();
@@ -740,7 +771,11 @@ policies:
     };
     let subject = "C=US, ST=WA, L=Seattle, O=Notary, CN=admission";
     let right = policy("ci@example.com", subject);
-    let server = Server::start(&s.peers.work, "right", &["--policy", right.to_str().unwrap(), "--mutate-digest"]);
+    let server = Server::start(
+        &s.peers.work,
+        "right",
+        &["--policy", right.to_str().unwrap(), "--mutate-digest"],
+    );
     let images = [s.signed.as_str(), keyless.as_str(), notary.as_str()];
     let allowed = server.review("/mutate", "", "Pod", None, pod(&images));
     assert_eq!(allowed["allowed"], true, "{allowed}\n{}", server.log_text());
@@ -749,7 +784,10 @@ policies:
     assert_eq!(server.validate_pod(&images)["allowed"], true);
     assert!(server.metric("ocitrust_fact_cache_hits_total{tier=\"memory\"}") >= 3.0);
 
-    let wrong = policy("someone-else@example.com", "C=US, ST=WA, L=Seattle, O=Notary, CN=somebody");
+    let wrong = policy(
+        "someone-else@example.com",
+        "C=US, ST=WA, L=Seattle, O=Notary, CN=somebody",
+    );
     let server = Server::start(&s.peers.work, "wrong", &["--policy", wrong.to_str().unwrap()]);
     let denied = server.validate_pod(&images);
     assert_eq!(denied["allowed"], false, "{denied}");
@@ -757,4 +795,157 @@ policies:
     assert_eq!(why.lines().count(), 2, "{why}");
     assert!(why.lines().any(|l| l.starts_with(&keyless)), "{why}");
     assert!(why.lines().any(|l| l.starts_with(&notary)), "{why}");
+}
+
+/// deploy/webhooks.yaml's documents, each pointed at `server` (a URL instead of the in-cluster
+/// Service) with its CA: what make-secrets.sh does for a cluster.
+fn deploy_webhooks(server: &Server) -> Vec<String> {
+    let ca = base64::engine::general_purpose::STANDARD.encode(std::fs::read(&server.ca).unwrap());
+    let text = std::fs::read_to_string(root().join("deploy/webhooks.yaml")).unwrap();
+    text.split("\n---\n")
+        .map(|document| {
+            document
+                .lines()
+                .map(|line| match line.trim_start().strip_prefix("service: {") {
+                    Some(service) => {
+                        let path = service.split("path: ").nth(1).unwrap().split(',').next().unwrap();
+                        format!("    url: https://{}{path}", server.address)
+                    }
+                    None if line.trim_start().starts_with("caBundle:") => format!("    caBundle: {ca}"),
+                    None => line.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect()
+}
+
+fn named_pod(name: &str, images: &[&str]) -> Value {
+    let mut pod = pod(images);
+    pod["metadata"] = json!({"name": name});
+    pod
+}
+
+#[test]
+fn a_real_kube_apiserver_admits_signed_workloads_pinned_and_refuses_the_rest_through_deploy_manifests() {
+    let s = setup("admission-kube");
+    let mut server = Some(Server::start(
+        &s.peers.work,
+        "server",
+        &["--policy", s.policy.to_str().unwrap(), "--mutate-digest"],
+    ));
+    let kube = Kube::start(&s.peers.work.join("kube"));
+    // The namespaces and their default service accounts (no controller manager runs to make them).
+    for namespace in ["team-a", "ocitrust-system"] {
+        kube.create(
+            "/api/v1/namespaces",
+            &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}),
+        );
+        kube.create(
+            &format!("/api/v1/namespaces/{namespace}/serviceaccounts"),
+            &json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}}),
+        );
+    }
+    for document in deploy_webhooks(server.as_ref().unwrap()) {
+        let collection = if document.contains("kind: MutatingWebhookConfiguration") {
+            "mutatingwebhookconfigurations"
+        } else {
+            "validatingwebhookconfigurations"
+        };
+        let path = format!("/apis/admissionregistration.k8s.io/v1/{collection}");
+        let (status, body) = kube.call("POST", &path, Some(&document), "application/yaml");
+        assert_eq!(status, 201, "the API server takes deploy/webhooks.yaml: {body}");
+    }
+    let (signed, unsigned) = (s.signed.as_str(), s.unsigned.as_str());
+    let pods = "/api/v1/namespaces/team-a/pods";
+    // The API server applies webhook configurations once its informer has them.
+    let mut refused = None;
+    for attempt in 0..40 {
+        let (status, body) = kube.call(
+            "POST",
+            pods,
+            Some(&named_pod(&format!("unsigned-{attempt}"), &[unsigned]).to_string()),
+            "application/json",
+        );
+        if status != 201 {
+            refused = Some((status, body));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let (status, body) = refused.expect("the webhooks never took effect");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("denied the request") && body.contains(unsigned), "{body}");
+
+    // A signed Pod is admitted, its image pinned to the digest that was verified.
+    kube.create(pods, &named_pod("signed", &[signed]));
+    let (_, stored) = kube.call("GET", &format!("{pods}/signed"), None, "");
+    let stored: Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(
+        stored["spec"]["containers"][0]["image"],
+        format!("{signed}@{}", s.signed_digest)
+    );
+
+    // Workloads: a signed Deployment is admitted and pinned; unsigned Deployments and CronJobs are not.
+    let deployment = |name: &str, image: &str| {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+               "spec": {"replicas": 2, "selector": {"matchLabels": {"app": name}},
+                        "template": {"metadata": {"labels": {"app": name}}, "spec": pod_spec(&[image])}}})
+    };
+    let deployments = "/apis/apps/v1/namespaces/team-a/deployments";
+    kube.create(deployments, &deployment("signed", signed));
+    let (_, stored) = kube.call("GET", &format!("{deployments}/signed"), None, "");
+    let stored: Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(
+        stored["spec"]["template"]["spec"]["containers"][0]["image"],
+        format!("{signed}@{}", s.signed_digest)
+    );
+    let (status, body) = kube.call(
+        "POST",
+        deployments,
+        Some(&deployment("unsigned", unsigned).to_string()),
+        "application/json",
+    );
+    assert_eq!(status, 403, "{body}");
+    let mut job_spec = json!({"template": template(&[unsigned])});
+    job_spec["template"]["spec"]["restartPolicy"] = json!("Never");
+    let cronjob = json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly"},
+                         "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": job_spec}}});
+    let (status, body) = kube.call(
+        "POST",
+        "/apis/batch/v1/namespaces/team-a/cronjobs",
+        Some(&cronjob.to_string()),
+        "application/json",
+    );
+    assert_eq!(status, 403, "{body}");
+
+    // kubectl debug's way in: an unsigned ephemeral container is refused.
+    let debug =
+        json!([{"op": "add", "path": "/spec/ephemeralContainers", "value": [{"name": "debug", "image": unsigned}]}]);
+    let (status, body) = kube.call(
+        "PATCH",
+        &format!("{pods}/signed/ephemeralcontainers"),
+        Some(&debug.to_string()),
+        "application/json-patch+json",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains(unsigned), "{body}");
+
+    // The webhook's own namespace is not judged.
+    kube.create(
+        "/api/v1/namespaces/ocitrust-system/pods",
+        &named_pod("unsigned", &[unsigned]),
+    );
+
+    // No webhook answering: nothing is admitted (failurePolicy Fail).
+    server = None;
+    drop(server);
+    let (status, body) = kube.call(
+        "POST",
+        pods,
+        Some(&named_pod("while-down", &[signed]).to_string()),
+        "application/json",
+    );
+    assert_ne!(status, 201, "admitted with no webhook answering: {body}");
+    assert!(body.contains("failed calling webhook"), "{body}");
 }

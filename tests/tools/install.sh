@@ -21,6 +21,7 @@ TESSERACT_VERSION=v0.1.1
 REKOR_TILES_VERSION=v2.3.0
 TSA_VERSION=v2.1.3
 SKOPEO_VERSION=v1.16.1
+KUBERNETES_VERSION=v1.37.2
 
 go_install() { # dir module version
   local dir="$1" module="$2" version="$3" name
@@ -67,6 +68,25 @@ skopeo_build() { # dir version
   echo "$version" > "$dir/.version"
 }
 
+# kube-apiserver from the k8s.io/kubernetes module. Its go.mod replaces the k8s.io staging modules
+# with ./staging directories that the module zip leaves out (each is a module of its own); they are
+# published as k8s.io/<name> v0.<minor>.<patch>, so the replaces are dropped and those required.
+kube_apiserver_build() { # dir version
+  local dir="$1" version="$2" source work staging
+  if [ -x "$dir/kube-apiserver" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$version" ]; then return 0; fi
+  mkdir -p "$dir"
+  echo "building k8s.io/kubernetes/cmd/kube-apiserver@$version into $dir (about ten minutes the first time)" >&2
+  source="$(cd / && GOWORK=off go mod download -json "k8s.io/kubernetes@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$source" ] || { echo "go mod download kubernetes@$version gave no source directory" >&2; exit 1; }
+  work="$(mktemp -d)"
+  cp -r "$source/." "$work/" && chmod -R u+w "$work" && rm -f "$work/go.work" "$work/go.work.sum"
+  staging="v0.${version#v1.}"
+  sed -i -e '/=> \.\/staging\/src\/k8s.io\//d' -e "s/^\(\s*k8s.io\/[a-z0-9-]*\) v0\.0\.0$/\1 $staging/" "$work/go.mod"
+  (cd "$work" && GOWORK=off GOFLAGS=-mod=mod go build -o "$dir/kube-apiserver" ./cmd/kube-apiserver) >&2
+  rm -rf "$work"
+  echo "$version" > "$dir/.version"
+}
+
 go_install "$TOOLS_DIR/cosign-$COSIGN_V2_VERSION" github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN_V2_VERSION"
 go_install "$TOOLS_DIR/crane-$CRANE_VERSION" github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION"
 go_install "$TOOLS_DIR/cosign-$COSIGN_V3_VERSION" github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN_V3_VERSION"
@@ -81,6 +101,7 @@ GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-rekor-$REKOR_TILES_VERSION" gi
 GOTOOLCHAIN=local go_install "$TOOLS_DIR/sigstore-tsa-$TSA_VERSION" github.com/sigstore/timestamp-authority/v2/cmd/timestamp-server "$TSA_VERSION"
 wait "$fulcio_build"
 skopeo_build "$TOOLS_DIR/skopeo-$SKOPEO_VERSION" "$SKOPEO_VERSION"
+kube_apiserver_build "$TOOLS_DIR/kube-apiserver-$KUBERNETES_VERSION" "$KUBERNETES_VERSION"
 # The CEL oracle (tests/tools/cel-oracle: cel-go, pinned by its go.sum), rebuilt when its sources change.
 CEL_ORACLE_SOURCES="$(dirname "$0")/cel-oracle"
 CEL_ORACLE_VERSION="$(cat "$CEL_ORACLE_SOURCES/go.mod" "$CEL_ORACLE_SOURCES/go.sum" "$CEL_ORACLE_SOURCES/main.go" | sha256sum | cut -c1-16)"
@@ -92,10 +113,11 @@ if [ "$(cat "$TOOLS_DIR/cel-oracle/.version" 2>/dev/null)" != "$CEL_ORACLE_VERSI
 fi
 
 # Debian packages: the loopback registry (with htpasswd for its Basic auth and curl to see it is up),
-# redis-server and redis-cli (the admission server's shared fact store), and what the C tests need
+# redis-server and redis-cli (the admission server's shared fact store), etcd (for kube-apiserver in
+# the admission end-to-end test), and what the C tests need
 # (compiler, make, pkg-config, valgrind). Installed only when one is missing, so a prepared machine never touches apt.
 missing=()
-for pair in docker-registry:docker-registry redis-server:redis-server redis-cli:redis-tools htpasswd:apache2-utils openssl:openssl curl:curl valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
+for pair in docker-registry:docker-registry redis-server:redis-server redis-cli:redis-tools etcd:etcd-server htpasswd:apache2-utils openssl:openssl curl:curl valgrind:valgrind pkg-config:pkg-config make:make cc:gcc; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair##*:}")
 done
 # OpenSSL's headers: the benchmarks' build check compiles sigstore-rs, which links it (native-tls).
@@ -119,3 +141,5 @@ echo "export OCITRUST_CRANE='$TOOLS_DIR/crane-$CRANE_VERSION/crane'"
 echo "export OCITRUST_DOCKER_REGISTRY='$(command -v docker-registry)'"
 echo "export OCITRUST_REDIS_SERVER='$(command -v redis-server)'"
 echo "export OCITRUST_REDIS_CLI='$(command -v redis-cli)'"
+echo "export OCITRUST_ETCD='$(command -v etcd)'"
+echo "export OCITRUST_KUBE_APISERVER='$TOOLS_DIR/kube-apiserver-$KUBERNETES_VERSION/kube-apiserver'"

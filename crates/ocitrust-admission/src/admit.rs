@@ -101,12 +101,16 @@ impl Admission {
             .iter()
             .map(|(name, _)| {
                 let (admission, name) = (self.clone(), name.clone());
-                tokio::task::spawn_blocking(move || {
+                let (done, result) = tokio::sync::oneshot::channel();
+                // A thread of its own, outside the server's runtime: the registry client blocks on
+                // its own runtime, which it could not do from a runtime thread without another hop.
+                std::thread::spawn(move || {
                     let began = Instant::now();
-                    let result = admission.policy.evaluate(&admission.verifier, &name, None);
+                    let decided = admission.policy.evaluate(&admission.verifier, &name, None);
                     admission.metrics.decision_seconds.observe(began.elapsed());
-                    result
-                })
+                    let _ = done.send(decided);
+                });
+                result
             })
             .collect();
         let mut answer = AdmissionAnswer {
@@ -119,8 +123,8 @@ impl Admission {
             let outcome = match tokio::time::timeout_at(deadline.into(), task).await {
                 Ok(Ok(Ok(decision))) => Outcome::Decided(decision),
                 Ok(Ok(Err(error))) => Outcome::Failed(error.message().to_owned()),
-                Ok(Err(panicked)) => Outcome::Failed(format!("the evaluation stopped: {panicked}")),
-                // Dropping the handle leaves the evaluation running: its facts are kept for the retry.
+                Ok(Err(_)) => Outcome::Failed("the evaluation stopped without an answer".to_owned()),
+                // The evaluation goes on without its receiver: its facts are kept for the retry.
                 Err(_) => Outcome::Unfinished,
             };
             self.answer_for(&request.uid, &name, &images, outcome, allowed, started, &mut answer);
