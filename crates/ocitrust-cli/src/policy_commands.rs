@@ -183,7 +183,8 @@ fn evaluate(args: EvalArgs, explain: bool) -> Result<()> {
         None,
         |index, reference, result| {
             if progress {
-                eprint!("\r{}/{total} ", index + 1);
+                // The bar is redrawn after each result; a message clears it first.
+                eprint!("{CLEAR_LINE}");
             }
             let decision = match result {
                 Ok(decision) => decision,
@@ -209,10 +210,13 @@ fn evaluate(args: EvalArgs, explain: bool) -> Result<()> {
             } else {
                 print_line(decision);
             }
+            if progress {
+                eprint!("{}", progress_bar(index + 1, total, denied));
+            }
         },
     );
     if progress {
-        eprintln!();
+        eprint!("{CLEAR_LINE}");
     }
     printed?;
     if failed > 0 {
@@ -228,6 +232,20 @@ fn evaluate(args: EvalArgs, explain: bool) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Returns the cursor to the start of the terminal's line and erases it.
+const CLEAR_LINE: &str = "\r\x1b[2K";
+
+/// `[#####---------] 12/40, 1 denied`, 30 columns of bar.
+fn progress_bar(done: usize, total: usize, denied: usize) -> String {
+    const WIDTH: usize = 30;
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH).min(WIDTH);
+    format!(
+        "[{}{}] {done}/{total}, {denied} denied",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled)
+    )
 }
 
 fn verdict_word(decision: &Decision) -> &'static str {
@@ -290,5 +308,21 @@ fn print_node(node: &Explanation, depth: usize) {
     );
     for child in &node.children {
         print_node(child, depth + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_bar_fills_with_the_share_done() {
+        assert_eq!(progress_bar(0, 4, 0), format!("[{}] 0/4, 0 denied", "-".repeat(30)));
+        assert_eq!(
+            progress_bar(2, 4, 1),
+            format!("[{}{}] 2/4, 1 denied", "#".repeat(15), "-".repeat(15))
+        );
+        assert_eq!(progress_bar(4, 4, 0), format!("[{}] 4/4, 0 denied", "#".repeat(30)));
+        assert_eq!(progress_bar(0, 0, 0), format!("[{}] 0/0, 0 denied", "#".repeat(30)));
     }
 }
