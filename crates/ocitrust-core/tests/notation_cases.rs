@@ -527,3 +527,29 @@ fn every_shared_case_reaches_the_same_verdict_under_the_imported_ocitrust_policy
     }
     assert!(compared >= 16);
 }
+
+/// What the fact cache keeps a notation judgement for: until the signature expires or a
+/// certificate of its chain does, and a judgement made before the chain was valid only until it is.
+#[test]
+fn a_judgement_says_until_when_it_holds_by_time_alone() {
+    let envelope = valid_envelope().to_string();
+    let now = 1_796_083_200;
+    let report = judge(&shared_trust("strict"), envelope.as_bytes());
+    assert!(report.verified, "{report:#?}");
+    let until = report.valid_until.expect("a notation judgement depends on time");
+    // The envelope expires in 2120 and its leaf in 2122: the earlier of them, after now.
+    assert!(until > now && until < 4_815_000_000, "{until}");
+    let early = 1_600_000_000;
+    let report = judge_at(
+        &shared_trust("strict"),
+        &subject(),
+        envelope.as_bytes(),
+        &NotationRequirements::default(),
+        SystemTime::UNIX_EPOCH + Duration::from_secs(early),
+    );
+    assert!(!report.verified);
+    let until = report
+        .valid_until
+        .expect("a failure for want of validity changes with time");
+    assert!(until > early && until <= now, "until the leaf becomes valid: {until}");
+}

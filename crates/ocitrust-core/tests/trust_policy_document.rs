@@ -427,3 +427,83 @@ fn yaml_that_is_not_plain_data_is_refused() {
     refused(&format!("{HEAD}policies: [\n"), "", "not valid YAML");
     refused("\u{feff}", "", "");
 }
+
+/// What the fact cache keys on: a change to any byte of an authority's trust material, to its
+/// identities or to any of its requirements changes its fingerprint; the same document compiles to
+/// the same fingerprints.
+#[test]
+fn every_part_of_an_authority_changes_its_fingerprint() {
+    use std::time::{Duration, SystemTime};
+    let certificate = |name: &str| {
+        let (_, certificate) =
+            ocitrust_core::x509::generate_test_certificate(name, SystemTime::now(), Duration::from_secs(3600)).unwrap();
+        pem::encode(&pem::Pem::new("CERTIFICATE", certificate.der().to_vec())).into_bytes()
+    };
+    let (key_a, key_b) = (key_pem(), key_pem());
+    let (ca_a, ca_b) = (certificate("a"), certificate("b"));
+    let root = include_bytes!("../src/sigstore/production.trusted_root.json").to_vec();
+    let mut root_respaced = root.clone();
+    root_respaced.push(b'\n');
+    let fingerprint = |authority: &str, root: &[u8], ca: &[u8]| {
+        let text = format!(
+            "{HEAD}trustRoots:\n  pg: {{sigstore: {{trustedRoot: root.json}}}}\n  pki: {{x509: {{ca: [ca.pem]}}}}\nauthorities:\n  x: {authority}\n"
+        );
+        let mut files = PolicyFiles::new();
+        files.insert("root.json".into(), root.to_vec());
+        files.insert("ca.pem".into(), ca.to_vec());
+        let compiled =
+            compile(TrustPolicy::parse(&text).unwrap(), &files).unwrap_or_else(|e| panic!("{authority}: {e}"));
+        compiled.authority("x").unwrap().fingerprint.clone()
+    };
+    let key = |pem: &str, rest: &str| format!("{{cosign: {{keyData: \"{}\"{rest}}}}}", pem.replace('\n', "\\n"));
+    let keyless = |rest: &str| format!("{{keyless: {{trustRoot: pg, {rest}}}}}");
+    let notation = |rest: &str| format!("{{notation: {{trustRoots: [pki], {rest}}}}}");
+    let cases: Vec<(String, &[u8], &[u8])> = vec![
+        (key(&key_a, ""), &root, &ca_a),
+        (key(&key_b, ""), &root, &ca_a),
+        (key(&key_a, ", tlog: ignore"), &root, &ca_a),
+        (key(&key_a, ", trustRoot: pg"), &root, &ca_a),
+        (key(&key_a, ", trustRoot: pg"), &root_respaced, &ca_a),
+        (keyless("issuer: i, identity: a"), &root, &ca_a),
+        (keyless("issuer: i, identity: b"), &root, &ca_a),
+        (keyless("issuer: j, identity: a"), &root, &ca_a),
+        (keyless("issuerRegExp: i, identity: a"), &root, &ca_a),
+        (keyless("issuer: i, identity: a, tlog: ignore"), &root, &ca_a),
+        (keyless("issuer: i, identity: a, sct: ignore"), &root, &ca_a),
+        (
+            keyless("issuer: i, identity: a, github: {repository: o/r}"),
+            &root,
+            &ca_a,
+        ),
+        (keyless("issuer: i, identity: a"), &root_respaced, &ca_a),
+        (notation("trustedIdentities: ['*']"), &root, &ca_a),
+        (notation("trustedIdentities: ['*']"), &root, &ca_b),
+        (
+            notation("trustedIdentities: ['x509.subject: C=US, ST=WA, O=a']"),
+            &root,
+            &ca_a,
+        ),
+        (notation("trustedIdentities: ['*'], level: permissive"), &root, &ca_a),
+        (
+            notation("trustedIdentities: ['*'], override: {revocation: log}"),
+            &root,
+            &ca_a,
+        ),
+        (
+            notation("trustedIdentities: ['*'], verifyTimestamp: afterCertExpiry"),
+            &root,
+            &ca_a,
+        ),
+    ];
+    let fingerprints: Vec<_> = cases.iter().map(|(a, root, ca)| fingerprint(a, root, ca)).collect();
+    for (i, (a, _, _)) in cases.iter().enumerate() {
+        assert_eq!(fingerprints[i], fingerprint(a, cases[i].1, cases[i].2), "{a}: stable");
+        for j in 0..i {
+            assert_ne!(
+                fingerprints[i], fingerprints[j],
+                "{a} and {} share a fingerprint",
+                cases[j].0
+            );
+        }
+    }
+}
