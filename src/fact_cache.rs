@@ -105,12 +105,72 @@ pub struct FactCacheStats {
 struct Facts {
     reports: Arc<Vec<SignatureReport>>,
     expires_at: u64,
+    /// Roughly what they take in memory: what they carry that a signer chose the size of.
+    bytes: usize,
+}
+
+impl Facts {
+    fn new(reports: Vec<SignatureReport>, expires_at: u64) -> Self {
+        let bytes = reports
+            .iter()
+            .map(|r| {
+                let attestation = r
+                    .attestation
+                    .as_ref()
+                    .map_or(0, |a| a.envelope.len() + 2 * a.predicate.len());
+                REPORT_BYTES + r.payload.as_ref().map_or(0, Vec::len) + attestation
+            })
+            .sum();
+        Facts {
+            reports: Arc::new(reports),
+            expires_at,
+            bytes,
+        }
+    }
+}
+
+/// What a report takes beside its payloads, counted for each.
+const REPORT_BYTES: usize = 1024;
+/// The most the in-process tier holds, whatever its number of entries.
+pub const FACTS_BYTES_MAX: usize = 256 * 1024 * 1024;
+
+/// The in-process tier: at most its capacity of entries and [`FACTS_BYTES_MAX`] bytes, least
+/// recently used out first; an expired entry is dropped when found.
+struct Memory {
+    entries: LruCache<FactKey, Facts>,
+    bytes: usize,
+}
+
+impl Memory {
+    fn get(&mut self, key: &FactKey, now: u64) -> Option<Arc<Vec<SignatureReport>>> {
+        let facts = self.entries.get(key)?;
+        if facts.expires_at > now {
+            return Some(facts.reports.clone());
+        }
+        if let Some(expired) = self.entries.pop(key) {
+            self.bytes -= expired.bytes;
+        }
+        None
+    }
+
+    fn put(&mut self, key: FactKey, facts: Facts) {
+        self.bytes += facts.bytes;
+        if let Some((_, replaced)) = self.entries.push(key, facts) {
+            self.bytes -= replaced.bytes;
+        }
+        while self.bytes > FACTS_BYTES_MAX {
+            match self.entries.pop_lru() {
+                Some((_, evicted)) => self.bytes -= evicted.bytes,
+                None => break,
+            }
+        }
+    }
 }
 
 /// The fact cache: an LRU of `capacity` entries, each kept at most `ttl`, and optionally a
 /// shared store behind it.
 pub struct FactCache {
-    memory: Mutex<LruCache<FactKey, Facts>>,
+    memory: Mutex<Memory>,
     in_flight: Mutex<HashMap<FactKey, Arc<InFlight>>>,
     shared: Option<Arc<dyn FactStore>>,
     ttl: Duration,
@@ -157,7 +217,10 @@ impl FactCache {
     /// A cache of up to `capacity` entries (at least one), each kept at most `ttl`.
     pub fn new(capacity: usize, ttl: Duration) -> Self {
         FactCache {
-            memory: Mutex::new(LruCache::new(NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN))),
+            memory: Mutex::new(Memory {
+                entries: LruCache::new(NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN)),
+                bytes: 0,
+            }),
             in_flight: Mutex::new(HashMap::new()),
             shared: None,
             ttl,
@@ -178,7 +241,7 @@ impl FactCache {
 
     /// How many entries are in process.
     pub fn len(&self) -> usize {
-        lock(&self.memory).len()
+        lock(&self.memory).entries.len()
     }
 
     /// Whether no entry is in process.
@@ -241,15 +304,9 @@ impl FactCache {
     }
 
     fn in_memory(&self, key: &FactKey, now: u64) -> Option<Vec<SignatureReport>> {
-        let mut memory = lock(&self.memory);
-        let facts = memory.get(key)?.clone();
-        if facts.expires_at <= now {
-            memory.pop(key);
-            return None;
-        }
-        drop(memory);
+        let reports = lock(&self.memory).get(key, now)?;
         self.stats.memory_hits.fetch_add(1, Ordering::Relaxed);
-        Some(facts.reports.as_ref().clone())
+        Some(reports.as_ref().clone())
     }
 
     fn in_shared(&self, key: &FactKey, now: u64) -> Option<Vec<SignatureReport>> {
@@ -260,12 +317,7 @@ impl FactCache {
                     self.stats.shared_hits.fetch_add(1, Ordering::Relaxed);
                     // Kept in process no longer than here, nor than this process's own time to live.
                     let expires_at = expires_at.min(now.saturating_add(self.ttl.as_secs()));
-                    let facts = Facts {
-                        reports: Arc::new(reports),
-                        expires_at,
-                    };
-                    let reports = facts.reports.as_ref().clone();
-                    lock(&self.memory).put(key.clone(), facts);
+                    lock(&self.memory).put(key.clone(), Facts::new(reports.clone(), expires_at));
                     return Some(reports);
                 }
                 Err(_) => &self.stats.shared_rejected,
@@ -285,11 +337,7 @@ impl FactCache {
                 self.stats.shared_errors.fetch_add(1, Ordering::Relaxed);
             }
         }
-        let facts = Facts {
-            reports: Arc::new(reports.to_vec()),
-            expires_at,
-        };
-        lock(&self.memory).put(key.clone(), facts);
+        lock(&self.memory).put(key.clone(), Facts::new(reports.to_vec(), expires_at));
     }
 }
 
@@ -463,6 +511,26 @@ mod tests {
         let cache = FactCache::new(4, Duration::ZERO);
         cache.reports(&key, true, || verify(Ok(vec![]))).unwrap();
         assert!(cache.is_empty(), "a time to live of zero keeps nothing");
+    }
+
+    #[test]
+    fn the_memory_tier_is_bounded_in_bytes_as_well_as_entries() {
+        let cache = FactCache::new(1000, Duration::from_secs(60));
+        let mut big = report(true);
+        big.valid_until = None;
+        big.payload = Some(vec![0; FACTS_BYTES_MAX / 4]);
+        for i in 0..6u8 {
+            let key = FactKey::over([&[i][..]]);
+            cache.reports(&key, true, || Ok(vec![big.clone()])).unwrap();
+        }
+        assert!(
+            cache.len() < 4,
+            "{} entries of a quarter of the bound each",
+            cache.len()
+        );
+        assert!(lock(&cache.memory).bytes <= FACTS_BYTES_MAX);
+        let newest = FactKey::over([&[5u8][..]]);
+        assert!(lock(&cache.memory).get(&newest, 0).is_some(), "the newest stays");
     }
 
     #[test]
