@@ -9,7 +9,7 @@ use std::io::{BufReader, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ocitrust::fact_cache::STORED_FACTS_SIZE_MAX;
 use ocitrust::{Error, ErrorCode, FactKey, FactStore, Result, StoreAnswer};
@@ -27,6 +27,9 @@ const HEADER_LENGTH: usize = ENTRY_MAGIC.len() + 8 + MAC_LENGTH;
 pub const SECRET_LENGTH_MIN: usize = 32;
 /// How many idle connections are kept.
 const IDLE_CONNECTIONS_MAX: usize = 16;
+/// How long Redis is left alone after a request to it failed: while it is down or unreachable,
+/// requests are not delayed by a timeout each.
+pub const BACKOFF: Duration = Duration::from_secs(2);
 
 /// Where the store is and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +77,8 @@ pub struct RedisFactStore {
     key: hmac::Key,
     timeout: Duration,
     idle: Mutex<Vec<BufReader<TcpStream>>>,
+    /// Until when Redis is not asked, after a failure.
+    resting_until: Mutex<Option<Instant>>,
 }
 
 impl RedisFactStore {
@@ -94,6 +99,7 @@ impl RedisFactStore {
             key: hmac::Key::new(hmac::HMAC_SHA256, secret),
             timeout,
             idle: Mutex::new(Vec::new()),
+            resting_until: Mutex::new(None),
         })
     }
 
@@ -152,6 +158,20 @@ impl RedisFactStore {
     /// Runs one command on an idle connection or a new one; a connection that failed is dropped
     /// (its state is unknown), one that answered goes back to the idle ones.
     fn request(&self, parts: &[&[u8]]) -> std::result::Result<Reply, String> {
+        let resting = self.resting_until.lock().map_or(None, |until| *until);
+        if resting.is_some_and(|until| Instant::now() < until) {
+            return Err(format!("not asked: a request failed less than {BACKOFF:?} ago"));
+        }
+        let reply = self.request_now(parts);
+        if reply.is_err() {
+            if let Ok(mut until) = self.resting_until.lock() {
+                *until = Some(Instant::now() + BACKOFF);
+            }
+        }
+        reply
+    }
+
+    fn request_now(&self, parts: &[&[u8]]) -> std::result::Result<Reply, String> {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let mut connection = match idle {
             Some(connection) => connection,
@@ -314,10 +334,11 @@ mod tests {
     }
 
     #[test]
-    fn a_store_that_cannot_be_reached_is_a_failed_request() {
+    fn a_store_that_cannot_be_reached_is_a_failed_request_and_then_left_alone_a_while() {
         let store = store(&[7; 32]);
         let key = FactKey::over([&b"a"[..]]);
-        assert!(matches!(store.get(&key), StoreAnswer::Failed(_)));
+        assert!(matches!(store.get(&key), StoreAnswer::Failed(why) if why.contains("connecting")));
+        assert!(matches!(store.get(&key), StoreAnswer::Failed(why) if why.contains("not asked")));
         assert!(store.put(&key, b"v", now() + 60).is_err());
     }
 }
