@@ -949,3 +949,33 @@ fn a_real_kube_apiserver_admits_signed_workloads_pinned_and_refuses_the_rest_thr
     assert_ne!(status, 201, "admitted with no webhook answering: {body}");
     assert!(body.contains("failed calling webhook"), "{body}");
 }
+
+#[test]
+fn a_rotated_certificate_is_served_without_a_restart() {
+    let s = setup("admission-rotation");
+    let server = Server::start(&s.peers.work, "server", &["--policy", s.policy.to_str().unwrap()]);
+    assert_eq!(server.get("/healthz").0, 200);
+    // A new CA and certificate written over the served files, as a rotated Secret is.
+    let rotated = s.peers.dir("rotated");
+    make_test_ca_and_server_certificate(&rotated);
+    for name in ["server.pem", "server.key"] {
+        std::fs::copy(rotated.join(name), s.peers.work.join("tls").join(name)).unwrap();
+    }
+    let with_new_ca = Server {
+        address: server.address.clone(),
+        ca: rotated.join("ca.pem"),
+        log: s.peers.work.join("rotated.log"),
+        _process: Background::new(Command::new("true").spawn().unwrap()),
+    };
+    let mut served = false;
+    for _ in 0..60 {
+        if with_new_ca.get("/healthz").0 == 200 {
+            served = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(served, "the new certificate was never served:\n{}", server.log_text());
+    assert_eq!(server.get("/healthz").0, 0, "the old CA no longer verifies the server");
+    assert_eq!(with_new_ca.validate_pod(&[&s.signed])["allowed"], true);
+}

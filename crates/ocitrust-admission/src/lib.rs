@@ -9,7 +9,9 @@ pub mod metrics;
 pub mod redis_store;
 pub mod resp;
 pub mod server;
+pub mod tls;
 
 pub use admit::{Admission, Reviewed};
 pub use redis_store::{RedisAddress, RedisFactStore};
-pub use server::{serve, tls_config};
+pub use server::serve;
+pub use tls::tls_config;

@@ -4,7 +4,6 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,10 +14,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use ocitrust::core::admission::{request_timeout, REVIEW_SIZE_MAX};
-use ocitrust::registry::file::read_bounded;
 use ocitrust::{Error, ErrorCode, Result};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -26,30 +22,6 @@ use crate::admit::{answer_by, Admission, Reviewed};
 
 /// How long a client has to finish its TLS handshake and send its request headers.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest certificate or key file read.
-const PEM_FILE_SIZE_MAX: u64 = 1024 * 1024;
-
-/// The TLS configuration serving `cert` (a PEM chain, leaf first) with `key` (PEM).
-pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>> {
-    let invalid =
-        |what: &Path, why: String| Error::new(ErrorCode::InvalidArgument, format!("{}: {why}", what.display()));
-    let chain = CertificateDer::pem_slice_iter(&read_bounded(cert, PEM_FILE_SIZE_MAX)?)
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| invalid(cert, format!("not a PEM certificate chain: {e}")))?;
-    if chain.is_empty() {
-        return Err(invalid(cert, "no certificate in it".into()));
-    }
-    let private_key = PrivateKeyDer::from_pem_slice(&read_bounded(key, PEM_FILE_SIZE_MAX)?)
-        .map_err(|e| invalid(key, format!("not a PEM private key: {e}")))?;
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::new(ErrorCode::Internal, format!("TLS: {e}")))?
-        .with_no_client_auth()
-        .with_single_cert(chain, private_key)
-        .map_err(|e| invalid(key, format!("does not serve with that certificate: {e}")))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
-}
 
 /// Serves `admission` on `listen` until the process ends; `ready` is called with the address
 /// bound (a port of 0 picks one).
