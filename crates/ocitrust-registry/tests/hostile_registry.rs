@@ -254,20 +254,61 @@ fn one_deadline_bounds_every_request_of_an_operation() {
     assert!(server.requests().len() < 20, "{} requests", server.requests().len());
 }
 
+/// Four manifests of the same length, distinct digests.
+fn four_manifests() -> Vec<Vec<u8>> {
+    (0..4)
+        .map(|i| {
+            String::from_utf8_lossy(MANIFEST)
+                .replace("\"size\":2", &format!("\"size\":{}", i + 2))
+                .into_bytes()
+        })
+        .collect()
+}
+
 #[test]
 fn one_read_budget_bounds_every_answer_of_an_operation() {
-    let digest = Digest::sha256(MANIFEST);
-    let server = Server::start(|_| reply(200, MANIFEST));
-    let budget = std::sync::Arc::new(ocitrust_registry::limits::ReadBudget::new(3 * MANIFEST.len() as u64));
+    let manifests = four_manifests();
+    let served = manifests.clone();
+    let server = Server::start(move |r| {
+        let body = served
+            .iter()
+            .find(|m| r.path.ends_with(Digest::sha256(m).as_str()))
+            .unwrap();
+        reply(200, body)
+    });
+    let budget = std::sync::Arc::new(ocitrust_registry::limits::ReadBudget::new(
+        3 * manifests[0].len() as u64,
+    ));
     let bounded = client().bounded(Duration::from_secs(30), budget);
-    let pinned = Reference::parse(&format!("{}/app@{digest}", server.address)).unwrap();
-    for _ in 0..3 {
-        assert!(bounded.manifest(&pinned).unwrap().is_some());
+    let pinned = |m: &[u8]| Reference::parse(&format!("{}/app@{}", server.address, Digest::sha256(m))).unwrap();
+    for manifest in &manifests[..3] {
+        assert!(bounded.manifest(&pinned(manifest)).unwrap().is_some());
     }
-    let err = bounded.manifest(&pinned).unwrap_err();
+    let err = bounded.manifest(&pinned(&manifests[3])).unwrap_err();
     assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
     assert!(err.message().contains("budget"), "{err}");
     assert!(bounded.budget_is_spent());
+}
+
+#[test]
+fn what_is_named_by_digest_is_read_once_and_what_is_named_by_tag_every_time() {
+    let digest = Digest::sha256(MANIFEST);
+    let server = Server::start(|_| reply(200, MANIFEST));
+    let client = client();
+    let pinned = Reference::parse(&format!("{}/app@{digest}", server.address)).unwrap();
+    let tagged = Reference::parse(&format!("{}/app:v1", server.address)).unwrap();
+    for _ in 0..3 {
+        assert_eq!(client.manifest(&pinned).unwrap().unwrap().digest(), &digest);
+    }
+    assert_eq!(server.requests().len(), 1, "by digest: read once");
+    for _ in 0..3 {
+        assert_eq!(client.manifest(&tagged).unwrap().unwrap().digest(), &digest);
+    }
+    assert_eq!(server.requests().len(), 4, "by tag: asked every time");
+    // Another repository of the same registry is asked: content readable in one says nothing of another.
+    let elsewhere = Reference::parse(&format!("{}/other@{digest}", server.address)).unwrap();
+    client.manifest(&elsewhere).unwrap();
+    assert_eq!(server.requests().len(), 5);
 }
 
 #[test]
