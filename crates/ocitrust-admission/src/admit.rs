@@ -22,9 +22,15 @@ pub struct Admission {
     verifier: Verifier,
     cache: Arc<FactCache>,
     mutates: bool,
+    /// Turns for evaluations: a slow registry cannot make the server start a thread per image
+    /// without end.
+    evaluations: Arc<tokio::sync::Semaphore>,
     /// What was counted.
     pub metrics: Metrics,
 }
+
+/// How many images are evaluated at once, across all reviews.
+pub const EVALUATIONS_MAX: usize = 256;
 
 /// How a review was answered.
 #[derive(Debug)]
@@ -50,6 +56,7 @@ impl Admission {
             verifier: verifier.fact_cache(Some(cache.clone())),
             cache,
             mutates: false,
+            evaluations: Arc::new(tokio::sync::Semaphore::new(EVALUATIONS_MAX)),
             metrics: Metrics::default(),
         }
     }
@@ -102,13 +109,21 @@ impl Admission {
             .map(|(name, _)| {
                 let (admission, name) = (self.clone(), name.clone());
                 let (done, result) = tokio::sync::oneshot::channel();
-                // A thread of its own, outside the server's runtime: the registry client blocks on
-                // its own runtime, which it could not do from a runtime thread without another hop.
-                std::thread::spawn(move || {
-                    let began = Instant::now();
-                    let decided = admission.policy.evaluate(&admission.verifier, &name, None);
-                    admission.metrics.decision_seconds.observe(began.elapsed());
-                    let _ = done.send(decided);
+                tokio::spawn(async move {
+                    // At most EVALUATIONS_MAX at once; one still waiting at the deadline is unfinished,
+                    // and still runs when its turn comes, for the retry.
+                    let Ok(turn) = admission.evaluations.clone().acquire_owned().await else {
+                        return;
+                    };
+                    // A thread of its own, outside the server's runtime: the registry client blocks on
+                    // its own runtime, which it could not do from a runtime thread without another hop.
+                    std::thread::spawn(move || {
+                        let began = Instant::now();
+                        let decided = admission.policy.evaluate(&admission.verifier, &name, None);
+                        admission.metrics.decision_seconds.observe(began.elapsed());
+                        drop(turn);
+                        let _ = done.send(decided);
+                    });
                 });
                 result
             })
