@@ -41,6 +41,14 @@ pub enum Reviewed {
     Refused(String),
 }
 
+/// The review being answered: its uid, the time the API server allows, when it was read.
+#[derive(Clone, Copy)]
+struct ReviewAt<'a> {
+    uid: &'a str,
+    allowed: Duration,
+    started: Instant,
+}
+
 /// What became of one image's evaluation.
 enum Outcome {
     Decided(Decision),
@@ -142,7 +150,12 @@ impl Admission {
                 // The evaluation goes on without its receiver: its facts are kept for the retry.
                 Err(_) => Outcome::Unfinished,
             };
-            self.answer_for(&request.uid, &name, &images, outcome, allowed, started, &mut answer);
+            let review = ReviewAt {
+                uid: &request.uid,
+                allowed,
+                started,
+            };
+            self.answer_for(&review, &name, &images, outcome, &mut answer);
         }
         if !mutate {
             answer.pins.clear();
@@ -153,17 +166,15 @@ impl Admission {
 
     /// Adds what `outcome` means for `images` (one image, named in one or more places) to `answer`,
     /// and logs the decision.
-    #[allow(clippy::too_many_arguments)]
     fn answer_for(
         &self,
-        uid: &str,
+        review: &ReviewAt<'_>,
         name: &str,
         images: &[WorkloadImage],
         outcome: Outcome,
-        allowed: Duration,
-        started: Instant,
         answer: &mut AdmissionAnswer,
     ) {
+        let ReviewAt { uid, allowed, started } = *review;
         let given = &images[0].given;
         let label = if images[0].was_normalised() {
             format!("{given} (normalised to {name})")
