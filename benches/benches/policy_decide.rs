@@ -81,6 +81,7 @@ fn signature(key: &str) -> SignatureReport {
         cosign_extras: BTreeMap::new(),
         attestation: None,
         predicate_type: None,
+        valid_until: None,
     }
 }
 
