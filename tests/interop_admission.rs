@@ -490,6 +490,11 @@ fn the_cache_never_reuses_what_it_should_not() {
     assert_eq!(denied["allowed"], false, "{denied}");
     assert_eq!(other.metric("ocitrust_fact_cache_hits_total{tier=\"redis\"}"), 0.0);
     assert_eq!(other.metric("ocitrust_verifications_total"), 1.0);
+    assert_eq!(
+        other.metric("ocitrust_verification_duration_seconds_count"),
+        1.0,
+        "the one verification is timed"
+    );
 
     // The same key, a stricter policy: the facts are shared (a hit), the new rule still applies.
     let stricter = write_policy(

@@ -26,7 +26,7 @@ pub struct Admission {
     /// without end.
     evaluations: Arc<tokio::sync::Semaphore>,
     /// What was counted.
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
 }
 
 /// How many images are evaluated at once, across all reviews.
@@ -57,15 +57,20 @@ enum Outcome {
 }
 
 impl Admission {
-    /// Decides under `policy` with `verifier`'s options, keeping facts in `cache`.
-    pub fn new(policy: Policy, verifier: Verifier, cache: Arc<FactCache>) -> Self {
+    /// Decides under `policy` with `verifier`'s options, keeping facts in `cache` (whose
+    /// verifications are timed into the metrics).
+    pub fn new(policy: Policy, verifier: Verifier, cache: FactCache) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        let timed = metrics.clone();
+        let cache =
+            Arc::new(cache.timing_verifications(Arc::new(move |took| timed.verification_seconds.observe(took))));
         Admission {
             policy,
             verifier: verifier.fact_cache(Some(cache.clone())),
             cache,
             mutates: false,
             evaluations: Arc::new(tokio::sync::Semaphore::new(EVALUATIONS_MAX)),
-            metrics: Metrics::default(),
+            metrics,
         }
     }
 

@@ -93,6 +93,8 @@ pub struct Metrics {
     pub request_seconds: Histogram,
     /// Time to decide about one image (verification included, cached or not).
     pub decision_seconds: Histogram,
+    /// Time of one verification run for want of a fact (cache misses only).
+    pub verification_seconds: Histogram,
 }
 
 impl Metrics {
@@ -143,6 +145,11 @@ impl Metrics {
             &mut out,
             "ocitrust_admission_decision_duration_seconds",
             "Time to decide about one image, verification included.",
+        );
+        self.verification_seconds.render(
+            &mut out,
+            "ocitrust_verification_duration_seconds",
+            "Time of one verification run for want of a fact (cache misses only).",
         );
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         let counters = [

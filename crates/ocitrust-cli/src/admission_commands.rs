@@ -101,7 +101,7 @@ fn serve_reviews(args: ServeArgs) -> Result<()> {
         LogFormat::Text => subscriber.init(),
     }
     let verifier = Verifier::trusting([]).registry_options(args.registry.options());
-    let admission = Admission::new(policy, verifier, Arc::new(cache)).mutating(args.mutate_digest);
+    let admission = Admission::new(policy, verifier, cache).mutating(args.mutate_digest);
     serve(Arc::new(admission), args.listen, tls, |address| {
         println!("ocitrust admission: serving on https://{address}");
         let _ = std::io::stdout().flush();
