@@ -7,8 +7,6 @@
 # OCITRUST_REGISTRY_TLS_CERT and OCITRUST_REGISTRY_TLS_KEY (PEM files), it serves HTTPS with them,
 # and with OCITRUST_REGISTRY_TLS_CLIENT_CAS too it demands client certificates issued by those CAs.
 # OCITRUST_REGISTRY_STORAGE serves another registry's storage directory instead of DIR/data.
-# OCITRUST_REGISTRY_BLOB_CACHE=inmemory caches blob descriptors in memory, as Debian's packaged
-# configuration does (the benchmarks use it; the tests do not, as some remove blobs behind its back).
 set -euo pipefail
 dir="$1"
 storage="${OCITRUST_REGISTRY_STORAGE:-$dir/data}"
@@ -21,8 +19,6 @@ log:
 storage:
   filesystem:
     rootdirectory: $storage
-${OCITRUST_REGISTRY_BLOB_CACHE:+  cache:
-    blobdescriptor: $OCITRUST_REGISTRY_BLOB_CACHE}
 http:
   addr: 127.0.0.1:$port
 YAML
