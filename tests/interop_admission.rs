@@ -31,7 +31,8 @@ struct Server {
     address: String,
     ca: PathBuf,
     log: PathBuf,
-    _process: Background,
+    pid: u32,
+    process: Background,
 }
 
 impl Server {
@@ -78,7 +79,8 @@ impl Server {
             address,
             ca: tls.join("ca.pem"),
             log,
-            _process: Background::new(child),
+            pid: child.id(),
+            process: Background::new(child),
         }
     }
 
@@ -970,7 +972,8 @@ fn a_rotated_certificate_is_served_without_a_restart() {
         address: server.address.clone(),
         ca: rotated.join("ca.pem"),
         log: s.peers.work.join("rotated.log"),
-        _process: Background::new(Command::new("true").spawn().unwrap()),
+        pid: 0,
+        process: Background::new(Command::new("true").spawn().unwrap()),
     };
     let mut served = false;
     for _ in 0..60 {
@@ -983,4 +986,54 @@ fn a_rotated_certificate_is_served_without_a_restart() {
     assert!(served, "the new certificate was never served:\n{}", server.log_text());
     assert_eq!(server.get("/healthz").0, 0, "the old CA no longer verifies the server");
     assert_eq!(with_new_ca.validate_pod(&[&s.signed])["allowed"], true);
+}
+
+#[test]
+fn told_to_stop_the_server_finishes_the_reviews_in_flight_and_accepts_no_more() {
+    let s = setup("admission-shutdown");
+    let proxy = slow_proxy(s.peers.registry.address.clone(), Duration::from_millis(1500));
+    let slow = s.signed.replace(&s.peers.registry.address, &proxy);
+    let mut server = Server::start(&s.peers.work, "server", &["--policy", s.policy.to_str().unwrap()]);
+    let body = review("", "Pod", None, pod(&[&slow])).to_string();
+    let in_flight = {
+        let (address, ca, body) = (server.address.clone(), server.ca.clone(), body.clone());
+        std::thread::spawn(move || {
+            let out = Command::new("curl")
+                .args(["-s", "--max-time", "60", "--cacert"])
+                .arg(&ca)
+                .args(["--data-binary", &body])
+                .arg(format!("https://{address}/validate?timeout=20s"))
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    let terminated = Command::new("kill")
+        .args(["-TERM", &server.pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let answer: Value = serde_json::from_str(&in_flight.join().unwrap()).expect("the review in flight is answered");
+    assert_eq!(answer["response"]["allowed"], true, "{answer}");
+    // Then it is gone, having exited cleanly, and nothing more is accepted.
+    let mut exited = None;
+    for _ in 0..100 {
+        exited = server.process.exited();
+        if exited.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        exited.is_some_and(|status| status.success()),
+        "{exited:?}:\n{}",
+        server.log_text()
+    );
+    assert!(
+        server.log_text().contains("finishing the reviews in flight"),
+        "{}",
+        server.log_text()
+    );
+    assert_eq!(server.get("/healthz").0, 0, "no longer accepting");
 }

@@ -132,6 +132,11 @@ impl Background {
     pub fn new(child: std::process::Child) -> Self {
         Background(child)
     }
+
+    /// How it exited, once it has.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.0.try_wait().ok().flatten()
+    }
 }
 
 impl Drop for Background {

@@ -15,7 +15,8 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use ocitrust::core::admission::{request_timeout, REVIEW_SIZE_MAX};
 use ocitrust::{Error, ErrorCode, Result};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::signal::unix::{signal, SignalKind};
 use tokio_rustls::TlsAcceptor;
 
 use crate::admit::{answer_by, Admission, Reviewed};
@@ -23,8 +24,14 @@ use crate::admit::{answer_by, Admission, Reviewed};
 /// How long a client has to finish its TLS handshake and send its request headers.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Serves `admission` on `listen` until the process ends; `ready` is called with the address
-/// bound (a port of 0 picks one).
+/// How long reviews in flight may take to finish once the server is told to stop (the longest a
+/// webhook configuration lets the API server wait).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves `admission` on `listen` until the process is told to stop (SIGTERM, as Kubernetes does
+/// before it removes a Pod, or SIGINT); `ready` is called with the address bound (a port of 0 picks
+/// one). Told to stop, it accepts nothing more, lets the reviews in flight finish (at most
+/// [`SHUTDOWN_GRACE`]), and returns.
 pub fn serve(
     admission: Arc<Admission>,
     listen: SocketAddr,
@@ -38,10 +45,20 @@ pub fn serve(
         .map_err(io)?;
     runtime.block_on(async move {
         let listener = TcpListener::bind(listen).await.map_err(io)?;
+        let mut terminate = signal(SignalKind::terminate()).map_err(io)?;
+        let mut interrupt = signal(SignalKind::interrupt()).map_err(io)?;
         ready(listener.local_addr().map_err(io)?);
         let acceptor = TlsAcceptor::from(tls);
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let mut connections = tokio::task::JoinSet::new();
         loop {
-            let (stream, peer) = match listener.accept().await {
+            while connections.try_join_next().is_some() {}
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                _ = terminate.recv() => break,
+                _ = interrupt.recv() => break,
+            };
+            let (stream, peer) = match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of descriptors, a connection reset before it was accepted: keep serving.
@@ -50,26 +67,61 @@ pub fn serve(
                     continue;
                 }
             };
-            let (acceptor, admission) = (acceptor.clone(), admission.clone());
-            tokio::spawn(async move {
-                let _ = stream.set_nodelay(true);
-                let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(tls)) => tls,
-                    Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake"),
-                    Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
-                };
-                let service = service_fn(move |request| handle(admission.clone(), request));
-                let served = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(HANDSHAKE_TIMEOUT)
-                    .serve_connection(TokioIo::new(tls), service)
-                    .await;
-                if let Err(e) = served {
-                    tracing::debug!(%peer, error = %e, "connection");
-                }
-            });
+            connections.spawn(connection(
+                stream,
+                peer,
+                acceptor.clone(),
+                admission.clone(),
+                stopping.clone(),
+            ));
         }
+        drop(listener);
+        tracing::info!(
+            in_flight = connections.len(),
+            "stopping: finishing the reviews in flight"
+        );
+        let _ = stop.send(true);
+        let finished = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while connections.join_next().await.is_some() {}
+        });
+        if finished.await.is_err() {
+            tracing::warn!("stopping with reviews still in flight after {SHUTDOWN_GRACE:?}");
+        }
+        Ok(())
     })
+}
+
+/// Serves one connection until it closes, or, once `stopping`, until its request in flight is
+/// answered.
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    acceptor: TlsAcceptor,
+    admission: Arc<Admission>,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake"),
+        Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
+    };
+    let service = service_fn(move |request| handle(admission.clone(), request));
+    let served = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HANDSHAKE_TIMEOUT)
+        .serve_connection(TokioIo::new(tls), service);
+    tokio::pin!(served);
+    let result = tokio::select! {
+        result = served.as_mut() => result,
+        _ = async { drop(stopping.wait_for(|stop| *stop).await) } => {
+            served.as_mut().graceful_shutdown();
+            served.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(%peer, error = %e, "connection");
+    }
 }
 
 fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
