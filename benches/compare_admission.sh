@@ -44,17 +44,7 @@ done
 HOME="$work" COSIGN_PASSWORD="" "$OCITRUST_COSIGN" sign --key examples/sample-image/cosign.key \
   --tlog-upload=false -y "${images[@]}" >/dev/null 2>&1
 
-cat >"$work/policy.yaml" <<YAML
-apiVersion: ocitrust.dev/v1alpha1
-kind: TrustPolicy
-defaults: {noMatch: deny}
-authorities:
-  vendor-key: {cosign: {key: $ROOT/examples/sample-image/cosign.pub, tlog: ignore}}
-policies:
-- name: bench
-  scope: ["$address/**"]
-  signatures: {atLeast: 1, of: [vendor-key]}
-YAML
+bash benches/key_policy.sh "$ROOT" "$address" >"$work/policy.yaml"
 pod() { # image... -> an AdmissionReview naming them
   python3 - "$@" <<'PY'
 import json, sys

@@ -32,17 +32,7 @@ HOME="$work" COSIGN_PASSWORD="" "$OCITRUST_COSIGN" sign --key examples/sample-im
   --tlog-upload=false -y $(cat "$work/images") >/dev/null 2>&1
 head -n "$((IMAGES / 5))" "$work/images" >"$work/fifth"
 
-cat >"$work/policy.yaml" <<YAML
-apiVersion: ocitrust.dev/v1alpha1
-kind: TrustPolicy
-defaults: {noMatch: deny}
-authorities:
-  vendor-key: {cosign: {key: $ROOT/examples/sample-image/cosign.pub, tlog: ignore}}
-policies:
-- name: bench
-  scope: ["$address/**"]
-  signatures: {atLeast: 1, of: [vendor-key]}
-YAML
+bash benches/key_policy.sh "$ROOT" "$address" >"$work/policy.yaml"
 
 log_lines() { grep -c "$1" "$work/registry/log" || true; }
 millis() { awk -v ns="$1" 'BEGIN {printf "%.0f", ns / 1e6}'; }
