@@ -666,40 +666,16 @@ fn a_verification_slower_than_the_deadline_is_denied_in_time_and_its_result_serv
 /// Signs `reference` keyless with cosign v3 inside a fresh loopback Sigstore; leaves the stack's
 /// trusted root (`keyless/trusted_root.json`) and issuer (`keyless/issuer`) in the peers' work.
 fn sign_keyless(peers: &Peers, reference: &str) -> PathBuf {
-    let work = peers.dir("keyless");
-    let script = work.join("sign.sh");
-    std::fs::write(
-        &script,
-        format!(
-            r#"set -euo pipefail
-cd "{work}"
-export DOCKER_CONFIG="{docker}"
-"{v3}" sign --yes --signing-config "$SIGSTORE_STACK_SIGNING_CONFIG" --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" \
-  --identity-token "$SIGSTORE_STACK_TOKEN" "{reference}"
-cp "$SIGSTORE_STACK_TRUSTED_ROOT" trusted_root.json
-printf '%s' "$SIGSTORE_STACK_ISSUER" > issuer
-"#,
-            work = work.display(),
-            docker = peers.work.join(".docker").display(),
-            v3 = tool("OCITRUST_COSIGN_V3"),
-        ),
-    )
-    .unwrap();
-    let stack = root().join("tests/tools/sigstore_stack.py");
-    let (stack, state) = (stack.to_str().unwrap(), work.join("stack"));
-    let args = [
-        stack,
-        state.to_str().unwrap(),
-        &tool("OCITRUST_COSIGN_V3"),
-        "--",
-        "bash",
-        script.to_str().unwrap(),
-    ];
-    ok(
-        run("python3", &args, &work, &[]),
-        "keyless signing by cosign v3 against the loopback Sigstore",
+    let commands = format!(
+        r#""{v3}" sign --yes --signing-config "$SIGSTORE_STACK_SIGNING_CONFIG" --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" \
+  --identity-token "$SIGSTORE_STACK_TOKEN" "{reference}""#,
+        v3 = tool("OCITRUST_COSIGN_V3"),
     );
-    work
+    peers.in_sigstore_stack(
+        "keyless",
+        &commands,
+        "keyless signing by cosign v3 against the loopback Sigstore",
+    )
 }
 
 /// Signs `reference` (by digest) with notation under a test key `admission`; returns the

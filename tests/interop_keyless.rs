@@ -16,16 +16,8 @@ use support::*;
 /// Rekor bundle) keyless inside a fresh stack, has cosign verify each (its output kept in `work`),
 /// and leaves the trusted root and issuer there.
 fn sign_keyless(peers: &Peers, bundle_ref: &str, legacy_ref: &str, rekor_ref: &str) -> std::path::PathBuf {
-    let work = peers.dir("keyless");
-    let script = work.join("sign.sh");
-    let docker_config = peers.work.join(".docker");
-    std::fs::write(
-        &script,
-        format!(
-            r#"set -euo pipefail
-cd "{work}"
-export DOCKER_CONFIG="{docker}"
-"{v3}" sign --yes --signing-config "$SIGSTORE_STACK_SIGNING_CONFIG" --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" \
+    let commands = format!(
+        r#""{v3}" sign --yes --signing-config "$SIGSTORE_STACK_SIGNING_CONFIG" --trusted-root "$SIGSTORE_STACK_TRUSTED_ROOT" \
   --identity-token "$SIGSTORE_STACK_TOKEN" "{bundle_ref}"
 printf '%s' '{sbom}' > sbom.json
 "{v3}" attest --yes --type cyclonedx --predicate sbom.json --signing-config "$SIGSTORE_STACK_SIGNING_CONFIG" \
@@ -70,34 +62,16 @@ SIGSTORE_ROOT_FILE="$SIGSTORE_STACK_FULCIO_ROOT" SIGSTORE_CT_LOG_PUBLIC_KEY_FILE
   SIGSTORE_REKOR_PUBLIC_KEY="$SIGSTORE_STACK_REKOR_V1_KEY" \
   "{v2}" verify --certificate-identity "$SIGSTORE_STACK_IDENTITY" --certificate-oidc-issuer "$SIGSTORE_STACK_ISSUER" \
   --offline "{rekor_ref}" > cosign-v2-rekor-verify.json
-cp "$SIGSTORE_STACK_TRUSTED_ROOT" trusted_root.json
-printf '%s' "$SIGSTORE_STACK_ISSUER" > issuer
 "#,
-            work = work.display(),
-            docker = docker_config.display(),
-            v3 = tool("OCITRUST_COSIGN_V3"),
-            sbom = SBOM,
-            v2 = tool("OCITRUST_COSIGN"),
-        ),
-    )
-    .unwrap();
-    ok(
-        run(
-            "python3",
-            &[
-                root().join("tests/tools/sigstore_stack.py").to_str().unwrap(),
-                work.join("stack").to_str().unwrap(),
-                &tool("OCITRUST_COSIGN_V3"),
-                "--",
-                "bash",
-                script.to_str().unwrap(),
-            ],
-            &work,
-            &[],
-        ),
-        "keyless signing by cosign v3 and v2 against the loopback Sigstore, and cosign's verification",
+        v3 = tool("OCITRUST_COSIGN_V3"),
+        sbom = SBOM,
+        v2 = tool("OCITRUST_COSIGN"),
     );
-    work
+    peers.in_sigstore_stack(
+        "keyless",
+        &commands,
+        "keyless signing by cosign v3 and v2 against the loopback Sigstore, and cosign's verification",
+    )
 }
 
 /// The SBOM cosign v3 attests keyless.

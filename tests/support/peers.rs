@@ -312,6 +312,37 @@ impl Peers {
         )
     }
 
+    /// Runs the shell `commands` in `self.dir(name)` inside a fresh loopback Sigstore
+    /// (tests/tools/sigstore_stack.py, which sets the SIGSTORE_STACK_* variables), with these peers'
+    /// Docker config; leaves the stack's trusted root (`trusted_root.json`) and OIDC issuer (`issuer`)
+    /// in that directory, and returns it. `what` names the step if it fails.
+    pub fn in_sigstore_stack(&self, name: &str, commands: &str, what: &str) -> PathBuf {
+        let work = self.dir(name);
+        let script = work.join("sign.sh");
+        std::fs::write(
+            &script,
+            format!(
+                "set -euo pipefail\ncd \"{work}\"\nexport DOCKER_CONFIG=\"{docker}\"\n{commands}\ncp \"$SIGSTORE_STACK_TRUSTED_ROOT\" trusted_root.json\nprintf '%s' \"$SIGSTORE_STACK_ISSUER\" > issuer\n",
+                work = work.display(),
+                docker = self.work.join(".docker").display(),
+            ),
+        )
+        .unwrap();
+        let stack = root().join("tests/tools/sigstore_stack.py");
+        let state = work.join("stack");
+        let cosign = tool("OCITRUST_COSIGN_V3");
+        let args = [
+            stack.to_str().unwrap(),
+            state.to_str().unwrap(),
+            &cosign,
+            "--",
+            "bash",
+            script.to_str().unwrap(),
+        ];
+        ok(run("python3", &args, &work, &[]), what);
+        work
+    }
+
     pub fn cosign(&self, args: &[&str], cwd: &Path, password: &str) -> Output {
         let docker_config = self.work.join(".docker");
         run(
