@@ -5,7 +5,7 @@
 use ocitrust_core::cosign::Attachment;
 use ocitrust_core::{Digest, Reference, Result};
 use ocitrust_registry::remote::{discover_in_registry, discover_referrers, RegistryClient, RegistryOptions};
-use ocitrust_registry::{discover_in_layout, discover_layout_referrers, FetchedLayer, LayoutReference, OciLayout};
+use ocitrust_registry::{discover_in_layout, discover_layout_referrers, FetchedLayer, LayoutReference};
 
 /// The notation signatures of one image.
 #[derive(Debug)]
@@ -21,7 +21,7 @@ pub struct NotationSignatures {
 pub fn notation_signatures(reference: &str, registry: &RegistryOptions) -> Result<NotationSignatures> {
     if LayoutReference::is_layout_reference(reference) {
         let layout_ref = LayoutReference::parse(reference)?;
-        let layout = OciLayout::open(&layout_ref.path)?;
+        let layout = layout_ref.open(Default::default())?;
         let mut found = discover_in_layout(&layout, &layout_ref, None, Attachment::Signatures)?;
         discover_layout_referrers(&layout, &layout_ref, &mut found)?;
         return Ok(NotationSignatures {

@@ -49,11 +49,12 @@ pub(crate) fn store_referrer(
         });
     }
     let layout_ref = LayoutReference::parse(reference)?;
-    let layout = OciLayout::open(&layout_ref.path)?;
+    let directory = layout_ref.source.writable_directory()?;
+    let layout = OciLayout::open(directory)?;
     let mut writer = layout.writer()?;
-    let current = OciLayout::open(&layout_ref.path)?;
+    let current = OciLayout::open(directory)?;
     let evidence = discover_in_layout(&current, &layout_ref, None, Attachment::Signatures)?;
-    let identity = identity.map_or_else(|| layout_ref.path.display().to_string(), str::to_owned);
+    let identity = identity.map_or_else(|| directory.display().to_string(), str::to_owned);
     let new = make(&evidence.subject, &identity)?;
     for blob in &new.blobs {
         writer.write_blob(blob)?;
@@ -69,6 +70,6 @@ pub(crate) fn store_referrer(
     Ok(SignOutcome {
         subject: evidence.subject.digest().clone(),
         signature_manifest: digest.clone(),
-        location: format!("oci:{}@{digest}", layout_ref.path.display()),
+        location: layout_ref.pinned(&digest),
     })
 }

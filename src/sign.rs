@@ -144,15 +144,16 @@ fn attach(
         return attach_in_registry(reference, attachment, identity, registry, make);
     }
     let layout_ref = LayoutReference::parse(reference)?;
-    let layout = OciLayout::open(&layout_ref.path)?;
+    let directory = layout_ref.source.writable_directory()?;
+    let layout = OciLayout::open(directory)?;
     // Locked from reading the old signatures to writing the new index: a concurrent signer waits,
     // then appends to what this one wrote. So the layout is read again once the lock is held.
     let mut writer = layout.writer()?;
-    let current = OciLayout::open(&layout_ref.path)?;
+    let current = OciLayout::open(directory)?;
     let evidence = discover_in_layout(&current, &layout_ref, None, attachment)?;
     let subject_entry = &evidence.entry;
     let subject = evidence.subject.digest().clone();
-    let identity = identity.map_or_else(|| layout_ref.path.display().to_string(), str::to_owned);
+    let identity = identity.map_or_else(|| directory.display().to_string(), str::to_owned);
     let existing = evidence.signatures.as_ref().map(|(m, _, _)| m);
     let new = make(&subject, &identity, existing)?;
 
@@ -169,7 +170,7 @@ fn attach(
             (COSIGN_KIND_ANNOTATION, attachment.cosign_save_kind()),
             format!(
                 "{} (cosign save {} {manifest_digest})",
-                layout_ref.path.display(),
+                directory.display(),
                 match attachment {
                     Attachment::Signatures => "signatures",
                     Attachment::Attestations => "attestations",
@@ -179,7 +180,7 @@ fn attach(
     } else {
         (
             (REF_NAME_ANNOTATION, tag.as_str()),
-            format!("oci:{}:{tag}", layout_ref.path.display()),
+            format!("{}:{tag}", layout_ref.source),
         )
     };
     let entry = IndexEntry {

@@ -50,7 +50,7 @@ pub fn tree(reference: &str, options: &RegistryOptions) -> Result<Attached> {
 /// [`tree`] through an existing client (its options apply).
 pub(crate) fn tree_with(client: &RegistryClient, reference: &str) -> Result<Attached> {
     let options = client.options();
-    if reference.starts_with("oci:") {
+    if ocitrust_registry::LayoutReference::is_layout_reference(reference) {
         return Err(Error::new(
             ErrorCode::Unsupported,
             format!("{reference}: tree reads registries; for a layout, its index.json lists every tag"),

@@ -4,7 +4,7 @@
 use ocitrust_core::cosign::tag_schema_tag;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result};
 use ocitrust_registry::remote::{RegistryClient, RegistryOptions};
-use ocitrust_registry::{LayoutReference, OciLayout};
+use ocitrust_registry::LayoutReference;
 
 /// The tag-scheme suffix for `kind` as `cosign triangulate --type` names it; `None` for `digest`,
 /// which asks for the image itself, pinned.
@@ -53,12 +53,8 @@ pub(crate) fn triangulate_with(
     let suffix = suffix(kind)?;
     if LayoutReference::is_layout_reference(reference) {
         let layout_ref = LayoutReference::parse(reference)?;
-        let entry = OciLayout::open(&layout_ref.path)?.resolve(&layout_ref.selector)?;
-        return Ok(locate(
-            &format!("oci:{}", layout_ref.path.display()),
-            &entry.digest,
-            suffix,
-        ));
+        let entry = layout_ref.open(Default::default())?.resolve(&layout_ref.selector)?;
+        return Ok(locate(&layout_ref.source.to_string(), &entry.digest, suffix));
     }
     let parsed = Reference::parse(reference)?;
     let digest = match parsed.digest() {

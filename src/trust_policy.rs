@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ocitrust_core::policy::{
     compile, decide, needs, select, CompiledPolicy, Decision, ImageFacts, Judged, Mode, NoMatch, Platforms,
-    PolicyEvidence, PolicyFiles, PositionedError, ScopeName, TrustPolicy, LAYOUT_PREFIX,
+    PolicyEvidence, PolicyFiles, PositionedError, ScopeName, TrustPolicy,
 };
 use ocitrust_core::sigstore::unix_seconds;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
@@ -291,7 +291,7 @@ impl Found {
 fn pinned(reference: &str, digest: &Digest) -> Result<String> {
     if LayoutReference::is_layout_reference(reference) {
         let layout = LayoutReference::parse(reference)?;
-        return Ok(format!("{LAYOUT_PREFIX}{}@{digest}", layout.path.display()));
+        return Ok(layout.pinned(digest));
     }
     Ok(Reference::parse(reference)?.with_digest(digest.clone()).full_name())
 }
@@ -314,10 +314,7 @@ fn scope_name(reference: &str, scope: Option<&str>) -> Result<ScopeName> {
                 }
                 _ => scope.to_owned(),
             },
-            None => format!(
-                "{LAYOUT_PREFIX}{}",
-                layout.path.display().to_string().trim_end_matches('/')
-            ),
+            None => layout.source.to_string(),
         };
         return Ok(ScopeName {
             repository,

@@ -17,7 +17,6 @@ use ocitrust_core::notation::{
     ANY_REPOSITORY,
 };
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
-use ocitrust_core::policy::LAYOUT_PREFIX;
 use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustedRoot};
 use ocitrust_core::verdict::{CheckName, SignatureReport, Subject};
 use ocitrust_core::x509::revocation::RevocationSource;
@@ -30,7 +29,7 @@ use ocitrust_registry::remote::{
     discover_in_registry, discover_referrers, HttpRevocationSource, RegistryClient, RegistryOptions,
 };
 use ocitrust_registry::NotationConfigDir;
-use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference, OciLayout};
+use ocitrust_registry::{discover_in_layout, discover_layout_referrers, LayoutReference};
 
 use crate::evidence::{Evidence, Found, IndexEvidence, NotationEvidence, ReferrerEvidence};
 use crate::fact_cache::{FactCache, FactKey};
@@ -181,10 +180,10 @@ impl Verifier {
     pub fn resolve(&self, reference: &str) -> Result<Resolved> {
         let (pinned, manifest) = if LayoutReference::is_layout_reference(reference) {
             let layout_ref = LayoutReference::parse(reference)?;
-            let layout = OciLayout::open_with_budget(&layout_ref.path, self.new_budget())?;
+            let layout = layout_ref.open(self.new_budget())?;
             let entry = layout.resolve(&layout_ref.selector)?;
             let manifest = layout.read_manifest(&entry.digest)?;
-            let pinned = format!("{LAYOUT_PREFIX}{}@{}", layout_ref.path.display(), manifest.digest());
+            let pinned = layout_ref.pinned(manifest.digest());
             (pinned, manifest)
         } else {
             let parsed = Reference::parse(reference)?;
@@ -428,7 +427,7 @@ impl Verifier {
             return self.verify_in_registry(reference, limit, wanted);
         }
         let layout_ref = LayoutReference::parse(reference)?;
-        let layout = OciLayout::open_with_budget(&layout_ref.path, self.new_budget())?;
+        let layout = layout_ref.open(self.new_budget())?;
         let mut found = discover_in_layout(&layout, &layout_ref, self.platform.as_ref(), wanted.attachment())?;
         // A layout belongs to no repository: without a scope, only a `*` statement applies.
         let scope = self.notation_scope.as_deref().unwrap_or(ANY_REPOSITORY);

@@ -44,7 +44,7 @@ pub struct AttestArgs {
     /// The statement subject's name (default: the layout path or the image's repository).
     #[arg(long)]
     sign_container_identity: Option<String>,
-    /// The image: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
+    /// The image: registry/repo[:tag|@digest], oci:PATH[:TAG|@DIGEST] for a layout, or oci-archive:FILE[:TAG|@DIGEST] (- for stdin) for one in a tar.
     reference: String,
 }
 
@@ -100,7 +100,7 @@ pub struct VerifyAttestationArgs {
     /// Output: the verified DSSE envelopes (json, text), or the full verdict.
     #[arg(short = 'o', long, value_enum, default_value = "json")]
     output: Format,
-    /// Images: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
+    /// Images: registry/repo[:tag|@digest], oci:PATH[:TAG|@DIGEST] for a layout, or oci-archive:FILE[:TAG|@DIGEST] (- for stdin) for one in a tar.
     #[arg(required = true)]
     references: Vec<String>,
 }

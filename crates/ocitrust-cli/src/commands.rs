@@ -81,7 +81,7 @@ enum Command {
         output: Format,
         #[command(flatten)]
         registry: RegistryArgs,
-        /// Images to verify: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
+        /// Images to verify: registry/repo[:tag|@digest], oci:PATH[:TAG|@DIGEST] for a layout, or oci-archive:FILE[:TAG|@DIGEST] (- for stdin) for one in a tar.
         #[arg(required = true)]
         references: Vec<String>,
     },
@@ -358,7 +358,7 @@ pub(crate) fn load_signing_key(path: &Path) -> Result<ocitrust::SigningKey> {
 /// A registry tag can be moved to other content; say which digest was used, to pin it.
 pub(crate) fn warn_if_mutable(reference: &str, digest: &ocitrust::Digest) {
     if let Ok(parsed) = ocitrust::Reference::parse(reference) {
-        if parsed.digest().is_none() && !reference.starts_with("oci:") {
+        if parsed.digest().is_none() && !ocitrust::registry::LayoutReference::is_layout_reference(reference) {
             say!(
                 "WARNING: {reference} is a tag, which can be moved to other content; this was {}@{digest} (use the digest to pin it)",
                 parsed.name(),

@@ -78,7 +78,7 @@ pub struct EvalArgs {
     from_file: Option<PathBuf>,
     #[command(flatten)]
     registry: RegistryArgs,
-    /// Images: registry/repo[:tag|@digest], or oci:PATH[:TAG|@DIGEST] for a layout.
+    /// Images: registry/repo[:tag|@digest], oci:PATH[:TAG|@DIGEST] for a layout, or oci-archive:FILE[:TAG|@DIGEST] (- for stdin) for one in a tar.
     #[arg(required_unless_present = "from_file")]
     references: Vec<String>,
 }

@@ -127,7 +127,7 @@ fn signature_referrers(
         .iter()
         .filter(|m| m.subject() == Some(digest.as_str()))
         .map(|m| {
-            let place = format!("{}@{}", reference.path.display(), m.digest());
+            let place = format!("{}@{}", reference.source.path_shown(), m.digest());
             (m.artifact_type(), place, m)
         });
     collect_signature_referrers(
@@ -183,10 +183,10 @@ fn signatures_of(
         }
     }
     let location = match &source {
-        SignatureSource::Tag(tag) => format!("{}:{tag}", reference.path.display()),
+        SignatureSource::Tag(tag) => format!("{}:{tag}", reference.source.path_shown()),
         SignatureSource::CosignSaveLayout => format!(
             "{} (cosign save {} {})",
-            reference.path.display(),
+            reference.source.path_shown(),
             match attachment {
                 Attachment::Signatures => "signatures",
                 Attachment::Attestations => "attestations",

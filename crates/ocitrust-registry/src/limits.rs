@@ -25,6 +25,17 @@ pub const NOTATION_SIGNATURES_DEFAULT: usize = 100;
 /// verdict, so it also bounds the memory a hostile image can make a verification use.
 pub const READ_BUDGET_DEFAULT: u64 = 64 * 1024 * 1024;
 
+/// Entries an `oci-archive` may have (files and directories); a layout has a few per image.
+pub const ARCHIVE_ENTRIES_MAX: usize = 10_000;
+/// Bytes of tar stream an `oci-archive` may be (after decompression): the layers it carries are
+/// passed over, never held, but a stream without end must still end.
+pub const ARCHIVE_BYTES_MAX: u64 = 64 * 1024 * 1024 * 1024;
+/// Largest file of an `oci-archive` held in memory: the largest any read of a layout accepts
+/// (`index.json` and manifests). A larger blob is known by its size only.
+pub const ARCHIVE_HELD_FILE_SIZE_MAX: u64 = INDEX_JSON_SIZE_MAX;
+/// Bytes of an `oci-archive` held in memory in all (its manifests, configs and small blobs).
+pub const ARCHIVE_HELD_BYTES_MAX: u64 = 256 * 1024 * 1024;
+
 /// What is left of the bytes one verification may read ([`READ_BUDGET_DEFAULT`] unless chosen).
 /// Shared by the concurrent fetches of one verification.
 #[derive(Debug)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use ocitrust::core::notation::target_artifact;
 use ocitrust::registry::remote::{HttpRevocationSource, RegistryOptions};
+use ocitrust::registry::LayoutReference;
 use ocitrust::{CheckName, Error, ErrorCode, Outcome, Result, Verdict, Verifier};
 
 use super::{parse_key_value, NotationRegistryArgs};
@@ -14,8 +15,8 @@ use crate::terminal::{field, say, show};
 /// `notation verify`'s flags.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// The artifact: registry/repository@digest (or :tag), oci:PATH@DIGEST, or with --oci-layout
-    /// PATH@DIGEST.
+    /// The artifact: registry/repository@digest (or :tag), oci:PATH@DIGEST, oci-archive:FILE@DIGEST
+    /// (- for stdin), or with --oci-layout PATH@DIGEST.
     reference: String,
     /// The reference names an OCI image layout directory (PATH@DIGEST or PATH:TAG).
     #[arg(long)]
@@ -96,7 +97,7 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
             "verifying an artifact in an OCI layout needs the trust policy scope it is verified under: --scope",
         ));
     }
-    let unscoped_layout = reference.starts_with("oci:") && args.scope.is_none();
+    let unscoped_layout = LayoutReference::is_layout_reference(&reference) && args.scope.is_none();
     let deadline = std::time::Instant::now() + args.timeout;
     let authority = ocitrust::notation_authority(args.trust_policy.as_deref(), args.trust_store.as_deref())?;
     let mut source = HttpRevocationSource::with_default_cache();
@@ -196,13 +197,9 @@ fn pinned_name(reference: &str, verdict: &Verdict) -> Result<String> {
 
 /// [`pinned_name`] of `reference` resolved to `digest`.
 pub(super) fn pinned_name_of(reference: &str, digest: &ocitrust::Digest) -> Result<String> {
-    if let Some(layout) = reference.strip_prefix("oci:") {
-        let path = layout.split('@').next().unwrap_or(layout);
-        let path = match path.rsplit_once(':') {
-            Some((path, tag)) if !tag.contains('/') => path,
-            _ => path,
-        };
-        return Ok(format!("{path}@{digest}"));
+    if LayoutReference::is_layout_reference(reference) {
+        let layout = LayoutReference::parse(reference)?;
+        return Ok(format!("{}@{digest}", layout.source.path_shown()));
     }
     let parsed = ocitrust::Reference::parse(reference)?;
     Ok(format!("{}/{}@{digest}", parsed.registry(), parsed.repository()))

@@ -22,5 +22,5 @@ pub use decide::{decide, needs, select, Decision, Explanation, ImageFacts, Judge
 pub use document::{Mode, NoMatch, Platforms, TrustPolicy};
 pub use import_containers::{import_containers, ContainersImport};
 pub use import_notation::{import_notation, NotationStoreFiles};
-pub use scope::{ScopeName, ScopePattern, LAYOUT_PREFIX};
+pub use scope::{ScopeName, ScopePattern, ARCHIVE_PREFIX, LAYOUT_PREFIX};
 pub use tree::{Position, PositionedError};

@@ -17,6 +17,8 @@ use crate::reference::Reference;
 
 /// The prefix that names an OCI layout.
 pub const LAYOUT_PREFIX: &str = "oci:";
+/// The prefix that names an OCI layout in a tar archive.
+pub const ARCHIVE_PREFIX: &str = "oci-archive:";
 
 /// How an image is named for scope matching.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,9 +107,12 @@ impl ScopePattern {
         let invalid = |why: &str| PositionedError::new(at, format!("invalid scope {text:?}: {why}"));
         let kind = if text == "*" || text == "**" {
             PatternKind::Everything
-        } else if let Some(path) = text.strip_prefix(LAYOUT_PREFIX) {
+        } else if let Some(path) = text
+            .strip_prefix(LAYOUT_PREFIX)
+            .or_else(|| text.strip_prefix(ARCHIVE_PREFIX))
+        {
             if path.is_empty() {
-                return Err(invalid("oci: needs a path"));
+                return Err(invalid("oci: and oci-archive: need a path"));
             }
             if path.contains('*') {
                 PatternKind::Glob(glob_parts(text).map_err(|why| invalid(&why))?)

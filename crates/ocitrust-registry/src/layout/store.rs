@@ -9,7 +9,8 @@ use ocitrust_core::oci::Manifest;
 use ocitrust_core::{Digest, Error, ErrorCode, Result};
 use serde_json::{json, Value};
 
-use super::files::LayoutDirectory;
+use super::archive::ArchiveFiles;
+use super::files::{refused, LayoutDirectory};
 use super::LayoutSelector;
 use crate::limits::{ReadBudget, INDEX_JSON_SIZE_MAX, MANIFEST_SIZE_MAX};
 
@@ -86,12 +87,28 @@ fn is_attached_artifact_tag(tag: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// An OCI image layout directory, read with every file checked ([`super::files`]) and every byte
-/// charged to one read budget.
+/// Where a layout's files are read from.
+#[derive(Debug)]
+enum LayoutFiles {
+    Directory(LayoutDirectory),
+    Archive(Arc<ArchiveFiles>),
+}
+
+impl LayoutFiles {
+    fn read(&self, relative: &Path, size_max: u64, budget: &ReadBudget) -> Result<Vec<u8>> {
+        match self {
+            LayoutFiles::Directory(directory) => directory.read(relative, size_max, budget),
+            LayoutFiles::Archive(archive) => archive.read(relative, size_max, budget),
+        }
+    }
+}
+
+/// An OCI image layout, in a directory or a tar archive, read with every file checked
+/// ([`super::files`], [`super::archive`]) and every byte charged to one read budget.
 #[derive(Debug, Clone)]
 pub struct OciLayout {
     root: PathBuf,
-    directory: Arc<LayoutDirectory>,
+    files: Arc<LayoutFiles>,
     budget: Arc<ReadBudget>,
     /// `index.json` as it was when the layout was opened: one consistent view for every lookup.
     entries: Arc<[IndexEntry]>,
@@ -107,10 +124,27 @@ impl OciLayout {
     /// Opens an existing layout whose reads count against `budget` (shared by one verification).
     pub fn open_with_budget(root: impl Into<PathBuf>, budget: Arc<ReadBudget>) -> Result<Self> {
         let root = root.into();
+        let directory = LayoutDirectory::open(&root)
+            .map_err(|e| e.context(format!("{} is not an OCI image layout", root.display())))?;
+        Self::from_files(root, LayoutFiles::Directory(directory), budget)
+    }
+
+    /// Opens the layout in the tar archive at `path` (plain or gzip), read without unpacking it.
+    pub fn open_archive(path: &Path, budget: Arc<ReadBudget>) -> Result<Self> {
+        let archive = ArchiveFiles::from_file(path)?;
+        Self::from_files(path.to_owned(), LayoutFiles::Archive(Arc::new(archive)), budget)
+    }
+
+    /// Opens the layout in the tar archive on standard input, read once for the whole process.
+    pub fn open_archive_on_stdin(budget: Arc<ReadBudget>) -> Result<Self> {
+        let archive = ArchiveFiles::from_stdin()?;
+        Self::from_files(PathBuf::from("-"), LayoutFiles::Archive(archive), budget)
+    }
+
+    fn from_files(root: PathBuf, files: LayoutFiles, budget: Arc<ReadBudget>) -> Result<Self> {
         let marker = root.join("oci-layout");
         let not_a_layout = |e: Error| e.context(format!("{} is not an OCI image layout", root.display()));
-        let directory = LayoutDirectory::open(&root).map_err(not_a_layout)?;
-        let bytes = directory
+        let bytes = files
             .read(Path::new("oci-layout"), OCI_LAYOUT_FILE_SIZE_MAX, &budget)
             .map_err(not_a_layout)?;
         let version = serde_json::from_slice::<Value>(&bytes)
@@ -127,7 +161,7 @@ impl OciLayout {
         }
         let mut layout = OciLayout {
             root,
-            directory: Arc::new(directory),
+            files: Arc::new(files),
             budget,
             entries: Arc::new([]),
         };
@@ -140,9 +174,17 @@ impl OciLayout {
         &self.budget
     }
 
-    /// The layout directory.
+    /// The layout directory, or the archive it is in (`-` for standard input).
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The directory of a layout that may be written to: an archive's may not.
+    pub(crate) fn writable_root(&self) -> Result<&Path> {
+        match *self.files {
+            LayoutFiles::Directory(_) => Ok(&self.root),
+            LayoutFiles::Archive(_) => Err(refused(&self.root, "is an archive, which is only read; writing")),
+        }
     }
 
     /// The entries of `index.json`, read (once) when the layout was opened.
@@ -254,7 +296,7 @@ impl OciLayout {
     /// Reads the file at `relative` in the layout (checked as [`super::files`] says), charging the
     /// layout's budget.
     pub(crate) fn read_file(&self, relative: &Path, size_max: u64) -> Result<Vec<u8>> {
-        self.directory.read(relative, size_max, &self.budget)
+        self.files.read(relative, size_max, &self.budget)
     }
 
     /// Where the blob `digest` is, relative to the layout's root.

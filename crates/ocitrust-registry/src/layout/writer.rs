@@ -53,7 +53,7 @@ impl OciLayout {
     pub fn writer(&self) -> Result<LayoutWriter<'_>> {
         Ok(LayoutWriter {
             layout: self,
-            _lock: lock_directory(self.root())?,
+            _lock: lock_directory(self.writable_root()?)?,
             created: Vec::new(),
             committed: false,
         })
