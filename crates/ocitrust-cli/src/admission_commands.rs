@@ -103,7 +103,7 @@ fn serve_reviews(args: ServeArgs) -> Result<()> {
     let verifier = Verifier::trusting([]).registry_options(args.registry.options());
     let admission = Admission::new(policy, verifier, cache).mutating(args.mutate_digest);
     serve(Arc::new(admission), args.listen, tls, |address| {
-        println!("ocitrust admission: serving on https://{address}");
+        crate::stdout::line(&format!("ocitrust admission: serving on https://{address}"));
         let _ = std::io::stdout().flush();
     })
 }

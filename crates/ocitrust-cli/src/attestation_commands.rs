@@ -133,7 +133,7 @@ pub fn verify_attestation(args: VerifyAttestationArgs, registry: RegistryOptions
                 output::print_certificate_lines(certificate);
             }
             if let Some(attestation) = &report.attestation {
-                println!("{}", String::from_utf8_lossy(&attestation.envelope));
+                crate::stdout::line(&String::from_utf8_lossy(&attestation.envelope));
             }
         }
         if let Some(path) = &args.output_predicate {

@@ -57,7 +57,7 @@ pub fn verify_blob(bundle: &Path, file_or_digest: &str, trust: &TrustArgs, outpu
     };
     let verdict = verifier.verify_blob(&bundle, artifact, file_or_digest)?;
     if output == Format::Verdict {
-        println!("{}", verdict.to_json()?);
+        crate::stdout::line(&verdict.to_json()?);
     }
     require_verified(&verdict)?;
     for option in &verdict.insecure {

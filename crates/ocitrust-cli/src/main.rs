@@ -9,6 +9,7 @@ mod notation_commands;
 mod output;
 mod password;
 mod policy_commands;
+mod stdout;
 mod terminal;
 mod trust_args;
 

@@ -47,7 +47,7 @@ pub fn print_header(reference: &str, verdict: &Verdict, annotations_checked: boo
 /// Prints the verified payloads (or the verdict) of `reference` on standard output.
 pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Result<()> {
     match format {
-        Format::Verdict => println!("{}", verdict.to_json()?),
+        Format::Verdict => crate::stdout::line(&verdict.to_json()?),
         Format::Text => {
             for Printed {
                 payload, certificate, ..
@@ -76,7 +76,7 @@ pub fn print_verdict(reference: &str, verdict: &Verdict, format: Format) -> Resu
                 .collect::<Result<Vec<_>>>()?;
             let text = ocitrust::core::go_json::to_go_json(&payloads)
                 .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-            println!("\n{text}");
+            crate::stdout::line(&format!("\n{text}"));
         }
     }
     Ok(())

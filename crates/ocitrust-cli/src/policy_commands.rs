@@ -145,7 +145,7 @@ fn import(from: ImportCommand) -> Result<()> {
             imported.document
         }
     };
-    print!("{}", crate::terminal::escape(&document));
+    crate::stdout::write(&crate::terminal::escape(&document));
     Ok(())
 }
 
@@ -204,7 +204,7 @@ fn evaluate(args: EvalArgs, explain: bool) -> Result<()> {
                 print_tree(decision);
             } else if args.output == EvalFormat::Json {
                 match decision.to_json() {
-                    Ok(json) => println!("{json}"),
+                    Ok(json) => crate::stdout::line(&json),
                     Err(error) => printed = Err(error),
                 }
             } else {

@@ -49,7 +49,7 @@ macro_rules! say {
 /// `println!` for text that may hold input: the formatted line, escaped.
 macro_rules! show {
     ($($arg:tt)*) => {
-        println!("{}", $crate::terminal::escape(&format!($($arg)*)))
+        $crate::stdout::line(&$crate::terminal::escape(&format!($($arg)*)))
     };
 }
 
