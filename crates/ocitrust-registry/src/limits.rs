@@ -33,8 +33,9 @@ pub const ARCHIVE_BYTES_MAX: u64 = 64 * 1024 * 1024 * 1024;
 /// Largest file of an `oci-archive` held in memory: the largest any read of a layout accepts
 /// (`index.json` and manifests). A larger blob is known by its size only.
 pub const ARCHIVE_HELD_FILE_SIZE_MAX: u64 = INDEX_JSON_SIZE_MAX;
-/// Bytes of an `oci-archive` held in memory in all (its manifests, configs and small blobs).
-pub const ARCHIVE_HELD_BYTES_MAX: u64 = 256 * 1024 * 1024;
+/// Bytes of an `oci-archive` held in memory in all (its manifests, configs, signatures and other
+/// small blobs that are not image layers).
+pub const ARCHIVE_HELD_BYTES_MAX: u64 = 128 * 1024 * 1024;
 
 /// What is left of the bytes one verification may read ([`READ_BUDGET_DEFAULT`] unless chosen).
 /// Shared by the concurrent fetches of one verification.

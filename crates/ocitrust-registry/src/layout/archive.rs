@@ -8,8 +8,9 @@
 //!   [`ARCHIVE_BYTES_MAX`]); an entry that claims to extend past the end of its file is refused;
 //! - of the layout's files only `oci-layout`, `index.json` and blobs of at most
 //!   [`ARCHIVE_HELD_FILE_SIZE_MAX`] bytes are held in memory ([`ARCHIVE_HELD_BYTES_MAX`] in all);
-//!   larger blobs (image layers, which verification never reads) are remembered by size only, so
-//!   a read of one fails as a read of a file past its limit in a layout directory would.
+//!   image layers (gzip, zstd or tar data, which verification never reads) and larger blobs are
+//!   remembered by size only, so a read of one fails as a read of a file past its limit in a
+//!   layout directory would.
 //!
 //! What is held is read through the layout's read budget like a directory's files, and checked
 //! against its digest by the layout as any blob is.
@@ -35,6 +36,8 @@ enum HeldFile {
     Bytes(Vec<u8>),
     /// Larger than [`ARCHIVE_HELD_FILE_SIZE_MAX`]: not held, only its size is known.
     TooLarge(u64),
+    /// Image layer data: not held.
+    Layer(u64),
 }
 
 /// The files of a layout read from a tar archive.
@@ -75,17 +78,18 @@ impl ArchiveFiles {
     /// The archive on standard input (read at the first call, then shared).
     pub(crate) fn from_stdin() -> Result<Arc<Self>> {
         STDIN_ARCHIVE
-            .get_or_init(|| {
-                let mut reader = BufReader::new(io::stdin().lock());
-                let name = "standard input".to_owned();
-                let read = match is_gzip(&mut reader) {
-                    Ok(true) => Self::from_stream(name, MultiGzDecoder::new(reader)),
-                    Ok(false) => Self::from_stream(name, reader),
-                    Err(e) => Err(unreadable(&name, &e)),
-                };
-                read.map(Arc::new)
-            })
+            .get_or_init(|| Self::from_reader("standard input".to_owned(), io::stdin().lock()).map(Arc::new))
             .clone()
+    }
+
+    /// Reads the archive (plain or gzip) that `reader` streams, named `name` in errors.
+    pub(crate) fn from_reader(name: String, reader: impl Read) -> Result<Self> {
+        let mut reader = BufReader::new(reader);
+        match is_gzip(&mut reader) {
+            Ok(true) => Self::from_stream(name, MultiGzDecoder::new(reader)),
+            Ok(false) => Self::from_stream(name, reader),
+            Err(e) => Err(unreadable(&name, &e)),
+        }
     }
 
     /// Reads an archive that can only be read forward (compressed, or a pipe).
@@ -108,6 +112,10 @@ impl ArchiveFiles {
         match self.files.get(relative) {
             None => Err(Error::new(ErrorCode::NotFound, format!("{named}: no such file"))),
             Some(HeldFile::TooLarge(size)) => Err(too_large(*size)),
+            Some(HeldFile::Layer(size)) => Err(Error::new(
+                ErrorCode::LimitExceeded,
+                format!("{named} is image layer data ({size} bytes), which is not read from an archive"),
+            )),
             Some(HeldFile::Bytes(bytes)) if bytes.len() as u64 > size_max => Err(too_large(bytes.len() as u64)),
             Some(HeldFile::Bytes(bytes)) => {
                 budget.charge(bytes.len() as u64, &named)?;
@@ -183,28 +191,46 @@ fn collect<R: Read>(name: String, entries: tar::Entries<'_, R>, file_len: Option
         let held = if size > ARCHIVE_HELD_FILE_SIZE_MAX {
             HeldFile::TooLarge(size)
         } else {
-            held_bytes += size;
-            if held_bytes > ARCHIVE_HELD_BYTES_MAX {
-                return Err(Error::new(
-                    ErrorCode::LimitExceeded,
-                    format!(
-                        "{name} holds more than {ARCHIVE_HELD_BYTES_MAX} bytes of manifests and small blobs; refused"
-                    ),
-                ));
-            }
-            let mut bytes = Vec::with_capacity(size as usize);
+            let mut bytes = Vec::with_capacity(LAYER_SNIFF_LEN.min(size) as usize);
             (&mut entry)
-                .take(size)
+                .take(LAYER_SNIFF_LEN)
                 .read_to_end(&mut bytes)
                 .map_err(|e| unreadable(&name, &e))?;
-            if bytes.len() as u64 != size {
-                return Err(refuse("ends before its declared size"));
+            if is_layer_data(&bytes) {
+                HeldFile::Layer(size)
+            } else {
+                held_bytes += size;
+                if held_bytes > ARCHIVE_HELD_BYTES_MAX {
+                    return Err(Error::new(
+                        ErrorCode::LimitExceeded,
+                        format!("{name} holds more than {ARCHIVE_HELD_BYTES_MAX} bytes of manifests and other small blobs; refused"),
+                    ));
+                }
+                bytes.reserve_exact((size as usize).saturating_sub(bytes.len()));
+                (&mut entry)
+                    .take(size)
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| unreadable(&name, &e))?;
+                if bytes.len() as u64 != size {
+                    return Err(refuse("ends before its declared size"));
+                }
+                HeldFile::Bytes(bytes)
             }
-            HeldFile::Bytes(bytes)
         };
         files.insert(path, held);
     }
     Ok(ArchiveFiles { name, files })
+}
+
+/// Bytes looked at to tell image layer data from what verification reads: a tar header's magic
+/// is at offset 257.
+const LAYER_SNIFF_LEN: u64 = 512;
+
+/// Whether `head` (a blob's first bytes) starts image layer data: gzip, zstd, or a tar header.
+fn is_layer_data(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b])
+        || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+        || head.get(257..262) == Some(b"ustar".as_slice())
 }
 
 /// `path` as a path inside the layout (`./` and `.` dropped), or `None` when it is absolute or

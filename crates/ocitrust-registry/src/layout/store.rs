@@ -141,6 +141,12 @@ impl OciLayout {
         Self::from_files(PathBuf::from("-"), LayoutFiles::Archive(archive), budget)
     }
 
+    /// Opens the layout in the tar archive (plain or gzip) that `stream` reads, named `name`.
+    pub fn open_archive_stream(name: &str, stream: impl std::io::Read, budget: Arc<ReadBudget>) -> Result<Self> {
+        let archive = ArchiveFiles::from_reader(name.to_owned(), stream)?;
+        Self::from_files(PathBuf::from(name), LayoutFiles::Archive(Arc::new(archive)), budget)
+    }
+
     fn from_files(root: PathBuf, files: LayoutFiles, budget: Arc<ReadBudget>) -> Result<Self> {
         let marker = root.join("oci-layout");
         let not_a_layout = |e: Error| e.context(format!("{} is not an OCI image layout", root.display()));
