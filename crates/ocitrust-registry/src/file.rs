@@ -1,8 +1,9 @@
-//! Local files as untrusted input: bounded reads, and I/O errors that say which path failed.
+//! Local files: bounded reads of untrusted input, I/O errors that say which path failed, and the
+//! private, atomically replaced files ocitrust keeps (its caches, notation configuration).
 
 use std::fs;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ocitrust_core::{Error, ErrorCode, Result};
 
@@ -56,6 +57,39 @@ pub fn read_kept_file(path: &Path, size_max: u64) -> Result<Vec<u8>> {
         return Err(too_large(path, size_max));
     }
     read_at_most(file, path, size_max)
+}
+
+/// Where ocitrust keeps what it caches: `$XDG_CACHE_HOME/ocitrust`, else `~/.cache/ocitrust`.
+pub fn ocitrust_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map(|base| base.join("ocitrust"))
+}
+
+/// Creates `dir` and its parents, readable by the owner only.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| io_error(dir, e))
+}
+
+/// Replaces the file at `path` with `bytes` (owner-only), written whole to a temporary file in
+/// its directory (created owner-only if missing) and renamed over it: a reader sees the old file
+/// or the new one, never a part, and a link planted at `path` is replaced, not written through.
+pub fn replace_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidArgument,
+            format!("{} has no directory", path.display()),
+        )
+    })?;
+    create_private_dir(dir)?;
+    let temporary = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(dir, e))?;
+    fs::write(temporary.path(), bytes).map_err(|e| io_error(temporary.path(), e))?;
+    temporary.persist(path).map_err(|e| io_error(path, e.error)).map(|_| ())
 }
 
 fn too_large(path: &Path, size_max: u64) -> Error {

@@ -13,7 +13,7 @@ use ocitrust_core::notation::{TrustPolicyDocument, TrustStoreType};
 use ocitrust_core::x509::Certificate;
 use ocitrust_core::{Error, ErrorCode, Result};
 
-use crate::file::{io_error, read_bounded};
+use crate::file::{create_private_dir, io_error, read_bounded, replace_private_file};
 use crate::notation_config::{NotationConfigDir, SigningKeyEntry};
 
 /// A certificate file in a named trust store.
@@ -43,15 +43,6 @@ fn check_store_name(name: &str) -> Result<()> {
     }
 }
 
-/// Creates `dir` and its parents, readable by the owner only.
-fn create_private_dir(dir: &Path) -> Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| io_error(dir, e))
-}
-
 /// Writes `bytes` to a new file at `path` (never over an existing one), owner-only when `private`.
 fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
     use std::io::Write;
@@ -61,17 +52,6 @@ fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, if private { 0o600 } else { 0o644 });
     let mut file = options.open(path).map_err(|e| io_error(path, e))?;
     file.write_all(bytes).map_err(|e| io_error(path, e))
-}
-
-/// Replaces the file at `path` with `bytes`, through a temporary file renamed over it.
-fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| invalid(format!("{} has no directory", path.display())))?;
-    create_private_dir(dir)?;
-    let temporary = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(dir, e))?;
-    fs::write(temporary.path(), bytes).map_err(|e| io_error(temporary.path(), e))?;
-    temporary.persist(path).map_err(|e| io_error(path, e.error)).map(|_| ())
 }
 
 impl NotationConfigDir {
@@ -209,7 +189,7 @@ impl NotationConfigDir {
                 target.display()
             )));
         }
-        replace(&target, &bytes)?;
+        replace_private_file(&target, &bytes)?;
         Ok(target)
     }
 
@@ -257,7 +237,7 @@ impl NotationConfigDir {
         }
         let json = serde_json::to_vec_pretty(&keys)
             .map_err(|e| Error::new(ErrorCode::Internal, format!("encoding signingkeys.json: {e}")))?;
-        replace(&self.signing_keys_path(), &json)?;
+        replace_private_file(&self.signing_keys_path(), &json)?;
         Ok(entry)
     }
 }

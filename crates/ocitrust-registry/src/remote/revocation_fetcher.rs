@@ -44,12 +44,8 @@ pub struct HttpRevocationSource {
 impl HttpRevocationSource {
     /// Fetches and caches under `$XDG_CACHE_HOME/ocitrust/crl` (else `~/.cache/ocitrust/crl`).
     pub fn with_default_cache() -> Self {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")));
         HttpRevocationSource {
-            cache_dir: base.map(|b| b.join("ocitrust").join("crl")),
+            cache_dir: crate::file::ocitrust_cache_dir().map(|base| base.join("crl")),
             ..Default::default()
         }
     }
