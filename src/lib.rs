@@ -26,6 +26,7 @@ mod referrer_store;
 mod sign;
 mod tree;
 mod triangulate;
+mod trust_material;
 mod trust_policy;
 mod verifier;
 
@@ -56,5 +57,6 @@ pub use policy_import::{import_containers_policy, import_notation_policy};
 pub use sign::{attest, sign, AttestOptions, SignOptions, SignOutcome};
 pub use tree::{tree, Attached, TagArtifact};
 pub use triangulate::triangulate;
+pub use trust_material::{initialize_tuf, public_good_trusted_root, trusted_root_from_file, trusted_root_from_tuf};
 pub use trust_policy::{Policy, POLICY_FILE_SIZE_MAX};
 pub use verifier::{Resolved, Verifier};

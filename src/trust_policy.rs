@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ocitrust_core::policy::{
-    compile, decide, needs, select, CompiledPolicy, Decision, ImageFacts, Judged, Mode, NoMatch, Platforms,
-    PolicyEvidence, PolicyFiles, PositionedError, ScopeName, TrustPolicy,
+    compile_with_public_good_root, decide, needs, select, CompiledPolicy, Decision, ImageFacts, Judged, Mode, NoMatch,
+    Platforms, PolicyEvidence, PolicyFiles, PositionedError, ScopeName, TrustPolicy,
 };
-use ocitrust_core::sigstore::unix_seconds;
+use ocitrust_core::sigstore::{unix_seconds, TrustedRoot};
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
 use ocitrust_registry::file::read_bounded;
 use ocitrust_registry::LayoutReference;
@@ -38,14 +38,35 @@ impl Policy {
     /// Reads the document at `path` and the files it names (relative paths against its folder).
     /// An invalid document is an `InvalidPolicy` error whose message starts `PATH:LINE:COLUMN:`.
     pub fn from_file(path: &Path) -> Result<Policy> {
+        Policy::from_file_with_public_good_root(path, || crate::public_good_trusted_root(false))
+    }
+
+    /// [`Policy::from_file`], with `public_good` asked for the root `trustedRoot: embedded` names.
+    pub fn from_file_with_public_good_root(
+        path: &Path,
+        public_good: impl FnOnce() -> Result<Arc<TrustedRoot>>,
+    ) -> Result<Policy> {
         let bytes = read_bounded(path, ocitrust_core::policy::tree::DOCUMENT_SIZE_MAX as u64)?;
         let folder = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        Policy::from_bytes(&bytes, &folder, &path.display().to_string())
+        Policy::from_bytes_with_public_good_root(&bytes, &folder, &path.display().to_string(), public_good)
     }
 
     /// Reads a document from `bytes`; relative paths it names resolve against `folder`, and
-    /// `origin` names it in messages.
+    /// `origin` names it in messages. `trustedRoot: embedded` is the default root
+    /// ([`crate::public_good_trusted_root`]: the TUF cache `ocitrust initialize` set up, else the
+    /// embedded one).
     pub fn from_bytes(bytes: &[u8], folder: &Path, origin: &str) -> Result<Policy> {
+        Policy::from_bytes_with_public_good_root(bytes, folder, origin, || crate::public_good_trusted_root(false))
+    }
+
+    /// [`Policy::from_bytes`], with `public_good` asked for the root `trustedRoot: embedded`
+    /// names, only when the document names it.
+    pub fn from_bytes_with_public_good_root(
+        bytes: &[u8],
+        folder: &Path,
+        origin: &str,
+        public_good: impl FnOnce() -> Result<Arc<TrustedRoot>>,
+    ) -> Result<Policy> {
         let text = std::str::from_utf8(bytes)
             .map_err(|e| Error::new(ErrorCode::InvalidPolicy, format!("{origin}: not UTF-8 text: {e}")))?;
         let document = TrustPolicy::parse(text).map_err(|e| positioned(origin, e))?;
@@ -60,7 +81,12 @@ impl Policy {
             })?;
             files.insert(file.path.clone(), bytes);
         }
-        let compiled = compile(document, &files).map_err(|e| positioned(origin, e))?;
+        let public_good = match document.uses_public_good_root() {
+            true => Some(public_good().map_err(|e| e.context(origin.to_owned()))?),
+            false => None,
+        };
+        let compiled =
+            compile_with_public_good_root(document, &files, public_good).map_err(|e| positioned(origin, e))?;
         Ok(Policy {
             compiled: Arc::new(compiled),
         })

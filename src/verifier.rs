@@ -17,7 +17,7 @@ use ocitrust_core::notation::{
     ANY_REPOSITORY,
 };
 use ocitrust_core::oci::{Manifest, ManifestKind, Platform};
-use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustedRoot};
+use ocitrust_core::sigstore::{unix_seconds, Artifact, TrustMaterial, TrustedRoot};
 use ocitrust_core::verdict::{CheckName, SignatureReport, Subject};
 use ocitrust_core::x509::revocation::RevocationSource;
 use ocitrust_core::{Digest, Error, ErrorCode, Reference, Result, Verdict};
@@ -354,10 +354,34 @@ impl Verifier {
             verified_through_index: None,
             signatures: vec![report],
             insecure: self.insecure_options(false),
+            trust_material: self.trust_material()?,
             skipped_by_policy: None,
             notation_scope: None,
             verification_time: unix_seconds(self.verification_time.unwrap_or_else(SystemTime::now)),
         })
+    }
+
+    /// The Sigstore trusted roots the authorities judge under, each once, as verdicts list them:
+    /// keyless identities' roots, and for keys (unless the log is ignored) the root whose logs are
+    /// checked.
+    fn trust_material(&self) -> Result<Vec<TrustMaterial>> {
+        let mut material: Vec<TrustMaterial> = Vec::new();
+        for authority in &self.authorities {
+            let root = match authority {
+                Authority::Keyless(keyless) => keyless.trusted_root.material.clone(),
+                Authority::CosignKey(_) if !self.requirements.insecure_ignore_tlog => {
+                    match &self.requirements.key_trusted_root {
+                        Some(root) => root.material.clone(),
+                        None => TrustedRoot::production_shared()?.material.clone(),
+                    }
+                }
+                _ => continue,
+            };
+            if !material.contains(&root) {
+                material.push(root);
+            }
+        }
+        Ok(material)
     }
 
     /// The insecure options in force, as verdicts list them.
@@ -574,6 +598,7 @@ impl Verifier {
                 verified_through_index: None,
                 signatures: Vec::new(),
                 insecure: self.insecure_options(insecure_transport),
+                trust_material: Vec::new(),
                 skipped_by_policy: Some(statement),
                 notation_scope: self.judged_notation_scope(scope),
                 verification_time: unix_seconds(time),
@@ -617,6 +642,7 @@ impl Verifier {
             verified_through_index,
             signatures: reports,
             insecure: self.insecure_options(insecure_transport),
+            trust_material: self.trust_material()?,
             skipped_by_policy: None,
             notation_scope: self.judged_notation_scope(scope),
             verification_time: unix_seconds(time),

@@ -785,10 +785,19 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
         "{} policy explain --policy examples/trust-policy/policy.yaml oci:examples/sample-image/layout | head -1; echo \"status ${{PIPESTATUS[0]}}\" >&2",
         env!("CARGO_BIN_EXE_ocitrust")
     );
-    let out = Command::new("bash").arg("-c").arg(&shell).current_dir(root()).output().unwrap();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&shell)
+        .current_dir(root())
+        .output()
+        .unwrap();
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
-    assert!(stdout(&out).starts_with("ALLOWED oci:examples/sample-image/layout"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("ALLOWED oci:examples/sample-image/layout"),
+        "{}",
+        stdout(&out)
+    );
     // 141 when the write failed, 0 when everything fit in the pipe before head closed it.
     assert!(err.contains("status 141") || err.contains("status 0"), "{err}");
     // A reader that is gone before the first byte: the same.
@@ -796,7 +805,12 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
         "{} policy explain --policy examples/trust-policy/policy.yaml oci:examples/sample-image/layout | true; echo \"status ${{PIPESTATUS[0]}}\" >&2",
         env!("CARGO_BIN_EXE_ocitrust")
     );
-    let out = Command::new("bash").arg("-c").arg(&shell).current_dir(root()).output().unwrap();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&shell)
+        .current_dir(root())
+        .output()
+        .unwrap();
     let err = stderr(&out);
     assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
     assert!(err.contains("status 141"), "as a tool ended by SIGPIPE: {err}");

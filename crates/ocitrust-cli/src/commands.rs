@@ -127,6 +127,8 @@ enum Command {
         #[command(subcommand)]
         command: crate::policy_commands::PolicyCommand,
     },
+    /// Update the TUF cache of the Sigstore trusted root from a mirror, as cosign initialize.
+    Initialize(crate::initialize_command::InitializeArgs),
     /// The Kubernetes admission webhook: AdmissionReviews decided under a trust policy (serve).
     Admission {
         #[command(subcommand)]
@@ -328,6 +330,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Notation { command } => notation_commands::run(command),
         Command::Policy { command } => crate::policy_commands::run(command),
         Command::Admission { command } => crate::admission_commands::run(command),
+        Command::Initialize(args) => crate::initialize_command::initialize(args),
         Command::Tree { registry, reference } => {
             let attached = ocitrust::tree(&reference, &registry.options())?;
             output::print_tree(&reference, &attached);

@@ -5,6 +5,7 @@ mod attestation_commands;
 mod blob_commands;
 mod commands;
 mod exit_code;
+mod initialize_command;
 mod notation_commands;
 mod output;
 mod password;

@@ -42,6 +42,11 @@ pub fn print_header(reference: &str, verdict: &Verdict, annotations_checked: boo
     } else {
         say!("  - The signatures were verified against the specified public key");
     }
+    if passed(CheckName::Certificate) || passed(CheckName::Tlog) {
+        for material in &verdict.trust_material {
+            say!("  - Sigstore trust material: {}", material.describe());
+        }
+    }
 }
 
 /// Prints the verified payloads (or the verdict) of `reference` on standard output.

@@ -50,9 +50,13 @@ pub struct TrustArgs {
     /// Fulcio: the issuing CA first, the root last.
     #[arg(long, value_name = "FILE", conflicts_with = "key")]
     certificate_chain: Option<PathBuf>,
-    /// The Sigstore trusted root (trusted_root.json) instead of the embedded public-good one.
+    /// The Sigstore trusted root (trusted_root.json) instead of the default: the TUF cache
+    /// `ocitrust initialize` keeps, else the embedded public-good root.
     #[arg(long, value_name = "FILE")]
     trusted_root: Option<PathBuf>,
+    /// Use the embedded public-good root rather than the TUF cache (no TUF refresh is attempted).
+    #[arg(long, conflicts_with = "trusted_root")]
+    offline: bool,
     /// Accept signatures without a transparency-log proof (insecure; recorded in the verdict).
     #[arg(long)]
     insecure_ignore_tlog: bool,
@@ -70,13 +74,13 @@ fn read_trust_file(path: &std::path::Path) -> Result<Vec<u8>> {
 }
 
 impl TrustArgs {
-    /// The `--trusted-root` given, if any; without one the embedded root is used, loaded only when
-    /// a signature needs it.
-    fn given_root(&self) -> Result<Option<Arc<TrustedRoot>>> {
-        self.trusted_root
-            .as_deref()
-            .map(|path| Ok(Arc::new(TrustedRoot::from_json(&read_trust_file(path)?)?)))
-            .transpose()
+    /// The trusted root: `--trusted-root`, else the TUF cache `ocitrust initialize` keeps
+    /// (refreshed when expired), else — or with `--offline` — the embedded public-good root.
+    fn root(&self) -> Result<Arc<TrustedRoot>> {
+        match &self.trusted_root {
+            Some(path) => ocitrust::trusted_root_from_file(path),
+            None => ocitrust::public_good_trusted_root(self.offline),
+        }
     }
 
     /// The root keyless identities are judged under: the trusted root, its Fulcio CAs replaced by
@@ -130,17 +134,17 @@ impl TrustArgs {
 
     /// A verifier trusting the key, or the identity under the trusted root (one of them must be given).
     pub fn verifier(&self) -> Result<Verifier> {
-        let given_root = self.given_root()?;
+        let identity = self.identity()?;
+        // Loaded only when a signature is judged under it: a keyless identity, or a key whose
+        // transparency-log entry is checked.
+        let needs_root = identity.is_some() || (self.key.is_some() && !self.insecure_ignore_tlog);
+        let root = if needs_root { Some(self.root()?) } else { None };
         let mut authorities = Vec::new();
         if let Some(key) = &self.key {
             authorities.push(Authority::CosignKey(ocitrust::load_public_key(key)?));
         }
-        if let Some(identity) = self.identity()? {
-            let root = match &given_root {
-                Some(root) => root.clone(),
-                None => TrustedRoot::production_shared()?,
-            };
-            let mut keyless = KeylessIdentity::new(identity, self.identity_root(&root)?);
+        if let (Some(identity), Some(root)) = (identity, &root) {
+            let mut keyless = KeylessIdentity::new(identity, self.identity_root(root)?);
             if let Some(path) = &self.certificate {
                 keyless = keyless.with_certificate(ocitrust::certificate_from_pem_or_der(&read_trust_file(path)?)?);
             }
@@ -158,7 +162,7 @@ impl TrustArgs {
         let mut verifier = Verifier::trusting(authorities)
             .insecure_ignore_tlog(self.insecure_ignore_tlog)
             .insecure_ignore_sct(self.insecure_ignore_sct);
-        if let Some(root) = given_root {
+        if let Some(root) = root {
             verifier = verifier.trusted_root(root);
         }
         Ok(verifier)

@@ -25,6 +25,10 @@ pub struct Verdict {
     pub signatures: Vec<SignatureReport>,
     /// Insecure options that were in force (e.g. `insecure-ignore-tlog`).
     pub insecure: Vec<String>,
+    /// The Sigstore trusted roots signatures were judged under (keyless certificates, and the
+    /// transparency logs of key-based signatures), each with where it came from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trust_material: Vec<crate::sigstore::TrustMaterial>,
     /// Set when a trust policy's level is `skip` for the subject (notation): the subject is trusted
     /// without any signature being looked at, and this says which statement decided so.
     #[serde(skip_serializing_if = "Option::is_none")]

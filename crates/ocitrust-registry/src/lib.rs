@@ -13,6 +13,7 @@ pub mod notation_config_edit;
 pub mod notation_plugins;
 pub mod remote;
 mod signature_referrers;
+pub mod tuf;
 
 pub use discover::{discover_in_layout, discover_layout_referrers, CosignEvidence, SignatureSource};
 pub use layout::{LayoutReference, LayoutSelector, OciLayout};

@@ -466,6 +466,7 @@ mod tests {
             verified_through_index: None,
             signatures: reports,
             insecure: vec![],
+            trust_material: vec![],
             skipped_by_policy: None,
             notation_scope: None,
             verification_time: 0,

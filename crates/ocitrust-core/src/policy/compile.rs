@@ -15,7 +15,7 @@ use crate::authority::{Authority, KeylessIdentity};
 use crate::crypto::PublicKey;
 use crate::digest::Digest;
 use crate::notation::{NotationTrust, TrustPolicyDocument, TrustStore, TrustStoreType};
-use crate::sigstore::{CertificateIdentity, Matcher, TrustedRoot};
+use crate::sigstore::{CertificateIdentity, Matcher, TrustMaterial, TrustMaterialSource, TrustedRoot};
 
 /// The files a document names, by the path as written.
 pub type PolicyFiles = BTreeMap<String, Vec<u8>>;
@@ -76,14 +76,29 @@ fn file<'a>(files: &'a PolicyFiles, reference: &'a FileRef) -> Result<&'a [u8], 
         .ok_or_else(|| PositionedError::new(reference.at, format!("the file {:?} was not read", reference.path)))
 }
 
-/// Loads `document`'s trust material from `files` (every path of [`TrustPolicy::files`]).
+/// Loads `document`'s trust material from `files` (every path of [`TrustPolicy::files`]); a
+/// `trustedRoot: embedded` is the root compiled into ocitrust.
 pub fn compile(document: TrustPolicy, files: &PolicyFiles) -> Result<CompiledPolicy, PositionedError> {
+    compile_with_public_good_root(document, files, None)
+}
+
+/// [`compile`], with `public_good` as the root `trustedRoot: embedded` names (the one kept current
+/// through TUF, when the caller has it).
+pub fn compile_with_public_good_root(
+    document: TrustPolicy,
+    files: &PolicyFiles,
+    public_good: Option<Arc<TrustedRoot>>,
+) -> Result<CompiledPolicy, PositionedError> {
     let mut roots: BTreeMap<&str, Root> = BTreeMap::new();
     for spec in &document.trust_roots {
         let root = match &spec.material {
             TrustRootMaterial::Sigstore(SigstoreRoot::Embedded) => {
-                let root = TrustedRoot::production_shared().map_err(|e| PositionedError::new(spec.at, e.message()))?;
-                Root::Sigstore(root, Digest::sha256(b"embedded"))
+                let root = match &public_good {
+                    Some(root) => root.clone(),
+                    None => TrustedRoot::production_shared().map_err(|e| PositionedError::new(spec.at, e.message()))?,
+                };
+                let digest = root.material.sha256.clone();
+                Root::Sigstore(root, digest)
             }
             TrustRootMaterial::Sigstore(SigstoreRoot::Parts { fulcio_cas, rekor_keys }) => {
                 let (root, digest) = root_from_parts(files, fulcio_cas, rekor_keys)?;
@@ -93,6 +108,10 @@ pub fn compile(document: TrustPolicy, files: &PolicyFiles) -> Result<CompiledPol
                 let bytes = file(files, reference)?;
                 let root = TrustedRoot::from_json(bytes)
                     .map_err(|e| PositionedError::new(reference.at, format!("{}: {}", reference.path, e.message())))?;
+                let root = TrustedRoot {
+                    material: root.material.clone().at(reference.path.clone()),
+                    ..root
+                };
                 Root::Sigstore(Arc::new(root), Digest::sha256(bytes))
             }
             TrustRootMaterial::X509 {
@@ -401,5 +420,7 @@ fn root_from_parts(
     let root =
         TrustedRoot::from_json(json.to_string().as_bytes()).map_err(|e| PositionedError::new(at, e.message()))?;
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    Ok((root, fingerprint(&refs)))
+    let digest = fingerprint(&refs);
+    let root = root.with_material(TrustMaterial::new(TrustMaterialSource::PolicyParts, digest.clone()));
+    Ok((root, digest))
 }

@@ -426,6 +426,14 @@ impl TrustPolicy {
         self.trust_roots.iter().find(|r| r.name == name)
     }
 
+    /// Whether a trust root is the public-good one (`trustedRoot: embedded`), which the caller
+    /// may hand over kept current ([`super::compile_with_public_good_root`]).
+    pub fn uses_public_good_root(&self) -> bool {
+        self.trust_roots
+            .iter()
+            .any(|root| matches!(root.material, TrustRootMaterial::Sigstore(SigstoreRoot::Embedded)))
+    }
+
     /// Every file the document names, in order, each once.
     pub fn files(&self) -> Vec<&FileRef> {
         let mut files: Vec<&FileRef> = Vec::new();

@@ -17,7 +17,7 @@ pub mod scope;
 mod signed_identity;
 pub mod tree;
 
-pub use compile::{compile, CompiledAuthority, CompiledPolicy, PolicyFiles};
+pub use compile::{compile, compile_with_public_good_root, CompiledAuthority, CompiledPolicy, PolicyFiles};
 pub use decide::{decide, needs, select, Decision, Explanation, ImageFacts, Judged, NodeKind, PolicyEvidence};
 pub use document::{Mode, NoMatch, Platforms, TrustPolicy};
 pub use import_containers::{import_containers, ContainersImport};

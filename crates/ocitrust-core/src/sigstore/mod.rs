@@ -15,6 +15,7 @@ mod signed_data;
 mod statement;
 mod timestamp;
 mod tlog;
+mod trust_material;
 mod trusted_root;
 mod verify_bundle;
 
@@ -35,6 +36,7 @@ pub use timestamp::{
     TIMESTAMP_SIZE_MAX,
 };
 pub use tlog::{verify_tlog_entry, VerifiedEntry};
+pub use trust_material::{TrustMaterial, TrustMaterialSource, TufVersions};
 pub use trusted_root::{
     CertificateAuthority, RootRef, TransparencyLog, TrustedRoot, ValidityPeriod, TRUSTED_ROOT_MEDIA_TYPES,
     TRUSTED_ROOT_SIZE_MAX,

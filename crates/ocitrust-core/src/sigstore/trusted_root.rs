@@ -13,7 +13,9 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::rfc3339::parse_rfc3339;
+use super::trust_material::{TrustMaterial, TrustMaterialSource};
 use crate::crypto::PublicKey;
+use crate::digest::Digest;
 use crate::error::{Error, ErrorCode, Result};
 use crate::x509::{certificates_from_pem, TrustedChain};
 
@@ -114,6 +116,8 @@ pub struct TrustedRoot {
     pub ctlogs: Vec<TransparencyLog>,
     /// RFC 3161 timestamp authorities.
     pub timestamp_authorities: Vec<CertificateAuthority>,
+    /// Where it came from (recorded in verdicts).
+    pub material: TrustMaterial,
 }
 
 #[derive(Deserialize)]
@@ -196,7 +200,17 @@ impl TrustedRoot {
     /// links are verified by a test (`every_link_of_the_embedded_root_verifies`), not at every
     /// start, so a verification that needs no certificate authority pays nothing for them.
     pub fn production() -> Result<Self> {
-        Self::parse(PRODUCTION_TRUSTED_ROOT, ChainLinks::CompiledIn)
+        let root = Self::parse(PRODUCTION_TRUSTED_ROOT, ChainLinks::CompiledIn)?;
+        Ok(root.with_material(TrustMaterial::new(
+            TrustMaterialSource::Embedded,
+            Digest::sha256(PRODUCTION_TRUSTED_ROOT),
+        )))
+    }
+
+    /// This root, recorded as coming from `material`.
+    pub fn with_material(mut self, material: TrustMaterial) -> Self {
+        self.material = material;
+        self
     }
 
     /// The embedded production root, parsed once per process and shared.
@@ -263,6 +277,7 @@ impl TrustedRoot {
                 .map(|a| authority(a, "timestamp authority", links))
                 .collect::<Result<_>>()?,
             media_type: root.media_type,
+            material: TrustMaterial::new(TrustMaterialSource::Document, Digest::sha256(bytes)),
         })
     }
 

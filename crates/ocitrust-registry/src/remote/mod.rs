@@ -13,7 +13,7 @@ mod named_url_client;
 mod options;
 mod revocation_fetcher;
 mod timestamp_authority;
-mod tls;
+pub(crate) mod tls;
 mod token_realm;
 mod transport;
 
