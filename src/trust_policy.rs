@@ -340,7 +340,7 @@ fn scope_name(reference: &str, scope: Option<&str>) -> Result<ScopeName> {
                 }
                 _ => scope.to_owned(),
             },
-            None => layout.source.to_string(),
+            None => layout.source.to_string().trim_end_matches('/').to_owned(),
         };
         return Ok(ScopeName {
             repository,

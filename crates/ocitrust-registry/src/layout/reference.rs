@@ -69,15 +69,14 @@ impl LayoutSource {
 }
 
 impl fmt::Display for LayoutSource {
-    /// `oci:PATH`, `oci-archive:FILE` or `oci-archive:-`, without a trailing `/`.
+    /// `oci:PATH`, `oci-archive:FILE` or `oci-archive:-`, the path as given (a trailing `/` kept:
+    /// without it, `dir:v1/` would print as the tag `v1` of `dir`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (prefix, path) = match self {
-            LayoutSource::Directory(path) => (LAYOUT_PREFIX, path.display().to_string()),
-            LayoutSource::Archive(path) => (ARCHIVE_PREFIX, path.display().to_string()),
-            LayoutSource::ArchiveOnStdin => (ARCHIVE_PREFIX, STDIN_NAME.to_owned()),
+        let prefix = match self {
+            LayoutSource::Directory(_) => LAYOUT_PREFIX,
+            LayoutSource::Archive(_) | LayoutSource::ArchiveOnStdin => ARCHIVE_PREFIX,
         };
-        let trimmed = path.trim_end_matches('/');
-        write!(f, "{prefix}{}", if trimmed.is_empty() { &path } else { trimmed })
+        write!(f, "{prefix}{}", self.path_shown())
     }
 }
 
@@ -193,8 +192,18 @@ mod tests {
         assert_eq!(directory("oci:a:b/c"), PathBuf::from("a:b/c"));
         assert_eq!(
             LayoutReference::parse("oci:dir/:v1").unwrap().pinned(&d),
-            format!("oci:dir@{d}")
+            format!("oci:dir/@{d}")
         );
+    }
+
+    #[test]
+    fn what_is_printed_parses_back_to_the_same_reference() {
+        // Found by fuzzing: a path ending in `/` after a `:` must not print as a tag.
+        for text in ["oci:a:b/", "oci-archive:x:y/", "oci:dir/:v1", "oci-archive:-", "oci:/"] {
+            let parsed = LayoutReference::parse(text).unwrap();
+            assert_eq!(parsed.to_string(), text);
+            assert_eq!(LayoutReference::parse(&parsed.to_string()).unwrap(), parsed, "{text}");
+        }
     }
 
     #[test]
