@@ -6,7 +6,8 @@
 #   oracle of tests/tools/cel-oracle), a private
 #   Sigstore (Fulcio v1.8.8, the tesseract CT log v0.1.1, Rekor v2 = rekor-tiles v2.3.0, the
 #   timestamp authority v2.1.3: tests/tools/sigstore_stack.py runs them for keyless signing), Debian's
-#   docker-registry (a loopback registry), and the C
+#   docker-registry (a loopback registry), python-tuf 7.0.1 in a virtual environment (makes the TUF
+#   repositories tests/tools/tuf_repository.py serves), and the C
 #   toolchain pieces the C ABI tests use (gcc, make, pkg-config, valgrind).
 # Prints `export` lines for the test harness; source its output:  eval "$(tests/tools/install.sh)"
 set -euo pipefail
@@ -22,6 +23,7 @@ REKOR_TILES_VERSION=v2.3.0
 TSA_VERSION=v2.1.3
 SKOPEO_VERSION=v1.16.1
 KUBERNETES_VERSION=v1.37.2
+PYTHON_TUF_VERSION=7.0.1
 
 go_install() { # dir module version
   local dir="$1" module="$2" version="$3" name
@@ -112,6 +114,23 @@ if [ "$(cat "$TOOLS_DIR/cel-oracle/.version" 2>/dev/null)" != "$CEL_ORACLE_VERSI
   echo "$CEL_ORACLE_VERSION" > "$TOOLS_DIR/cel-oracle/.version"
 fi
 
+# python-tuf, the TUF reference implementation, with its signing backend, each pinned, in a virtual
+# environment of its own (python3 -m venv needs Debian's python3-venv where python3 is Debian's).
+python_tuf_install() { # dir
+  local dir="$1" pins="tuf==$PYTHON_TUF_VERSION securesystemslib==1.3.1 cryptography==51.0.1 cffi==2.1.1 pycparser==3.12 urllib3==2.8.0"
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$pins" ]; then return 0; fi
+  echo "installing $pins into $dir" >&2
+  rm -rf "$dir"
+  if ! python3 -m venv "$dir" >&2 2>/dev/null; then
+    (export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq python3-venv) >&2
+    python3 -m venv "$dir" >&2
+  fi
+  # shellcheck disable=SC2086 # one argument per pin
+  "$dir/bin/pip" install -q --disable-pip-version-check $pins >&2
+  echo "$pins" > "$dir/.version"
+}
+python_tuf_install "$TOOLS_DIR/python-tuf-$PYTHON_TUF_VERSION"
+
 # Debian packages: the loopback registry (with htpasswd for its Basic auth and curl to see it is up),
 # redis-server and redis-cli (the admission server's shared fact store), etcd (for kube-apiserver in
 # the admission end-to-end test), and what the C tests need
@@ -143,3 +162,4 @@ echo "export OCITRUST_REDIS_SERVER='$(command -v redis-server)'"
 echo "export OCITRUST_REDIS_CLI='$(command -v redis-cli)'"
 echo "export OCITRUST_ETCD='$(command -v etcd)'"
 echo "export OCITRUST_KUBE_APISERVER='$TOOLS_DIR/kube-apiserver-$KUBERNETES_VERSION/kube-apiserver'"
+echo "export OCITRUST_TUF_PYTHON='$TOOLS_DIR/python-tuf-$PYTHON_TUF_VERSION/bin/python'"

@@ -13,10 +13,10 @@ Metadata API), and served on loopback. Its state lives in DIR: `keys/<role>-<n>.
   set-timestamp DIR --version V --snapshot-version S [--timestamp-expires S]
   set-snapshot DIR --version V --targets-version T   (then a timestamp naming it)
   mismatch-targets DIR   snapshot N+1 lists targets version T+1, served with version T's bytes.
-  tamper-target DIR      the served trusted_root.json differs from what targets.json lists.
+  tamper-target DIR      the served trusted_root.json differs (same length) from what targets.json lists.
   oversize DIR NAME SIZE a served metadata file padded to SIZE bytes (still valid JSON).
-  serve DIR PORT_FILE [--redirect-to URL_BASE] [--endless NAME]
-      HTTP on 127.0.0.1, port written to PORT_FILE; --redirect-to answers every request with a 302
+  serve DIR PORT_FILE [--port PORT] [--redirect-to URL_BASE] [--endless NAME]
+      HTTP on 127.0.0.1 (on PORT again when given), the port written to PORT_FILE; --redirect-to answers every request with a 302
       to URL_BASE + path; --endless streams endless bytes for NAME.
 """
 import argparse
@@ -250,7 +250,7 @@ def cmd_tamper_target(a):
         with open(path, "rb") as f:
             data = f.read()
         with open(path, "wb") as f:
-            f.write(data.replace(b'"mediaType"', b'"mediaType" ', 1))
+            f.write(data.replace(b'"mediaType"', b'"mediaTypf"', 1))
 
 
 def cmd_oversize(a):
@@ -287,7 +287,7 @@ def cmd_serve(a):
                     return
             super().do_GET()
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), Handler)
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(server.server_address[1]))
     os.rename(a.port_file + ".tmp", a.port_file)
@@ -339,6 +339,7 @@ def main():
     c.add_argument("port_file")
     c.add_argument("--redirect-to")
     c.add_argument("--endless")
+    c.add_argument("--port", type=int, default=0)
     c.set_defaults(run=cmd_serve)
     a = p.parse_args()
     a.run(a)

@@ -45,7 +45,7 @@ impl Transport for CachedTransport {
 }
 
 /// `7.snapshot.json` → (Some(7), `snapshot.json`); `timestamp.json` → (None, `timestamp.json`).
-fn split_version(name: &str) -> (Option<u64>, &str) {
+pub(crate) fn split_version(name: &str) -> (Option<u64>, &str) {
     match name.split_once('.') {
         Some((digits, rest)) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
             (digits.parse().ok(), rest)

@@ -3,7 +3,12 @@
 //! within a time limit per request, and never more than [`RESPONSE_SIZE_MAX`] bytes of a response
 //! (tough then holds each file to its own, smaller limit). A 404 or 403 means the file is not
 //! there, which is how the search for the next root version ends.
+//!
+//! The metadata it fetched is remembered byte for byte ([`MirrorTransport::fetched_metadata`]):
+//! the cache keeps those bytes, whose hashes newer metadata lists, not a re-serialization.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ocitrust_core::{Error, ErrorCode, Result};
@@ -25,6 +30,10 @@ const REDIRECTS_MAX: usize = 5;
 pub(crate) struct MirrorTransport {
     client: reqwest::Client,
     origin: Origin,
+    /// The mirror's URL: files directly under it are metadata.
+    metadata_base: Url,
+    /// Metadata fetched, by file name (`3.snapshot.json`).
+    fetched: Arc<Mutex<HashMap<String, Vec<u8>>>>,
 }
 
 impl MirrorTransport {
@@ -54,7 +63,17 @@ impl MirrorTransport {
             .user_agent(concat!("ocitrust/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::new(ErrorCode::Network, format!("building the HTTP client: {e}")))?;
-        Ok(MirrorTransport { client, origin })
+        Ok(MirrorTransport {
+            client,
+            origin,
+            metadata_base: mirror.clone(),
+            fetched: Arc::default(),
+        })
+    }
+
+    /// The metadata files fetched so far, by file name, as the mirror served them.
+    pub(crate) fn fetched_metadata(&self) -> HashMap<String, Vec<u8>> {
+        self.fetched.lock().map(|fetched| fetched.clone()).unwrap_or_default()
     }
 }
 
@@ -86,6 +105,11 @@ impl Transport for MirrorTransport {
                 )));
             }
             body.extend_from_slice(&chunk);
+        }
+        if let Some(name) = self.metadata_base.make_relative(&url).filter(|n| !n.contains('/')) {
+            if let Ok(mut fetched) = self.fetched.lock() {
+                fetched.insert(name, body.clone());
+            }
         }
         Ok(Box::pin(futures_util::stream::iter([Ok(Bytes::from(body))])))
     }

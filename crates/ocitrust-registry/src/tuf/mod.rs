@@ -31,7 +31,7 @@ use tough::{ExpirationEnforcement, Limits, Repository, RepositoryLoader, TargetN
 use url::Url;
 
 use crate::file::{create_private_dir, io_error, read_kept_file, replace_private_file};
-use cached_transport::{CachedTransport, METADATA_BASE, TARGETS_BASE};
+use cached_transport::{split_version, CachedTransport, METADATA_BASE, TARGETS_BASE};
 use mirror_transport::MirrorTransport;
 
 /// Sigstore's public-good TUF mirror (cosign's default).
@@ -228,7 +228,7 @@ impl TufClient {
         let targets = self.mirror.join("targets/").expect("a relative path joins");
         let transport = MirrorTransport::new(&self.mirror)?;
         let loader = RepositoryLoader::new(&root, self.mirror.clone(), targets)
-            .transport(transport)
+            .transport(transport.clone())
             .limits(TUF_LIMITS)
             .datastore(datastore.path())
             .expiration_enforcement(ExpirationEnforcement::Safe);
@@ -241,7 +241,7 @@ impl TufClient {
         })?;
         ocitrust_core::sigstore::TrustedRoot::from_json(&updated.trusted_root)
             .map_err(|e| e.context(format!("{TRUSTED_ROOT_TARGET} from the TUF mirror {}", self.mirror)))?;
-        self.keep(datastore.path(), &updated.trusted_root)?;
+        self.keep(root, transport.fetched_metadata(), &updated.trusted_root)?;
         Ok(updated)
     }
 
@@ -298,12 +298,19 @@ impl TufClient {
         })
     }
 
-    /// Moves what tough verified (the metadata it kept in `datastore`) and the target into the
-    /// cache, each file replaced whole.
-    fn keep(&self, datastore: &Path, trusted_root: &[u8]) -> Result<()> {
-        for (name, bytes) in read_metadata_files(datastore)? {
-            replace_private_file(&self.dir.join(name), &bytes)?;
+    /// Keeps what tough verified in the cache, byte for byte as the mirror served it, each file
+    /// replaced whole: the newest root (`root`, the one started from, unless a newer one was
+    /// fetched), the other metadata under its role's name, and the target.
+    fn keep(&self, root: &[u8], fetched: HashMap<String, Vec<u8>>, trusted_root: &[u8]) -> Result<()> {
+        let mut newest_root = (0, root);
+        for (name, bytes) in &fetched {
+            match split_version(name) {
+                (Some(version), "root.json") if version > newest_root.0 => newest_root = (version, bytes),
+                (_, "root.json") => {}
+                (_, role_file) => replace_private_file(&self.dir.join(role_file), bytes)?,
+            }
         }
+        replace_private_file(&self.dir.join("root.json"), newest_root.1)?;
         replace_private_file(&self.dir.join(target_file()), trusted_root)?;
         replace_private_file(&self.dir.join("mirror"), self.mirror.as_str().as_bytes())
     }
