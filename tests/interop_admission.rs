@@ -11,6 +11,8 @@ mod peers;
 #[path = "support/redis.rs"]
 mod redis;
 mod support;
+#[path = "support/tuf_repository.rs"]
+mod tuf_repository;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -37,6 +39,10 @@ struct Server {
 
 impl Server {
     fn start(work: &Path, name: &str, args: &[&str]) -> Server {
+        Server::start_with_env(work, name, args, &[])
+    }
+
+    fn start_with_env(work: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         let tls = work.join("tls");
         if !tls.join("server.pem").exists() {
             std::fs::create_dir_all(&tls).unwrap();
@@ -56,6 +62,7 @@ impl Server {
             .arg("--tls-key")
             .arg(tls.join("server.key"))
             .args(args)
+            .envs(env.iter().copied())
             .current_dir(work)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -1012,4 +1019,119 @@ fn told_to_stop_the_server_finishes_the_reviews_in_flight_and_accepts_no_more() 
         server.log_text()
     );
     assert_eq!(server.get("/healthz").0, 0, "no longer accepting");
+}
+
+/// Waits (up to a minute) until `series` is at least `value`.
+fn wait_for_metric(server: &Server, series: &str, value: f64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.metric(series) < value {
+        assert!(
+            Instant::now() < deadline,
+            "{series} never reached {value}\n{}",
+            server.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn the_server_keeps_its_trust_material_current_through_tuf_and_keeps_the_last_good_when_the_mirror_fails() {
+    let s = setup("admission-tuf");
+    let keyless = format!("{}/keyless:v1", s.peers.registry.address);
+    ok(
+        run(
+            &s.peers.crane,
+            &["copy", "--insecure", &s.signed, &keyless],
+            &s.peers.work,
+            &[],
+        ),
+        "crane copy",
+    );
+    let keyless_work = sign_keyless(&s.peers, &keyless);
+    let issuer = std::fs::read_to_string(keyless_work.join("issuer")).unwrap();
+    // The TUF repository first publishes the production root, which does not know this Sigstore,
+    // with a timestamp that expires in 4 s (the server refreshes from the mirror only then).
+    let mut repository =
+        tuf_repository::Repository::new("admission-tuf-repository", &tuf_repository::production_root(), 4);
+    let policy = s.peers.work.join("tuf-policy.yaml");
+    std::fs::write(
+        &policy,
+        format!(
+            "apiVersion: ocitrust.dev/v1alpha1\nkind: TrustPolicy\ntrustRoots:\n  public-good: {{sigstore: {{trustedRoot: embedded}}}}\nauthorities:\n  ci: {{keyless: {{trustRoot: public-good, issuer: \"{issuer}\", identity: ci@example.com}}}}\npolicies:\n- {{name: keyless, scope: [\"{}/keyless\"], signatures: {{atLeast: 1, of: [ci]}}}}\n",
+            s.peers.registry.address
+        ),
+    )
+    .unwrap();
+    let mirror = repository.mirror();
+    let tuf_root = repository.metadata("1.root.json");
+    let server = Server::start_with_env(
+        &s.peers.work,
+        "tuf",
+        &[
+            "--policy",
+            policy.to_str().unwrap(),
+            "--tuf-mirror",
+            &mirror,
+            "--tuf-root",
+            tuf_root.to_str().unwrap(),
+            "--trust-refresh-interval",
+            "1s",
+        ],
+        &[("XDG_CACHE_HOME", repository.cache.to_str().unwrap())],
+    );
+    let denied = server.validate_pod(&[&keyless]);
+    assert_eq!(denied["allowed"], false, "{denied}");
+    wait_for_metric(&server, "ocitrust_trust_refreshes_total{result=\"ok\"}", 1.0);
+
+    // The repository rotates its root and publishes this Sigstore's trusted root (its timestamp
+    // expiring in 10 s). Once the server's cached timestamp has expired, it picks that up on its
+    // own, without a restart.
+    repository.edit(&[
+        "publish",
+        "--rotate-root",
+        "--target",
+        keyless_work.join("trusted_root.json").to_str().unwrap(),
+        "--timestamp-expires",
+        "10",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let answer = server.validate_pod(&[&keyless]);
+        if answer["allowed"] == true {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never allowed: {answer}\n{}",
+            server.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        server.log_text().contains("(root v2, timestamp v2"),
+        "{}",
+        server.log_text()
+    );
+
+    // The mirror goes away and the cached timestamp expires: refreshes fail, the last good
+    // material stays in force, and nothing is allowed that was not before.
+    repository.stop();
+    let failed = server.metric("ocitrust_trust_refreshes_total{result=\"failed\"}");
+    wait_for_metric(
+        &server,
+        "ocitrust_trust_refreshes_total{result=\"failed\"}",
+        failed + 2.0,
+    );
+    assert!(
+        server
+            .log_text()
+            .contains("refreshing the trust material failed; the last good material stays in force"),
+        "{}",
+        server.log_text()
+    );
+    let (status, _) = server.get("/healthz");
+    assert_eq!(status, 200);
+    assert_eq!(server.validate_pod(&[&keyless])["allowed"], true);
+    let unsigned = server.validate_pod(&[&s.unsigned]);
+    assert_eq!(unsigned["allowed"], false, "{unsigned}");
 }

@@ -18,7 +18,9 @@ use crate::metrics::{DecisionResult, Metrics};
 /// What the server needs to decide: the policy, the verifier (registry options, the fact cache),
 /// and what it counts.
 pub struct Admission {
-    policy: Policy,
+    /// The policy in force: replaced whole when its trust material is refreshed
+    /// ([`crate::trust_refresh`]); each evaluation uses the one it started with.
+    policy: std::sync::RwLock<Policy>,
     verifier: Verifier,
     cache: Arc<FactCache>,
     mutates: bool,
@@ -65,7 +67,7 @@ impl Admission {
         let cache =
             Arc::new(cache.timing_verifications(Arc::new(move |took| timed.verification_seconds.observe(took))));
         Admission {
-            policy,
+            policy: std::sync::RwLock::new(policy),
             verifier: verifier.fact_cache(Some(cache.clone())),
             cache,
             mutates: false,
@@ -78,6 +80,22 @@ impl Admission {
     pub fn mutating(mut self, mutates: bool) -> Self {
         self.mutates = mutates;
         self
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Policy {
+        match self.policy.read() {
+            Ok(policy) => policy.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Puts `policy` in force for the evaluations that start from now on.
+    pub fn replace_policy(&self, policy: Policy) {
+        match self.policy.write() {
+            Ok(mut current) => *current = policy,
+            Err(poisoned) => *poisoned.into_inner() = policy,
+        }
     }
 
     /// Whether `/mutate` is served.
@@ -132,7 +150,7 @@ impl Admission {
                     // its own runtime, which it could not do from a runtime thread without another hop.
                     std::thread::spawn(move || {
                         let began = Instant::now();
-                        let decided = admission.policy.evaluate(&admission.verifier, &name, None);
+                        let decided = admission.policy().evaluate(&admission.verifier, &name, None);
                         admission.metrics.decision_seconds.observe(began.elapsed());
                         drop(turn);
                         let _ = done.send(decided);
@@ -241,7 +259,7 @@ impl Admission {
 
     /// What a failure to decide about `name` comes to under the policy's mode for it.
     fn failure_result(&self, name: &str) -> DecisionResult {
-        match self.policy.mode_for(name, None) {
+        match self.policy().mode_for(name, None) {
             Ok(Mode::Warn) => DecisionResult::Warned,
             Ok(Mode::Audit) => DecisionResult::Audited,
             _ => DecisionResult::Denied,

@@ -10,8 +10,10 @@ pub mod redis_store;
 pub mod resp;
 pub mod server;
 pub mod tls;
+pub mod trust_refresh;
 
 pub use admit::{Admission, Reviewed};
 pub use redis_store::{RedisAddress, RedisFactStore};
 pub use server::serve;
 pub use tls::tls_config;
+pub use trust_refresh::{keep_trust_material_current, PolicyLoader};

@@ -95,6 +95,10 @@ pub struct Metrics {
     pub decision_seconds: Histogram,
     /// Time of one verification run for want of a fact (cache misses only).
     pub verification_seconds: Histogram,
+    /// Refreshes of the trust material that succeeded.
+    pub trust_refreshes: AtomicU64,
+    /// Refreshes of the trust material that failed (the last good material stays in force).
+    pub trust_refresh_failures: AtomicU64,
 }
 
 impl Metrics {
@@ -180,6 +184,12 @@ impl Metrics {
             out,
             "# HELP ocitrust_verifications_total Verifications run for want of a usable fact.\n# TYPE ocitrust_verifications_total counter\nocitrust_verifications_total {}",
             load(&cache.verifications)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP ocitrust_trust_refreshes_total Refreshes of the Sigstore trust material (TUF) by result; a failed one keeps the last good material.\n# TYPE ocitrust_trust_refreshes_total counter\nocitrust_trust_refreshes_total{{result=\"ok\"}} {}\nocitrust_trust_refreshes_total{{result=\"failed\"}} {}",
+            load(&self.trust_refreshes),
+            load(&self.trust_refresh_failures)
         );
         let _ = writeln!(
             out,

@@ -8,7 +8,12 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use ocitrust::{FactCache, Policy, Result, Verifier};
-use ocitrust_admission::{serve, tls_config, Admission, RedisAddress, RedisFactStore};
+use ocitrust_admission::{
+    keep_trust_material_current, serve, tls_config, Admission, PolicyLoader, RedisAddress, RedisFactStore,
+};
+
+use ocitrust::registry::file::read_bounded;
+use ocitrust::registry::tuf::TUF_LIMITS;
 
 use crate::commands::{parse_duration, RegistryArgs};
 
@@ -54,6 +59,19 @@ pub struct ServeArgs {
     /// How long a request to Redis may take before the fact is verified live instead.
     #[arg(long, value_name = "MILLISECONDS", default_value_t = 100)]
     redis_timeout_ms: u64,
+    /// The TUF repository the policy's `trustedRoot: embedded` is kept current from (its cache
+    /// is set up at start when there is none); without it, the one `ocitrust initialize` set up,
+    /// else the embedded public-good root.
+    #[arg(long, value_name = "URL")]
+    tuf_mirror: Option<String>,
+    /// The TUF root.json the --tuf-mirror cache starts from when there is none yet (default: the
+    /// public-good root embedded in ocitrust).
+    #[arg(long, value_name = "FILE", requires = "tuf_mirror")]
+    tuf_root: Option<PathBuf>,
+    /// How often the trust material is refreshed (the TUF cache is verified again, and updated
+    /// from its mirror once its metadata has expired); a failure keeps the last good material.
+    #[arg(long, value_parser = parse_duration, default_value = "5m")]
+    trust_refresh_interval: Duration,
     /// Log format.
     #[arg(long, value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -80,8 +98,26 @@ pub fn run(command: AdmissionCommand) -> Result<()> {
     }
 }
 
+/// Compiles the policy at `path` with the public-good root as it is now: `mirror`'s TUF cache
+/// (set up from `initial_root`, else the public-good TUF root, when missing), else the default one.
+fn policy_loader(path: PathBuf, mirror: Option<String>, initial_root: Option<Vec<u8>>) -> PolicyLoader {
+    Box::new(move || {
+        Policy::from_file_with_public_good_root(&path, || match &mirror {
+            Some(mirror) => ocitrust::trusted_root_from_tuf(Some(mirror), initial_root.as_deref(), None),
+            None => ocitrust::public_good_trusted_root(false),
+        })
+    })
+}
+
 fn serve_reviews(args: ServeArgs) -> Result<()> {
-    let policy = Policy::from_file(&args.policy)?;
+    let initial_root = args
+        .tuf_root
+        .as_deref()
+        .map(|path| read_bounded(path, TUF_LIMITS.max_root_size))
+        .transpose()?;
+    let load = policy_loader(args.policy.clone(), args.tuf_mirror.clone(), initial_root);
+    let policy = load()?;
+    let refreshes = policy.compiled().document.uses_public_good_root();
     let tls = tls_config(&args.tls_cert, &args.tls_key)?;
     let mut cache = FactCache::new(args.cache_size, args.cache_ttl);
     if let (Some(redis), Some(secret)) = (&args.redis, &args.cache_key_file) {
@@ -101,8 +137,11 @@ fn serve_reviews(args: ServeArgs) -> Result<()> {
         LogFormat::Text => subscriber.init(),
     }
     let verifier = Verifier::trusting([]).registry_options(args.registry.options());
-    let admission = Admission::new(policy, verifier, cache).mutating(args.mutate_digest);
-    serve(Arc::new(admission), args.listen, tls, |address| {
+    let admission = Arc::new(Admission::new(policy, verifier, cache).mutating(args.mutate_digest));
+    if refreshes {
+        keep_trust_material_current(admission.clone(), load, args.trust_refresh_interval);
+    }
+    serve(admission, args.listen, tls, |address| {
         crate::stdout::line(&format!("ocitrust admission: serving on https://{address}"));
         let _ = std::io::stdout().flush();
     })
