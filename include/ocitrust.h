@@ -1090,6 +1090,46 @@ ocitrust_result ocitrust_trusted_root_from_file(const char *path,
                                                 ocitrust_error **error_out);
 
 /**
+ * The `trusted_root.json` target of the TUF repository at `mirror` (NUL-terminated http:// or
+ * https:// URL; NULL: Sigstore's public-good `https://tuf-repo-cdn.sigstore.dev`), kept in a cache
+ * under `cache_dir` (NULL: `$XDG_CACHE_HOME/ocitrust/tuf`): the cache's while it verifies and its
+ * metadata has not expired, else updated from the mirror — a first update starting from the TUF
+ * `root.json` at `initial_root` (`initial_root_len` bytes; NULL: the public-good root embedded in
+ * the library). Every TUF rule is checked (thresholds, the root chain, rollback, expiry, target
+ * length and hashes); an expired cache that cannot be refreshed is an error, never used.
+ * On success `*root_out` receives a root to free with `ocitrust_trusted_root_free`. Errors:
+ * `OCITRUST_ERR_INVALID_ARGUMENT` (a bad mirror URL), `OCITRUST_ERR_NETWORK` (the mirror could not
+ * be read), `OCITRUST_ERR_INVALID_CERTIFICATE` (metadata that does not verify or has expired),
+ * `OCITRUST_ERR_LIMIT_EXCEEDED`, `OCITRUST_ERR_IO`.
+ */
+ocitrust_result ocitrust_trusted_root_from_tuf(const char *mirror,
+                                               const uint8_t *initial_root,
+                                               size_t initial_root_len,
+                                               const char *cache_dir,
+                                               ocitrust_trusted_root **root_out,
+                                               ocitrust_error **error_out);
+
+/**
+ * The root keyless verification uses by default, as the CLI chooses it: the TUF cache of the
+ * mirror `ocitrust initialize` set up (refreshed from it once expired), else the embedded
+ * public-good root; with `offline` non-zero, the embedded root. Errors as
+ * `ocitrust_trusted_root_from_tuf`.
+ */
+ocitrust_result ocitrust_trusted_root_default(int offline,
+                                              ocitrust_trusted_root **root_out,
+                                              ocitrust_error **error_out);
+
+/**
+ * Where `root` came from, as JSON (`{"source":"tuf","location":MIRROR,"tuf":{"root":N,…},
+ * "sha256":…}`; `source` is `embedded`, `document`, `policy-parts` or `tuf`), copied into `buf`
+ * as `ocitrust_error_message` copies (`*out_len` receives the length without the NUL).
+ */
+ocitrust_result ocitrust_trusted_root_material(const ocitrust_trusted_root *root,
+                                               char *buf,
+                                               size_t buf_len,
+                                               size_t *out_len);
+
+/**
  * A copy of `root` whose Fulcio certificate authorities are replaced by the CA chain in `chain_pem`
  * (`chain_len` bytes of PEM: the CA that issues signing certificates first, the root last), as
  * `--certificate-chain` does for a private or corporate CA; its logs and timestamp authorities are

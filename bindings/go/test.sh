@@ -9,6 +9,10 @@ PREFIX="$ROOT/target/ocitrust-prefix"
 if [ -z "${OCITRUST_COSIGN:-}" ]; then eval "$("$ROOT/tests/tools/install.sh")"; fi
 make --no-print-directory -C "$ROOT" install PREFIX="$PREFIX" PROFILE=dev >/dev/null
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
+# A TUF repository on loopback for tuf_test.go.
+# shellcheck source=../../tests/tools/tuf_server.sh
+source "$ROOT/tests/tools/tuf_server.sh"
+tuf_server_start "$ROOT/target/go-tests/tuf"
 cd "$ROOT/bindings/go"
 
 unformatted="$(gofmt -l .)"

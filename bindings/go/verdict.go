@@ -24,6 +24,9 @@ type Verdict struct {
 	Signatures           []SignatureReport `json:"signatures"`
 	// Insecure lists the insecure options in force, e.g. "insecure-ignore-tlog".
 	Insecure []string `json:"insecure"`
+	// TrustMaterial lists the Sigstore trusted roots signatures were judged under, each with
+	// where it came from (the embedded root, a file, a TUF repository and its versions).
+	TrustMaterial []TrustMaterial `json:"trust_material,omitempty"`
 	// SkippedByPolicy is set when a trust policy's level is skip for the subject (notation): it
 	// is trusted without any signature being looked at, and this says which statement decided.
 	SkippedByPolicy string `json:"skipped_by_policy,omitempty"`
@@ -210,6 +213,20 @@ func verdictFromC(c *C.ocitrust_verdict) (*Verdict, error) {
 		text(&v.Insecure[i], func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
 			return C.ocitrust_verdict_insecure_option(c, index, b, n, l)
 		})
+	}
+	if err == nil {
+		// Where the trusted roots came from: read from the verdict's JSON (no accessor of its own).
+		var whole string
+		whole, err = verdictText(func(b *C.char, n C.size_t, l *C.size_t) C.ocitrust_result {
+			return C.ocitrust_verdict_json(c, b, n, l)
+		})
+		var material struct {
+			TrustMaterial []TrustMaterial `json:"trust_material"`
+		}
+		if err == nil {
+			err = json.Unmarshal([]byte(whole), &material)
+		}
+		v.TrustMaterial = material.TrustMaterial
 	}
 	v.Signatures = make([]SignatureReport, int(C.ocitrust_verdict_signature_count(c)))
 	for i := range v.Signatures {

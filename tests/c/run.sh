@@ -16,6 +16,14 @@ make --no-print-directory install PREFIX="$PREFIX" PROFILE=dev >/dev/null
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
 mkdir -p "$BUILD"
 
+# For test_tuf.c: a TUF repository served on loopback for the whole run, and the sample image as
+# a gzip-compressed oci-archive.
+# shellcheck source=../tools/tuf_server.sh
+source tests/tools/tuf_server.sh
+tuf_server_start "$BUILD/tuf"
+tar -C examples/sample-image/layout -czf "$BUILD/sample.tar.gz" .
+export OCITRUST_TEST_SAMPLE_ARCHIVE="$BUILD/sample.tar.gz"
+
 fresh_fixtures() {
   export OCITRUST_FIXTURES="$BUILD/fixtures"
   python3 tests/tools/ffi_fixtures.py "$OCITRUST_FIXTURES"
