@@ -47,7 +47,8 @@ fn keyless_verification_follows_the_tuf_repository_through_a_root_rotation() {
         "{}",
         stdout(&out)
     );
-    // The cache: owner-only directories, owner-only regular files.
+    // The cache: owner-only directories, owner-only regular files (tough's own record of its checks,
+    // `.verify/`, is an owner-only directory).
     for (path, _) in repository.cache_files() {
         let mode = fs::symlink_metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{}", path.display());

@@ -131,14 +131,17 @@ impl Repository {
         (out, verdict)
     }
 
-    /// Every file of the cache with its bytes (to see that a refused update changed nothing).
+    /// Every file of the cache with its bytes (to see that a refused update changed nothing); not
+    /// `.verify/`, where tough records the time and versions of its last checks of the cache.
     pub fn cache_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut files = Vec::new();
         let mut stack = vec![self.cache.clone()];
         while let Some(dir) = stack.pop() {
             for entry in fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
-                if path.is_dir() {
+                if path.ends_with(".verify") {
+                    continue;
+                } else if path.is_dir() {
                     stack.push(path);
                 } else {
                     files.push((path.clone(), fs::read(&path).unwrap()));

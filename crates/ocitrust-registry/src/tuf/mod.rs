@@ -9,7 +9,8 @@
 //! What it verified is kept in a cache, one directory per mirror:
 //! `$XDG_CACHE_HOME/ocitrust/tuf/<first 32 hex digits of SHA-256(mirror URL)>/` (owner-only), holding
 //! `mirror` (its URL), the metadata (`root.json`, `timestamp.json`, `snapshot.json`,
-//! `targets.json`, delegated roles) and `targets/trusted_root.json`; `tuf/current` names the mirror
+//! `targets.json`, delegated roles) and `targets/trusted_root.json` (and `.verify/`, tough's record of
+//! what the last checks of the cache saw); `tuf/current` names the mirror
 //! `initialize` last set up. Every file is written whole and renamed into place, read only if it is
 //! a regular file, and bounded. The cache is verified again by tough whenever it is used
 //! ([`cached_transport`]), so a file changed on disk is refused, not trusted; once its metadata
@@ -56,6 +57,8 @@ pub const TUF_LIMITS: Limits = Limits {
 const CACHED_FILES_MAX: usize = 64;
 /// The file naming the mirror `initialize` last set up.
 const CURRENT_FILE: &str = "current";
+/// Where tough keeps, in a mirror's cache directory, what the checks of the cache saw.
+const VERIFY_DATASTORE: &str = ".verify";
 
 /// A verified `trusted_root.json` from a TUF repository, and what it was verified with.
 #[derive(Debug, Clone)]
@@ -197,6 +200,10 @@ impl TufClient {
                     .map_err(damaged)?,
             )]),
         };
+        // tough's record of what it saw (versions, the latest time) for these checks is kept
+        // between runs: made afresh each time, it costs more than the verification.
+        let datastore = self.dir.join(VERIFY_DATASTORE);
+        create_private_dir(&datastore)?;
         let loader = RepositoryLoader::new(
             &root,
             Url::parse(METADATA_BASE).expect("a constant URL"),
@@ -204,6 +211,7 @@ impl TufClient {
         )
         .transport(transport)
         .limits(TUF_LIMITS)
+        .datastore(datastore)
         .expiration_enforcement(ExpirationEnforcement::Safe);
         block_on(async {
             let repository = loader.load().await.map_err(|e| tuf_error("the TUF cache", &e))?;
@@ -312,6 +320,11 @@ impl TufClient {
         }
         replace_private_file(&self.dir.join("root.json"), newest_root.1)?;
         replace_private_file(&self.dir.join(target_file()), trusted_root)?;
+        // What the cache's checks saw before describes the old cache: they start again.
+        match fs::remove_dir_all(self.dir.join(VERIFY_DATASTORE)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_error(&self.dir, e)),
+            _ => {}
+        }
         replace_private_file(&self.dir.join("mirror"), self.mirror.as_str().as_bytes())
     }
 
