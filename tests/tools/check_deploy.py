@@ -36,6 +36,13 @@ accepted = subprocess.run([binary, "admission", "serve", "--help"], capture_outp
 for arg in container["args"][2:]:
     flag = arg.split("=")[0]
     check(flag in accepted, f"admission serve accepts {flag}")
+# The TUF cache needs a writable directory under a read-only root filesystem.
+cache_home = {e["name"]: e.get("value") for e in container.get("env", [])}.get("XDG_CACHE_HOME")
+mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+if any(arg.startswith("--tuf-mirror") for arg in container["args"]):
+    check(cache_home in mounts and "emptyDir" in volumes[mounts[cache_home]],
+          "with --tuf-mirror, XDG_CACHE_HOME is a writable emptyDir")
 check(docs[("Service", "ocitrust-webhook")]["spec"]["ports"][0]["port"] == 443, "the Service listens on 443")
 check(("PodDisruptionBudget", "ocitrust-webhook") in docs, "a PodDisruptionBudget keeps one replica")
 
