@@ -134,6 +134,16 @@ fn keyless_verification_follows_the_tuf_repository_through_a_root_rotation() {
         "oci:examples/keyless-sample/layout-bundle",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    // --offline: the embedded root, which does not know the sample's Sigstore.
+    let out = repository.ocitrust(&[
+        "policy",
+        "eval",
+        "--offline",
+        "--policy",
+        policy.to_str().unwrap(),
+        "oci:examples/keyless-sample/layout-bundle",
+    ]);
+    assert_eq!(out.status.code(), Some(12), "{}{}", stdout(&out), stderr(&out));
 
     // With the mirror gone and the cache still fresh, nothing changes.
     repository.stop();
@@ -183,7 +193,10 @@ fn rolled_back_metadata_is_refused_and_the_cache_kept() {
         "Snapshot version 2 in timestamp 4 is less than 3 in timestamp 3",
     );
     repository.edit(&["set-snapshot", "--version", "5", "--targets-version", "2"]);
-    refused(&repository, "targets");
+    refused(
+        &repository,
+        "Role targets.json version 3 in snapshot 3 is greater than version 2 in snapshot 5",
+    );
 }
 
 #[test]

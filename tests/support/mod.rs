@@ -57,7 +57,13 @@ pub fn ocitrust_in(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 pub fn ocitrust_with_input(cwd: &Path, args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Output {
     use std::io::Write;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocitrust"));
-    cmd.args(args).current_dir(cwd).env_remove("COSIGN_PASSWORD");
+    // A cache of the tests' own (unless a test names one): a TUF cache `ocitrust initialize` made in
+    // the user's ~/.cache must not change which trusted root the tests verify under.
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ocitrust-xdg-cache");
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("COSIGN_PASSWORD")
+        .env("XDG_CACHE_HOME", cache);
     for (k, v) in env {
         cmd.env(k, v);
     }

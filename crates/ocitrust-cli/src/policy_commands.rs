@@ -76,6 +76,10 @@ pub struct EvalArgs {
     /// Also read images from FILE, one a line (blank lines and lines starting with # are skipped).
     #[arg(long, value_name = "FILE")]
     from_file: Option<PathBuf>,
+    /// `trustedRoot: embedded` is the root compiled into ocitrust, not the TUF cache `ocitrust
+    /// initialize` keeps (no TUF refresh is attempted).
+    #[arg(long)]
+    offline: bool,
     #[command(flatten)]
     registry: RegistryArgs,
     /// Images: registry/repo[:tag|@digest], oci:PATH[:TAG|@DIGEST] for a layout, or oci-archive:FILE[:TAG|@DIGEST] (- for stdin) for one in a tar.
@@ -163,7 +167,8 @@ fn check(file: &Path) -> Result<()> {
 }
 
 fn evaluate(args: EvalArgs, explain: bool) -> Result<()> {
-    let policy = Policy::from_file(&args.policy)?;
+    let policy =
+        Policy::from_file_with_public_good_root(&args.policy, || ocitrust::public_good_trusted_root(args.offline))?;
     let references = references(&args)?;
     // Images named twice, or by two tags of one digest, share their facts: verified once.
     let facts = FactCache::new(BATCH_FACTS_MAX, Duration::from_secs(600));

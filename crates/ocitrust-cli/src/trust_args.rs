@@ -74,12 +74,16 @@ fn read_trust_file(path: &std::path::Path) -> Result<Vec<u8>> {
 }
 
 impl TrustArgs {
-    /// The trusted root: `--trusted-root`, else the TUF cache `ocitrust initialize` keeps
-    /// (refreshed when expired), else — or with `--offline` — the embedded public-good root.
-    fn root(&self) -> Result<Arc<TrustedRoot>> {
-        match &self.trusted_root {
-            Some(path) => ocitrust::trusted_root_from_file(path),
-            None => ocitrust::public_good_trusted_root(self.offline),
+    /// The trusted root: `--trusted-root` whenever given (a key-signed bundle's RFC 3161 timestamps
+    /// are judged under its timestamp authorities too); else, when `needed`, the TUF cache
+    /// `ocitrust initialize` keeps (refreshed when expired), or — without one, or with `--offline` —
+    /// the embedded public-good root. Not needed and not given: none (the embedded root is then
+    /// read only if a signature asks for it).
+    fn root(&self, needed: bool) -> Result<Option<Arc<TrustedRoot>>> {
+        match (&self.trusted_root, needed) {
+            (Some(path), _) => ocitrust::trusted_root_from_file(path).map(Some),
+            (None, true) => ocitrust::public_good_trusted_root(self.offline).map(Some),
+            (None, false) => Ok(None),
         }
     }
 
@@ -137,8 +141,7 @@ impl TrustArgs {
         let identity = self.identity()?;
         // Loaded only when a signature is judged under it: a keyless identity, or a key whose
         // transparency-log entry is checked.
-        let needs_root = identity.is_some() || (self.key.is_some() && !self.insecure_ignore_tlog);
-        let root = if needs_root { Some(self.root()?) } else { None };
+        let root = self.root(identity.is_some() || (self.key.is_some() && !self.insecure_ignore_tlog))?;
         let mut authorities = Vec::new();
         if let Some(key) = &self.key {
             authorities.push(Authority::CosignKey(ocitrust::load_public_key(key)?));
