@@ -76,6 +76,18 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     })
 }
 
+/// An optional NUL-terminated UTF-8 string argument: `None` when `ptr` is NULL.
+///
+/// # Safety
+/// As [`arg_str`].
+pub(crate) unsafe fn arg_str_or_null<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        arg_str(ptr, name).map(Some)
+    }
+}
+
 /// A byte buffer argument; `ptr` may be NULL only when `len` is 0.
 ///
 /// # Safety

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use ocitrust::core::policy::{Decision, Mode};
 use ocitrust::{Error, ErrorCode, Policy, Result};
 
-use crate::boundary::{arg, arg_bytes, arg_str, free_handle, give, out_param, run, run_or};
+use crate::boundary::{arg, arg_bytes, arg_str, arg_str_or_null, free_handle, give, out_param, run, run_or};
 use crate::buffer::copy_field;
 use crate::error::ocitrust_error;
 use crate::result::ocitrust_result;
@@ -116,11 +116,7 @@ pub unsafe extern "C" fn ocitrust_policy_evaluate(
         let policy = arg(policy, "policy")?;
         let verifier = arg(verifier, "verifier")?;
         let reference = arg_str(reference, "reference")?;
-        let scope = if scope.is_null() {
-            None
-        } else {
-            Some(arg_str(scope, "scope")?)
-        };
+        let scope = arg_str_or_null(scope, "scope")?;
         let out = out_param(decision_out, "decision_out")?;
         let limit = (timeout_ms > 0).then(|| std::time::Duration::from_millis(timeout_ms));
         let decision = policy
@@ -160,11 +156,7 @@ pub unsafe extern "C" fn ocitrust_policy_evaluate_all(
     run(error_out, || {
         let policy = arg(policy, "policy")?;
         let verifier = arg(verifier, "verifier")?;
-        let scope = if scope.is_null() {
-            None
-        } else {
-            Some(arg_str(scope, "scope")?)
-        };
+        let scope = arg_str_or_null(scope, "scope")?;
         if count > 0 && (references.is_null() || decisions_out.is_null() || errors_out.is_null()) {
             return Err(Error::new(
                 ErrorCode::NullArgument,

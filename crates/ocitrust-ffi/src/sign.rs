@@ -5,7 +5,7 @@ use std::ffi::c_char;
 
 use ocitrust::{AttestOptions, SignOptions, SignOutcome, SigningKey};
 
-use crate::boundary::{arg, arg_array, arg_bytes, arg_str, free_handle, give, out_param, run};
+use crate::boundary::{arg, arg_array, arg_bytes, arg_str, arg_str_or_null, free_handle, give, out_param, run};
 use crate::buffer::copy_field;
 use crate::error::ocitrust_error;
 use crate::registry_options::ocitrust_registry_options;
@@ -152,11 +152,7 @@ unsafe fn identity_and_registry(
     identity: *const c_char,
     registry: *const ocitrust_registry_options,
 ) -> ocitrust::Result<(Option<String>, ocitrust::RegistryOptions)> {
-    let identity = if identity.is_null() {
-        None
-    } else {
-        Some(arg_str(identity, "identity")?.to_owned())
-    };
+    let identity = arg_str_or_null(identity, "identity")?.map(str::to_owned);
     let registry = if registry.is_null() {
         ocitrust::RegistryOptions::default()
     } else {

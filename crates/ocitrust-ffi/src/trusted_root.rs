@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ocitrust::TrustedRoot;
 
-use crate::boundary::{arg, arg_bytes, arg_str, free_handle, give, out_param, run};
+use crate::boundary::{arg, arg_bytes, arg_str, arg_str_or_null, free_handle, give, out_param, run};
 use crate::buffer::copy_field;
 use crate::error::ocitrust_error;
 use crate::result::ocitrust_result;
@@ -95,13 +95,13 @@ pub unsafe extern "C" fn ocitrust_trusted_root_from_tuf(
     error_out: *mut *mut ocitrust_error,
 ) -> ocitrust_result {
     run(error_out, || {
-        let mirror = optional_str(mirror, "mirror")?;
+        let mirror = arg_str_or_null(mirror, "mirror")?;
         let initial_root = if initial_root.is_null() {
             None
         } else {
             Some(arg_bytes(initial_root, initial_root_len, "initial_root")?)
         };
-        let cache_dir = optional_str(cache_dir, "cache_dir")?.map(Path::new);
+        let cache_dir = arg_str_or_null(cache_dir, "cache_dir")?.map(Path::new);
         let out = out_param(root_out, "root_out")?;
         let root = ocitrust::trusted_root_from_tuf(mirror, initial_root, cache_dir)?;
         give(out, ocitrust_trusted_root { root });
@@ -141,15 +141,6 @@ pub unsafe extern "C" fn ocitrust_trusted_root_material(
         serde_json::to_vec(&h.root.material)
             .map_err(|e| ocitrust::Error::new(ocitrust::ErrorCode::Internal, e.to_string()))
     })
-}
-
-/// `ptr` as a string, or `None` when it is NULL.
-unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> ocitrust::Result<Option<&'a str>> {
-    if ptr.is_null() {
-        Ok(None)
-    } else {
-        arg_str(ptr, name).map(Some)
-    }
 }
 
 /// A copy of `root` whose Fulcio certificate authorities are replaced by the CA chain in `chain_pem`
