@@ -354,7 +354,7 @@ impl Verifier {
             verified_through_index: None,
             signatures: vec![report],
             insecure: self.insecure_options(false),
-            trust_material: self.trust_material()?,
+            trust_material: self.trust_material(),
             skipped_by_policy: None,
             notation_scope: None,
             verification_time: unix_seconds(self.verification_time.unwrap_or_else(SystemTime::now)),
@@ -364,7 +364,7 @@ impl Verifier {
     /// The Sigstore trusted roots the authorities judge under, each once, as verdicts list them:
     /// keyless identities' roots, and for keys (unless the log is ignored) the root whose logs are
     /// checked.
-    fn trust_material(&self) -> Result<Vec<TrustMaterial>> {
+    fn trust_material(&self) -> Vec<TrustMaterial> {
         let mut material: Vec<TrustMaterial> = Vec::new();
         for authority in &self.authorities {
             let root = match authority {
@@ -372,7 +372,7 @@ impl Verifier {
                 Authority::CosignKey(_) if !self.requirements.insecure_ignore_tlog => {
                     match &self.requirements.key_trusted_root {
                         Some(root) => root.material.clone(),
-                        None => TrustedRoot::production_shared()?.material.clone(),
+                        None => TrustedRoot::production_material(),
                     }
                 }
                 _ => continue,
@@ -381,7 +381,7 @@ impl Verifier {
                 material.push(root);
             }
         }
-        Ok(material)
+        material
     }
 
     /// The insecure options in force, as verdicts list them.
@@ -642,7 +642,7 @@ impl Verifier {
             verified_through_index,
             signatures: reports,
             insecure: self.insecure_options(insecure_transport),
-            trust_material: self.trust_material()?,
+            trust_material: self.trust_material(),
             skipped_by_policy: None,
             notation_scope: self.judged_notation_scope(scope),
             verification_time: unix_seconds(time),

@@ -201,10 +201,12 @@ impl TrustedRoot {
     /// start, so a verification that needs no certificate authority pays nothing for them.
     pub fn production() -> Result<Self> {
         let root = Self::parse(PRODUCTION_TRUSTED_ROOT, ChainLinks::CompiledIn)?;
-        Ok(root.with_material(TrustMaterial::new(
-            TrustMaterialSource::Embedded,
-            Digest::sha256(PRODUCTION_TRUSTED_ROOT),
-        )))
+        Ok(root.with_material(Self::production_material()))
+    }
+
+    /// Where the embedded production root comes from, known without parsing it.
+    pub fn production_material() -> TrustMaterial {
+        TrustMaterial::new(TrustMaterialSource::Embedded, Digest::sha256(PRODUCTION_TRUSTED_ROOT))
     }
 
     /// This root, recorded as coming from `material`.
