@@ -394,19 +394,21 @@ pub fn initialized_mirror(base: &Path) -> Result<Option<String>> {
     }
 }
 
-/// A tough error with its causes, as one message.
+/// A tough error with its causes, as one message: `Network` when fetching failed somewhere in the
+/// chain (a `TransportError`), else `InvalidCertificate` (trust material that does not verify).
 fn tuf_error(doing: &str, e: &(dyn std::error::Error + 'static)) -> Error {
     let mut text = format!("{doing}: {e}");
+    let mut fetching_failed = e.is::<tough::TransportError>();
     let mut source = e.source();
     while let Some(cause) = source {
+        fetching_failed |= cause.is::<tough::TransportError>();
         let cause_text = cause.to_string();
         if !text.contains(&cause_text) {
             text.push_str(&format!(": {cause_text}"));
         }
         source = cause.source();
     }
-    // Trust material that does not verify, or a mirror that could not be read.
-    let code = if text.contains("Transport") {
+    let code = if fetching_failed {
         ErrorCode::Network
     } else {
         ErrorCode::InvalidCertificate
