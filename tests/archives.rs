@@ -14,13 +14,14 @@ use support::*;
 
 const NOTATION_DIGEST: &str = "sha256:198ab5544a1261f11a03498d804fe00986882f0366803d30a27b353393736524";
 
-/// `layout` (under examples/) tarred by GNU tar as `tar -C layout -c .` into `dir`, with `flags` added.
-fn tarred(dir: &Path, layout: &str, name: &str, flags: &[&str]) -> PathBuf {
+/// `layout` (a path under examples/, or an absolute one) tarred by GNU tar as `tar -C layout -c .`
+/// into `dir`, with `flags` added.
+fn tarred(dir: &Path, layout: impl AsRef<Path>, name: &str, flags: &[&str]) -> PathBuf {
     let out = dir.join(name);
     let status = Command::new("tar")
         .args(flags)
         .arg("-C")
-        .arg(root().join("examples").join(layout))
+        .arg(root().join("examples").join(layout.as_ref()))
         .arg("-cf")
         .arg(&out)
         .arg(".")
@@ -297,30 +298,6 @@ fn sample_manifest_hex() -> String {
         .unwrap()
 }
 
-/// The peak resident memory (KiB) of ocitrust run with `args` (and `input` on stdin), and its output.
-fn peak_memory(args: &[&str], input: Option<&Path>) -> (u64, Output) {
-    let measure = "import resource, subprocess, sys\n\
-                   stdin = open(sys.argv[1], 'rb') if sys.argv[1] else subprocess.DEVNULL\n\
-                   r = subprocess.run(sys.argv[2:], stdin=stdin, capture_output=True)\n\
-                   sys.stdout.buffer.write(b'%d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n\
-                   sys.stderr.buffer.write(r.stderr)\n\
-                   sys.exit(r.returncode)";
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(measure)
-        .arg(input.map(|p| p.display().to_string()).unwrap_or_default())
-        .arg(env!("CARGO_BIN_EXE_ocitrust"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap();
-    let kib = stdout(&out).trim().parse().unwrap();
-    (kib, out)
-}
-
-/// What the README states for a hostile verification's peak memory.
-const PEAK_MEMORY_MAX_KIB: u64 = 256 * 1024;
-
 fn refused_within_bounds(archive_file: &Path, needle: &str) {
     let before = fs::read(archive_file).unwrap();
     let key = sample_pub();
@@ -450,16 +427,7 @@ fn an_archive_is_never_written_to() {
     let mut bytes = fs::read(&path).unwrap();
     bytes[10] ^= 1;
     fs::write(&path, bytes).unwrap();
-    let tampered = dir.join("tampered.tar");
-    let status = Command::new("tar")
-        .arg("-C")
-        .arg(&layout)
-        .arg("-cf")
-        .arg(&tampered)
-        .arg(".")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let tampered = tarred(&dir, &layout, "tampered.tar", &[]);
     let out = verify_sample(&archive(&tampered), b"");
     assert!(
         stderr(&out).contains("digest mismatch") || stderr(&out).contains("does not match"),

@@ -780,17 +780,21 @@ fn allow_insecure_registry_accepts_a_self_signed_tls_registry_and_says_so() {
 
 #[test]
 fn a_reader_that_stops_early_ends_the_output_quietly() {
+    // `policy explain … | READER`, with ocitrust's exit status printed on standard error.
+    let piped_into = |reader: &str| {
+        let shell = format!(
+            "{} policy explain --policy examples/trust-policy/policy.yaml oci:examples/sample-image/layout | {reader}; echo \"status ${{PIPESTATUS[0]}}\" >&2",
+            env!("CARGO_BIN_EXE_ocitrust")
+        );
+        Command::new("bash")
+            .arg("-c")
+            .arg(&shell)
+            .current_dir(root())
+            .output()
+            .unwrap()
+    };
     // `… | head -1`: the reader closes its end after one line; the rest is not a panic.
-    let shell = format!(
-        "{} policy explain --policy examples/trust-policy/policy.yaml oci:examples/sample-image/layout | head -1; echo \"status ${{PIPESTATUS[0]}}\" >&2",
-        env!("CARGO_BIN_EXE_ocitrust")
-    );
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(&shell)
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let out = piped_into("head -1");
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{err}");
     assert!(
@@ -801,16 +805,7 @@ fn a_reader_that_stops_early_ends_the_output_quietly() {
     // 141 when the write failed, 0 when everything fit in the pipe before head closed it.
     assert!(err.contains("status 141") || err.contains("status 0"), "{err}");
     // A reader that is gone before the first byte: the same.
-    let shell = format!(
-        "{} policy explain --policy examples/trust-policy/policy.yaml oci:examples/sample-image/layout | true; echo \"status ${{PIPESTATUS[0]}}\" >&2",
-        env!("CARGO_BIN_EXE_ocitrust")
-    );
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(&shell)
-        .current_dir(root())
-        .output()
-        .unwrap();
+    let out = piped_into("true");
     let err = stderr(&out);
     assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{err}");
     assert!(err.contains("status 141"), "as a tool ended by SIGPIPE: {err}");

@@ -326,28 +326,6 @@ fn concurrent_signers_of_one_layout_keep_every_signature() {
     }
 }
 
-/// The peak resident memory (KiB) of ocitrust run with `args`, and its output.
-fn peak_memory(args: &[&str]) -> (u64, Output) {
-    let measure = "import resource, subprocess, sys\n\
-                   r = subprocess.run(sys.argv[1:], capture_output=True)\n\
-                   sys.stdout.buffer.write(b'%d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n\
-                   sys.stderr.buffer.write(r.stderr)\n\
-                   sys.exit(r.returncode)";
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(measure)
-        .arg(env!("CARGO_BIN_EXE_ocitrust"))
-        .args(args)
-        .output()
-        .unwrap();
-    let kib = stdout(&out).trim().parse().unwrap();
-    eprintln!("peak resident memory of ocitrust {}: {kib} KiB", args.join(" "));
-    (kib, out)
-}
-
-/// What the README states: a hostile verification's peak memory with the default limits.
-const PEAK_MEMORY_MAX_KIB: u64 = 256 * 1024;
-
 /// A file of `size` bytes, sparse but for `head`.
 fn sparse_blob(layout: &Path, head: &[u8], size: u64) -> String {
     let mut bytes = vec![0u8; size as usize];
@@ -387,13 +365,16 @@ fn huge_signature_payloads_are_not_read() {
     }
     write_index(&layout, &index);
     let key = sample_pub();
-    let (kib, out) = peak_memory(&[
-        "verify",
-        "--key",
-        key.to_str().unwrap(),
-        "--insecure-ignore-tlog",
-        &oci(&layout),
-    ]);
+    let (kib, out) = peak_memory(
+        &[
+            "verify",
+            "--key",
+            key.to_str().unwrap(),
+            "--insecure-ignore-tlog",
+            &oci(&layout),
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(12), "{}", stderr(&out));
     assert!(stderr(&out).contains("larger than the limit"), "{}", stderr(&out));
     assert!(kib < PEAK_MEMORY_MAX_KIB, "peak memory {kib} KiB");
@@ -429,13 +410,16 @@ fn the_referrer_scan_reads_each_manifest_once_and_within_the_budget() {
     generate_key_pair_in(&other_key, "pw");
     let other_pub = other_key.join("cosign.pub");
     let verify = |layout: &Path| {
-        peak_memory(&[
-            "verify",
-            "--key",
-            other_pub.to_str().unwrap(),
-            "--insecure-ignore-tlog",
-            &oci(layout),
-        ])
+        peak_memory(
+            &[
+                "verify",
+                "--key",
+                other_pub.to_str().unwrap(),
+                "--insecure-ignore-tlog",
+                &oci(layout),
+            ],
+            None,
+        )
     };
 
     // The same 4 MiB referrer listed 1024 times: read once (it once held 4 GiB).
@@ -510,17 +494,20 @@ fn hostile_notation_envelopes_are_refused_within_the_memory_bound() {
             .as_str()
             .unwrap()
             .to_owned();
-        peak_memory(&[
-            "notation",
-            "verify",
-            "--trust-policy",
-            config.join("trustpolicy.json").to_str().unwrap(),
-            "--trust-store",
-            config.join("truststore").to_str().unwrap(),
-            "--scope",
-            "local/notation-sample",
-            &format!("oci:{}@{digest}", layout.display()),
-        ])
+        peak_memory(
+            &[
+                "notation",
+                "verify",
+                "--trust-policy",
+                config.join("trustpolicy.json").to_str().unwrap(),
+                "--trust-store",
+                config.join("truststore").to_str().unwrap(),
+                "--scope",
+                "local/notation-sample",
+                &format!("oci:{}@{digest}", layout.display()),
+            ],
+            None,
+        )
     };
     // Just under the 2 MiB an envelope may be, each holding a million items or two: refused before
     // any tree of them is built (one such envelope once peaked at 998 MiB).

@@ -155,17 +155,23 @@ func TestAKeySignedBundleUnderItsOwnTrustedRoot(t *testing.T) {
 	}
 }
 
-func TestKeylessSignedImagesInLayouts(t *testing.T) {
+// keylessSampleIdentity is who signed the keyless fixture, and under which issuer.
+func keylessSampleIdentity(t testing.TB) ocitrust.Identity {
+	t.Helper()
 	issuer, err := os.ReadFile(fixture("keyless/issuer"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ocitrust.Identity{Subject: "ci@example.com", Issuer: strings.TrimSpace(string(issuer))}
+}
+
+func TestKeylessSignedImagesInLayouts(t *testing.T) {
 	root, err := ocitrust.LoadTrustedRootFile(fixture("keyless/trusted_root.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	identity := ocitrust.Identity{Subject: "ci@example.com", Issuer: strings.TrimSpace(string(issuer))}
+	identity := keylessSampleIdentity(t)
 	v, err := ocitrust.NewVerifier(ocitrust.WithIdentity(identity, root))
 	if err != nil {
 		t.Fatal(err)

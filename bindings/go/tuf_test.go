@@ -38,12 +38,7 @@ func TestTheTrustedRootOfATUFRepository(t *testing.T) {
 	if material.Source != "tuf" || material.TUF == nil || *material.TUF != want || !strings.HasPrefix(material.Location, mirror) {
 		t.Fatalf("material = %+v", material)
 	}
-	issuer, err := os.ReadFile(fixture("keyless/issuer"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	identity := ocitrust.Identity{Subject: "ci@example.com", Issuer: strings.TrimSpace(string(issuer))}
-	v, err := ocitrust.NewVerifier(ocitrust.WithIdentity(identity, root))
+	v, err := ocitrust.NewVerifier(ocitrust.WithIdentity(keylessSampleIdentity(t), root))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,6 +102,15 @@ static inline char *key_pair_pem(ocitrust_result (*field)(const ocitrust_key_pai
 }
 
 /* The code of an error handle and whether its message contains `needle`; frees the handle. */
+/* The OIDC issuer the keyless fixture was signed under (keyless/issuer without its line break); free it. */
+static inline char *keyless_issuer(void) {
+    size_t len;
+    char *issuer = (char *)read_all(fixture("keyless/issuer"), &len);
+    while (len > 0 && (issuer[len - 1] == '\n' || issuer[len - 1] == '\r')) len--;
+    issuer[len] = '\0';
+    return issuer;
+}
+
 static inline int error_says(ocitrust_error **error, ocitrust_result code, const char *needle) {
     size_t len = 0;
     char *message;

@@ -253,8 +253,7 @@ static void a_key_signed_bundle_with_its_own_trusted_root(void) {
    a timestamp, one with a Rekor bundle), made by the real cosign against a private Sigstore, verified
    offline under its trusted root. */
 static void keyless_signed_images_in_layouts(void) {
-    size_t issuer_len;
-    char *issuer = (char *)read_all(fixture("keyless/issuer"), &issuer_len);
+    char *issuer = keyless_issuer();
     ocitrust_trusted_root *root = NULL, *production = NULL;
     ocitrust_identity *identity = NULL;
     ocitrust_verifier *verifier = NULL, *strangers = NULL;
@@ -263,8 +262,6 @@ static void keyless_signed_images_in_layouts(void) {
     char text[1024];
     size_t len;
 
-    while (issuer_len > 0 && (issuer[issuer_len - 1] == '\n' || issuer[issuer_len - 1] == '\r')) issuer_len--;
-    issuer[issuer_len] = '\0';
     CHECK_RC(ocitrust_trusted_root_from_file(fixture("keyless/trusted_root.json"), &root, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_identity_new("ci@example.com", false, issuer, false, &identity, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_new(&verifier, NULL), OCITRUST_OK);
@@ -367,8 +364,8 @@ static void keyless_signed_images_in_layouts(void) {
 
 /* The signing certificate and the CA chain given out of band (--certificate, --certificate-chain). */
 static void a_certificate_and_a_chain_given_out_of_band(void) {
-    size_t issuer_len, certificate_len, chain_len;
-    char *issuer = (char *)read_all(fixture("keyless/issuer"), &issuer_len);
+    size_t certificate_len, chain_len;
+    char *issuer = keyless_issuer();
     unsigned char *certificate = read_all(fixture("keyless/legacy-certificate.pem"), &certificate_len);
     unsigned char *chain = read_all(fixture("keyless/fulcio-chain.pem"), &chain_len);
     ocitrust_trusted_root *root = NULL, *chained = NULL;
@@ -377,8 +374,6 @@ static void a_certificate_and_a_chain_given_out_of_band(void) {
     ocitrust_verdict *verdict = NULL;
     ocitrust_error *error = NULL;
 
-    while (issuer_len > 0 && (issuer[issuer_len - 1] == '\n' || issuer[issuer_len - 1] == '\r')) issuer_len--;
-    issuer[issuer_len] = '\0';
     CHECK_RC(ocitrust_trusted_root_from_file(fixture("keyless/trusted_root.json"), &root, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_trusted_root_with_certificate_chain(root, chain, chain_len, &chained, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_identity_new("ci@example.com", false, issuer, false, &identity, &error), OCITRUST_OK);

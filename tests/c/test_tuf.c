@@ -8,7 +8,7 @@
 static void the_trusted_root_of_a_tuf_repository(void) {
     const char *mirror = getenv("OCITRUST_TEST_TUF_MIRROR");
     const char *root_file = getenv("OCITRUST_TEST_TUF_ROOT");
-    size_t root_len, issuer_len, len;
+    size_t root_len, len;
     unsigned char *root_json;
     char *issuer;
     char text[2048];
@@ -28,9 +28,7 @@ static void the_trusted_root_of_a_tuf_repository(void) {
     CHECK(strstr(text, mirror) != NULL);
 
     /* The keyless sample verifies under it. */
-    issuer = (char *)read_all(fixture("keyless/issuer"), &issuer_len);
-    while (issuer_len > 0 && (issuer[issuer_len - 1] == '\n' || issuer[issuer_len - 1] == '\r')) issuer_len--;
-    issuer[issuer_len] = '\0';
+    issuer = keyless_issuer();
     CHECK_RC(ocitrust_identity_new("ci@example.com", false, issuer, false, &identity, &error), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_new(&verifier, NULL), OCITRUST_OK);
     CHECK_RC(ocitrust_verifier_add_identity(verifier, identity, root, &error), OCITRUST_OK);

@@ -234,3 +234,29 @@ fn openssl_in(dir: &Path, args: &[&str]) {
         .expect("running openssl");
     assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
 }
+
+/// What the README states for a hostile verification's peak memory with the default limits.
+pub const PEAK_MEMORY_MAX_KIB: u64 = 256 * 1024;
+
+/// The peak resident memory (KiB) of ocitrust run with `args` in the repository root (with the
+/// file `input` on standard input, if given), and its output.
+pub fn peak_memory(args: &[&str], input: Option<&Path>) -> (u64, Output) {
+    let measure = "import resource, subprocess, sys\n\
+                   stdin = open(sys.argv[1], 'rb') if sys.argv[1] else subprocess.DEVNULL\n\
+                   r = subprocess.run(sys.argv[2:], stdin=stdin, capture_output=True)\n\
+                   sys.stdout.buffer.write(b'%d\\n' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n\
+                   sys.stderr.buffer.write(r.stderr)\n\
+                   sys.exit(r.returncode)";
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(measure)
+        .arg(input.map(|p| p.display().to_string()).unwrap_or_default())
+        .arg(env!("CARGO_BIN_EXE_ocitrust"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let kib = stdout(&out).trim().parse().unwrap();
+    eprintln!("peak resident memory of ocitrust {}: {kib} KiB", args.join(" "));
+    (kib, out)
+}
