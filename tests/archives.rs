@@ -359,16 +359,7 @@ fn sizes_and_counts_past_the_bounds_are_refused() {
     std::io::Write::write_all(&mut &file, &[7u8; 4096]).unwrap();
     file.set_len(10 * 1000 * 1000 * 1000).unwrap();
     for (name, format) in [("gnu-sparse.tar", "--format=gnu"), ("pax-sparse.tar", "--format=pax")] {
-        let out = dir.join(name);
-        let status = Command::new("tar")
-            .args(["--sparse", format, "-C"])
-            .arg(dir.join("layout"))
-            .arg("-cf")
-            .arg(&out)
-            .arg(".")
-            .status()
-            .unwrap();
-        assert!(status.success());
+        let out = tarred(&dir, dir.join("layout"), name, &["--sparse", format]);
         assert!(fs::metadata(&out).unwrap().len() < 1024 * 1024, "{name} holds no 10 GB");
         refused_within_bounds(&out, "is a sparse file; refused");
     }
