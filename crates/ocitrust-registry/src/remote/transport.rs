@@ -123,7 +123,7 @@ impl Transport {
             body: None,
             size_max,
         };
-        self.send(&self.endpoint.url(path), call, scope).await
+        self.send(&self.url(path), call, scope).await
     }
 
     /// The URL of `path` on this registry.
@@ -507,5 +507,90 @@ mod tests {
         // The registry's own origin gets the credentials; a public host elsewhere does not.
         assert!(hop("https://registry.example/v2/app/blobs/uploads/1", Hop::Registry).unwrap());
         assert!(!hop("https://8.8.8.8/blob", Hop::Registry).unwrap());
+    }
+    /// A plain-HTTP server on loopback counting the connections that opened with a TLS handshake and
+    /// those that spoke HTTP (answering each request with `{}`, keeping the connection alive).
+    fn plain_http_server() -> (
+        u16,
+        Arc<std::sync::atomic::AtomicUsize>,
+        Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tls, http) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (tls_seen, http_seen) = (tls.clone(), http.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let (tls, http) = (tls_seen.clone(), http_seen.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    if reader.fill_buf().map(|b| b.first() == Some(&0x16)).unwrap_or(true) {
+                        tls.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    }
+                    http.fetch_add(1, Ordering::SeqCst);
+                    let mut writer = stream;
+                    let mut line = String::new();
+                    loop {
+                        line.clear();
+                        match reader.read_line(&mut line) {
+                            Ok(0) | Err(_) => return,
+                            Ok(_) if line == "\r\n" => {
+                                let answer =
+                                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+                                if writer.write_all(answer.as_bytes()).is_err() {
+                                    return;
+                                }
+                            }
+                            Ok(_) => {}
+                        }
+                    }
+                });
+            }
+        });
+        (port, tls, http)
+    }
+
+    #[test]
+    fn an_insecure_registry_found_to_speak_plain_http_is_not_tried_over_tls_again() {
+        use std::sync::atomic::Ordering;
+        let (port, tls_attempts, http_connections) = plain_http_server();
+        let options = super::super::options::RegistryOptions {
+            allow_insecure: true,
+            ..Default::default()
+        };
+        let registry = format!("127.0.0.1:{port}");
+        let endpoint = Endpoint::for_registry(&registry, &options).unwrap();
+        let tls = TlsSettings::from_options(&options).unwrap();
+        let transport = Transport::new(endpoint, None, Duration::from_secs(5), &tls).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for _ in 0..3 {
+            let fetched = runtime
+                .block_on(transport.get(
+                    "/v2/app/manifests/v1",
+                    &["application/json"],
+                    "repository:app:pull",
+                    1024,
+                ))
+                .unwrap();
+            assert_eq!(fetched.status, StatusCode::OK);
+        }
+        assert_eq!(
+            tls_attempts.load(Ordering::SeqCst),
+            1,
+            "TLS is tried once, by the first request"
+        );
+        assert_eq!(
+            http_connections.load(Ordering::SeqCst),
+            1,
+            "one kept-alive plain connection"
+        );
+        assert!(transport.url("x").starts_with("http://"));
     }
 }
