@@ -13,6 +13,7 @@ use ocitrust::core::admission::{
 use ocitrust::core::policy::{Decision, Mode};
 use ocitrust::{Digest, FactCache, Policy, Verifier};
 
+use crate::evaluation_threads::EvaluationThreads;
 use crate::metrics::{DecisionResult, Metrics};
 
 /// What the server needs to decide: the policy, the verifier (registry options, the fact cache),
@@ -27,6 +28,8 @@ pub struct Admission {
     /// Turns for evaluations: a slow registry cannot make the server start a thread per image
     /// without end.
     evaluations: Arc<tokio::sync::Semaphore>,
+    /// Where evaluations run.
+    threads: EvaluationThreads,
     /// What was counted.
     pub metrics: Arc<Metrics>,
 }
@@ -72,6 +75,7 @@ impl Admission {
             cache,
             mutates: false,
             evaluations: Arc::new(tokio::sync::Semaphore::new(EVALUATIONS_MAX)),
+            threads: EvaluationThreads::default(),
             metrics,
         }
     }
@@ -146,9 +150,8 @@ impl Admission {
                     let Ok(turn) = admission.evaluations.clone().acquire_owned().await else {
                         return;
                     };
-                    // A thread of its own, outside the server's runtime: the registry client blocks on
-                    // its own runtime, which it could not do from a runtime thread without another hop.
-                    std::thread::spawn(move || {
+                    let threads = admission.threads.clone();
+                    threads.run(move || {
                         let began = Instant::now();
                         let decided = admission.policy().evaluate(&admission.verifier, &name, None);
                         admission.metrics.decision_seconds.observe(began.elapsed());

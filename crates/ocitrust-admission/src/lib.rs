@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod admit;
+pub mod evaluation_threads;
 pub mod metrics;
 pub mod redis_store;
 pub mod resp;
