@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The admission webhook against a loopback docker-registry, in one run:
+# The admission webhook against a loopback registry (two kinds: benches/each_registry.sh), in one run:
 #  1. a Pod of 5 images (5 digests, each signed by cosign with a key): admission latency cold (a
 #     fresh server per request: nothing cached) and warm (facts cached), p50 and p99, against a
 #     shell loop of `cosign verify` over the same 5 images;
@@ -15,7 +15,8 @@ COLD_RUNS="${1:-15}"
 WARM_REQUESTS="${2:-500}"
 SECONDS_LOADED="${3:-10}"
 CONCURRENCY="${4:-8}"
-eval "$(tests/tools/install.sh)"
+eval "$(tests/tools/install.sh --benches)"
+source benches/each_registry.sh
 cargo build -q --release -p ocitrust-cli
 (cd benches && cargo build -q --release --example admission_load)
 OCITRUST="$ROOT/target/release/ocitrust"
@@ -141,7 +142,7 @@ read -r cold_p50 cold_p99 <<<"$cold_stats"
 printf 'cold (fresh server, %d runs):  p50 %7.2f ms  p99 %7.2f ms\n' "$COLD_RUNS" "$cold_p50" "$cold_p99"
 printf 'warm (%d requests):          p50 %7.2f ms  p99 %7.2f ms   (by tag: 2 registry requests an image)\n' "$WARM_REQUESTS" "$(field "$warm" p50_ms)" "$(field "$warm" p99_ms)"
 printf 'warm, pinned by digest:        p50 %7.2f ms  p99 %7.2f ms   (1 registry request an image)\n' "$(field "$warm_pinned" p50_ms)" "$(field "$warm_pinned" p99_ms)"
-printf 'docker-registry, one manifest by tag on a kept-alive connection: median %.2f ms\n' "$registry_ms"
+printf 'the registry alone, one manifest by tag on a kept-alive connection: median %.2f ms\n' "$registry_ms"
 printf 'cosign verify x5, shell loop:  median of 5 %8.1f ms\n' "$cosign_ms"
 awk -v c="$cold_p50" -v l="$cosign_ms" 'BEGIN {printf "cold p50 / cosign loop: 1/%.0f\n", l / c}'
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Batch verification against a loopback docker-registry, in one run: IMAGES images (distinct
+# Batch verification against a loopback registry (two kinds: benches/each_registry.sh), in one run: IMAGES images (distinct
 # digests, each signed by cosign with a key) decided by one `ocitrust policy eval --jobs JOBS` under a
 # policy requiring that key, against a shell loop of `cosign verify` over the same images. Prints the
 # wall time of each, the ratio, the registry requests per image each made (counted in the registry's
@@ -11,7 +11,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 IMAGES="${1:-200}"
 JOBS="${2:-8}"
-eval "$(tests/tools/install.sh)"
+eval "$(tests/tools/install.sh --benches)"
+source benches/each_registry.sh
 cargo build -q --release -p ocitrust-cli
 OCITRUST="$ROOT/target/release/ocitrust"
 

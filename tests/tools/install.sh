@@ -10,7 +10,16 @@
 #   repositories tests/tools/tuf_repository.py serves), and the C
 #   toolchain pieces the C ABI tests use (gcc, make, pkg-config, valgrind).
 # Prints `export` lines for the test harness; source its output:  eval "$(tests/tools/install.sh)"
+# With --benches, also what only the benchmarks run: CNCF Distribution v3.0.0, the registry
+# docker-registry's 2.8 line became (benches/compare_admission.sh and compare_batch.sh measure against
+# both).
 set -euo pipefail
+with_benches=false
+case "${1:-}" in
+  --benches) with_benches=true ;;
+  "") ;;
+  *) echo "usage: install.sh [--benches]" >&2; exit 2 ;;
+esac
 
 TOOLS_DIR="${OCITRUST_TOOLS_DIR:-$HOME/.cache/ocitrust-tools}"
 COSIGN_V2_VERSION=v2.4.3
@@ -24,6 +33,7 @@ TSA_VERSION=v2.1.3
 SKOPEO_VERSION=v1.16.1
 KUBERNETES_VERSION=v1.37.2
 PYTHON_TUF_VERSION=7.0.1
+DISTRIBUTION_VERSION=v3.0.0
 
 go_install() { # dir module version
   local dir="$1" module="$2" version="$3" name
@@ -130,6 +140,9 @@ python_tuf_install() { # dir
   echo "$pins" > "$dir/.version"
 }
 python_tuf_install "$TOOLS_DIR/python-tuf-$PYTHON_TUF_VERSION"
+if $with_benches; then
+  go_install "$TOOLS_DIR/distribution-$DISTRIBUTION_VERSION" github.com/distribution/distribution/v3/cmd/registry "$DISTRIBUTION_VERSION"
+fi
 
 # Debian packages: the loopback registry (with htpasswd for its Basic auth and curl to see it is up),
 # redis-server and redis-cli (the admission server's shared fact store), etcd (for kube-apiserver in
@@ -163,3 +176,6 @@ echo "export OCITRUST_REDIS_CLI='$(command -v redis-cli)'"
 echo "export OCITRUST_ETCD='$(command -v etcd)'"
 echo "export OCITRUST_KUBE_APISERVER='$TOOLS_DIR/kube-apiserver-$KUBERNETES_VERSION/kube-apiserver'"
 echo "export OCITRUST_TUF_PYTHON='$TOOLS_DIR/python-tuf-$PYTHON_TUF_VERSION/bin/python'"
+if $with_benches; then
+  echo "export OCITRUST_DISTRIBUTION_REGISTRY='$TOOLS_DIR/distribution-$DISTRIBUTION_VERSION/registry'"
+fi

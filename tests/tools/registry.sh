@@ -7,6 +7,8 @@
 # OCITRUST_REGISTRY_TLS_CERT and OCITRUST_REGISTRY_TLS_KEY (PEM files), it serves HTTPS with them,
 # and with OCITRUST_REGISTRY_TLS_CLIENT_CAS too it demands client certificates issued by those CAs.
 # OCITRUST_REGISTRY_STORAGE serves another registry's storage directory instead of DIR/data.
+# OCITRUST_DOCKER_REGISTRY names the registry binary: Debian's docker-registry (2.8) by default, or
+# CNCF Distribution v3's `registry` (the benchmarks run both; the configuration is the same).
 set -euo pipefail
 dir="$1"
 storage="${OCITRUST_REGISTRY_STORAGE:-$dir/data}"
@@ -54,7 +56,8 @@ auth:
     path: $2
 YAML
 fi
-"${OCITRUST_DOCKER_REGISTRY:-docker-registry}" serve "$dir/config.yml" >"$dir/log" 2>&1 &
+# Distribution v3 would otherwise export its traces over OTLP to a collector on localhost.
+OTEL_TRACES_EXPORTER=none "${OCITRUST_DOCKER_REGISTRY:-docker-registry}" serve "$dir/config.yml" >"$dir/log" 2>&1 &
 echo $! > "$dir/pid"
 for _ in $(seq 1 50); do
   if [ -n "${OCITRUST_REGISTRY_TLS_CLIENT_CAS:-}" ]; then
