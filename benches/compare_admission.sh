@@ -91,6 +91,9 @@ stop_servers() {
 }
 load() { "$LOAD" --ca "$work/tls/ca.pem" "$@"; }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+cpu_ticks() { # pid -> the CPU time it has used (user + system), in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
 peak_rss_mb() { # pid -> its peak resident set, MiB
   awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"
 }
@@ -107,7 +110,14 @@ done
 cold_stats="$(printf '%s\n' "${cold[@]}" | sort -n | awk '{v[NR]=$1} END {i50=int((NR+1)/2); i99=int(NR*0.99+0.999); if (i99<1) i99=1; printf "%.2f %.2f", v[i50], v[i99]}')"
 url="$(start_server warm)"
 load --url "$url" --body "$work/signed.json" --expect allowed --requests 5 >/dev/null
+# Where a warm review's time goes: the CPU the server and the registry spent on each (two cores here).
+server_before="$(cpu_ticks "$(server_pids)")"; registry_before="$(cpu_ticks "$(cat "$work/registry/pid")")"
 warm="$(load --url "$url" --body "$work/signed.json" --expect allowed --requests "$WARM_REQUESTS")"
+per_review_ms() { # ticks-before pid -> CPU ms a warm review
+  awk -v t="$(( $(cpu_ticks "$2") - $1 ))" -v hz="$(getconf CLK_TCK)" -v n="$WARM_REQUESTS" 'BEGIN {printf "%.2f", t * 1000 / hz / n}'
+}
+server_cpu="$(per_review_ms "$server_before" "$(server_pids)")"
+registry_cpu="$(per_review_ms "$registry_before" "$(cat "$work/registry/pid")")"
 load --url "$url" --body "$work/pinned.json" --expect allowed --requests 5 >/dev/null
 warm_pinned="$(load --url "$url" --body "$work/pinned.json" --expect allowed --requests "$WARM_REQUESTS")"
 stop_servers
@@ -141,6 +151,7 @@ cosign_ms="$(printf '%s\n' "${loops[@]}" | sort -n | sed -n 3p)"
 read -r cold_p50 cold_p99 <<<"$cold_stats"
 printf 'cold (fresh server, %d runs):  p50 %7.2f ms  p99 %7.2f ms\n' "$COLD_RUNS" "$cold_p50" "$cold_p99"
 printf 'warm (%d requests):          p50 %7.2f ms  p99 %7.2f ms   (by tag: 2 registry requests an image)\n' "$WARM_REQUESTS" "$(field "$warm" p50_ms)" "$(field "$warm" p99_ms)"
+printf '  CPU a warm review by tag:     server %.2f ms  registry %.2f ms\n' "$server_cpu" "$registry_cpu"
 printf 'warm, pinned by digest:        p50 %7.2f ms  p99 %7.2f ms   (1 registry request an image)\n' "$(field "$warm_pinned" p50_ms)" "$(field "$warm_pinned" p99_ms)"
 printf 'the registry alone, one manifest by tag on a kept-alive connection: median %.2f ms\n' "$registry_ms"
 printf 'cosign verify x5, shell loop:  median of 5 %8.1f ms\n' "$cosign_ms"
