@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The admission webhook against a loopback registry (two kinds: benches/each_registry.sh), in one run:
+# The admission webhook against a loopback registry (three kinds: benches/each_registry.sh), in one run:
 #  1. a Pod of 5 images (5 digests, each signed by cosign with a key): admission latency cold (a
 #     fresh server per request: nothing cached) and warm (facts cached), p50 and p99, against a
 #     shell loop of `cosign verify` over the same 5 images;
