@@ -38,10 +38,12 @@ bash benches/key_policy.sh "$ROOT" "$address" >"$work/policy.yaml"
 # Requests in the registry's log (each registry logs a line a request; one client runs at a time).
 log_lines() { grep -cE '(GET|HEAD|PUT|POST|PATCH|DELETE) /v2/' "$work/registry/log" || true; }
 millis() { awk -v ns="$1" 'BEGIN {printf "%.0f", ns / 1e6}'; }
+registry_ticks() { # the CPU time the registry has used (user + system), in clock ticks
+  awk '{print $14 + $15}' "/proc/$(cat "$work/registry/pid")/stat"
+}
 
 before="$(log_lines)"
 start="$(date +%s%N)"
-registry_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/registry/pid")/stat"; }
 registry_before="$(registry_ticks)"
 /usr/bin/time -f '%M %U %S' -o "$work/rss" "$OCITRUST" policy eval --policy "$work/policy.yaml" --jobs "$JOBS" \
   --from-file "$work/images" >"$work/ocitrust.out"

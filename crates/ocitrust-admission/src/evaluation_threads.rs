@@ -43,7 +43,8 @@ impl EvaluationThreads {
     }
 
     /// How many threads are idle.
-    pub fn idle(&self) -> usize {
+    #[cfg(test)]
+    fn idle(&self) -> usize {
         lock(&self.idle).len()
     }
 

@@ -508,6 +508,7 @@ mod tests {
         assert!(hop("https://registry.example/v2/app/blobs/uploads/1", Hop::Registry).unwrap());
         assert!(!hop("https://8.8.8.8/blob", Hop::Registry).unwrap());
     }
+
     /// A plain-HTTP server on loopback counting the connections that opened with a TLS handshake and
     /// those that spoke HTTP (answering each request with `{}`, keeping the connection alive).
     fn plain_http_server() -> (
