@@ -509,30 +509,36 @@ mod tests {
         assert!(!hop("https://8.8.8.8/blob", Hop::Registry).unwrap());
     }
 
-    /// A plain-HTTP server on loopback counting the connections that opened with a TLS handshake and
-    /// those that spoke HTTP (answering each request with `{}`, keeping the connection alive).
-    fn plain_http_server() -> (
-        u16,
-        Arc<std::sync::atomic::AtomicUsize>,
-        Arc<std::sync::atomic::AtomicUsize>,
-    ) {
+    /// What a loopback plain-HTTP server saw: connections that opened with a TLS handshake, those
+    /// that spoke HTTP, and the requests answered.
+    #[derive(Default)]
+    struct Seen {
+        tls: std::sync::atomic::AtomicUsize,
+        http: std::sync::atomic::AtomicUsize,
+        requests: std::sync::atomic::AtomicUsize,
+    }
+
+    /// A plain-HTTP server on loopback answering the requests in turn with `answers` (status line
+    /// and headers; the last answer repeats), each with the body `{}`, keeping connections alive.
+    fn plain_http_server(answers: &[&'static str]) -> (u16, Arc<Seen>) {
         use std::io::{BufRead, BufReader, Write};
-        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::atomic::Ordering;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let (tls, http) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let (tls_seen, http_seen) = (tls.clone(), http.clone());
+        let seen = Arc::new(Seen::default());
+        let answers = Arc::new(answers.to_vec());
+        let watching = seen.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { return };
-                let (tls, http) = (tls_seen.clone(), http_seen.clone());
+                let (seen, answers) = (watching.clone(), answers.clone());
                 std::thread::spawn(move || {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
                     if reader.fill_buf().map(|b| b.first() == Some(&0x16)).unwrap_or(true) {
-                        tls.fetch_add(1, Ordering::SeqCst);
+                        seen.tls.fetch_add(1, Ordering::SeqCst);
                         return;
                     }
-                    http.fetch_add(1, Ordering::SeqCst);
+                    seen.http.fetch_add(1, Ordering::SeqCst);
                     let mut writer = stream;
                     let mut line = String::new();
                     loop {
@@ -540,8 +546,9 @@ mod tests {
                         match reader.read_line(&mut line) {
                             Ok(0) | Err(_) => return,
                             Ok(_) if line == "\r\n" => {
-                                let answer =
-                                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+                                let turn = seen.requests.fetch_add(1, Ordering::SeqCst);
+                                let head = answers[turn.min(answers.len() - 1)];
+                                let answer = format!("{head}\r\nContent-Length: 2\r\n\r\n{{}}");
                                 if writer.write_all(answer.as_bytes()).is_err() {
                                     return;
                                 }
@@ -552,46 +559,96 @@ mod tests {
                 });
             }
         });
-        (port, tls, http)
+        (port, seen)
+    }
+
+    const OK: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/json";
+
+    /// A transport to the loopback registry on `port`, and a runtime to drive it.
+    fn loopback_transport(port: u16, allow_insecure: bool) -> (Transport, tokio::runtime::Runtime) {
+        let options = super::super::options::RegistryOptions {
+            allow_insecure,
+            ..Default::default()
+        };
+        let endpoint = Endpoint::for_registry(&format!("127.0.0.1:{port}"), &options).unwrap();
+        let tls = TlsSettings::from_options(&options).unwrap();
+        let transport = Transport::new(endpoint, None, Duration::from_secs(30), &tls).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        (transport, runtime)
+    }
+
+    fn get(transport: &Transport, runtime: &tokio::runtime::Runtime) -> Result<Fetched> {
+        runtime.block_on(transport.get(
+            "/v2/app/manifests/v1",
+            &["application/json"],
+            "repository:app:pull",
+            1024,
+        ))
     }
 
     #[test]
     fn an_insecure_registry_found_to_speak_plain_http_is_not_tried_over_tls_again() {
         use std::sync::atomic::Ordering;
-        let (port, tls_attempts, http_connections) = plain_http_server();
-        let options = super::super::options::RegistryOptions {
-            allow_insecure: true,
-            ..Default::default()
-        };
-        let registry = format!("127.0.0.1:{port}");
-        let endpoint = Endpoint::for_registry(&registry, &options).unwrap();
-        let tls = TlsSettings::from_options(&options).unwrap();
-        let transport = Transport::new(endpoint, None, Duration::from_secs(5), &tls).unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let (port, seen) = plain_http_server(&[OK]);
+        let (transport, runtime) = loopback_transport(port, true);
         for _ in 0..3 {
-            let fetched = runtime
-                .block_on(transport.get(
-                    "/v2/app/manifests/v1",
-                    &["application/json"],
-                    "repository:app:pull",
-                    1024,
-                ))
-                .unwrap();
-            assert_eq!(fetched.status, StatusCode::OK);
+            assert_eq!(get(&transport, &runtime).unwrap().status, StatusCode::OK);
         }
         assert_eq!(
-            tls_attempts.load(Ordering::SeqCst),
+            seen.tls.load(Ordering::SeqCst),
             1,
             "TLS is tried once, by the first request"
         );
-        assert_eq!(
-            http_connections.load(Ordering::SeqCst),
-            1,
-            "one kept-alive plain connection"
-        );
+        assert_eq!(seen.http.load(Ordering::SeqCst), 1, "one kept-alive plain connection");
         assert!(transport.url("x").starts_with("http://"));
+    }
+
+    #[test]
+    fn a_429_is_retried_after_the_time_the_registry_asks() {
+        use std::sync::atomic::Ordering;
+        let (port, seen) = plain_http_server(&["HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1", OK]);
+        let (transport, runtime) = loopback_transport(port, false);
+        let started = std::time::Instant::now();
+        assert_eq!(get(&transport, &runtime).unwrap().status, StatusCode::OK);
+        assert!(started.elapsed() >= Duration::from_secs(1), "{:?}", started.elapsed());
+        assert_eq!(seen.requests.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_registry_asking_to_wait_an_hour_is_waited_for_at_most_the_cap() {
+        use std::sync::atomic::Ordering;
+        let (port, seen) = plain_http_server(&["HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3600", OK]);
+        let (transport, runtime) = loopback_transport(port, false);
+        let started = std::time::Instant::now();
+        assert_eq!(get(&transport, &runtime).unwrap().status, StatusCode::OK);
+        let took = started.elapsed();
+        assert!(took >= RETRY_WAIT_MAX && took < RETRY_WAIT_MAX * 2, "{took:?}");
+        assert_eq!(seen.requests.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_registry_failing_every_attempt_is_an_error_after_the_last_one() {
+        use std::sync::atomic::Ordering;
+        let (port, seen) = plain_http_server(&["HTTP/1.1 503 Service Unavailable"]);
+        let (transport, runtime) = loopback_transport(port, false);
+        let err = get(&transport, &runtime).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Network);
+        assert!(
+            err.message().contains("503 Service Unavailable after 4 attempts"),
+            "{err}"
+        );
+        assert_eq!(seen.requests.load(Ordering::SeqCst), ATTEMPTS_MAX as usize);
+    }
+
+    #[test]
+    fn a_404_is_an_answer_not_retried() {
+        use std::sync::atomic::Ordering;
+        let (port, seen) = plain_http_server(&["HTTP/1.1 404 Not Found"]);
+        let (transport, runtime) = loopback_transport(port, false);
+        assert_eq!(get(&transport, &runtime).unwrap().status, StatusCode::NOT_FOUND);
+        assert_eq!(seen.requests.load(Ordering::SeqCst), 1);
     }
 }
